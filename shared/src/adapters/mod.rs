@@ -1,0 +1,6 @@
+//! Adapters behind the ports: embedded SQLite for the local shop and tests, DynamoDB
+//! for AWS, and a read cache that either can sit behind.
+
+pub mod cached_catalog;
+pub mod dynamodb;
+pub mod sqlite;

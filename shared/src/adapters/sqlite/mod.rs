@@ -1,0 +1,105 @@
+//! The embedded adapters: one SQLite file (or memory) holding every store's tables.
+//! Records are kept as JSON beside the columns the conditions need.
+
+mod cart;
+mod catalog;
+
+pub use cart::SqliteCarts;
+pub use catalog::SqliteCatalog;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use crate::ports::StoreError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS products (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS product_skus (
+    sku TEXT PRIMARY KEY,
+    product_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS categories (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS carts (
+    id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS carts_by_expiry ON carts (expires_at);
+";
+
+/// A shared SQLite connection. Calls run on tokio's blocking pool, one at a time, which
+/// also makes every multi-statement change a serialized transaction.
+#[derive(Clone)]
+pub struct SqliteDb {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl SqliteDb {
+    /// Opens (creating if needed) the database file at `path`, and its parent folder.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
+            })?;
+        }
+        let connection = Connection::open(path).map_err(unavailable)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        connection
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(unavailable)?;
+        Self::with_schema(connection)
+    }
+
+    /// A fresh database that lives only in memory.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::with_schema(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn with_schema(connection: Connection) -> Result<Self, StoreError> {
+        connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(SqliteDb {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` with the connection on the blocking pool.
+    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            work(&mut connection)
+        })
+        .await
+        .map_err(|error| StoreError::Unavailable(format!("store task failed: {error}")))?
+    }
+}
+
+pub(crate) fn unavailable(error: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|error| StoreError::Corrupt(error.to_string()))
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|error| StoreError::Corrupt(error.to_string()))
+}

@@ -1,0 +1,18 @@
+//! Mambogo's core: the domain (money, catalog, cart), the ports it needs (stores,
+//! clock, ids), the adapters behind those ports (embedded SQLite, DynamoDB) and the
+//! HTTP handlers that the Lambda entrypoints and the local server both call.
+//!
+//! Start reading at [`api::operations`]: it names every route's handler.
+
+pub mod adapters;
+pub mod api;
+pub mod auth;
+pub mod cart;
+pub mod catalog;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod ids;
+pub mod money;
+pub mod ports;
+pub mod validation;
