@@ -1,1 +1,174 @@
-fn main() {}
+//! `cargo run`: the whole shop on 127.0.0.1:3000; `cargo run -- token --user alice` mints a
+//! development token.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mambogo::auth::mint_token;
+use mambogo_local::{start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Parser)]
+#[command(
+    name = "mambogo",
+    about = "Mambogo's local shop: the whole API on one machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the shop (the default).
+    Serve(ServeArgs),
+    /// Print a development token signed with the local secret.
+    Token(TokenArgs),
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000", env = "MAMBOGO_LISTEN")]
+    listen: SocketAddr,
+    /// SQLite file for the shop's data.
+    #[arg(long, default_value = ".mambogo/shop.db", env = "MAMBOGO_DATA")]
+    data: PathBuf,
+    /// Keep everything in memory instead of the data file.
+    #[arg(long)]
+    memory: bool,
+    /// Start with an empty catalog instead of the demo catalog.
+    #[arg(long)]
+    no_demo: bool,
+    /// Check RS256 tokens against this JWKS file instead of HS256 development tokens.
+    #[arg(long, env = "MAMBOGO_JWKS_FILE")]
+    jwks_file: Option<PathBuf>,
+    /// With --jwks-file: the issuer tokens must carry.
+    #[arg(long, env = "MAMBOGO_JWT_ISSUER", requires = "jwks_file")]
+    jwt_issuer: Option<String>,
+    /// With --jwks-file: the audience tokens must carry.
+    #[arg(long, env = "MAMBOGO_JWT_AUDIENCE", requires = "jwks_file")]
+    jwt_audience: Option<String>,
+    /// The HS256 secret of development tokens.
+    #[arg(long, env = "MAMBOGO_JWT_SECRET", default_value = DEV_JWT_SECRET, hide_default_value = true)]
+    jwt_secret: String,
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    /// The user id (the token's `sub`).
+    #[arg(long)]
+    user: String,
+    /// Put the user in the admin group.
+    #[arg(long)]
+    admin: bool,
+    /// How many hours the token lasts.
+    #[arg(long, default_value_t = 12)]
+    hours: i64,
+    /// The HS256 secret to sign with.
+    #[arg(long, env = "MAMBOGO_JWT_SECRET", default_value = DEV_JWT_SECRET, hide_default_value = true)]
+    jwt_secret: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Token(args)) => print_token(&args),
+        Some(Command::Serve(args)) => serve(args),
+        None => serve(cli.serve),
+    }
+}
+
+fn print_token(args: &TokenArgs) -> ExitCode {
+    let now = OffsetDateTime::now_utc();
+    match mint_token(
+        args.jwt_secret.as_bytes(),
+        &args.user,
+        args.admin,
+        now,
+        Duration::hours(args.hours),
+    ) {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("cannot mint a token: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config(args: ServeArgs) -> Result<LocalConfig, String> {
+    let tokens = match &args.jwks_file {
+        Some(path) => TokenConfig::KeySet {
+            jwks_json: std::fs::read_to_string(path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?,
+            issuer: args.jwt_issuer,
+            audience: args.jwt_audience,
+        },
+        None => TokenConfig::SharedSecret(args.jwt_secret),
+    };
+    Ok(LocalConfig {
+        listen: args.listen,
+        data: if args.memory {
+            DataLocation::Memory
+        } else {
+            DataLocation::File(args.data)
+        },
+        tokens,
+        seed_demo: !args.no_demo,
+    })
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .compact()
+        .init();
+    let config = match config(args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let data = match &config.data {
+        DataLocation::File(path) => path.display().to_string(),
+        DataLocation::Memory => "memory".to_owned(),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let shop = match start(config).await {
+            Ok(shop) => shop,
+            Err(error) => {
+                eprintln!("the shop could not start: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let url = shop.url();
+        println!(
+            "\nMambogo is open at {url}  (data: {data})\n\n  \
+             curl '{url}/products?q=speaker&sort=price&limit=3'\n  \
+             curl -i -X POST {url}/cart/items -H 'content-type: application/json' -d '{{\"sku\":\"MB-0001-BLK\",\"quantity\":1}}'\n\n  \
+             A token for a shopper:  TOKEN=$(cargo run -q -- token --user alice)\n  \
+             A token for an admin:   TOKEN=$(cargo run -q -- token --user ops --admin)\n  \
+             then add  -H \"authorization: Bearer $TOKEN\"  to any request.  Ctrl-C stops the shop.\n"
+        );
+        shop.serve_until_interrupted().await;
+        ExitCode::SUCCESS
+    })
+}

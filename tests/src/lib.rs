@@ -1,1 +1,5 @@
+//! Shared harness for Mambogo's cross-crate tests: the AWS emulator, the store contract
+//! suites that every adapter of a port must pass, and what the end-to-end tests share.
 
+pub mod contract;
+pub mod emulator;

@@ -1,1 +1,22 @@
-//! HTTP handlers.
+//! The HTTP API as plain functions: a handler takes the [`Services`] and an
+//! [`ApiRequest`] and returns an [`ApiResponse`] or an [`ApiError`]. The Lambda
+//! entrypoints and the local server are two thin callers of the same handlers.
+
+pub mod admin_catalog;
+mod authenticate;
+pub mod cart_routes;
+pub mod catalog_routes;
+mod error;
+pub mod operations;
+mod request;
+mod response;
+pub mod route_table;
+mod services;
+
+pub use authenticate::authenticate;
+pub use error::ApiError;
+pub use operations::{endpoint, respond, Endpoint, OPERATIONS};
+pub use request::{parse_query, ApiRequest, MAX_BODY_BYTES};
+pub use response::ApiResponse;
+pub use route_table::{routes, AuthRequirement, Route, OPENAPI_YAML};
+pub use services::Services;

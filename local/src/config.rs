@@ -1,0 +1,77 @@
+//! What the local shop is told at start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use mambogo::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
+
+/// The HS256 secret of development tokens when `MAMBOGO_JWT_SECRET` is not set. It only
+/// ever guards a shop on 127.0.0.1.
+pub const DEV_JWT_SECRET: &str = "mambogo-local-development-secret";
+
+/// Where the shop keeps its data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataLocation {
+    /// A SQLite file, kept across restarts.
+    File(PathBuf),
+    /// Memory only; gone when the shop stops.
+    Memory,
+}
+
+/// How the shop checks bearer tokens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TokenConfig {
+    /// HS256 with a shared secret (development tokens from `mambogo token`).
+    SharedSecret(String),
+    /// RS256 against a JWKS document, with the issuer and audience tokens must carry.
+    KeySet {
+        jwks_json: String,
+        issuer: Option<String>,
+        audience: Option<String>,
+    },
+}
+
+/// Everything the local shop needs to start.
+#[derive(Clone, Debug)]
+pub struct LocalConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    pub data: DataLocation,
+    pub tokens: TokenConfig,
+    /// Load the demo catalog when the catalog is empty.
+    pub seed_demo: bool,
+}
+
+impl LocalConfig {
+    /// An in-memory shop on a free loopback port with the demo catalog; for tests.
+    pub fn ephemeral() -> Self {
+        LocalConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data: DataLocation::Memory,
+            tokens: TokenConfig::SharedSecret(DEV_JWT_SECRET.to_owned()),
+            seed_demo: true,
+        }
+    }
+}
+
+impl TokenConfig {
+    /// The verifier for these settings.
+    pub fn verifier(&self) -> Result<TokenVerifier, serde_json::Error> {
+        Ok(match self {
+            TokenConfig::SharedSecret(secret) => TokenVerifier::new(
+                VerifierKeys::SharedSecret(secret.as_bytes().to_vec()),
+                Some(DEV_ISSUER.to_owned()),
+                Some(DEV_AUDIENCE.to_owned()),
+            ),
+            TokenConfig::KeySet {
+                jwks_json,
+                issuer,
+                audience,
+            } => TokenVerifier::new(
+                TokenVerifier::parse_key_set(jwks_json)?,
+                issuer.clone(),
+                audience.clone(),
+            ),
+        })
+    }
+}

@@ -1,0 +1,227 @@
+//! The HTTP server: one axum route per OpenAPI operation, each a thin translation from
+//! HTTP to [`ApiRequest`] and back.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{RawPathParams, Request};
+use axum::response::Response;
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+use http::Method;
+use mambogo::api::{
+    authenticate, endpoint, parse_query, respond, routes, ApiError, ApiRequest, ApiResponse,
+    AuthRequirement, Endpoint, Services, MAX_BODY_BYTES, OPENAPI_YAML,
+};
+use mambogo::auth::TokenVerifier;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::config::LocalConfig;
+use crate::services::local_services;
+
+/// Why the shop could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{0}")]
+    RouteTable(String),
+    #[error("operation {0} in api/openapi.yaml has no handler")]
+    MissingHandler(String),
+    #[error("cannot read the JWKS: {0}")]
+    KeySet(#[from] serde_json::Error),
+    #[error("cannot open the data: {0}")]
+    Store(#[from] mambogo::ports::StoreError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A shop serving in the background.
+pub struct RunningShop {
+    /// Where it listens (with the real port when port 0 was asked for).
+    pub address: SocketAddr,
+    shutdown: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl RunningShop {
+    /// The base URL, such as `http://127.0.0.1:3000`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops accepting requests and waits for the server to finish.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+
+    /// Serves until the process is interrupted (Ctrl-C).
+    pub async fn serve_until_interrupted(self) {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+        self.stop().await;
+    }
+}
+
+/// What every route shares.
+struct RouteContext {
+    services: Arc<Services>,
+    verifier: TokenVerifier,
+}
+
+/// Builds the services, mounts the routes and starts listening.
+pub async fn start(config: LocalConfig) -> Result<RunningShop, StartError> {
+    let services = Arc::new(local_services(&config.data, config.seed_demo).await?);
+    let context = Arc::new(RouteContext {
+        services,
+        verifier: config.tokens.verifier()?,
+    });
+    let router = router(context)?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            address: config.listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(|source| StartError::Listen {
+        address: config.listen,
+        source,
+    })?;
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "server stopped");
+        }
+    });
+    Ok(RunningShop {
+        address,
+        shutdown,
+        task,
+    })
+}
+
+fn method_filter(method: &Method) -> Option<MethodFilter> {
+    MethodFilter::try_from(method.clone()).ok()
+}
+
+fn router(context: Arc<RouteContext>) -> Result<Router, StartError> {
+    let table = routes(OPENAPI_YAML).map_err(|error| StartError::RouteTable(error.to_string()))?;
+    let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    for route in table {
+        let handler = endpoint(&route.operation_id)
+            .ok_or_else(|| StartError::MissingHandler(route.operation_id.clone()))?;
+        let filter = method_filter(&route.method).ok_or_else(|| {
+            StartError::RouteTable(format!("unsupported method {}", route.method))
+        })?;
+        let context = Arc::clone(&context);
+        let auth = route.auth;
+        let operation = on(filter, move |params, request| {
+            serve_operation(Arc::clone(&context), handler, auth, params, request)
+        });
+        let merged = match by_path.remove(&route.path) {
+            Some(existing) => existing.merge(operation),
+            None => operation,
+        };
+        by_path.insert(route.path, merged.fallback(method_not_allowed));
+    }
+    let router = by_path
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(&path, methods)
+        });
+    Ok(router.fallback(not_found))
+}
+
+async fn serve_operation(
+    context: Arc<RouteContext>,
+    handler: Endpoint,
+    auth: AuthRequirement,
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = Uuid::new_v4().to_string();
+    let response = match to_api_request(&context, auth, params, request, &request_id).await {
+        Ok(api_request) => respond(handler, Arc::clone(&context.services), api_request).await,
+        Err(error) => error.into_response(),
+    };
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status.as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        %request_id,
+        "request"
+    );
+    to_http(response.with_header("x-request-id", &request_id))
+}
+
+async fn to_api_request(
+    context: &RouteContext,
+    auth: AuthRequirement,
+    params: Result<RawPathParams, RawPathParamsRejection>,
+    request: Request,
+    request_id: &str,
+) -> Result<ApiRequest, ApiError> {
+    let params = params.map_err(|rejection| ApiError::malformed("path", rejection.body_text()))?;
+    let (parts, body) = request.into_parts();
+    let caller = authenticate(auth, &parts.headers, Some(&context.verifier))?;
+    let body = to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge {
+            limit: MAX_BODY_BYTES,
+        })?;
+    let mut api_request = ApiRequest::new(parts.method, caller);
+    api_request.path_params = params
+        .iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    api_request.query = parse_query(parts.uri.query());
+    api_request.headers = parts.headers;
+    api_request.body = body;
+    api_request.request_id = request_id.to_owned();
+    Ok(api_request)
+}
+
+fn to_http(response: ApiResponse) -> Response {
+    let mut http_response = Response::new(Body::from(response.body));
+    *http_response.status_mut() = response.status;
+    *http_response.headers_mut() = response.headers;
+    http_response
+}
+
+async fn not_found(request: Request) -> Response {
+    to_http(
+        ApiError::NotFound(format!(
+            "no route {} {}",
+            request.method(),
+            request.uri().path()
+        ))
+        .into_response(),
+    )
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    let detail = format!(
+        "{} is not allowed on {}",
+        request.method(),
+        request.uri().path()
+    );
+    to_http(ApiError::MethodNotAllowed(detail).into_response())
+}

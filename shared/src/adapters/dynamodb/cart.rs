@@ -1,0 +1,137 @@
+//! Carts in DynamoDB; the table design is in the [module docs](super).
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::Client;
+use time::OffsetDateTime;
+
+use super::error::unavailable;
+use super::item::{body, number, read_body, read_number, text, Item, BODY, PK, VERSION};
+use super::transaction::{delete, put, transact};
+use crate::cart::Cart;
+use crate::ids::CartId;
+use crate::ports::{CartStore, StoreError};
+
+/// The TTL attribute: when the cart expires, in epoch seconds.
+const EXPIRES_AT: &str = "expires_at";
+
+/// [`CartStore`] on a DynamoDB table.
+#[derive(Clone)]
+pub struct DynamoCarts {
+    client: Client,
+    table: String,
+}
+
+impl DynamoCarts {
+    /// The carts kept in `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoCarts {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn cart_key(id: &CartId) -> Item {
+    HashMap::from([(PK.to_owned(), text(id.to_string()))])
+}
+
+fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
+    let mut item = cart_key(&cart.id);
+    item.insert(VERSION.to_owned(), number(cart.version));
+    item.insert(
+        EXPIRES_AT.to_owned(),
+        number(cart.expires_at.unix_timestamp()),
+    );
+    item.insert(BODY.to_owned(), body(cart)?);
+    Ok(item)
+}
+
+/// The condition and its values under which `cart` may be written at `now`, as
+/// [`CartStore::save`] states it.
+fn save_condition(cart: &Cart, now: OffsetDateTime) -> (&'static str, Item) {
+    let now = (":now".to_owned(), number(now.unix_timestamp()));
+    if cart.version == 1 {
+        (
+            "attribute_not_exists(pk) OR expires_at <= :now",
+            HashMap::from([now]),
+        )
+    } else {
+        let previous = (
+            ":previous".to_owned(),
+            number(cart.version.saturating_sub(1)),
+        );
+        (
+            "version = :previous AND expires_at > :now",
+            HashMap::from([previous, now]),
+        )
+    }
+}
+
+#[async_trait]
+impl CartStore for DynamoCarts {
+    async fn cart(&self, id: &CartId, now: OffsetDateTime) -> Result<Option<Cart>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(cart_key(id)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let Some(item) = output.item else {
+            return Ok(None);
+        };
+        // DynamoDB deletes expired items only some time after they expire.
+        if read_number::<i64>(&item, EXPIRES_AT)? <= now.unix_timestamp() {
+            return Ok(None);
+        }
+        read_body(&item).map(Some)
+    }
+
+    async fn save(&self, cart: &Cart, now: OffsetDateTime) -> Result<(), StoreError> {
+        let (condition, values) = save_condition(cart, now);
+        let written = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(cart_item(cart)?))
+            .condition_expression(condition)
+            .set_expression_attribute_values(Some(values))
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(()),
+            Err(error) => match error.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(_)) => Err(StoreError::Conflict),
+                _ => Err(unavailable(error)),
+            },
+        }
+    }
+
+    async fn save_merged(
+        &self,
+        user_cart: &Cart,
+        guest: &Cart,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let (condition, values) = save_condition(user_cart, now);
+        let guest_unchanged = HashMap::from([
+            (":guest_version".to_owned(), number(guest.version)),
+            (":now".to_owned(), number(now.unix_timestamp())),
+        ]);
+        let writes = vec![
+            put(&self.table, cart_item(user_cart)?, condition, values)?,
+            delete(
+                &self.table,
+                cart_key(&guest.id),
+                "version = :guest_version AND expires_at > :now",
+                guest_unchanged,
+            )?,
+        ];
+        transact(&self.client, writes, |_| StoreError::Conflict).await
+    }
+}

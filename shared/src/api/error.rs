@@ -1,0 +1,153 @@
+//! The API's one error type, and the one place it becomes an HTTP status and a
+//! problem+json body (RFC 9457).
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::auth::AuthError;
+use crate::cart::CartError;
+use crate::ports::StoreError;
+use crate::validation::FieldError;
+
+use super::ApiResponse;
+
+/// Everything a handler can answer besides success.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request could not be read: bad JSON, wrong types, malformed ids or parameters.
+    #[error("the request is malformed")]
+    Malformed(Vec<FieldError>),
+    /// The request was read but breaks a rule: a quantity out of range, a negative price.
+    #[error("the request breaks a rule")]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("the body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    /// A dependency is down or overloaded; the client may retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A fault of ours. The detail is logged, never shown.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// A malformed request with one named field.
+    pub fn malformed(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Malformed(vec![FieldError::new(field, message)])
+    }
+
+    /// A rule broken by one named field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed-request",
+            ApiError::Invalid(_) => "validation-failed",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not-found",
+            ApiError::MethodNotAllowed(_) => "method-not-allowed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The problem+json response for this error.
+    pub fn into_response(self) -> ApiResponse {
+        let status = self.status();
+        let detail = match &self {
+            ApiError::Internal(_) => {
+                "something went wrong on our side; it has been logged".to_owned()
+            }
+            ApiError::Malformed(fields) | ApiError::Invalid(fields) => fields
+                .iter()
+                .map(|error| format!("{}: {}", error.field, error.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        let mut body = json!({
+            "type": format!("urn:mambogo:problem:{}", self.slug()),
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": detail,
+        });
+        if let ApiError::Malformed(fields) | ApiError::Invalid(fields) = &self {
+            body["errors"] = json!(fields);
+        }
+        let mut response = ApiResponse::json(status, &body);
+        response.set_header("content-type", "application/problem+json");
+        if let ApiError::Unauthorized(_) = self {
+            response.set_header("www-authenticate", "Bearer");
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict => {
+                ApiError::Conflict("the record was changed by another request; try again".into())
+            }
+            StoreError::AlreadyExists => ApiError::Conflict("it exists already".into()),
+            StoreError::SkuTaken(sku) => {
+                ApiError::Conflict(format!("SKU {sku} belongs to another product"))
+            }
+            StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
+            StoreError::Corrupt(detail) => ApiError::Internal(detail),
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        ApiError::Unauthorized(error.to_string())
+    }
+}
+
+impl From<CartError> for ApiError {
+    fn from(error: CartError) -> Self {
+        match error {
+            CartError::QuantityOutOfRange | CartError::LineQuantityExceeded { .. } => {
+                ApiError::invalid("quantity", error.to_string())
+            }
+            CartError::TooManyLines => ApiError::invalid("sku", error.to_string()),
+            CartError::ItemNotFound(_) => ApiError::NotFound(error.to_string()),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The operation table: every `operationId` of `api/openapi.yaml` and its handler. The
+//! local server mounts routes by looking operations up here; each Lambda binary calls its
+//! one handler directly.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use super::{
+    admin_catalog, cart_routes, catalog_routes, ApiError, ApiRequest, ApiResponse, Services,
+};
+
+/// A handler behind a uniform signature.
+pub type Endpoint =
+    fn(Arc<Services>, ApiRequest) -> BoxFuture<'static, Result<ApiResponse, ApiError>>;
+
+macro_rules! operations {
+    ($($id:literal => $handler:path),* $(,)?) => {
+        /// Every operation id with its handler.
+        pub const OPERATIONS: &[(&str, Endpoint)] = &[
+            $(($id, |services, request| Box::pin(async move { $handler(&services, request).await }))),*
+        ];
+    };
+}
+
+operations! {
+    "listProducts" => catalog_routes::list_products,
+    "getProduct" => catalog_routes::get_product,
+    "listCategories" => catalog_routes::list_categories,
+    "createProduct" => admin_catalog::create_product,
+    "updateProduct" => admin_catalog::update_product,
+    "putCategory" => admin_catalog::put_category,
+    "getCart" => cart_routes::get_cart,
+    "addCartItem" => cart_routes::add_cart_item,
+    "updateCartItem" => cart_routes::update_cart_item,
+    "removeCartItem" => cart_routes::remove_cart_item,
+    "mergeCart" => cart_routes::merge_cart,
+}
+
+/// The handler of `operation_id`.
+pub fn endpoint(operation_id: &str) -> Option<Endpoint> {
+    OPERATIONS
+        .iter()
+        .find(|(id, _)| *id == operation_id)
+        .map(|(_, endpoint)| *endpoint)
+}
+
+/// Runs `endpoint` and turns its outcome into a response; the one place errors become
+/// HTTP, and where server faults are logged.
+pub async fn respond(
+    endpoint: Endpoint,
+    services: Arc<Services>,
+    request: ApiRequest,
+) -> ApiResponse {
+    let request_id = request.request_id.clone();
+    match endpoint(services, request).await {
+        Ok(response) => response,
+        Err(error) => {
+            if error.status().is_server_error() {
+                tracing::error!(%request_id, %error, "request failed");
+            } else {
+                tracing::debug!(%request_id, %error, "request refused");
+            }
+            error.into_response()
+        }
+    }
+}
