@@ -1,1 +1,60 @@
+//! The Lambda entrypoints: one binary per OpenAPI operation (`src/bin/<operation>.rs`),
+//! each a few lines that name its operation and its handler and call [`run`].
+//!
+//! Everything here only translates: configuration from the environment
+//! ([`config`]), adapters on DynamoDB ([`services`]), API Gateway events to the shared
+//! handlers' requests and back ([`request`], [`response`], [`handler`]). The rules of the
+//! shop live in the `mambogo` crate, which the local server calls too.
 
+pub mod config;
+pub mod handler;
+mod logging;
+pub mod request;
+pub mod response;
+pub mod services;
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use lambda_http::service_fn;
+use mambogo::api::Endpoint;
+
+pub use config::LambdaConfig;
+pub use handler::{handle, FunctionContext, StartError};
+
+/// Wraps a handler path as an [`Endpoint`]:
+/// `endpoint!(mambogo::api::catalog_routes::list_products)`.
+#[macro_export]
+macro_rules! endpoint {
+    ($handler:path) => {
+        |services, request| {
+            ::std::boxed::Box::pin(async move { $handler(&services, request).await })
+        }
+    };
+}
+
+/// Runs the function for `operation_id` until Lambda stops it: sets up JSON logs, reads
+/// the configuration and builds the services once, then answers every event with
+/// `endpoint`. A configuration error is logged and returned.
+pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), lambda_http::Error> {
+    logging::init_json_logs();
+    let context = match start(operation_id, endpoint).await {
+        Ok(context) => Arc::new(context),
+        Err(error) => {
+            tracing::error!(operation = operation_id, %error, "cannot start");
+            return Err(error.into());
+        }
+    };
+    tracing::info!(operation = operation_id, "ready");
+    lambda_http::run(service_fn(move |request| {
+        let context = Arc::clone(&context);
+        async move { Ok::<_, Infallible>(handle(&context, request).await) }
+    }))
+    .await
+}
+
+async fn start(operation_id: &str, endpoint: Endpoint) -> Result<FunctionContext, StartError> {
+    let config = LambdaConfig::from_env()?;
+    let services = services::aws_services(&config).await;
+    FunctionContext::new(operation_id, endpoint, Arc::new(services), config.verifier)
+}

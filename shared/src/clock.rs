@@ -74,6 +74,6 @@ pub struct SequentialIds(AtomicU64);
 impl IdSource for SequentialIds {
     fn next_uuid(&self) -> Uuid {
         let next = self.0.fetch_add(1, Ordering::Relaxed) + 1;
-        Uuid::from_u64_pair(0x4d41_4d42_4f47_4f00, u64::from(next))
+        Uuid::from_u64_pair(0x4d41_4d42_4f47_4f00, next)
     }
 }

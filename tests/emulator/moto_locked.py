@@ -39,4 +39,6 @@ logging.getLogger("werkzeug").setLevel(logging.ERROR)
 server = make_server("127.0.0.1", 0, serialized, threaded=True)
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 print(f"READY {server.port}", flush=True)
+# Nobody reads stdout after READY: anything moto prints later goes to stderr instead.
+os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 server.serve_forever()

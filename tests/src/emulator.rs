@@ -47,9 +47,11 @@ fn start_emulator() -> Emulator {
         .read_line(&mut ready)
         .unwrap_or_else(|error| panic!("cannot read from the moto emulator: {error}"));
     let Some(port) = ready.trim().strip_prefix("READY ") else {
-        let status = child.wait().map(|status| status.to_string());
+        let exit = child
+            .wait()
+            .map_or_else(|error| error.to_string(), |status| status.to_string());
         panic!(
-            "the moto emulator ({python} {WRAPPER}) did not start ({status:?}, said {ready:?}); \
+            "the moto emulator (`{python} {WRAPPER}`) did not start ({exit}, first line {ready:?}); \
              {INSTALL_HINT}"
         );
     };

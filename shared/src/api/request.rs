@@ -128,7 +128,6 @@ mod tests {
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
     struct Line {
         sku: String,
         quantity: u32,
@@ -145,6 +144,14 @@ mod tests {
             Err(ApiError::Malformed(fields)) => fields[0].field.clone(),
             other => panic!("expected a malformed body, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_good_body_parses() {
+        let line: Line = request(r#"{"sku": "A", "quantity": 2}"#)
+            .json_body()
+            .unwrap();
+        assert_eq!((line.sku.as_str(), line.quantity), ("A", 2));
     }
 
     #[test]

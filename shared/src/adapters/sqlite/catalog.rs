@@ -35,6 +35,22 @@ fn load(connection: &rusqlite::Connection, id: &str) -> Result<Option<Product>, 
         .transpose()
 }
 
+/// Every JSON body `query` selects, decoded.
+fn every_body<T: serde::de::DeserializeOwned>(
+    connection: &rusqlite::Connection,
+    query: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut statement = connection.prepare(query).map_err(unavailable)?;
+    let bodies = statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .map_err(unavailable)?;
+    let mut records = Vec::new();
+    for body in bodies {
+        records.push(from_json(&body.map_err(unavailable)?)?);
+    }
+    Ok(records)
+}
+
 /// Claims every SKU of `product` that it does not hold yet.
 fn claim_skus(tx: &Transaction<'_>, product: &Product) -> Result<(), StoreError> {
     for variant in &product.variants {
@@ -103,19 +119,7 @@ impl CatalogStore for SqliteCatalog {
 
     async fn all_products(&self) -> Result<Arc<Vec<Product>>, StoreError> {
         self.db
-            .run(|connection| {
-                let mut statement = connection
-                    .prepare("SELECT body FROM products")
-                    .map_err(unavailable)?;
-                let bodies = statement
-                    .query_map([], |row| row.get::<_, String>(0))
-                    .map_err(unavailable)?;
-                let mut products = Vec::new();
-                for body in bodies {
-                    products.push(from_json(&body.map_err(unavailable)?)?);
-                }
-                Ok(Arc::new(products))
-            })
+            .run(|connection| every_body(connection, "SELECT body FROM products").map(Arc::new))
             .await
     }
 
@@ -184,19 +188,7 @@ impl CatalogStore for SqliteCatalog {
 
     async fn categories(&self) -> Result<Arc<Vec<Category>>, StoreError> {
         self.db
-            .run(|connection| {
-                let mut statement = connection
-                    .prepare("SELECT body FROM categories")
-                    .map_err(unavailable)?;
-                let bodies = statement
-                    .query_map([], |row| row.get::<_, String>(0))
-                    .map_err(unavailable)?;
-                let mut categories = Vec::new();
-                for body in bodies {
-                    categories.push(from_json(&body.map_err(unavailable)?)?);
-                }
-                Ok(Arc::new(categories))
-            })
+            .run(|connection| every_body(connection, "SELECT body FROM categories").map(Arc::new))
             .await
     }
 

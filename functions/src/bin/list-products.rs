@@ -1,0 +1,10 @@
+//! GET /products (listProducts): search the catalog.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    mambogo_functions::run(
+        "listProducts",
+        mambogo_functions::endpoint!(mambogo::api::catalog_routes::list_products),
+    )
+    .await
+}

@@ -1,0 +1,94 @@
+//! One invocation: the event becomes an [`ApiRequest`](mambogo::api::ApiRequest), the
+//! route's handler answers it, and the answer becomes the Lambda response.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use lambda_http::{Body, Request, Response};
+use mambogo::api::route_table::RouteTableError;
+use mambogo::api::{respond, routes, AuthRequirement, Endpoint, Services, OPENAPI_YAML};
+use mambogo::auth::TokenVerifier;
+use mambogo::config::ConfigError;
+use tracing::Instrument;
+
+use crate::request::{request_id, to_api_request};
+use crate::response::to_lambda_response;
+
+/// Why a function could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A configuration variable is missing or cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The embedded OpenAPI file cannot be read as a route table.
+    #[error(transparent)]
+    RouteTable(#[from] RouteTableError),
+    /// The binary names an operation the OpenAPI file does not have.
+    #[error("operation {0} is not in api/openapi.yaml")]
+    UnknownOperation(String),
+}
+
+/// What every invocation of one function shares, built once at cold start.
+pub struct FunctionContext {
+    operation_id: String,
+    auth: AuthRequirement,
+    endpoint: Endpoint,
+    services: Arc<Services>,
+    verifier: Option<TokenVerifier>,
+}
+
+impl FunctionContext {
+    /// The context for `operation_id`, whose handler is `endpoint`; its auth requirement
+    /// is read from the OpenAPI file.
+    pub fn new(
+        operation_id: &str,
+        endpoint: Endpoint,
+        services: Arc<Services>,
+        verifier: Option<TokenVerifier>,
+    ) -> Result<Self, StartError> {
+        let route = routes(OPENAPI_YAML)?
+            .into_iter()
+            .find(|route| route.operation_id == operation_id)
+            .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
+        Ok(FunctionContext {
+            operation_id: route.operation_id,
+            auth: route.auth,
+            endpoint,
+            services,
+            verifier,
+        })
+    }
+}
+
+/// Answers one API Gateway event. Never fails: every refusal or fault is a problem+json
+/// response.
+pub async fn handle(context: &FunctionContext, request: Request) -> Response<Body> {
+    let request_id = request_id(&request);
+    let span = tracing::info_span!(
+        "request",
+        operation = %context.operation_id,
+        request_id = %request_id
+    );
+    answer(context, request, &request_id).instrument(span).await
+}
+
+async fn answer(context: &FunctionContext, request: Request, request_id: &str) -> Response<Body> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response =
+        match to_api_request(request, context.auth, context.verifier.as_ref(), request_id) {
+            Ok(api_request) => {
+                respond(context.endpoint, Arc::clone(&context.services), api_request).await
+            }
+            Err(error) => error.into_response(),
+        };
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status.as_u16(),
+        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    to_lambda_response(response.with_header("x-request-id", request_id))
+}

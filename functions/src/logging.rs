@@ -1,0 +1,53 @@
+//! JSON logs for CloudWatch, at the level the function's logging configuration asks for.
+
+use tracing_subscriber::EnvFilter;
+
+/// The variable Lambda sets from the function's application log level.
+const LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
+
+/// Sends `tracing` events to stdout as JSON lines, without colours. The filter comes
+/// from `AWS_LAMBDA_LOG_LEVEL` (any `RUST_LOG`-style directive works); `info` otherwise.
+pub fn init_json_logs() {
+    let directive = filter_directive(std::env::var(LOG_LEVEL).ok().as_deref());
+    let filter = EnvFilter::try_new(&directive).unwrap_or_else(|_| EnvFilter::new("info"));
+    // Only the first call in a process installs a subscriber; a second is harmless.
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init();
+}
+
+/// Lambda's level names are upper case and include `FATAL`, which `tracing` calls `error`;
+/// any other directive is used as it is.
+fn filter_directive(level: Option<&str>) -> String {
+    const LEVELS: [&str; 5] = ["trace", "debug", "info", "warn", "error"];
+    match level.map(str::trim).filter(|level| !level.is_empty()) {
+        None => "info".to_owned(),
+        Some(level) if level.eq_ignore_ascii_case("fatal") => "error".to_owned(),
+        Some(level) if LEVELS.iter().any(|known| level.eq_ignore_ascii_case(known)) => {
+            level.to_lowercase()
+        }
+        Some(directive) => directive.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filter_directive;
+
+    #[test]
+    fn lambda_levels_become_filters() {
+        assert_eq!(filter_directive(None), "info");
+        assert_eq!(filter_directive(Some("")), "info");
+        assert_eq!(filter_directive(Some("DEBUG")), "debug");
+        assert_eq!(filter_directive(Some("FATAL")), "error");
+        assert_eq!(filter_directive(Some("Warn")), "warn");
+        assert_eq!(
+            filter_directive(Some("mambogo=trace,info")),
+            "mambogo=trace,info"
+        );
+    }
+}

@@ -1,0 +1,91 @@
+//! Translating an API Gateway HTTP API event (payload 2.0, as `lambda_http` hands it
+//! over) into the [`ApiRequest`] the handlers take.
+
+use std::collections::HashMap;
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt};
+use mambogo::api::{authenticate, parse_query, ApiError, ApiRequest, AuthRequirement};
+use mambogo::auth::{Caller, TokenVerifier};
+
+/// The request as the handlers see it. `auth` is the route's requirement from the OpenAPI
+/// file; `verifier` checks tokens that no authorizer has checked.
+///
+/// Oversize bodies are passed on: the handler's own check answers 413.
+pub fn to_api_request(
+    request: Request,
+    auth: AuthRequirement,
+    verifier: Option<&TokenVerifier>,
+    request_id: &str,
+) -> Result<ApiRequest, ApiError> {
+    let caller = caller(&request, auth, verifier)?;
+    let path_params = request
+        .path_parameters_ref()
+        .map(|params| {
+            params
+                .iter()
+                .map(|(name, value)| (name.to_owned(), value.to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (parts, body) = request.into_parts();
+    let mut api_request = ApiRequest::new(parts.method, caller);
+    api_request.path_params = path_params;
+    api_request.query = parse_query(parts.uri.query());
+    api_request.headers = parts.headers;
+    api_request.body = body_bytes(body).into();
+    api_request.request_id = request_id.to_owned();
+    Ok(api_request)
+}
+
+/// API Gateway's id for the request, or else the Lambda invocation's; empty if neither
+/// is known.
+pub fn request_id(request: &Request) -> String {
+    let from_gateway = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.request_id.clone(),
+        _ => None,
+    };
+    from_gateway
+        .or_else(|| {
+            request
+                .lambda_context_ref()
+                .map(|context| context.request_id.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// Who called. Where API Gateway's JWT authorizer is attached it has checked the token
+/// and passes the claims on; elsewhere a sent token is checked here.
+fn caller(
+    request: &Request,
+    auth: AuthRequirement,
+    verifier: Option<&TokenVerifier>,
+) -> Result<Caller, ApiError> {
+    match authorizer_claims(request) {
+        Some(claims) if auth != AuthRequirement::Public => {
+            Ok(Caller::from_authorizer_claims(claims)?)
+        }
+        _ => authenticate(auth, request.headers(), verifier),
+    }
+}
+
+fn authorizer_claims(request: &Request) -> Option<&HashMap<String, String>> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(context) => context
+            .authorizer
+            .as_ref()?
+            .jwt
+            .as_ref()
+            .map(|jwt| &jwt.claims)
+            .filter(|claims| !claims.is_empty()),
+        _ => None,
+    }
+}
+
+fn body_bytes(body: Body) -> Vec<u8> {
+    match body {
+        Body::Text(text) => text.into_bytes(),
+        Body::Binary(bytes) => bytes,
+        other => other.to_vec(),
+    }
+}

@@ -1,0 +1,98 @@
+//! Every OpenAPI operation has exactly one Lambda binary, named after it, that calls its
+//! handler; and every binary belongs to an operation.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use mambogo::api::{routes, Route, OPENAPI_YAML};
+
+/// `listProducts` → `list-products` (with `separator` `-`) or `list_products` (`_`).
+fn split_camel_case(operation_id: &str, separator: char) -> String {
+    let mut out = String::new();
+    for c in operation_id.chars() {
+        if c.is_ascii_uppercase() {
+            out.push(separator);
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Every binary's source, by file stem.
+fn binaries() -> BTreeMap<String, String> {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("src")
+        .join("bin");
+    std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "rs"))
+        .map(|path| {
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            (stem, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect()
+}
+
+fn identifiers(source: &str) -> Vec<&str> {
+    source
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+fn operations() -> Vec<Route> {
+    routes(OPENAPI_YAML).unwrap()
+}
+
+#[test]
+fn every_operation_has_exactly_one_binary() {
+    let binaries = binaries();
+    for route in operations() {
+        let id = &route.operation_id;
+        let file = split_camel_case(id, '-');
+        let source = binaries
+            .get(&file)
+            .unwrap_or_else(|| panic!("{id} has no functions/src/bin/{file}.rs"));
+        let naming: Vec<_> = binaries
+            .iter()
+            .filter(|(_, source)| source.contains(&format!("\"{id}\"")))
+            .map(|(stem, _)| stem.as_str())
+            .collect();
+        assert_eq!(naming, [file.as_str()], "binaries naming \"{id}\"");
+        let route_doc = format!("//! {} {} ({id})", route.method, route.path);
+        assert!(
+            source.starts_with(&route_doc),
+            "{file}.rs must start with `{route_doc}`"
+        );
+    }
+}
+
+#[test]
+fn every_binary_belongs_to_an_operation_and_calls_only_its_handler() {
+    let operations = operations();
+    let handler_of = |route: &Route| split_camel_case(&route.operation_id, '_');
+    for (stem, source) in binaries() {
+        let route = operations
+            .iter()
+            .find(|route| split_camel_case(&route.operation_id, '-') == stem)
+            .unwrap_or_else(|| panic!("src/bin/{stem}.rs matches no OpenAPI operation"));
+        let words = identifiers(&source);
+        assert!(
+            words.contains(&handler_of(route).as_str()),
+            "{stem}.rs must call {}",
+            handler_of(route)
+        );
+        for other in operations.iter().filter(|other| *other != route) {
+            assert!(
+                !words.contains(&handler_of(other).as_str()),
+                "{stem}.rs names {}, another route's handler",
+                handler_of(other)
+            );
+        }
+        assert!(
+            !words.contains(&"OPERATIONS"),
+            "{stem}.rs must link only its own handler, not the operation table"
+        );
+    }
+}

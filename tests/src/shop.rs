@@ -1,0 +1,184 @@
+//! A local shop on an ephemeral loopback port, and a small client for talking to it.
+
+use mambogo::auth::mint_token;
+use mambogo_local::{start, LocalConfig, RunningShop, DEV_JWT_SECRET};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+/// A running in-memory shop with the demo catalog, and a client for it.
+pub struct TestShop {
+    shop: RunningShop,
+    client: reqwest::Client,
+}
+
+/// One answer from the shop.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The fields a problem+json body names, in order.
+    pub fn problem_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|error| error["field"].as_str().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// A development token for `user`, as `mambogo token` mints it.
+pub fn token(user: &str, admin: bool) -> String {
+    mint_token(
+        DEV_JWT_SECRET.as_bytes(),
+        user,
+        admin,
+        OffsetDateTime::now_utc(),
+        Duration::hours(1),
+    )
+    .expect("minting a token with a fixed secret cannot fail")
+}
+
+/// A token that expired an hour ago.
+pub fn expired_token(user: &str) -> String {
+    let two_hours_ago = OffsetDateTime::now_utc() - Duration::hours(2);
+    mint_token(
+        DEV_JWT_SECRET.as_bytes(),
+        user,
+        false,
+        two_hours_ago,
+        Duration::hours(1),
+    )
+    .expect("minting a token with a fixed secret cannot fail")
+}
+
+/// An admin token for `user` signed with a secret the shop does not know.
+pub fn forged_token(user: &str) -> String {
+    mint_token(
+        b"not-the-shop-secret",
+        user,
+        true,
+        OffsetDateTime::now_utc(),
+        Duration::hours(1),
+    )
+    .expect("minting a token with a fixed secret cannot fail")
+}
+
+/// Extra request parts: a bearer token and a guest cart id.
+#[derive(Default, Clone)]
+pub struct As<'a> {
+    pub token: Option<&'a str>,
+    pub cart_id: Option<&'a str>,
+}
+
+impl<'a> As<'a> {
+    /// Signed in with `token`.
+    pub fn user(token: &'a str) -> Self {
+        As {
+            token: Some(token),
+            cart_id: None,
+        }
+    }
+
+    /// A guest holding `cart_id`.
+    pub fn guest(cart_id: &'a str) -> Self {
+        As {
+            token: None,
+            cart_id: Some(cart_id),
+        }
+    }
+}
+
+impl TestShop {
+    /// Starts a fresh shop.
+    pub async fn start() -> TestShop {
+        let shop = start(LocalConfig::ephemeral())
+            .await
+            .expect("the local shop starts");
+        TestShop {
+            shop,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    /// The shop's base URL.
+    pub fn url(&self) -> String {
+        self.shop.url()
+    }
+
+    /// Sends a request with an optional JSON body (sent as raw text).
+    pub async fn send(&self, method: Method, path: &str, who: As<'_>, body: Option<&str>) -> Reply {
+        let mut request = self.client.request(method, format!("{}{path}", self.url()));
+        if let Some(token) = who.token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        if let Some(cart_id) = who.cart_id {
+            request = request.header("x-cart-id", cart_id);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        let response = request.send().await.expect("the shop answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("the body is readable");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+        };
+        if status.is_client_error() || status.is_server_error() {
+            let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+            assert_eq!(
+                content_type,
+                Some("application/problem+json"),
+                "errors are problem+json"
+            );
+            assert_eq!(body["status"].as_u64(), Some(u64::from(status.as_u16())));
+        }
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str, who: As<'_>) -> Reply {
+        self.send(Method::GET, path, who, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, who: As<'_>, body: &Value) -> Reply {
+        self.send(Method::POST, path, who, Some(&body.to_string()))
+            .await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put(&self, path: &str, who: As<'_>, body: &Value) -> Reply {
+        self.send(Method::PUT, path, who, Some(&body.to_string()))
+            .await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str, who: As<'_>) -> Reply {
+        self.send(Method::DELETE, path, who, None).await
+    }
+
+    /// Stops the shop.
+    pub async fn stop(self) {
+        self.shop.stop().await;
+    }
+}
