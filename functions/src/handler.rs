@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use lambda_http::{Body, Request, Response};
 use mambogo::api::route_table::RouteTableError;
-use mambogo::api::{respond, routes, AuthRequirement, Endpoint, Services, OPENAPI_YAML};
+use mambogo::api::{
+    log_request, respond, routes, AuthRequirement, Endpoint, Services, OPENAPI_YAML,
+};
 use mambogo::auth::TokenVerifier;
 use mambogo::config::ConfigError;
 use tracing::Instrument;
@@ -83,12 +85,6 @@ async fn answer(context: &FunctionContext, request: Request, request_id: &str) -
             }
             Err(error) => error.into_response(),
         };
-    tracing::info!(
-        %method,
-        %path,
-        status = response.status.as_u16(),
-        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "request"
-    );
+    log_request(&method, &path, &response, started);
     to_lambda_response(response.with_header("x-request-id", request_id))
 }

@@ -14,13 +14,14 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use http::Method;
 use mambogo::api::{
-    authenticate, endpoint, parse_query, respond, routes, ApiError, ApiRequest, ApiResponse,
-    AuthRequirement, Endpoint, Services, MAX_BODY_BYTES, OPENAPI_YAML,
+    authenticate, endpoint, log_request, parse_query, respond, routes, ApiError, ApiRequest,
+    ApiResponse, AuthRequirement, Endpoint, Services, MAX_BODY_BYTES, OPENAPI_YAML,
 };
 use mambogo::auth::TokenVerifier;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::LocalConfig;
@@ -153,23 +154,21 @@ async fn serve_operation(
     params: Result<RawPathParams, RawPathParamsRejection>,
     request: Request,
 ) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
     let request_id = Uuid::new_v4().to_string();
-    let response = match to_api_request(&context, auth, params, request, &request_id).await {
-        Ok(api_request) => respond(handler, Arc::clone(&context.services), api_request).await,
-        Err(error) => error.into_response(),
-    };
-    tracing::info!(
-        %method,
-        %path,
-        status = response.status.as_u16(),
-        micros = started.elapsed().as_micros() as u64,
-        %request_id,
-        "request"
-    );
-    to_http(response.with_header("x-request-id", &request_id))
+    let span = tracing::info_span!("request", %request_id);
+    async move {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let path = request.uri().path().to_owned();
+        let response = match to_api_request(&context, auth, params, request, &request_id).await {
+            Ok(api_request) => respond(handler, Arc::clone(&context.services), api_request).await,
+            Err(error) => error.into_response(),
+        };
+        log_request(&method, &path, &response, started);
+        to_http(response.with_header("x-request-id", &request_id))
+    }
+    .instrument(span)
+    .await
 }
 
 async fn to_api_request(

@@ -15,7 +15,7 @@ mod services;
 
 pub use authenticate::authenticate;
 pub use error::ApiError;
-pub use operations::{endpoint, respond, Endpoint, OPERATIONS};
+pub use operations::{endpoint, log_request, respond, Endpoint, OPERATIONS};
 pub use request::{parse_query, ApiRequest, MAX_BODY_BYTES};
 pub use response::ApiResponse;
 pub use route_table::{routes, AuthRequirement, Route, OPENAPI_YAML};

@@ -3,6 +3,7 @@
 //! one handler directly.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::future::BoxFuture;
 
@@ -64,4 +65,16 @@ pub async fn respond(
             error.into_response()
         }
     }
+}
+
+/// Logs one answered request: method, path, status and how long it took, in microseconds.
+/// Callers put the request id on the surrounding span.
+pub fn log_request(method: &http::Method, path: &str, response: &ApiResponse, started: Instant) {
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status.as_u16(),
+        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
 }
