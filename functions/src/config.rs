@@ -9,6 +9,23 @@ use time::Duration;
 pub const CATALOG_TABLE: &str = "CATALOG_TABLE";
 /// The DynamoDB table of carts.
 pub const CART_TABLE: &str = "CART_TABLE";
+/// The DynamoDB table of stock levels and reservations.
+pub const INVENTORY_TABLE: &str = "INVENTORY_TABLE";
+/// The DynamoDB table of orders.
+pub const ORDER_TABLE: &str = "ORDER_TABLE";
+/// The DynamoDB table of payments and applied gateway events.
+pub const PAYMENT_TABLE: &str = "PAYMENT_TABLE";
+/// The DynamoDB table of idempotency keys and handled events.
+pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
+/// The EventBridge bus events are published on.
+pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
+/// The checkout saga's state machine.
+pub const STATE_MACHINE_ARN: &str = "STATE_MACHINE_ARN";
+/// The secrets the payment gateway signs webhooks with, comma-separated (two while
+/// rotating); only the webhook function needs them.
+pub const WEBHOOK_SECRETS: &str = "WEBHOOK_SECRETS";
+/// How many seconds stock stays reserved for an order being paid; 900 when unset.
+pub const RESERVATION_TTL_SECONDS: &str = "RESERVATION_TTL_SECONDS";
 /// The one currency the shop sells in; `USD` when unset.
 pub const SHOP_CURRENCY: &str = "SHOP_CURRENCY";
 /// How many seconds the catalog is served from memory; 10 when unset.
@@ -23,6 +40,7 @@ pub const JWT_ISSUER: &str = "JWT_ISSUER";
 pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
 
 const DEFAULT_CATALOG_CACHE_SECONDS: u32 = 10;
+const DEFAULT_RESERVATION_TTL_SECONDS: u32 = 900;
 
 /// Everything a function needs from its environment.
 pub struct LambdaConfig {
@@ -30,6 +48,22 @@ pub struct LambdaConfig {
     pub catalog_table: String,
     /// The name of the cart table.
     pub cart_table: String,
+    /// The name of the inventory table.
+    pub inventory_table: String,
+    /// The name of the order table.
+    pub order_table: String,
+    /// The name of the payment table.
+    pub payment_table: String,
+    /// The name of the idempotency table.
+    pub idempotency_table: String,
+    /// The event bus.
+    pub event_bus_name: String,
+    /// The checkout state machine.
+    pub state_machine_arn: String,
+    /// Webhook signing secrets; empty where no webhook is received.
+    pub webhook_secrets: Vec<Vec<u8>>,
+    /// How long stock stays reserved for an order being paid.
+    pub reservation_ttl: Duration,
     /// The one currency the shop sells in.
     pub currency: Currency,
     /// How long the catalog is served from memory before it is read again.
@@ -54,6 +88,24 @@ impl LambdaConfig {
         Ok(LambdaConfig {
             catalog_table: variables.required(CATALOG_TABLE)?,
             cart_table: variables.required(CART_TABLE)?,
+            inventory_table: variables.required(INVENTORY_TABLE)?,
+            order_table: variables.required(ORDER_TABLE)?,
+            payment_table: variables.required(PAYMENT_TABLE)?,
+            idempotency_table: variables.required(IDEMPOTENCY_TABLE)?,
+            event_bus_name: variables.required(EVENT_BUS_NAME)?,
+            state_machine_arn: variables.required(STATE_MACHINE_ARN)?,
+            webhook_secrets: variables
+                .optional(WEBHOOK_SECRETS)
+                .map(|secrets| {
+                    secrets
+                        .split(',')
+                        .map(|secret| secret.trim().as_bytes().to_vec())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reservation_ttl: Duration::seconds(i64::from(
+                variables.parsed_or(RESERVATION_TTL_SECONDS, DEFAULT_RESERVATION_TTL_SECONDS)?,
+            )),
             currency: variables.parsed_or(SHOP_CURRENCY, Currency::USD)?,
             catalog_cache: Duration::seconds(i64::from(cache_seconds)),
             verifier: variables.verifier()?,
@@ -138,19 +190,35 @@ mod tests {
     const ONE_KEY_JWKS: &str = r#"{"keys": [{"kty": "RSA", "kid": "key-1", "alg": "RS256",
         "use": "sig", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl", "e": "AQAB"}]}"#;
 
-    const TABLES: [(&str, &str); 2] = [(CATALOG_TABLE, "catalog"), (CART_TABLE, "carts")];
+    const TABLES: [(&str, &str); 8] = [
+        (CATALOG_TABLE, "catalog"),
+        (CART_TABLE, "carts"),
+        (INVENTORY_TABLE, "inventory"),
+        (ORDER_TABLE, "orders"),
+        (PAYMENT_TABLE, "payments"),
+        (IDEMPOTENCY_TABLE, "idempotency"),
+        (EVENT_BUS_NAME, "mambogo"),
+        (
+            STATE_MACHINE_ARN,
+            "arn:aws:states:us-east-1:123456789012:stateMachine:checkout",
+        ),
+    ];
 
     #[test]
     fn a_missing_table_is_named() {
-        let error = error_from(&[(CART_TABLE, "carts")]);
-        assert_eq!(error.variable, CATALOG_TABLE);
-        assert!(error.to_string().contains("CATALOG_TABLE"), "{error}");
-        assert_eq!(
-            error_from(&[(CATALOG_TABLE, "catalog")]).variable,
-            CART_TABLE
-        );
-        let empty = error_from(&[(CATALOG_TABLE, ""), (CART_TABLE, "carts")]);
-        assert_eq!(empty.variable, CATALOG_TABLE);
+        for (missing, _) in TABLES {
+            let others: Vec<(&str, &str)> = TABLES
+                .iter()
+                .copied()
+                .filter(|(name, _)| *name != missing)
+                .collect();
+            let error = error_from(&others);
+            assert_eq!(error.variable, missing);
+            assert!(error.to_string().contains(missing), "{error}");
+            let mut empty = others.clone();
+            empty.push((missing, ""));
+            assert_eq!(error_from(&empty).variable, missing);
+        }
     }
 
     #[test]
@@ -160,6 +228,8 @@ mod tests {
         assert_eq!(config.cart_table, "carts");
         assert_eq!(config.currency, Currency::USD);
         assert_eq!(config.catalog_cache, Duration::seconds(10));
+        assert_eq!(config.reservation_ttl, Duration::minutes(15));
+        assert!(config.webhook_secrets.is_empty());
         assert!(config.verifier.is_none());
     }
 
@@ -187,8 +257,15 @@ mod tests {
             (CATALOG_CACHE_SECONDS, "0"),
             (JWT_JWKS, ONE_KEY_JWKS),
             (JWT_ISSUER, "https://issuer.example.com"),
+            (WEBHOOK_SECRETS, "whsec_new, whsec_old"),
+            (RESERVATION_TTL_SECONDS, "300"),
         ]);
         let config = config_from(&variables).unwrap();
+        assert_eq!(
+            config.webhook_secrets,
+            [b"whsec_new".to_vec(), b"whsec_old".to_vec()]
+        );
+        assert_eq!(config.reservation_ttl, Duration::minutes(5));
         assert_eq!(config.currency.as_str(), "EUR");
         assert_eq!(config.catalog_cache, Duration::ZERO);
         assert!(config.verifier.is_some());

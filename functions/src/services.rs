@@ -4,13 +4,19 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use mambogo::adapters::cached_catalog::CachedCatalog;
-use mambogo::adapters::dynamodb::{DynamoCarts, DynamoCatalog};
+use mambogo::adapters::dynamodb::{
+    DynamoCarts, DynamoCatalog, DynamoIdempotency, DynamoInventory, DynamoOrders, DynamoPayments,
+};
+use mambogo::adapters::eventbridge::EventBridgePublisher;
+use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
 use mambogo::api::Services;
+use mambogo::checkout::CheckoutSettings;
 use mambogo::clock::{Clock, RandomIds, SystemClock};
 
 use crate::config::LambdaConfig;
 
-/// The services on DynamoDB: one client for both tables, the catalog behind a cache.
+/// The services on AWS: one DynamoDB client for every table, the catalog behind a cache,
+/// EventBridge for events and Step Functions for the checkout saga.
 pub async fn aws_services(config: &LambdaConfig) -> Services {
     let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config);
@@ -25,9 +31,42 @@ pub async fn aws_services(config: &LambdaConfig) -> Services {
     );
     Services {
         catalog: Arc::new(catalog),
-        carts: Arc::new(DynamoCarts::new(dynamodb, config.cart_table.clone())),
+        carts: Arc::new(DynamoCarts::new(
+            dynamodb.clone(),
+            config.cart_table.clone(),
+        )),
+        inventory: Arc::new(DynamoInventory::new(
+            dynamodb.clone(),
+            config.inventory_table.clone(),
+        )),
+        orders: Arc::new(DynamoOrders::new(
+            dynamodb.clone(),
+            config.order_table.clone(),
+        )),
+        payments: Arc::new(DynamoPayments::new(
+            dynamodb.clone(),
+            config.payment_table.clone(),
+        )),
+        idempotency: Arc::new(DynamoIdempotency::new(
+            dynamodb,
+            config.idempotency_table.clone(),
+        )),
+        events: Arc::new(EventBridgePublisher::new(
+            aws_sdk_eventbridge::Client::new(&sdk_config),
+            config.event_bus_name.clone(),
+        )),
+        workflow: Arc::new(StepFunctionsWorkflow::new(
+            aws_sdk_sfn::Client::new(&sdk_config),
+            config.state_machine_arn.clone(),
+        )),
         clock,
         ids: Arc::new(RandomIds),
         currency: config.currency,
+        checkout: CheckoutSettings {
+            reservation_ttl: config.reservation_ttl,
+            webhook_secrets: config.webhook_secrets.clone(),
+            event_bus_name: config.event_bus_name.clone(),
+            ..CheckoutSettings::default()
+        },
     }
 }

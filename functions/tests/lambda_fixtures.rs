@@ -6,26 +6,17 @@ use std::sync::Arc;
 
 use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Response};
-use mambogo::adapters::sqlite::{SqliteCarts, SqliteCatalog, SqliteDb};
 use mambogo::api::{Endpoint, Services};
-use mambogo::clock::{RandomIds, SystemClock};
-use mambogo::demo::seed_demo_catalog;
-use mambogo::money::Currency;
 use mambogo_functions::{endpoint, handle, FunctionContext};
+use mambogo_local::{build_shop, LocalConfig, TestHooks};
 use serde_json::Value;
 
-/// A fresh shop with the demo catalog.
+/// A fresh shop with the demo catalog, on the embedded adapters the local shop uses.
 async fn shop() -> Arc<Services> {
-    let db = SqliteDb::in_memory().unwrap();
-    let catalog = Arc::new(SqliteCatalog::new(db.clone()));
-    seed_demo_catalog(catalog.as_ref()).await.unwrap();
-    Arc::new(Services {
-        catalog,
-        carts: Arc::new(SqliteCarts::new(db)),
-        clock: Arc::new(SystemClock),
-        ids: Arc::new(RandomIds),
-        currency: Currency::USD,
-    })
+    build_shop(&LocalConfig::ephemeral(), TestHooks::default())
+        .await
+        .expect("the embedded shop builds")
+        .services
 }
 
 struct Answer {

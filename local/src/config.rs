@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 use mambogo::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
 
+/// The secret the mock gateway signs its webhooks with when `MAMBOGO_WEBHOOK_SECRET` is
+/// not set.
+pub const DEV_WEBHOOK_SECRET: &str = "whsec_mambogo_local_development";
+
 /// The HS256 secret of development tokens when `MAMBOGO_JWT_SECRET` is not set. It only
 /// ever guards a shop on 127.0.0.1.
 pub const DEV_JWT_SECRET: &str = "mambogo-local-development-secret";
@@ -40,16 +44,23 @@ pub struct LocalConfig {
     pub tokens: TokenConfig,
     /// Load the demo catalog when the catalog is empty.
     pub seed_demo: bool,
+    /// The secret the mock gateway signs webhooks with, and the shop checks them with.
+    pub webhook_secret: String,
+    /// Scales the saga's Retry waits: 1.0 waits as Step Functions would, 0.0 retries at once.
+    pub saga_retry_delay_scale: f64,
 }
 
 impl LocalConfig {
-    /// An in-memory shop on a free loopback port with the demo catalog; for tests.
+    /// An in-memory shop on a free loopback port with the demo catalog, whose saga retries
+    /// without waiting; for tests and benchmarks.
     pub fn ephemeral() -> Self {
         LocalConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data: DataLocation::Memory,
             tokens: TokenConfig::SharedSecret(DEV_JWT_SECRET.to_owned()),
             seed_demo: true,
+            webhook_secret: DEV_WEBHOOK_SECRET.to_owned(),
+            saga_retry_delay_scale: 0.0,
         }
     }
 }

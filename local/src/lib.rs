@@ -2,9 +2,12 @@
 //! the embedded (SQLite) adapters and the same handlers the Lambdas call.
 
 mod config;
+mod saga_glue;
 mod server;
 mod services;
+pub mod workflow;
 
-pub use config::{DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET};
-pub use server::{start, RunningShop, StartError};
-pub use services::local_services;
+pub use config::{DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET};
+pub use saga_glue::FaultInjector;
+pub use server::{start, start_with, RunningShop, StartError};
+pub use services::{build_shop, LocalShop, TestHooks};

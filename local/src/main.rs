@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use mambogo::auth::mint_token;
-use mambogo_local::{start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET};
+use mambogo_local::{
+    start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET,
+};
 use time::{Duration, OffsetDateTime};
 
 #[derive(Parser)]
@@ -56,6 +58,9 @@ struct ServeArgs {
     /// The HS256 secret of development tokens.
     #[arg(long, env = "MAMBOGO_JWT_SECRET", default_value = DEV_JWT_SECRET, hide_default_value = true)]
     jwt_secret: String,
+    /// The secret the mock payment gateway signs its webhooks with.
+    #[arg(long, env = "MAMBOGO_WEBHOOK_SECRET", default_value = DEV_WEBHOOK_SECRET, hide_default_value = true)]
+    webhook_secret: String,
 }
 
 #[derive(clap::Args)]
@@ -122,6 +127,8 @@ fn config(args: ServeArgs) -> Result<LocalConfig, String> {
         },
         tokens,
         seed_demo: !args.no_demo,
+        webhook_secret: args.webhook_secret,
+        saga_retry_delay_scale: 1.0,
     })
 }
 

@@ -25,7 +25,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::LocalConfig;
-use crate::services::local_services;
+use crate::services::{build_shop, TestHooks};
+use crate::workflow::WorkflowRunner;
+use mambogo::events::local_bus::LocalEventBus;
 
 /// Why the shop could not start.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,12 @@ pub enum StartError {
     KeySet(#[from] serde_json::Error),
     #[error("cannot open the data: {0}")]
     Store(#[from] mambogo::ports::StoreError),
+    #[error("cannot load the demo catalog: {0}")]
+    Seed(String),
+    #[error("cannot set up the event bus: {0}")]
+    Events(String),
+    #[error("cannot set up the checkout saga: {0}")]
+    Workflow(String),
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: SocketAddr,
@@ -49,8 +57,15 @@ pub enum StartError {
 pub struct RunningShop {
     /// Where it listens (with the real port when port 0 was asked for).
     pub address: SocketAddr,
+    /// The shop's services, for tests that look behind the API.
+    pub services: Arc<Services>,
+    /// The local Step Functions running the checkout saga.
+    pub runner: WorkflowRunner,
+    /// The in-process event bus, which remembers what was published.
+    pub bus: Arc<LocalEventBus>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    ticker: JoinHandle<()>,
 }
 
 impl RunningShop {
@@ -59,8 +74,10 @@ impl RunningShop {
         format!("http://{}", self.address)
     }
 
-    /// Stops accepting requests and waits for the server to finish.
+    /// Stops accepting requests and waits for the server to finish. Executions stop
+    /// where they are; a shop started on the same data resumes them.
     pub async fn stop(self) {
+        self.ticker.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }
@@ -79,11 +96,17 @@ struct RouteContext {
     verifier: TokenVerifier,
 }
 
-/// Builds the services, mounts the routes and starts listening.
+/// Builds the shop, mounts the routes, starts listening and resumes the executions a
+/// previous run left unfinished.
 pub async fn start(config: LocalConfig) -> Result<RunningShop, StartError> {
-    let services = Arc::new(local_services(&config.data, config.seed_demo).await?);
+    start_with(config, TestHooks::default()).await
+}
+
+/// [`start`] with a hand-moved clock or injected faults.
+pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<RunningShop, StartError> {
+    let shop = build_shop(&config, hooks).await?;
     let context = Arc::new(RouteContext {
-        services,
+        services: Arc::clone(&shop.services),
         verifier: config.tokens.verifier()?,
     });
     let router = router(context)?;
@@ -108,11 +131,35 @@ pub async fn start(config: LocalConfig) -> Result<RunningShop, StartError> {
             tracing::error!(%error, "server stopped");
         }
     });
+    shop.webhooks.set_base_url(&format!("http://{address}"));
+    let resumed = shop
+        .runner
+        .resume_all()
+        .await
+        .map_err(|error| StartError::Workflow(error.to_string()))?;
+    if resumed > 0 {
+        tracing::info!(executions = resumed, "resumed unfinished checkouts");
+    }
     Ok(RunningShop {
         address,
+        services: shop.services,
+        ticker: tokio::spawn(time_out_waiting_tasks(shop.runner.clone())),
+        runner: shop.runner,
+        bus: shop.bus,
         shutdown,
         task,
     })
+}
+
+/// Once a second, fails saga tasks whose timeout has passed (the gateway never answered).
+async fn time_out_waiting_tasks(runner: WorkflowRunner) {
+    let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        every_second.tick().await;
+        if let Err(error) = runner.tick().await {
+            tracing::warn!(%error, "cannot time out waiting tasks");
+        }
+    }
 }
 
 fn method_filter(method: &Method) -> Option<MethodFilter> {

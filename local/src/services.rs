@@ -1,45 +1,152 @@
-//! The embedded adapters behind the local shop's ports.
+//! Assembling the local shop: embedded stores, the in-process event bus, the checkout
+//! saga on the local runner, and the mock payment gateway.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use mambogo::adapters::cached_catalog::CachedCatalog;
-use mambogo::adapters::sqlite::{SqliteCarts, SqliteCatalog, SqliteDb};
+use mambogo::adapters::sqlite::{
+    SqliteCarts, SqliteCatalog, SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOrders,
+    SqlitePayments,
+};
 use mambogo::api::Services;
-use mambogo::clock::{Clock, RandomIds, SystemClock};
+use mambogo::checkout::{
+    CheckoutSettings, ClearCartOnConfirmation, SagaTasks, CHECKOUT_ASL, CLEAR_CART, TASK_FUNCTIONS,
+};
+use mambogo::clock::{Clock, IdSource, RandomIds, SystemClock};
 use mambogo::demo::seed_demo_catalog;
+use mambogo::events::local_bus::{LocalEventBus, Rule};
+use mambogo::events::EventConsumer;
 use mambogo::money::Currency;
-use mambogo::ports::StoreError;
+use mambogo::payments::mock_gateway::MockGateway;
 use time::Duration;
 
-use crate::config::DataLocation;
+use crate::config::{DataLocation, LocalConfig};
+use crate::saga_glue::{BusEventSink, FaultInjector, LoopbackWebhooks, SagaStepHandler};
+use crate::server::StartError;
+use crate::workflow::{ExecutionStore, StateMachine, WorkflowRunner};
 
 /// How long the local shop serves the catalog from memory. Its own writes drop the cache
 /// at once, so this only bounds how stale a second shop on the same file can be.
 const CATALOG_CACHE: Duration = Duration::seconds(5);
+/// The event bus name put on PutEvents entries; the local bus accepts any.
+const LOCAL_BUS: &str = "mambogo-local";
 
-/// Opens the data and builds the services; seeds the demo catalog if asked and empty.
-pub async fn local_services(data: &DataLocation, seed_demo: bool) -> Result<Services, StoreError> {
-    let db = match data {
+/// What tests may swap in: a clock they move by hand, and faults in saga steps.
+#[derive(Clone, Default)]
+pub struct TestHooks {
+    pub clock: Option<Arc<dyn Clock>>,
+    pub faults: Option<FaultInjector>,
+}
+
+/// The assembled shop, before it listens.
+pub struct LocalShop {
+    pub services: Arc<Services>,
+    pub runner: WorkflowRunner,
+    pub bus: Arc<LocalEventBus>,
+    pub webhooks: Arc<LoopbackWebhooks>,
+}
+
+fn executions_file(data: &DataLocation) -> Option<PathBuf> {
+    match data {
+        DataLocation::File(path) => Some(path.with_extension("executions.db")),
+        DataLocation::Memory => None,
+    }
+}
+
+/// Opens the data, builds every port and seeds the demo catalog if asked and empty.
+pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalShop, StartError> {
+    let db = match &config.data {
         DataLocation::File(path) => SqliteDb::open(path)?,
         DataLocation::Memory => SqliteDb::in_memory()?,
     };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let clock: Arc<dyn Clock> = hooks.clock.unwrap_or_else(|| Arc::new(SystemClock));
+    let ids: Arc<dyn IdSource> = Arc::new(RandomIds);
     let catalog = Arc::new(CachedCatalog::new(
         Arc::new(SqliteCatalog::new(db.clone())),
         Arc::clone(&clock),
         CATALOG_CACHE,
     ));
-    if seed_demo {
-        let added = seed_demo_catalog(catalog.as_ref()).await?;
+    let carts = Arc::new(SqliteCarts::new(db.clone()));
+    let inventory = Arc::new(SqliteInventory::new(db.clone()));
+    let idempotency = Arc::new(SqliteIdempotency::new(db.clone()));
+
+    let clear_cart: Arc<dyn EventConsumer> = Arc::new(ClearCartOnConfirmation {
+        carts: carts.clone(),
+        idempotency: idempotency.clone(),
+        clock: Arc::clone(&clock),
+    });
+    let rules = Rule::embedded().map_err(|error| StartError::Events(error.to_string()))?;
+    let bus = Arc::new(
+        LocalEventBus::new(rules, HashMap::from([(CLEAR_CART.to_owned(), clear_cart)]))
+            .map_err(|error| StartError::Events(error.to_string()))?,
+    );
+
+    let steps = Arc::new(SagaStepHandler::new(hooks.faults));
+    let substitutions: HashMap<String, String> = TASK_FUNCTIONS
+        .iter()
+        .map(|(placeholder, function)| ((*placeholder).to_owned(), (*function).to_owned()))
+        .collect();
+    let machine = StateMachine::parse(CHECKOUT_ASL, &substitutions)
+        .map_err(|error| StartError::Workflow(error.to_string()))?;
+    let executions = match executions_file(&config.data) {
+        Some(path) => ExecutionStore::open(&path),
+        None => ExecutionStore::in_memory(),
+    }
+    .map_err(|error| StartError::Workflow(error.to_string()))?;
+    let runner = WorkflowRunner::new(
+        machine,
+        steps.clone(),
+        Arc::new(BusEventSink {
+            publisher: bus.clone(),
+        }),
+        executions,
+        Arc::clone(&clock),
+        config.saga_retry_delay_scale,
+    );
+
+    let services = Arc::new(Services {
+        catalog,
+        carts,
+        inventory,
+        orders: Arc::new(SqliteOrders::new(db.clone())),
+        payments: Arc::new(SqlitePayments::new(db)),
+        idempotency,
+        events: bus.clone(),
+        workflow: Arc::new(runner.clone()),
+        clock: Arc::clone(&clock),
+        ids: Arc::clone(&ids),
+        currency: Currency::USD,
+        checkout: CheckoutSettings {
+            webhook_secrets: vec![config.webhook_secret.as_bytes().to_vec()],
+            event_bus_name: LOCAL_BUS.to_owned(),
+            ..CheckoutSettings::default()
+        },
+    });
+    if config.seed_demo {
+        let added = seed_demo_catalog(services.catalog.as_ref(), services.inventory.as_ref())
+            .await
+            .map_err(|error| StartError::Seed(error.to_string()))?;
         if added > 0 {
             tracing::info!(products = added, "demo catalog loaded");
         }
     }
-    Ok(Services {
-        catalog,
-        carts: Arc::new(SqliteCarts::new(db)),
+    let webhooks = Arc::new(LoopbackWebhooks::default());
+    let gateway = Arc::new(MockGateway::new(
+        webhooks.clone(),
+        config.webhook_secret.as_bytes().to_vec(),
         clock,
-        ids: Arc::new(RandomIds),
-        currency: Currency::USD,
+        ids,
+    ));
+    steps.set_tasks(SagaTasks {
+        services: Arc::clone(&services),
+        gateway,
+    });
+    Ok(LocalShop {
+        services,
+        runner,
+        bus,
+        webhooks,
     })
 }

@@ -4,8 +4,9 @@
 use time::{Duration, OffsetDateTime};
 
 use crate::catalog::{Category, Product, ProductDraft};
-use crate::ids::{CategoryId, ProductId};
-use crate::ports::{CatalogStore, StoreError};
+use crate::ids::{CategoryId, ProductId, Sku};
+use crate::inventory::{InventoryError, InventoryStore};
+use crate::ports::CatalogStore;
 
 /// How many products the demo catalog has.
 pub const DEMO_PRODUCT_COUNT: usize = 240;
@@ -78,6 +79,22 @@ pub fn demo_categories() -> Vec<Category> {
 
 /// The demo products, deterministic down to their timestamps.
 pub fn demo_products() -> Vec<Product> {
+    demo_drafts()
+        .into_iter()
+        .map(|(id, draft, created_at)| Product::create(id, draft, created_at))
+        .collect()
+}
+
+/// The demo stock: units on hand per SKU (about one SKU in eleven is sold out).
+pub fn demo_stock() -> Vec<(Sku, u32)> {
+    demo_drafts()
+        .into_iter()
+        .flat_map(|(_, draft, _)| draft.variants)
+        .map(|variant| (variant.sku, variant.stock.unwrap_or(0)))
+        .collect()
+}
+
+fn demo_drafts() -> Vec<(ProductId, ProductDraft, OffsetDateTime)> {
     let leaves: Vec<_> = CATEGORIES.iter().filter(|c| c.2.is_some()).collect();
     let launch = OffsetDateTime::UNIX_EPOCH + Duration::days(20_454); // 2026-01-01
     (0..DEMO_PRODUCT_COUNT)
@@ -119,14 +136,17 @@ pub fn demo_products() -> Vec<Product> {
             }))
             .ok()?;
             let id = ProductId::parse(&format!("prod_{number:04}")).ok()?;
-            Some(Product::create(id, draft, launch + Duration::hours(number as i64)))
+            Some((id, draft, launch + Duration::hours(number as i64)))
         })
         .collect()
 }
 
-/// Loads the demo catalog into `catalog` unless it already holds products. Returns how
-/// many products it added.
-pub async fn seed_demo_catalog(catalog: &dyn CatalogStore) -> Result<usize, StoreError> {
+/// Loads the demo catalog into `catalog` and its stock into `inventory`, unless the
+/// catalog already holds products. Returns how many products it added.
+pub async fn seed_demo_catalog(
+    catalog: &dyn CatalogStore,
+    inventory: &dyn InventoryStore,
+) -> Result<usize, InventoryError> {
     if !catalog.all_products().await?.is_empty() {
         return Ok(0);
     }
@@ -136,6 +156,9 @@ pub async fn seed_demo_catalog(catalog: &dyn CatalogStore) -> Result<usize, Stor
     let products = demo_products();
     for product in &products {
         catalog.create_product(product).await?;
+    }
+    for (sku, units) in demo_stock() {
+        inventory.set_on_hand(&sku, units).await?;
     }
     Ok(products.len())
 }
@@ -169,7 +192,10 @@ mod tests {
                     .is_none_or(|sale| sale.amount < variant.price.amount));
             }
         }
-        assert!(products.iter().any(|p| !p.in_stock()));
+        let stock = demo_stock();
+        assert_eq!(stock.len(), skus.len());
+        assert!(stock.iter().any(|(_, units)| *units == 0));
+        assert!(stock.iter().all(|(sku, _)| skus.contains(sku)));
         assert_eq!(
             demo_products(),
             products,

@@ -130,6 +130,12 @@ uuid_id!(
     "a cart item id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"
 );
 
+uuid_id!(
+    /// An order; also the name of its checkout saga execution.
+    OrderId,
+    "an order id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"
+);
+
 impl CartId {
     /// The one cart a signed-in user has: derived from their id, so that it can be found
     /// without an index and two first writes for the same user collide instead of forking.

@@ -37,6 +37,8 @@ def exit_when_parent_goes():
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 server = make_server("127.0.0.1", 0, serialized, threaded=True)
+# moto calls its own services (what a state machine's tasks invoke) at this port.
+os.environ["MOTO_PORT"] = str(server.port)
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
 print(f"READY {server.port}", flush=True)
 # Nobody reads stdout after READY: anything moto prints later goes to stderr instead.

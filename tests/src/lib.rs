@@ -3,4 +3,5 @@
 
 pub mod contract;
 pub mod emulator;
+pub mod events;
 pub mod shop;

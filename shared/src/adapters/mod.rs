@@ -3,4 +3,6 @@
 
 pub mod cached_catalog;
 pub mod dynamodb;
+pub mod eventbridge;
 pub mod sqlite;
+pub mod stepfunctions;

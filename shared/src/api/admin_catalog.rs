@@ -20,6 +20,34 @@ pub(super) fn require_admin(request: &ApiRequest) -> Result<&User, ApiError> {
     }
 }
 
+/// Sets inventory for every variant whose draft names its stock.
+async fn apply_stock(
+    services: &Services,
+    draft_stock: &[(crate::ids::Sku, Option<u32>)],
+) -> Result<(), ApiError> {
+    for (sku, stock) in draft_stock {
+        if let Some(units) = stock {
+            services
+                .inventory
+                .set_on_hand(sku, *units)
+                .await
+                .map_err(|error| match error {
+                    crate::inventory::InventoryError::Store(store) => ApiError::from(store),
+                    other => ApiError::Conflict(other.to_string()),
+                })?;
+        }
+    }
+    Ok(())
+}
+
+fn draft_stock(draft: &ProductDraft) -> Vec<(crate::ids::Sku, Option<u32>)> {
+    draft
+        .variants
+        .iter()
+        .map(|variant| (variant.sku.clone(), variant.stock))
+        .collect()
+}
+
 async fn checked_draft(
     services: &Services,
     request: &ApiRequest,
@@ -50,8 +78,10 @@ pub async fn create_product(
     let draft = checked_draft(services, &request).await?;
     let id = ProductId::parse(&format!("prod_{}", services.ids.next_uuid().simple()))
         .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let stock = draft_stock(&draft);
     let product = Product::create(id, draft, services.clock.now());
     services.catalog.create_product(&product).await?;
+    apply_stock(services, &stock).await?;
     tracing::info!(product_id = %product.id, "product created");
     Ok(ApiResponse::json(StatusCode::CREATED, &product)
         .with_header("location", &format!("/products/{}", product.id)))

@@ -126,7 +126,9 @@ async fn view(services: &Services, cart: &Cart) -> Result<CartView, ApiError> {
         .into_iter()
         .map(|product| (product.id.clone(), product))
         .collect();
-    Ok(price_cart(cart, &products, services.currency))
+    let skus: Vec<_> = cart.lines.iter().map(|line| line.sku.clone()).collect();
+    let available = super::catalog_routes::availability(services, Some(&skus)).await?;
+    Ok(price_cart(cart, &products, &available, services.currency))
 }
 
 async fn respond_with(services: &Services, cart: &Cart) -> Result<ApiResponse, ApiError> {

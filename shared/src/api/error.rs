@@ -6,13 +6,14 @@ use serde_json::json;
 
 use crate::auth::AuthError;
 use crate::cart::CartError;
+use crate::ids::{OrderId, Sku};
 use crate::ports::StoreError;
 use crate::validation::FieldError;
 
 use super::ApiResponse;
 
 /// Everything a handler can answer besides success.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request could not be read: bad JSON, wrong types, malformed ids or parameters.
     #[error("the request is malformed")]
@@ -30,6 +31,9 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
+    /// Checkout found too little stock; the order was created and failed.
+    #[error("not enough stock for {}", skus.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    OutOfStock { order_id: OrderId, skus: Vec<Sku> },
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("the body must be JSON (Content-Type: application/json)")]
@@ -62,7 +66,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::OutOfStock { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -79,6 +83,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::OutOfStock { .. } => "out-of-stock",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::Unavailable(_) => "unavailable",
@@ -108,6 +113,10 @@ impl ApiError {
         });
         if let ApiError::Malformed(fields) | ApiError::Invalid(fields) = &self {
             body["errors"] = json!(fields);
+        }
+        if let ApiError::OutOfStock { order_id, skus } = &self {
+            body["orderId"] = json!(order_id);
+            body["outOfStock"] = json!(skus);
         }
         let mut response = ApiResponse::json(status, &body);
         response.set_header("content-type", "application/problem+json");

@@ -3,15 +3,18 @@
 //! entrypoints and the local server are two thin callers of the same handlers.
 
 pub mod admin_catalog;
+pub mod admin_inventory;
 mod authenticate;
 pub mod cart_routes;
 pub mod catalog_routes;
+pub mod checkout_routes;
 mod error;
 pub mod operations;
 mod request;
 mod response;
 pub mod route_table;
 mod services;
+pub mod webhook_routes;
 
 pub use authenticate::authenticate;
 pub use error::ApiError;

@@ -8,7 +8,8 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 
 use super::{
-    admin_catalog, cart_routes, catalog_routes, ApiError, ApiRequest, ApiResponse, Services,
+    admin_catalog, admin_inventory, cart_routes, catalog_routes, checkout_routes, webhook_routes,
+    ApiError, ApiRequest, ApiResponse, Services,
 };
 
 /// A handler behind a uniform signature.
@@ -36,6 +37,10 @@ operations! {
     "updateCartItem" => cart_routes::update_cart_item,
     "removeCartItem" => cart_routes::remove_cart_item,
     "mergeCart" => cart_routes::merge_cart,
+    "placeOrder" => checkout_routes::place_order,
+    "getOrder" => checkout_routes::get_order,
+    "receivePaymentWebhook" => webhook_routes::receive_payment_webhook,
+    "setStock" => admin_inventory::set_stock,
 }
 
 /// The handler of `operation_id`.

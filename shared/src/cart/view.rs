@@ -6,7 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::{Cart, CartOwner};
-use crate::catalog::Product;
+use crate::catalog::{Availability, Product};
 use crate::ids::{CartId, CartItemId, ProductId, Sku};
 use crate::money::{Currency, Money};
 
@@ -73,11 +73,12 @@ fn owner_label(owner: &CartOwner) -> &'static str {
 }
 
 /// Prices `cart` against the current catalog (`products` holds every product it names
-/// that still exists). Totals saturate rather than overflow: a cart's limits keep real
-/// totals far below `i64::MAX`.
+/// that still exists) and stock (`available`). Totals saturate rather than overflow: a
+/// cart's limits keep real totals far below `i64::MAX`.
 pub fn price_cart(
     cart: &Cart,
     products: &HashMap<ProductId, Product>,
+    available: &Availability,
     currency: Currency,
 ) -> CartView {
     let mut subtotal = Money::zero(currency);
@@ -92,16 +93,16 @@ pub fn price_cart(
                 .filter(|product| product.active)
                 .and_then(|product| product.variant(&line.sku));
             let unit_price = variant.map_or(line.unit_price, |v| v.effective_price());
-            let available = variant.is_some();
+            let sold_here = variant.is_some();
             let price_changed = unit_price != line.unit_price;
             let line_total = unit_price
                 .times(line.quantity)
                 .unwrap_or(Money::new(i64::MAX, unit_price.currency));
-            if available && unit_price.currency == currency {
+            if sold_here && unit_price.currency == currency {
                 subtotal.amount = subtotal.amount.saturating_add(line_total.amount);
                 item_count += line.quantity;
             }
-            needs_attention |= price_changed || !available;
+            needs_attention |= price_changed || !sold_here;
             CartLineView {
                 item_id: line.item_id,
                 product_id: line.product_id.clone(),
@@ -111,8 +112,12 @@ pub fn price_cart(
                 unit_price,
                 price_when_added: line.unit_price,
                 price_changed,
-                available,
-                in_stock: variant.is_some_and(|v| v.stock >= line.quantity),
+                available: sold_here,
+                in_stock: variant.is_some_and(|v| {
+                    available
+                        .get(&v.sku)
+                        .is_some_and(|units| *units >= i64::from(line.quantity))
+                }),
                 line_total,
             }
         })

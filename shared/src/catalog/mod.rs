@@ -5,7 +5,7 @@ mod product;
 mod search;
 
 pub use category::{category_tree, descendants_of, Category, CategoryNode};
-pub use product::{Product, ProductDraft, Variant, VariantDraft, MAX_VARIANTS};
+pub use product::{Availability, Product, ProductDraft, Variant, VariantDraft, MAX_VARIANTS};
 pub use search::{
     search, BrandFacet, Facets, PriceRangeFacet, ProductPage, ProductQuery, ProductSort,
     ProductSummary, MAX_PAGE_SIZE,

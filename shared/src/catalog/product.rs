@@ -1,11 +1,14 @@
 //! Products and their variants, and the checks an operator's input must pass.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{CategoryId, ProductId, Sku};
+
+/// Units available to sell per SKU, as inventory counts them; a SKU not in it has none.
+pub type Availability = HashMap<Sku, i64>;
 use crate::money::{Currency, Money};
 use crate::validation::{Checks, FieldError};
 
@@ -47,8 +50,6 @@ pub struct Variant {
     pub price: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sale_price: Option<Money>,
-    /// Units on hand, as last set by an operator.
-    pub stock: u32,
 }
 
 impl Variant {
@@ -72,9 +73,11 @@ impl Product {
             .min_by_key(|price| price.amount)
     }
 
-    /// Whether any variant has stock.
-    pub fn in_stock(&self) -> bool {
-        self.variants.iter().any(|variant| variant.stock > 0)
+    /// Whether any variant has units available, as `available` counts them per SKU.
+    pub fn in_stock(&self, available: &Availability) -> bool {
+        self.variants
+            .iter()
+            .any(|variant| available.get(&variant.sku).is_some_and(|units| *units > 0))
     }
 
     /// Builds a new product from an operator's validated draft.
@@ -143,8 +146,10 @@ pub struct VariantDraft {
     pub price: Money,
     #[serde(default)]
     pub sale_price: Option<Money>,
+    /// Units on hand to set in inventory when the product is saved; absent leaves the
+    /// SKU's stock as it is (`PUT /admin/inventory/{sku}` changes it later).
     #[serde(default)]
-    pub stock: u32,
+    pub stock: Option<u32>,
 }
 
 impl VariantDraft {
@@ -155,7 +160,6 @@ impl VariantDraft {
             attributes: self.attributes,
             price: self.price,
             sale_price: self.sale_price,
-            stock: self.stock,
         }
     }
 }
@@ -215,7 +219,7 @@ impl VariantDraft {
             );
         }
         checks.require(
-            self.stock <= MAX_STOCK,
+            self.stock.is_none_or(|stock| stock <= MAX_STOCK),
             format!("{field}.stock"),
             format!("must be at most {MAX_STOCK}"),
         );
@@ -310,6 +314,9 @@ mod tests {
             OffsetDateTime::UNIX_EPOCH,
         );
         assert_eq!(product.from_price().unwrap().amount, 9900);
-        assert!(product.in_stock());
+        let mut available = Availability::new();
+        assert!(!product.in_stock(&available));
+        available.insert(Sku::parse("HP-1-WHT").unwrap(), 2);
+        assert!(product.in_stock(&available));
     }
 }

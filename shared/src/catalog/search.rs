@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::category::{descendants_of, Category};
-use super::product::Product;
+use super::product::{Availability, Product};
 use crate::ids::{CategoryId, ProductId};
 use crate::money::Money;
 use crate::validation::{Checks, FieldError};
@@ -249,14 +249,16 @@ enum Ignoring {
 
 struct Matcher<'q> {
     query: &'q ProductQuery,
+    available: &'q Availability,
     categories: Option<HashSet<CategoryId>>,
     terms: Vec<&'q str>,
 }
 
 impl<'q> Matcher<'q> {
-    fn new(query: &'q ProductQuery, categories: &[Category]) -> Self {
+    fn new(query: &'q ProductQuery, categories: &[Category], available: &'q Availability) -> Self {
         Matcher {
             query,
+            available,
             categories: query
                 .category
                 .as_ref()
@@ -289,7 +291,7 @@ impl<'q> Matcher<'q> {
                     && query.max_price.is_none_or(|max| price.amount <= max)))
             && query
                 .in_stock
-                .is_none_or(|wanted| product.in_stock() == wanted)
+                .is_none_or(|wanted| product.in_stock(self.available) == wanted)
             && self.matches_text(product)
     }
 
@@ -330,7 +332,7 @@ fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductI
     by_key.then_with(|| a.1.cmp(b.1))
 }
 
-fn summarize(product: &Product) -> Option<ProductSummary> {
+fn summarize(product: &Product, available: &Availability) -> Option<ProductSummary> {
     let cheapest = product
         .variants
         .iter()
@@ -343,7 +345,7 @@ fn summarize(product: &Product) -> Option<ProductSummary> {
         price: cheapest.effective_price(),
         regular_price: cheapest.price,
         on_sale: cheapest.sale_price.is_some(),
-        in_stock: product.in_stock(),
+        in_stock: product.in_stock(available),
         image: product.images.first().cloned(),
         created_at: product.created_at,
     })
@@ -388,9 +390,15 @@ fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
     }
 }
 
-/// Runs `query` over `products`: only active products, filtered, sorted, one page.
-pub fn search(products: &[Product], categories: &[Category], query: &ProductQuery) -> ProductPage {
-    let matcher = Matcher::new(query, categories);
+/// Runs `query` over `products`: only active products, filtered, sorted, one page;
+/// `available` says which SKUs are in stock.
+pub fn search(
+    products: &[Product],
+    categories: &[Category],
+    available: &Availability,
+    query: &ProductQuery,
+) -> ProductPage {
+    let matcher = Matcher::new(query, categories, available);
     let mut matching: Vec<(SortKey, &Product)> = products
         .iter()
         .filter(|product| matcher.matches(product, Ignoring::Nothing))
@@ -418,7 +426,7 @@ pub fn search(products: &[Product], categories: &[Category], query: &ProductQuer
     ProductPage {
         items: page
             .iter()
-            .filter_map(|(_, product)| summarize(product))
+            .filter_map(|(_, product)| summarize(product, available))
             .collect(),
         next_cursor,
         total: matching.len(),
@@ -432,18 +440,11 @@ mod tests {
     use crate::catalog::{Product, ProductDraft};
     use time::Duration;
 
-    fn product(
-        id: &str,
-        name: &str,
-        brand: &str,
-        price: i64,
-        stock: u32,
-        age_days: i64,
-    ) -> Product {
+    fn product(id: &str, name: &str, brand: &str, price: i64, age_days: i64) -> Product {
         let draft: ProductDraft = serde_json::from_value(serde_json::json!({
             "name": name, "brand": brand, "categoryId": "audio", "description": "a fine thing",
             "variants": [{"sku": format!("SKU-{id}").to_uppercase(), "name": "One",
-                          "price": {"amount": price, "currency": "USD"}, "stock": stock}]
+                          "price": {"amount": price, "currency": "USD"}}]
         }))
         .unwrap();
         let created = OffsetDateTime::UNIX_EPOCH + Duration::days(1000 - age_days);
@@ -452,12 +453,26 @@ mod tests {
 
     fn catalog() -> Vec<Product> {
         vec![
-            product("a", "Alpha Speaker", "Sonora", 4_000, 1, 3),
-            product("b", "Bravo Headphones", "Kestrel", 12_000, 0, 1),
-            product("c", "Charlie Speaker", "Sonora", 1_000, 4, 2),
-            product("d", "Delta Cable", "Kestrel", 900, 9, 5),
-            product("e", "Echo Speaker", "Sonora", 30_000, 2, 4),
+            product("a", "Alpha Speaker", "Sonora", 4_000, 3),
+            product("b", "Bravo Headphones", "Kestrel", 12_000, 1),
+            product("c", "Charlie Speaker", "Sonora", 1_000, 2),
+            product("d", "Delta Cable", "Kestrel", 900, 5),
+            product("e", "Echo Speaker", "Sonora", 30_000, 4),
         ]
+    }
+
+    /// Units available per SKU: b is sold out.
+    fn stock() -> Availability {
+        [
+            ("SKU-A", 1),
+            ("SKU-B", 0),
+            ("SKU-C", 4),
+            ("SKU-D", 9),
+            ("SKU-E", 2),
+        ]
+        .into_iter()
+        .map(|(sku, units)| (crate::ids::Sku::parse(sku).unwrap(), units))
+        .collect()
     }
 
     fn query(params: &[(&str, &str)]) -> ProductQuery {
@@ -477,6 +492,7 @@ mod tests {
         let page = search(
             &catalog(),
             &[],
+            &stock(),
             &query(&[
                 ("brand", "sonora"),
                 ("maxPrice", "5000"),
@@ -489,9 +505,19 @@ mod tests {
 
     #[test]
     fn text_search_needs_every_word() {
-        let page = search(&catalog(), &[], &query(&[("q", "SPEAKER sonora")]));
+        let page = search(
+            &catalog(),
+            &[],
+            &stock(),
+            &query(&[("q", "SPEAKER sonora")]),
+        );
         assert_eq!(ids(&page), ["a", "c", "e"]);
-        let page = search(&catalog(), &[], &query(&[("q", "speaker kestrel")]));
+        let page = search(
+            &catalog(),
+            &[],
+            &stock(),
+            &query(&[("q", "speaker kestrel")]),
+        );
         assert!(page.items.is_empty());
     }
 
@@ -499,15 +525,30 @@ mod tests {
     fn sorts_by_price_name_and_age() {
         let products = catalog();
         assert_eq!(
-            ids(&search(&products, &[], &query(&[("sort", "price")]))),
+            ids(&search(
+                &products,
+                &[],
+                &stock(),
+                &query(&[("sort", "price")])
+            )),
             ["d", "c", "a", "b", "e"]
         );
         assert_eq!(
-            ids(&search(&products, &[], &query(&[("sort", "-price")]))),
+            ids(&search(
+                &products,
+                &[],
+                &stock(),
+                &query(&[("sort", "-price")])
+            )),
             ["e", "b", "a", "c", "d"]
         );
         assert_eq!(
-            ids(&search(&products, &[], &query(&[("sort", "newest")]))),
+            ids(&search(
+                &products,
+                &[],
+                &stock(),
+                &query(&[("sort", "newest")])
+            )),
             ["b", "c", "a", "e", "d"]
         );
     }
@@ -522,7 +563,7 @@ mod tests {
             if let Some(c) = &cursor {
                 params.push(("cursor", c));
             }
-            let page = search(&products, &[], &query(&params));
+            let page = search(&products, &[], &stock(), &query(&params));
             seen.extend(page.items.iter().map(|p| p.id.to_string()));
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
@@ -534,7 +575,7 @@ mod tests {
 
     #[test]
     fn facets_ignore_their_own_filter() {
-        let page = search(&catalog(), &[], &query(&[("brand", "Kestrel")]));
+        let page = search(&catalog(), &[], &stock(), &query(&[("brand", "Kestrel")]));
         assert_eq!(page.total, 2);
         assert_eq!(
             page.facets.brands,
@@ -578,6 +619,7 @@ mod tests {
         let page = search(
             &catalog(),
             &[],
+            &stock(),
             &query(&[("sort", "price"), ("limit", "1")]),
         );
         let params = vec![

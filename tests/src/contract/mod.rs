@@ -4,3 +4,7 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod idempotency;
+pub mod inventory;
+pub mod orders;
+pub mod payments;

@@ -1,4 +1,4 @@
-//! The DynamoDB adapters: the same stores as [`super::sqlite`], on two tables. Every
+//! The DynamoDB adapters: the same stores as [`super::sqlite`], one table per store. Every
 //! record is kept as a JSON string in `body`, beside the attributes that keys,
 //! conditions and indexes need.
 //!
@@ -30,12 +30,86 @@
 //! Attributes: `version` (N), `expires_at` (N, epoch seconds), `body`. DynamoDB purges
 //! expired carts only eventually, so reads and writes compare `expires_at` with `now`
 //! themselves.
+//!
+//! # Order table
+//!
+//! Partition key `pk` (S) = `ORDER#<id>`, on-demand billing. Attributes: `user_id` (S),
+//! `created_at` (N, epoch seconds), `version` (N), `status` (S), `body`. Creating an
+//! order is conditional on the key not existing yet, updating it on the previous version.
+//!
+//! Global secondary index `by_user`: partition key `user_id` (S), sort key `created_at`
+//! (N), projection ALL; it lists a user's orders by age, for "my orders".
+//!
+//! # Payment table
+//!
+//! Partition key `pk` (S), on-demand billing, TTL on `expires_at`.
+//!
+//! | Item          | `pk`                       | Other attributes                                    |
+//! |---------------|----------------------------|-----------------------------------------------------|
+//! | Payment       | `PAYMENT#<order id>`       | `version` (N), `body`                               |
+//! | Gateway event | `GATEWAY_EVENT#<event id>` | `order_id` (S), `recorded_at` (N), `expires_at` (N) |
+//!
+//! A payment at version 1 is put conditional on not existing yet, a later one on the
+//! previous version. Applying a gateway event puts the event, conditional on not
+//! existing yet, and the payment in one transaction, so that a redelivered webhook
+//! changes nothing. Events are remembered for 30 days after they were applied.
+//!
+//! # Idempotency table
+//!
+//! Partition key `pk` (S), on-demand billing, TTL on `expires_at` (N, epoch seconds).
+//!
+//! | Item          | `pk`                            | Other attributes                                        |
+//! |---------------|---------------------------------|---------------------------------------------------------|
+//! | Request key   | `KEY#<key>`                     | `fingerprint` (S), `expires_at`, `status` (N)?, `body`? |
+//! | Handled event | `HANDLED#<consumer>#<event id>` | `expires_at`                                            |
+//!
+//! `status` and `body` (the stored response) appear when the request completes.
+//!
+//! A request key is claimed by a put conditional on no live key being there, completed
+//! by setting `status` and `body`, and released by a delete conditional on `status`
+//! being absent. Claims compare `expires_at` with `now` themselves, since DynamoDB purges
+//! expired items only eventually; a handled event is reported until it is purged, as
+//! the port gives no `now` to compare with.
+//!
+//! # Inventory table
+//!
+//! Partition key `pk` (S), sort key `sk` (S), on-demand billing, no TTL.
+//!
+//! | Item        | `pk`               | `sk`          | Other attributes                                    |
+//! |-------------|--------------------|---------------|-----------------------------------------------------|
+//! | Stock       | `SKU#<sku>`        | `STOCK`       | `on_hand`, `reserved`, `available`, `sold`, `received` (N) |
+//! | Reservation | `ORDER#<order id>` | `RESERVATION` | `status` (S), `expires_at` (N, epoch seconds), `lines` (S, JSON), `created_at` (S, RFC 3339), `pending` (S) while pending |
+//!
+//! Global secondary index `pending_by_expiry`: partition key `pending` (S), sort key
+//! `expires_at` (N), projection ALL. A reservation carries `pending` = `PENDING` only
+//! while it is pending, so the index is sparse: the sweeper queries `expires_at <= now`
+//! in it and reads nothing else.
+//!
+//! `available` is stored beside `on_hand` and `reserved` because conditions cannot do
+//! arithmetic. A reserve is one transaction: the reservation put, conditional on it not
+//! existing, then per line `SET available = available - q, reserved = reserved + q`
+//! conditional on the stock item existing with `available >= q`. A reservation holds at
+//! most [`MAX_RESERVATION_LINES`](crate::inventory::MAX_RESERVATION_LINES) SKUs, so the
+//! transaction stays within DynamoDB's 100 items. A commit or release is one transaction
+//! too: the reservation's `status` set and `pending` removed, conditional on `status`
+//! being `PENDING` (and, for the sweeper, on `expires_at <= now`), then per line the
+//! move of `q` units out of `reserved`. Setting on hand reads the stock item and writes
+//! it conditional on the counters read. Reservations are never deleted: a retried
+//! reserve must find the first one.
 
 mod cart;
 mod catalog;
 mod error;
+mod idempotency;
+mod inventory;
 mod item;
+mod orders;
+mod payments;
 mod transaction;
 
 pub use cart::DynamoCarts;
 pub use catalog::DynamoCatalog;
+pub use idempotency::DynamoIdempotency;
+pub use inventory::DynamoInventory;
+pub use orders::DynamoOrders;
+pub use payments::DynamoPayments;

@@ -1,7 +1,9 @@
 //! Conditional writes in one TransactWriteItems call, and what a cancellation means.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
 
 use super::error::{invalid_request, unavailable};
@@ -47,9 +49,46 @@ pub(super) fn delete(
     Ok(TransactWriteItem::builder().delete(delete).build())
 }
 
+/// Expression attribute names, `#alias` to attribute, for attributes whose names
+/// DynamoDB reserves (such as `status`).
+pub(super) type Names = HashMap<String, String>;
+
+/// An Update of the item at `key` in `table` by `update` (`SET …`, `REMOVE …`) that
+/// only happens if `condition` holds.
+pub(super) fn update(
+    table: &str,
+    key: Item,
+    update: &str,
+    condition: &str,
+    names: Names,
+    values: Item,
+) -> Result<TransactWriteItem, StoreError> {
+    let update = Update::builder()
+        .table_name(table)
+        .set_key(Some(key))
+        .update_expression(update)
+        .condition_expression(condition)
+        .set_expression_attribute_names((!names.is_empty()).then_some(names))
+        .set_expression_attribute_values(expression_values(values))
+        .build()
+        .map_err(invalid_request)?;
+    Ok(TransactWriteItem::builder().update(update).build())
+}
+
 /// DynamoDB refuses an empty map of expression values, so none is sent as none.
 fn expression_values(values: Item) -> Option<Item> {
     (!values.is_empty()).then_some(values)
+}
+
+/// Why a transaction wrote nothing.
+#[derive(Debug)]
+pub(super) enum Cancelled {
+    /// The conditions of the writes at these positions (in request order; at least
+    /// one) were false.
+    Refused(Vec<usize>),
+    /// Anything else; [`StoreError::Conflict`] if another transaction was writing one
+    /// of the items at the same time.
+    Failed(StoreError),
 }
 
 /// Writes `writes` all or nothing. If conditions failed, `refusal` gets the position of
@@ -63,6 +102,22 @@ pub(super) async fn transact(
     writes: Vec<TransactWriteItem>,
     refusal: impl Fn(usize) -> StoreError,
 ) -> Result<(), StoreError> {
+    try_transact(client, writes)
+        .await
+        .map_err(|cancelled| match cancelled {
+            Cancelled::Refused(positions) => positions
+                .first()
+                .map_or(StoreError::Conflict, |&first| refusal(first)),
+            Cancelled::Failed(error) => error,
+        })
+}
+
+/// Writes `writes` all or nothing, saying which conditions refused them if any did: for
+/// callers that need every refusal, not just the first.
+pub(super) async fn try_transact(
+    client: &Client,
+    writes: Vec<TransactWriteItem>,
+) -> Result<(), Cancelled> {
     let error = match client
         .transact_write_items()
         .set_transact_items(Some(writes))
@@ -75,20 +130,23 @@ pub(super) async fn transact(
     let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
         error.as_service_error()
     else {
-        return Err(unavailable(error));
+        return Err(Cancelled::Failed(unavailable(error)));
     };
     let reasons = cancelled.cancellation_reasons();
-    if let Some(position) = reasons
+    let refused: Vec<usize> = reasons
         .iter()
-        .position(|reason| reason.code() == Some(CONDITION_FAILED))
-    {
-        return Err(refusal(position));
+        .enumerate()
+        .filter(|(_, reason)| reason.code() == Some(CONDITION_FAILED))
+        .map(|(position, _)| position)
+        .collect();
+    if !refused.is_empty() {
+        return Err(Cancelled::Refused(refused));
     }
     if reasons
         .iter()
         .any(|reason| reason.code() == Some(TRANSACTION_CONFLICT))
     {
-        return Err(StoreError::Conflict);
+        return Err(Cancelled::Failed(StoreError::Conflict));
     }
-    Err(unavailable(error))
+    Err(Cancelled::Failed(unavailable(error)))
 }

@@ -3,9 +3,17 @@
 
 mod cart;
 mod catalog;
+mod idempotency;
+mod inventory;
+mod orders;
+mod payments;
 
 pub use cart::SqliteCarts;
 pub use catalog::SqliteCatalog;
+pub use idempotency::SqliteIdempotency;
+pub use inventory::SqliteInventory;
+pub use orders::SqliteOrders;
+pub use payments::SqlitePayments;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -35,6 +43,54 @@ CREATE TABLE IF NOT EXISTS carts (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS carts_by_expiry ON carts (expires_at);
+CREATE TABLE IF NOT EXISTS stock (
+    sku TEXT PRIMARY KEY,
+    on_hand INTEGER NOT NULL,
+    reserved INTEGER NOT NULL,
+    available INTEGER NOT NULL,
+    sold INTEGER NOT NULL,
+    received INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reservations (
+    order_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    lines TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pending_reservations_by_expiry ON reservations (expires_at)
+    WHERE status = 'PENDING';
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_user ON orders (user_id, created_at);
+CREATE TABLE IF NOT EXISTS payments (
+    order_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gateway_events (
+    id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS handled_events (
+    consumer TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (consumer, event_id)
+);
 ";
 
 /// A shared SQLite connection. Calls run on tokio's blocking pool, one at a time, which

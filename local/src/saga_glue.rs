@@ -1,0 +1,128 @@
+//! What connects the local runner to the shop: saga steps run by the shared handlers,
+//! PutEvents onto the local bus, and the mock gateway's webhooks over loopback HTTP.
+
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use mambogo::checkout::SagaTasks;
+use mambogo::events::{DomainEvent, EventPublisher};
+use mambogo::payments::mock_gateway::WebhookDelivery;
+use mambogo::payments::signature::SIGNATURE_HEADER;
+use serde_json::{json, Value};
+
+use crate::workflow::{EventSink, TaskFailure, TaskHandler};
+
+/// Decides, before a saga step runs, whether it should fail instead; for tests that
+/// inject faults.
+pub type FaultInjector = Arc<dyn Fn(&str) -> Option<TaskFailure> + Send + Sync>;
+
+/// Runs saga steps with [`SagaTasks`], which are set once the services exist (the
+/// services need the runner, and the runner needs this).
+pub struct SagaStepHandler {
+    tasks: OnceLock<SagaTasks>,
+    faults: Option<FaultInjector>,
+}
+
+impl SagaStepHandler {
+    /// A handler whose steps are set later with [`SagaStepHandler::set_tasks`].
+    pub fn new(faults: Option<FaultInjector>) -> Self {
+        SagaStepHandler {
+            tasks: OnceLock::new(),
+            faults,
+        }
+    }
+
+    /// Gives the handler its steps; only the first call counts.
+    pub fn set_tasks(&self, tasks: SagaTasks) {
+        let _ = self.tasks.set(tasks);
+    }
+}
+
+#[async_trait]
+impl TaskHandler for SagaStepHandler {
+    async fn invoke(&self, function_name: &str, payload: Value) -> Result<Value, TaskFailure> {
+        if let Some(failure) = self
+            .faults
+            .as_ref()
+            .and_then(|faults| faults(function_name))
+        {
+            return Err(failure);
+        }
+        let tasks = self
+            .tasks
+            .get()
+            .ok_or_else(|| TaskFailure::new("Transient", "the shop is still starting"))?;
+        tasks
+            .run(function_name, payload)
+            .await
+            .map_err(|error| TaskFailure::new(error.error_name(), error.cause()))
+    }
+}
+
+/// PutEvents entries published on the shop's event bus.
+pub struct BusEventSink {
+    pub publisher: Arc<dyn EventPublisher>,
+}
+
+#[async_trait]
+impl EventSink for BusEventSink {
+    async fn put_events(&self, entries: Vec<Value>) -> Result<(), TaskFailure> {
+        let mut events = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let detail: Value = entry["Detail"]
+                .as_str()
+                .and_then(|detail| serde_json::from_str(detail).ok())
+                .ok_or_else(|| {
+                    TaskFailure::new("EventBridge.InvalidEntry", "Detail must be a JSON string")
+                })?;
+            let envelope = json!({
+                "source": entry["Source"],
+                "detail-type": entry["DetailType"],
+                "detail": detail,
+            });
+            let event = DomainEvent::from_envelope(&envelope)
+                .map_err(|error| TaskFailure::new("EventBridge.InvalidEntry", error.to_string()))?;
+            events.push(event);
+        }
+        self.publisher
+            .publish(events)
+            .await
+            .map_err(|error| TaskFailure::new("EventBridge.Unavailable", error.to_string()))
+    }
+}
+
+/// POSTs the mock gateway's webhooks to the shop's own `/webhooks/payments`, once the
+/// shop knows the port it listens on.
+#[derive(Default)]
+pub struct LoopbackWebhooks {
+    client: reqwest::Client,
+    url: OnceLock<String>,
+}
+
+impl LoopbackWebhooks {
+    /// Sets the shop's base URL; only the first call counts.
+    pub fn set_base_url(&self, base_url: &str) {
+        let _ = self.url.set(format!("{base_url}/webhooks/payments"));
+    }
+}
+
+#[async_trait]
+impl WebhookDelivery for LoopbackWebhooks {
+    async fn deliver(&self, body: Vec<u8>, signature: String) -> Result<(), String> {
+        let url = self.url.get().ok_or("the shop is not listening yet")?;
+        let response = self
+            .client
+            .post(url)
+            .header("content-type", "application/json")
+            .header(SIGNATURE_HEADER, signature)
+            .body(body)
+            .send()
+            .await
+            .map_err(|error| error.to_string())?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("the webhook answered {}", response.status()))
+        }
+    }
+}

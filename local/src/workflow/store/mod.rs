@@ -1,0 +1,350 @@
+//! Persisting executions in SQLite, so that a restarted shop resumes them: each
+//! execution's current state and that state's input, its history, and its task tokens.
+//!
+//! Every change is one transaction, and every change is announced on a
+//! [`tokio::sync::watch`] channel so that waiters never poll. Executions and their
+//! history are in `executions`, task attempts and their tokens in `tasks`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use serde_json::Value;
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+use super::errors::TaskFailure;
+
+mod executions;
+mod tasks;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS workflow_executions (
+    name TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    input TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    state_input TEXT NOT NULL,
+    state_entered_at INTEGER NOT NULL,
+    output TEXT,
+    error TEXT,
+    cause TEXT
+);
+CREATE INDEX IF NOT EXISTS workflow_executions_by_status ON workflow_executions (status);
+CREATE TABLE IF NOT EXISTS workflow_history (
+    execution TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT,
+    details TEXT NOT NULL,
+    PRIMARY KEY (execution, id)
+);
+CREATE TABLE IF NOT EXISTS workflow_task_tokens (
+    token TEXT PRIMARY KEY,
+    execution TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    callback INTEGER NOT NULL,
+    deadline INTEGER,
+    status TEXT NOT NULL,
+    outcome TEXT
+);
+CREATE INDEX IF NOT EXISTS workflow_task_tokens_by_step
+    ON workflow_task_tokens (execution, step);
+CREATE INDEX IF NOT EXISTS workflow_task_tokens_open_by_deadline
+    ON workflow_task_tokens (deadline) WHERE status IN ('STARTING', 'WAITING');
+";
+
+/// How long a write waits for another connection to the same file.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the store failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecutionStoreError {
+    /// SQLite failed or could not be opened.
+    #[error("the execution store is unavailable: {0}")]
+    Unavailable(String),
+    /// What the store holds cannot be read back.
+    #[error("the execution store holds unreadable data: {0}")]
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for ExecutionStoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        ExecutionStoreError::Unavailable(error.to_string())
+    }
+}
+
+pub(super) fn corrupt(error: impl ToString) -> ExecutionStoreError {
+    ExecutionStoreError::Corrupt(error.to_string())
+}
+
+/// The runner's own SQLite connection and tables.
+#[derive(Clone)]
+pub struct ExecutionStore {
+    connection: Arc<Mutex<Connection>>,
+    changes: Arc<watch::Sender<u64>>,
+}
+
+/// What does not change during an execution.
+#[derive(Clone, Debug)]
+pub(crate) struct ExecutionInfo {
+    pub(crate) name: String,
+    pub(crate) input: Value,
+    pub(crate) started_at: OffsetDateTime,
+}
+
+/// The state an execution is in, as last persisted.
+#[derive(Clone, Debug)]
+pub(crate) struct Position {
+    /// Counts state entries: 1 for the first state.
+    pub(crate) step: i64,
+    pub(crate) state: String,
+    pub(crate) input: Value,
+    pub(crate) entered_at: OffsetDateTime,
+}
+
+/// How a task attempt ended.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum TaskOutcome {
+    Succeeded(Value),
+    Failed(TaskFailure),
+    TimedOut,
+}
+
+/// A task attempt about to be handed to its resource.
+#[derive(Clone, Debug)]
+pub(crate) struct ScheduledTask {
+    pub(crate) token: String,
+    pub(crate) execution: String,
+    pub(crate) step: i64,
+    pub(crate) state: String,
+    /// Whether the token is handed out (`.waitForTaskToken`).
+    pub(crate) callback: bool,
+    pub(crate) deadline: Option<OffsetDateTime>,
+}
+
+/// Where a persisted task attempt is.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum TaskStatus {
+    /// Its resource is being called.
+    Starting,
+    /// Its resource returned; it waits for its token.
+    Waiting,
+    /// It ended.
+    Closed(TaskOutcome),
+    /// A restart gave up on it; its state runs again.
+    Abandoned,
+}
+
+/// A persisted task attempt.
+#[derive(Clone, Debug)]
+pub(crate) struct TaskRecord {
+    pub(crate) token: String,
+    pub(crate) callback: bool,
+    pub(crate) status: TaskStatus,
+}
+
+/// What closing a task did.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Closing {
+    /// It was open and is now closed with the given outcome.
+    Closed,
+    /// It had ended already (with this outcome, unless it was abandoned).
+    AlreadyClosed(Option<TaskOutcome>),
+    /// No such task (or, for callbacks, no such task token).
+    Unknown,
+}
+
+/// How an execution ends.
+pub(crate) enum Ending {
+    Succeeded(Value),
+    Failed(TaskFailure),
+}
+
+impl ExecutionStore {
+    /// Opens (creating if needed) the store in the SQLite file at `path`, which may be
+    /// shared with other tables.
+    pub fn open(path: &Path) -> Result<Self, ExecutionStoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|error| {
+                ExecutionStoreError::Unavailable(format!(
+                    "cannot create {}: {error}",
+                    parent.display()
+                ))
+            })?;
+        }
+        let connection = Connection::open(path)?;
+        connection.busy_timeout(BUSY_TIMEOUT)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        Self::with_schema(connection)
+    }
+
+    /// A store that lives only in memory.
+    pub fn in_memory() -> Result<Self, ExecutionStoreError> {
+        Self::with_schema(Connection::open_in_memory()?)
+    }
+
+    fn with_schema(connection: Connection) -> Result<Self, ExecutionStoreError> {
+        connection.execute_batch(SCHEMA)?;
+        Ok(ExecutionStore {
+            connection: Arc::new(Mutex::new(connection)),
+            changes: Arc::new(watch::channel(0).0),
+        })
+    }
+
+    /// A receiver told of every change from now on.
+    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    async fn run<T, F>(&self, writes: bool, work: F) -> Result<T, ExecutionStoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, ExecutionStoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        let result = tokio::task::spawn_blocking(move || {
+            let mut connection = connection
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let behavior = if writes {
+                TransactionBehavior::Immediate
+            } else {
+                TransactionBehavior::Deferred
+            };
+            let transaction = connection.transaction_with_behavior(behavior)?;
+            let result = work(&transaction)?;
+            transaction.commit()?;
+            Ok(result)
+        })
+        .await
+        .map_err(|error| ExecutionStoreError::Unavailable(format!("store task failed: {error}")))?;
+        if writes && result.is_ok() {
+            self.changes.send_modify(|version| *version += 1);
+        }
+        result
+    }
+}
+
+/// Milliseconds since the Unix epoch, as stored.
+pub(super) fn millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+pub(super) fn instant(millis: i64) -> Result<OffsetDateTime, ExecutionStoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000).map_err(corrupt)
+}
+
+pub(super) fn to_text(value: &Value) -> Result<String, ExecutionStoreError> {
+    serde_json::to_string(value).map_err(corrupt)
+}
+
+pub(super) fn from_text(text: &str) -> Result<Value, ExecutionStoreError> {
+    serde_json::from_str(text).map_err(corrupt)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use time::macros::datetime;
+
+    use super::*;
+
+    const NOW: OffsetDateTime = datetime!(2030-01-01 12:00 UTC);
+
+    async fn store_with_execution() -> (ExecutionStore, Position) {
+        let store = ExecutionStore::in_memory().unwrap_or_else(|error| panic!("{error}"));
+        let created = store
+            .create("o-1", json!({ "orderId": "o-1" }), "Reserve", NOW)
+            .await;
+        let Ok(Some((_, position))) = created else {
+            panic!("not created: {created:?}");
+        };
+        (store, position)
+    }
+
+    fn scheduled(token: &str, position: &Position, callback: bool) -> ScheduledTask {
+        ScheduledTask {
+            token: token.to_owned(),
+            execution: "o-1".to_owned(),
+            step: position.step,
+            state: position.state.clone(),
+            callback,
+            deadline: Some(NOW + time::Duration::seconds(30)),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_is_used_once() {
+        let (store, _) = store_with_execution().await;
+
+        let again = store.create("o-1", json!({}), "Reserve", NOW).await;
+
+        assert!(matches!(again, Ok(None)));
+    }
+
+    #[tokio::test]
+    async fn a_task_closes_once_and_only_callbacks_are_tokens() {
+        let (store, position) = store_with_execution().await;
+        let scheduling = async {
+            store
+                .schedule_task(scheduled("cb", &position, true), json!({}), NOW)
+                .await?;
+            store
+                .schedule_task(scheduled("plain", &position, false), json!({}), NOW)
+                .await
+        };
+        assert_eq!(scheduling.await, Ok(()));
+
+        let plain = store
+            .close_task("plain", TaskOutcome::TimedOut, true, NOW)
+            .await;
+        let first = store
+            .close_task("cb", TaskOutcome::Succeeded(json!(1)), true, NOW)
+            .await;
+        let second = store
+            .close_task("cb", TaskOutcome::TimedOut, true, NOW)
+            .await;
+
+        assert_eq!(plain, Ok(Closing::Unknown));
+        assert_eq!(first, Ok(Closing::Closed));
+        assert_eq!(
+            second,
+            Ok(Closing::AlreadyClosed(Some(TaskOutcome::Succeeded(json!(
+                1
+            )))))
+        );
+    }
+
+    #[tokio::test]
+    async fn open_tasks_expire_at_their_deadline() {
+        let (store, position) = store_with_execution().await;
+        let scheduled = store
+            .schedule_task(scheduled("cb", &position, true), json!({}), NOW)
+            .await;
+        assert_eq!(scheduled, Ok(()));
+
+        let early = store.expired_tasks(NOW + time::Duration::seconds(29)).await;
+        let due = store.expired_tasks(NOW + time::Duration::seconds(30)).await;
+
+        assert_eq!(early, Ok(vec![]));
+        assert_eq!(due, Ok(vec!["cb".to_owned()]));
+    }
+
+    #[tokio::test]
+    async fn a_stale_step_cannot_move_the_execution() {
+        let (store, position) = store_with_execution().await;
+
+        let moved = store.advance("o-1", &position, json!({}), "Pay", NOW).await;
+        let stale = store.advance("o-1", &position, json!({}), "Pay", NOW).await;
+
+        assert!(matches!(moved, Ok(Some(next)) if next.step == 2 && next.state == "Pay"));
+        assert!(matches!(stale, Ok(None)));
+    }
+}

@@ -1,0 +1,539 @@
+//! Stock and reservations in DynamoDB; the table design is in the [module docs](super).
+
+use std::collections::{BTreeSet, HashMap};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::Client;
+use futures::{StreamExt, TryStreamExt};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::error::unavailable;
+use super::item::{number, read_number, read_text, text, Item, PK, SK};
+use super::transaction::{put, try_transact, update, Cancelled, Names};
+use crate::ids::{OrderId, Sku};
+use crate::inventory::{
+    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
+    StockLevel, StockLine,
+};
+use crate::ports::StoreError;
+
+const SKU_PREFIX: &str = "SKU#";
+const ORDER_PREFIX: &str = "ORDER#";
+/// The sort key of stock items.
+const STOCK: &str = "STOCK";
+/// The sort key of reservation items.
+const RESERVATION: &str = "RESERVATION";
+
+const ON_HAND: &str = "on_hand";
+const RESERVED: &str = "reserved";
+const AVAILABLE: &str = "available";
+const SOLD: &str = "sold";
+const RECEIVED: &str = "received";
+
+const STATUS: &str = "status";
+const EXPIRES_AT: &str = "expires_at";
+const LINES: &str = "lines";
+const CREATED_AT: &str = "created_at";
+/// Present, with the value `PENDING`, only on pending reservations: the partition key of
+/// the sparse index of pending reservations by expiry.
+const PENDING: &str = "pending";
+const PENDING_BY_EXPIRY: &str = "pending_by_expiry";
+
+/// How many times `set_on_hand` reads and writes before giving up on a SKU whose stock
+/// keeps changing between its read and its write.
+const SET_ON_HAND_ATTEMPTS: usize = 5;
+/// How many times a reserve, commit or release is sent while another transaction is
+/// writing one of its items. Each is guarded, so sending it again is harmless.
+const TRANSACTION_ATTEMPTS: usize = 3;
+/// At most this many stock reads are in flight for one `stock_levels` call.
+const CONCURRENT_READS: usize = 16;
+
+/// [`InventoryStore`] on a DynamoDB table.
+#[derive(Clone)]
+pub struct DynamoInventory {
+    client: Client,
+    table: String,
+}
+
+impl DynamoInventory {
+    /// The stock and reservations kept in `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoInventory {
+            client,
+            table: table.into(),
+        }
+    }
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([(PK.to_owned(), text(pk)), (SK.to_owned(), text(sk))])
+}
+
+fn stock_key(sku: &Sku) -> Item {
+    key(format!("{SKU_PREFIX}{sku}"), STOCK)
+}
+
+fn reservation_key(order: &OrderId) -> Item {
+    key(format!("{ORDER_PREFIX}{order}"), RESERVATION)
+}
+
+fn stock_item(level: &StockLevel) -> Item {
+    let mut item = stock_key(&level.sku);
+    for (name, value) in [
+        (ON_HAND, level.on_hand),
+        (RESERVED, level.reserved),
+        (AVAILABLE, level.available),
+        (SOLD, level.sold),
+        (RECEIVED, level.received),
+    ] {
+        item.insert(name.to_owned(), number(value));
+    }
+    item
+}
+
+fn read_level(item: &Item) -> Result<StockLevel, StoreError> {
+    let pk = read_text(item, PK)?;
+    let sku = pk
+        .strip_prefix(SKU_PREFIX)
+        .and_then(|sku| Sku::parse(sku).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("item {pk}: not a stock key")))?;
+    Ok(StockLevel {
+        sku,
+        on_hand: read_number(item, ON_HAND)?,
+        reserved: read_number(item, RESERVED)?,
+        available: read_number(item, AVAILABLE)?,
+        sold: read_number(item, SOLD)?,
+        received: read_number(item, RECEIVED)?,
+    })
+}
+
+/// A new reservation's item; only pending reservations carry [`PENDING`].
+fn reservation_item(reservation: &Reservation) -> Result<Item, StoreError> {
+    let lines = serde_json::to_string(&reservation.lines)
+        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    let created_at = reservation
+        .created_at
+        .format(&Rfc3339)
+        .map_err(|error| StoreError::Corrupt(format!("{CREATED_AT}: {error}")))?;
+    let mut item = reservation_key(&reservation.order_id);
+    item.insert(STATUS.to_owned(), text(reservation.status.as_str()));
+    item.insert(
+        EXPIRES_AT.to_owned(),
+        number(reservation.expires_at.unix_timestamp()),
+    );
+    item.insert(LINES.to_owned(), text(lines));
+    item.insert(CREATED_AT.to_owned(), text(created_at));
+    if reservation.status == ReservationStatus::Pending {
+        item.insert(
+            PENDING.to_owned(),
+            text(ReservationStatus::Pending.as_str()),
+        );
+    }
+    Ok(item)
+}
+
+fn read_reservation(item: &Item) -> Result<Reservation, StoreError> {
+    let pk = read_text(item, PK)?;
+    let corrupt = |what: String| StoreError::Corrupt(format!("item {pk}: {what}"));
+    let order_id = pk
+        .strip_prefix(ORDER_PREFIX)
+        .and_then(|order| OrderId::parse(order).ok())
+        .ok_or_else(|| corrupt("not a reservation key".to_owned()))?;
+    let status = read_text(item, STATUS)?;
+    Ok(Reservation {
+        order_id,
+        lines: serde_json::from_str(read_text(item, LINES)?)
+            .map_err(|error| corrupt(format!("{LINES}: {error}")))?,
+        status: ReservationStatus::parse(status)
+            .ok_or_else(|| corrupt(format!("unknown {STATUS} {status:?}")))?,
+        expires_at: OffsetDateTime::from_unix_timestamp(read_number(item, EXPIRES_AT)?)
+            .map_err(|error| corrupt(format!("{EXPIRES_AT}: {error}")))?,
+        created_at: OffsetDateTime::parse(read_text(item, CREATED_AT)?, &Rfc3339)
+            .map_err(|error| corrupt(format!("{CREATED_AT}: {error}")))?,
+    })
+}
+
+fn quantity(units: u32) -> Item {
+    HashMap::from([(":q".to_owned(), number(units))])
+}
+
+/// How a pending reservation is settled.
+#[derive(Clone, Copy)]
+enum Settlement {
+    /// Paid: its units leave `reserved` and `on_hand` for `sold`.
+    Commit,
+    /// Given back: its units leave `reserved` for `available`.
+    Release,
+}
+
+impl Settlement {
+    fn status(self) -> ReservationStatus {
+        match self {
+            Settlement::Commit => ReservationStatus::Committed,
+            Settlement::Release => ReservationStatus::Released,
+        }
+    }
+
+    /// The update of one line's stock item, by `:q` units.
+    fn stock_change(self) -> &'static str {
+        match self {
+            Settlement::Commit => {
+                "SET reserved = reserved - :q, on_hand = on_hand - :q, sold = sold + :q"
+            }
+            Settlement::Release => "SET reserved = reserved - :q, available = available + :q",
+        }
+    }
+}
+
+/// The lines of `reservation` at the `positions` of a transaction whose first write is
+/// the reservation's own.
+fn lines_at<'a>(
+    reservation: &'a Reservation,
+    positions: &'a [usize],
+) -> impl Iterator<Item = &'a StockLine> {
+    positions
+        .iter()
+        .filter_map(|position| position.checked_sub(1))
+        .filter_map(|line| reservation.lines.get(line))
+}
+
+impl DynamoInventory {
+    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(output.item)
+    }
+
+    async fn stock_level(&self, sku: &Sku) -> Result<Option<StockLevel>, StoreError> {
+        self.get(stock_key(sku))
+            .await?
+            .map(|item| read_level(&item))
+            .transpose()
+    }
+
+    /// Every item whose sort key is `sk`: a full scan, for audits only.
+    async fn scan(&self, sk: &str) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("sk = :sk")
+                .expression_attribute_values(":sk", text(sk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
+    /// Writes the first stock record of a SKU, unless one appeared meanwhile.
+    async fn create_stock(&self, level: &StockLevel) -> Result<(), StoreError> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(stock_item(level)))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await;
+        // Refused by the condition or racing a transaction: someone else wrote it first.
+        match written {
+            Ok(_) => Ok(()),
+            Err(error) => match error.as_service_error() {
+                Some(
+                    PutItemError::ConditionalCheckFailedException(_)
+                    | PutItemError::TransactionConflictException(_),
+                ) => Err(StoreError::Conflict),
+                _ => Err(unavailable(error)),
+            },
+        }
+    }
+
+    /// Writes `next` over `current`, unless the stock changed since `current` was read.
+    async fn recount_stock(
+        &self,
+        current: &StockLevel,
+        next: &StockLevel,
+    ) -> Result<(), StoreError> {
+        let written = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(stock_key(&current.sku)))
+            .update_expression(
+                "SET on_hand = :on_hand, available = :available, received = :received",
+            )
+            .condition_expression(
+                "on_hand = :was_on_hand AND reserved = :was_reserved AND received = :was_received",
+            )
+            .expression_attribute_values(":on_hand", number(next.on_hand))
+            .expression_attribute_values(":available", number(next.available))
+            .expression_attribute_values(":received", number(next.received))
+            .expression_attribute_values(":was_on_hand", number(current.on_hand))
+            .expression_attribute_values(":was_reserved", number(current.reserved))
+            .expression_attribute_values(":was_received", number(current.received))
+            .send()
+            .await;
+        // Refused by the condition or racing a transaction: the stock changed meanwhile.
+        match written {
+            Ok(_) => Ok(()),
+            Err(error) => match error.as_service_error() {
+                Some(
+                    UpdateItemError::ConditionalCheckFailedException(_)
+                    | UpdateItemError::TransactionConflictException(_),
+                ) => Err(StoreError::Conflict),
+                _ => Err(unavailable(error)),
+            },
+        }
+    }
+
+    /// Sends `writes`, again while another transaction is writing one of its items.
+    async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), Cancelled> {
+        let mut attempts_left = TRANSACTION_ATTEMPTS;
+        loop {
+            match try_transact(&self.client, writes.clone()).await {
+                Err(Cancelled::Failed(StoreError::Conflict)) if attempts_left > 1 => {
+                    attempts_left -= 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// The status of a reservation whose existence just refused a write.
+    async fn status_after_refusal(&self, order: &OrderId) -> Result<ReservationStatus, StoreError> {
+        match self.reservation(order).await? {
+            Some(reservation) => Ok(reservation.status),
+            // Reservations are never deleted, so it went missing between two requests.
+            None => Err(StoreError::Conflict),
+        }
+    }
+
+    /// Settles `reservation`, read as pending, in one transaction guarded by its status
+    /// (and, for the sweeper, by its expiry at `expired_by`).
+    async fn settle_pending(
+        &self,
+        reservation: &Reservation,
+        settlement: Settlement,
+        expired_by: Option<OffsetDateTime>,
+    ) -> Result<SettleOutcome, StoreError> {
+        let mut condition = "#status = :pending".to_owned();
+        let mut values = HashMap::from([
+            (
+                ":pending".to_owned(),
+                text(ReservationStatus::Pending.as_str()),
+            ),
+            (":settled".to_owned(), text(settlement.status().as_str())),
+        ]);
+        if let Some(now) = expired_by {
+            condition.push_str(" AND expires_at <= :now");
+            values.insert(":now".to_owned(), number(now.unix_timestamp()));
+        }
+        let mut writes = vec![update(
+            &self.table,
+            reservation_key(&reservation.order_id),
+            "SET #status = :settled REMOVE pending",
+            &condition,
+            Names::from([("#status".to_owned(), STATUS.to_owned())]),
+            values,
+        )?];
+        for line in &reservation.lines {
+            writes.push(update(
+                &self.table,
+                stock_key(&line.sku),
+                settlement.stock_change(),
+                "attribute_exists(pk) AND reserved >= :q",
+                Names::new(),
+                quantity(line.quantity),
+            )?);
+        }
+        match self.transact(writes).await {
+            Ok(()) => Ok(SettleOutcome::Applied),
+            Err(Cancelled::Refused(positions)) if positions.contains(&0) => {
+                match self.status_after_refusal(&reservation.order_id).await? {
+                    ReservationStatus::Pending => Err(StoreError::Conflict),
+                    settled => Ok(SettleOutcome::AlreadySettled(settled)),
+                }
+            }
+            Err(Cancelled::Refused(positions)) => {
+                let short: Vec<&str> = lines_at(reservation, &positions)
+                    .map(|line| line.sku.as_str())
+                    .collect();
+                Err(StoreError::Corrupt(format!(
+                    "SKUs {} have fewer units reserved than the pending reservation of order {}",
+                    short.join(", "),
+                    reservation.order_id
+                )))
+            }
+            Err(Cancelled::Failed(error)) => Err(error),
+        }
+    }
+
+    async fn settle(
+        &self,
+        order: &OrderId,
+        settlement: Settlement,
+    ) -> Result<SettleOutcome, InventoryError> {
+        let Some(reservation) = self.reservation(order).await? else {
+            return Ok(SettleOutcome::NotFound);
+        };
+        if reservation.status != ReservationStatus::Pending {
+            return Ok(SettleOutcome::AlreadySettled(reservation.status));
+        }
+        Ok(self.settle_pending(&reservation, settlement, None).await?)
+    }
+}
+
+#[async_trait]
+impl InventoryStore for DynamoInventory {
+    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
+        for _ in 0..SET_ON_HAND_ATTEMPTS {
+            let written = match self.stock_level(sku).await? {
+                None => {
+                    let first = StockLevel::initial(sku.clone(), on_hand);
+                    self.create_stock(&first).await.map(|()| first)
+                }
+                Some(current) => {
+                    let next = current.with_on_hand(on_hand)?;
+                    self.recount_stock(&current, &next).await.map(|()| next)
+                }
+            };
+            match written {
+                Err(StoreError::Conflict) => continue,
+                written => return Ok(written?),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {
+        let unique: BTreeSet<Sku> = skus.iter().cloned().collect();
+        let levels: Vec<Option<StockLevel>> = futures::stream::iter(unique)
+            .map(|sku| async move { self.stock_level(&sku).await })
+            .buffer_unordered(CONCURRENT_READS)
+            .try_collect()
+            .await?;
+        Ok(levels.into_iter().flatten().collect())
+    }
+
+    async fn all_stock_levels(&self) -> Result<Vec<StockLevel>, StoreError> {
+        self.scan(STOCK).await?.iter().map(read_level).collect()
+    }
+
+    async fn reserve(
+        &self,
+        order: &OrderId,
+        lines: &[StockLine],
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        let reservation = Reservation::pending(*order, lines, expires_at, now)?;
+        // The reservation comes first: if it exists, that is the answer whatever the stock.
+        let mut writes = vec![put(
+            &self.table,
+            reservation_item(&reservation)?,
+            "attribute_not_exists(pk)",
+            Item::new(),
+        )?];
+        for line in &reservation.lines {
+            writes.push(update(
+                &self.table,
+                stock_key(&line.sku),
+                "SET available = available - :q, reserved = reserved + :q",
+                "attribute_exists(pk) AND available >= :q",
+                Names::new(),
+                quantity(line.quantity),
+            )?);
+        }
+        match self.transact(writes).await {
+            Ok(()) => Ok(ReserveOutcome::Reserved),
+            Err(Cancelled::Refused(positions)) if positions.contains(&0) => Ok(
+                ReserveOutcome::Existing(self.status_after_refusal(order).await?),
+            ),
+            Err(Cancelled::Refused(positions)) => Err(InventoryError::OutOfStock(
+                lines_at(&reservation, &positions)
+                    .map(|line| line.sku.clone())
+                    .collect(),
+            )),
+            Err(Cancelled::Failed(error)) => Err(error.into()),
+        }
+    }
+
+    async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
+        self.settle(order, Settlement::Commit).await
+    }
+
+    async fn release(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
+        self.settle(order, Settlement::Release).await
+    }
+
+    async fn release_expired(&self, now: OffsetDateTime) -> Result<Vec<OrderId>, StoreError> {
+        let mut released = Vec::new();
+        let mut start_key = None;
+        loop {
+            // The index is eventually consistent: an item may be settled already, which
+            // the guarded transaction finds out.
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(PENDING_BY_EXPIRY)
+                .key_condition_expression("pending = :pending AND expires_at <= :now")
+                .expression_attribute_values(":pending", text(ReservationStatus::Pending.as_str()))
+                .expression_attribute_values(":now", number(now.unix_timestamp()))
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in page.items.unwrap_or_default() {
+                let reservation = read_reservation(&item)?;
+                if self
+                    .settle_pending(&reservation, Settlement::Release, Some(now))
+                    .await?
+                    == SettleOutcome::Applied
+                {
+                    released.push(reservation.order_id);
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => return Ok(released),
+            }
+        }
+    }
+
+    async fn reservation(&self, order: &OrderId) -> Result<Option<Reservation>, StoreError> {
+        self.get(reservation_key(order))
+            .await?
+            .map(|item| read_reservation(&item))
+            .transpose()
+    }
+
+    async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError> {
+        self.scan(RESERVATION)
+            .await?
+            .iter()
+            .map(read_reservation)
+            .collect()
+    }
+}

@@ -1,0 +1,32 @@
+//! What checkout is configured with.
+
+use time::Duration;
+
+use crate::orders::PricingRules;
+
+/// Checkout's settings, read once at start.
+#[derive(Clone, Debug)]
+pub struct CheckoutSettings {
+    pub pricing: PricingRules,
+    /// How long stock stays reserved for an order that is being paid for; also the
+    /// saga's timeout for the gateway's answer.
+    pub reservation_ttl: Duration,
+    /// Secrets the gateway may sign webhooks with (several while rotating).
+    pub webhook_secrets: Vec<Vec<u8>>,
+    /// The EventBridge bus events are put on.
+    pub event_bus_name: String,
+    /// How long idempotency keys are remembered.
+    pub idempotency_ttl: Duration,
+}
+
+impl Default for CheckoutSettings {
+    fn default() -> Self {
+        CheckoutSettings {
+            pricing: PricingRules::default(),
+            reservation_ttl: Duration::minutes(15),
+            webhook_secrets: Vec::new(),
+            event_bus_name: "mambogo".to_owned(),
+            idempotency_ttl: Duration::hours(24),
+        }
+    }
+}

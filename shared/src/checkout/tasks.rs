@@ -1,0 +1,522 @@
+//! The saga's steps, one function each, called by the state machine's Task states (a
+//! Lambda per step on AWS, the local runner in-process). Each takes the task's JSON
+//! payload and returns its JSON result.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::events::{event_id, put_events_entry};
+use super::TaskError;
+use crate::api::Services;
+use crate::events::{payloads, DomainEvent, EventType};
+use crate::ids::{OrderId, Sku};
+use crate::inventory::{ReservationStatus, ReserveOutcome, SettleOutcome, StockLine};
+use crate::orders::{Order, OrderStatus};
+use crate::payments::{AuthorizeRequest, Payment, PaymentGateway, PaymentStatus};
+use crate::ports::StoreError;
+
+/// The actor named in order histories for changes the saga makes.
+const ACTOR: &str = "checkout-saga";
+/// How often a step re-reads and retries a write that lost a race.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// The ASL template placeholder of each step's function, and the function's name (the
+/// Lambda's, and the local runner's key).
+pub const TASK_FUNCTIONS: [(&str, &str); 7] = [
+    ("reserve_inventory_function", "reserve-inventory"),
+    ("authorize_payment_function", "authorize-payment"),
+    ("confirm_order_function", "confirm-order"),
+    ("fail_order_function", "fail-order"),
+    ("refund_payment_function", "refund-payment"),
+    ("release_inventory_function", "release-inventory"),
+    ("cancel_order_function", "cancel-order"),
+];
+
+/// What the steps need: the shop's services and the payment gateway.
+#[derive(Clone)]
+pub struct SagaTasks {
+    pub services: Arc<Services>,
+    pub gateway: Arc<dyn PaymentGateway>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderInput {
+    order_id: OrderId,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthorizeInput {
+    order_id: OrderId,
+    payment_token: String,
+    task_token: String,
+}
+
+/// The `{"Error", "Cause"}` a Catch put into the state, as steps receive it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CompensationInput {
+    order_id: OrderId,
+    #[serde(default)]
+    error: Option<CaughtError>,
+}
+
+#[derive(Deserialize)]
+struct CaughtError {
+    #[serde(rename = "Error", default)]
+    error: String,
+    #[serde(rename = "Cause", default)]
+    cause: String,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, TaskError> {
+    serde_json::from_value(payload).map_err(|error| TaskError::InvalidInput(error.to_string()))
+}
+
+fn stock_lines(order: &Order) -> Vec<StockLine> {
+    order
+        .lines
+        .iter()
+        .map(|line| StockLine {
+            sku: line.sku.clone(),
+            quantity: line.quantity,
+        })
+        .collect()
+}
+
+impl SagaTasks {
+    /// Runs the step named `function` (see [`TASK_FUNCTIONS`]).
+    pub async fn run(&self, function: &str, payload: Value) -> Result<Value, TaskError> {
+        match function {
+            "reserve-inventory" => self.reserve_inventory(parse(payload)?).await,
+            "authorize-payment" => self.authorize_payment(parse(payload)?).await,
+            "confirm-order" => self.confirm_order(parse(payload)?).await,
+            "fail-order" => self.fail_order(parse(payload)?).await,
+            "refund-payment" => self.refund_payment(parse(payload)?).await,
+            "release-inventory" => self.release_inventory(parse(payload)?).await,
+            "cancel-order" => self.cancel_order(parse(payload)?).await,
+            other => Err(TaskError::InvalidInput(format!("no saga step {other}"))),
+        }
+    }
+
+    async fn order(&self, id: &OrderId) -> Result<Order, TaskError> {
+        self.services
+            .orders
+            .order(id)
+            .await?
+            .ok_or_else(|| TaskError::InvalidInput(format!("no order {id}")))
+    }
+
+    /// Moves the order to `to` unless it is there already; re-reads and retries when
+    /// another writer got there first.
+    async fn move_order(
+        &self,
+        id: &OrderId,
+        to: OrderStatus,
+        reason: Option<String>,
+        out_of_stock: &[Sku],
+    ) -> Result<Order, TaskError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut order = self.order(id).await?;
+            if order.status == to {
+                return Ok(order);
+            }
+            order
+                .transition(to, ACTOR, reason.clone(), self.services.clock.now())
+                .map_err(|refused| TaskError::WrongState(refused.to_string()))?;
+            if !out_of_stock.is_empty() {
+                order.out_of_stock = out_of_stock.to_vec();
+            }
+            match self.services.orders.update(&order).await {
+                Ok(()) => return Ok(order),
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(TaskError::Transient(format!("order {id} keeps changing")))
+    }
+
+    /// Re-reads the payment and applies `change` until its conditional write succeeds.
+    async fn change_payment<F>(&self, id: &OrderId, change: F) -> Result<Option<Payment>, TaskError>
+    where
+        F: Fn(&Payment) -> Option<Payment>,
+    {
+        for _ in 0..WRITE_ATTEMPTS {
+            let Some(payment) = self.services.payments.payment(id).await? else {
+                return Ok(None);
+            };
+            let Some(changed) = change(&payment) else {
+                return Ok(Some(payment));
+            };
+            match self.services.payments.save(&changed).await {
+                Ok(()) => return Ok(Some(changed)),
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(TaskError::Transient(format!(
+            "payment of {id} keeps changing"
+        )))
+    }
+
+    fn event(
+        &self,
+        order: &Order,
+        event_type: EventType,
+        payload: impl serde::Serialize,
+    ) -> Result<DomainEvent, TaskError> {
+        DomainEvent::new(
+            event_type,
+            event_id(&order.id, event_type, ""),
+            order.id,
+            self.services.clock.now(),
+            payload,
+        )
+        .map_err(|error| TaskError::InvalidInput(error.to_string()))
+    }
+
+    fn entries(&self, events: &[DomainEvent]) -> Value {
+        let bus = &self.services.checkout.event_bus_name;
+        json!({ "entries": events.iter().map(|event| put_events_entry(event, bus)).collect::<Vec<_>>() })
+    }
+
+    /// Holds the order's stock. Finds the reservation the checkout API made, or makes it.
+    async fn reserve_inventory(&self, input: OrderInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        if order.status != OrderStatus::Pending {
+            return Err(TaskError::WrongState(format!(
+                "order {} is {}",
+                order.id, order.status
+            )));
+        }
+        let outcome = self
+            .services
+            .inventory
+            .reserve(
+                &order.id,
+                &stock_lines(&order),
+                order.reservation_expires_at,
+                self.services.clock.now(),
+            )
+            .await?;
+        match outcome {
+            ReserveOutcome::Reserved
+            | ReserveOutcome::Existing(ReservationStatus::Pending | ReservationStatus::Committed) => {
+                Ok(json!({ "reserved": true }))
+            }
+            ReserveOutcome::Existing(ReservationStatus::Released) => Err(
+                TaskError::ReservationLost(format!("the reservation of {} was released", order.id)),
+            ),
+        }
+    }
+
+    /// Asks the gateway to authorize, after storing the task token with the payment so the
+    /// webhook can resume the saga. The step then waits for the webhook.
+    async fn authorize_payment(&self, input: AuthorizeInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        let now = self.services.clock.now();
+        let fresh = Payment::authorizing(
+            order.id,
+            order.totals.total,
+            input.payment_token.clone(),
+            input.task_token.clone(),
+            now,
+        );
+        let payment = match self.services.payments.save(&fresh).await {
+            Ok(()) => fresh,
+            Err(StoreError::Conflict) => {
+                // A retry of this step: the payment exists and needs this attempt's token.
+                let token = input.task_token.clone();
+                self.change_payment(&order.id, |payment| {
+                    (payment.task_token.as_deref() != Some(token.as_str())).then(|| Payment {
+                        task_token: Some(token.clone()),
+                        ..payment.moved_to(payment.status, now)
+                    })
+                })
+                .await?
+                .ok_or_else(|| TaskError::Transient("the payment vanished".into()))?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        match payment.status {
+            PaymentStatus::Authorizing => {}
+            PaymentStatus::Authorized | PaymentStatus::Captured => {
+                self.services
+                    .workflow
+                    .send_task_success(&input.task_token, json!({ "authorized": true }))
+                    .await
+                    .or_else(ignore_closed)?;
+                return Ok(json!({}));
+            }
+            PaymentStatus::Declined | PaymentStatus::Voided | PaymentStatus::Refunded => {
+                let reason = payment
+                    .failure_reason
+                    .clone()
+                    .unwrap_or_else(|| "declined".into());
+                return Err(TaskError::PaymentDeclined(reason));
+            }
+        }
+        let request = AuthorizeRequest {
+            order_id: order.id,
+            amount: order.totals.total,
+            payment_token: input.payment_token,
+            idempotency_key: payment.idempotency_key("authorize"),
+        };
+        let reference = match self.gateway.authorize(&request).await {
+            Ok(reference) => reference,
+            Err(crate::payments::GatewayError::Declined(reason)) => {
+                let declined_reason = reason.clone();
+                self.change_payment(&order.id, |payment| {
+                    (payment.status == PaymentStatus::Authorizing).then(|| Payment {
+                        failure_reason: Some(declined_reason.clone()),
+                        ..payment.moved_to(PaymentStatus::Declined, now)
+                    })
+                })
+                .await?;
+                return Err(TaskError::PaymentDeclined(reason));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        self.change_payment(&order.id, |payment| {
+            payment.gateway_reference.is_none().then(|| Payment {
+                gateway_reference: Some(reference.clone()),
+                ..payment.moved_to(payment.status, now)
+            })
+        })
+        .await?;
+        Ok(json!({ "gatewayReference": reference }))
+    }
+
+    /// Captures the payment, commits the reservation and confirms the order.
+    async fn confirm_order(&self, input: OrderInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        if order.status != OrderStatus::Confirmed {
+            if order.status != OrderStatus::Pending {
+                return Err(TaskError::WrongState(format!(
+                    "order {} is {}",
+                    order.id, order.status
+                )));
+            }
+            self.capture(&order).await?;
+            match self.services.inventory.commit(&order.id).await? {
+                SettleOutcome::Applied
+                | SettleOutcome::AlreadySettled(ReservationStatus::Committed) => {}
+                other => {
+                    return Err(TaskError::ReservationLost(format!(
+                        "cannot commit the reservation of {}: {other:?}",
+                        order.id
+                    )));
+                }
+            }
+        }
+        let order = self
+            .move_order(&order.id, OrderStatus::Confirmed, None, &[])
+            .await?;
+        let confirmed = self.event(
+            &order,
+            EventType::OrderConfirmed,
+            payloads::OrderConfirmed {
+                user_id: order.user_id.clone(),
+                total: order.totals.total,
+            },
+        )?;
+        Ok(self.entries(&[confirmed]))
+    }
+
+    async fn capture(&self, order: &Order) -> Result<(), TaskError> {
+        let payment = self
+            .services
+            .payments
+            .payment(&order.id)
+            .await?
+            .ok_or_else(|| TaskError::WrongState(format!("order {} has no payment", order.id)))?;
+        match payment.status {
+            PaymentStatus::Captured => return Ok(()),
+            PaymentStatus::Authorized => {}
+            other => {
+                return Err(TaskError::WrongState(format!(
+                    "cannot capture a payment that is {other:?}"
+                )))
+            }
+        }
+        let reference = payment
+            .gateway_reference
+            .clone()
+            .ok_or_else(|| TaskError::WrongState("the payment has no gateway reference".into()))?;
+        self.gateway
+            .capture(
+                &reference,
+                payment.amount,
+                &payment.idempotency_key("capture"),
+            )
+            .await?;
+        let now = self.services.clock.now();
+        self.change_payment(&order.id, |payment| {
+            (payment.status == PaymentStatus::Authorized)
+                .then(|| payment.moved_to(PaymentStatus::Captured, now))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the order FAILED (out of stock) and returns the OrderFailed event to publish.
+    async fn fail_order(&self, input: CompensationInput) -> Result<Value, TaskError> {
+        let out_of_stock: Vec<Sku> = input
+            .error
+            .as_ref()
+            .map(|caught| caught.cause.as_str())
+            .and_then(|cause| serde_json::from_str::<Value>(cause).ok())
+            .and_then(|cause| serde_json::from_value(cause["outOfStock"].clone()).ok())
+            .unwrap_or_default();
+        let reason = input.error.as_ref().map_or_else(
+            || "checkout failed".to_owned(),
+            |caught| caught.error.clone(),
+        );
+        let order = self
+            .move_order(
+                &input.order_id,
+                OrderStatus::Failed,
+                Some(reason.clone()),
+                &out_of_stock,
+            )
+            .await?;
+        let failed = self.event(
+            &order,
+            EventType::OrderFailed,
+            payloads::OrderFailed {
+                user_id: order.user_id.clone(),
+                reason,
+                out_of_stock_skus: order.out_of_stock.clone(),
+            },
+        )?;
+        Ok(self.entries(&[failed]))
+    }
+
+    /// Gives a captured payment back, or voids one that was only authorized.
+    async fn refund_payment(&self, input: OrderInput) -> Result<Value, TaskError> {
+        let Some(payment) = self.services.payments.payment(&input.order_id).await? else {
+            return Ok(json!({}));
+        };
+        let now = self.services.clock.now();
+        match (payment.status, payment.gateway_reference.as_deref()) {
+            (PaymentStatus::Captured, Some(reference)) => {
+                self.gateway
+                    .refund(
+                        reference,
+                        payment.amount,
+                        &payment.idempotency_key("refund"),
+                    )
+                    .await?;
+                self.change_payment(&input.order_id, |payment| {
+                    (payment.status == PaymentStatus::Captured)
+                        .then(|| payment.moved_to(PaymentStatus::Refunded, now))
+                })
+                .await?;
+            }
+            _ => self.void(&input.order_id).await?,
+        }
+        Ok(json!({}))
+    }
+
+    /// Cancels an authorization that was not captured, at the gateway and here.
+    async fn void(&self, order_id: &OrderId) -> Result<(), TaskError> {
+        let Some(payment) = self.services.payments.payment(order_id).await? else {
+            return Ok(());
+        };
+        if !matches!(
+            payment.status,
+            PaymentStatus::Authorizing | PaymentStatus::Authorized
+        ) {
+            return Ok(());
+        }
+        if let Some(reference) = &payment.gateway_reference {
+            self.gateway
+                .void(reference, &payment.idempotency_key("void"))
+                .await?;
+        }
+        let now = self.services.clock.now();
+        self.change_payment(order_id, |payment| {
+            matches!(
+                payment.status,
+                PaymentStatus::Authorizing | PaymentStatus::Authorized
+            )
+            .then(|| payment.moved_to(PaymentStatus::Voided, now))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Puts the order's reserved stock back on sale, and says so.
+    async fn release_inventory(&self, input: CompensationInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        let outcome = self.services.inventory.release(&order.id).await?;
+        if outcome == SettleOutcome::AlreadySettled(ReservationStatus::Committed) {
+            tracing::warn!(order_id = %order.id, "the reservation was committed; its stock is not released");
+        }
+        if outcome == SettleOutcome::Applied {
+            let reason = input
+                .error
+                .map_or_else(|| "checkout undone".to_owned(), |caught| caught.error);
+            let released = DomainEvent::new(
+                EventType::InventoryReleased,
+                event_id(&order.id, EventType::InventoryReleased, "checkout"),
+                order.id,
+                self.services.clock.now(),
+                payloads::InventoryReleased {
+                    lines: order
+                        .lines
+                        .iter()
+                        .map(|line| payloads::StockQuantity {
+                            sku: line.sku.clone(),
+                            quantity: line.quantity,
+                        })
+                        .collect(),
+                    reason,
+                },
+            )
+            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
+            self.services.events.publish(vec![released]).await?;
+        }
+        Ok(json!({}))
+    }
+
+    /// Voids what is left of the payment, cancels the order and returns the
+    /// OrderCancelled event to publish.
+    async fn cancel_order(&self, input: CompensationInput) -> Result<Value, TaskError> {
+        self.void(&input.order_id).await?;
+        let reason = input.error.map_or_else(
+            || "checkout undone".to_owned(),
+            |caught| format!("{}: {}", caught.error, caught.cause),
+        );
+        let order = self
+            .move_order(
+                &input.order_id,
+                OrderStatus::Cancelled,
+                Some(reason.clone()),
+                &[],
+            )
+            .await?;
+        let cancelled = self.event(
+            &order,
+            EventType::OrderCancelled,
+            payloads::OrderCancelled {
+                user_id: order.user_id.clone(),
+                reason,
+            },
+        )?;
+        Ok(self.entries(&[cancelled]))
+    }
+}
+
+/// A task that already finished or timed out needs nothing more.
+fn ignore_closed(
+    error: crate::workflow::WorkflowError,
+) -> Result<(), crate::workflow::WorkflowError> {
+    match error {
+        crate::workflow::WorkflowError::TaskClosed => Ok(()),
+        other => Err(other),
+    }
+}

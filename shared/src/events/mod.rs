@@ -1,0 +1,19 @@
+//! Domain events: what happened to an order, its payment and its stock, in the shape
+//! every reader shares.
+//!
+//! An event is published on EventBridge as `source` (`mambogo.<service>`), `detail-type`
+//! (the [`EventType`]'s PascalCase name) and `detail`, which always carries `eventId`,
+//! `orderId`, `occurredAt` and `version` beside the fields of its [`payloads`] struct.
+//! The contracts live outside the code, in the workspace's `events/` folder: a JSON Schema
+//! and an example per detail type, and the rules that route events to consumers, which
+//! both Terraform and the [`local_bus`] read.
+
+mod domain_event;
+mod event_type;
+pub mod local_bus;
+pub mod payloads;
+mod ports;
+
+pub use domain_event::{DomainEvent, EnvelopeError, DETAIL_VERSION};
+pub use event_type::EventType;
+pub use ports::{ConsumeError, EventConsumer, EventPublisher, PublishError};

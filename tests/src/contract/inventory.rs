@@ -1,0 +1,568 @@
+//! What every [`InventoryStore`] must do, and [`check_invariants`], which any test can
+//! run after a storm of checkouts.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mambogo::ids::{OrderId, Sku};
+use mambogo::inventory::{
+    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
+    StockLevel, StockLine, MAX_RESERVATION_LINES,
+};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+const TTL: Duration = Duration::minutes(15);
+/// Rounds of the race between a commit and the sweeper.
+const RACE_ROUNDS: u32 = 20;
+/// The flash sale: this many units of a fresh SKU per round…
+const STORM_STOCK: u32 = 50;
+/// …and this many buyers of one unit each, all at once…
+const STORM_BUYERS: usize = 200;
+/// …this many times.
+const STORM_ROUNDS: usize = 20;
+
+/// Checks the inventory invariant over everything `store` holds, for every SKU:
+/// `available ≥ 0`, `reserved ≥ 0`, `available = on_hand − reserved`,
+/// `reserved = Σ PENDING quantities`, `sold = Σ COMMITTED quantities` and
+/// `sold ≤ received`; and that no reservation holds a SKU without a stock record.
+/// Returns every broken promise.
+pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<String>> {
+    let levels = store
+        .all_stock_levels()
+        .await
+        .map_err(|error| vec![format!("cannot read the stock levels: {error}")])?;
+    let reservations = store
+        .all_reservations()
+        .await
+        .map_err(|error| vec![format!("cannot read the reservations: {error}")])?;
+    let mut pending: HashMap<Sku, i64> = HashMap::new();
+    let mut committed: HashMap<Sku, i64> = HashMap::new();
+    for reservation in &reservations {
+        let totals = match reservation.status {
+            ReservationStatus::Pending => &mut pending,
+            ReservationStatus::Committed => &mut committed,
+            ReservationStatus::Released => continue,
+        };
+        for line in &reservation.lines {
+            *totals.entry(line.sku.clone()).or_default() += i64::from(line.quantity);
+        }
+    }
+    let mut broken = Vec::new();
+    for level in &levels {
+        let sku = &level.sku;
+        if level.available < 0 {
+            broken.push(format!("{sku}: available {} < 0", level.available));
+        }
+        if level.reserved < 0 {
+            broken.push(format!("{sku}: reserved {} < 0", level.reserved));
+        }
+        if level.available != level.on_hand - level.reserved {
+            broken.push(format!(
+                "{sku}: available {} != on hand {} - reserved {}",
+                level.available, level.on_hand, level.reserved
+            ));
+        }
+        let pending_units = pending.remove(sku).unwrap_or(0);
+        if level.reserved != pending_units {
+            broken.push(format!(
+                "{sku}: reserved {} != {pending_units} units of pending reservations",
+                level.reserved
+            ));
+        }
+        let committed_units = committed.remove(sku).unwrap_or(0);
+        if level.sold != committed_units {
+            broken.push(format!(
+                "{sku}: sold {} != {committed_units} units of committed reservations",
+                level.sold
+            ));
+        }
+        if level.sold > level.received {
+            broken.push(format!(
+                "{sku}: sold {} > received {}",
+                level.sold, level.received
+            ));
+        }
+    }
+    for (status, orphans) in [("pending", pending), ("committed", committed)] {
+        for (sku, units) in orphans.into_iter().filter(|(_, units)| *units > 0) {
+            broken.push(format!(
+                "{sku}: {units} units of {status} reservations but no stock record"
+            ));
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken)
+    }
+}
+
+async fn assert_invariants(store: &dyn InventoryStore) {
+    if let Err(broken) = check_invariants(store).await {
+        panic!("the inventory invariant is broken:\n{}", broken.join("\n"));
+    }
+}
+
+fn sku(raw: &str) -> Sku {
+    Sku::parse(raw).expect("a valid SKU")
+}
+
+fn line(sku: &Sku, quantity: u32) -> StockLine {
+    StockLine {
+        sku: sku.clone(),
+        quantity,
+    }
+}
+
+fn new_order() -> OrderId {
+    OrderId::from_uuid(Uuid::new_v4())
+}
+
+/// The counters of a SKU with `available = on_hand − reserved`.
+fn counters(sku: &Sku, on_hand: i64, reserved: i64, sold: i64, received: i64) -> StockLevel {
+    StockLevel {
+        sku: sku.clone(),
+        on_hand,
+        reserved,
+        available: on_hand - reserved,
+        sold,
+        received,
+    }
+}
+
+async fn set(store: &dyn InventoryStore, sku: &Sku, on_hand: u32) -> StockLevel {
+    store
+        .set_on_hand(sku, on_hand)
+        .await
+        .unwrap_or_else(|error| panic!("setting {on_hand} units of {sku} on hand: {error}"))
+}
+
+async fn level(store: &dyn InventoryStore, sku: &Sku) -> Option<StockLevel> {
+    let mut levels = store
+        .stock_levels(std::slice::from_ref(sku))
+        .await
+        .expect("reading a stock level");
+    assert!(levels.len() <= 1, "one SKU, several levels: {levels:?}");
+    levels.pop()
+}
+
+async fn reservation(store: &dyn InventoryStore, order: &OrderId) -> Option<Reservation> {
+    store
+        .reservation(order)
+        .await
+        .expect("reading a reservation")
+}
+
+async fn status(store: &dyn InventoryStore, order: &OrderId) -> Option<ReservationStatus> {
+    reservation(store, order)
+        .await
+        .map(|reservation| reservation.status)
+}
+
+/// Reserves `lines` for `order` at [`NOW`], for [`TTL`].
+async fn reserve(
+    store: &dyn InventoryStore,
+    order: &OrderId,
+    lines: &[StockLine],
+) -> Result<ReserveOutcome, InventoryError> {
+    store.reserve(order, lines, NOW + TTL, NOW).await
+}
+
+async fn reserved(store: &dyn InventoryStore, order: &OrderId, lines: &[StockLine]) {
+    assert_eq!(
+        reserve(store, order, lines).await,
+        Ok(ReserveOutcome::Reserved),
+        "reserving {lines:?}"
+    );
+}
+
+fn by_sku(mut levels: Vec<StockLevel>) -> Vec<StockLevel> {
+    levels.sort_by(|a, b| a.sku.cmp(&b.sku));
+    levels
+}
+
+/// Stock set on a new SKU reads back; unknown SKUs are simply absent.
+pub async fn check_stock_is_set_and_read(store: Arc<dyn InventoryStore>) {
+    let (a, b) = (sku("A-1"), sku("B-1"));
+    assert_eq!(set(&*store, &a, 10).await, counters(&a, 10, 0, 0, 10));
+    assert_eq!(set(&*store, &b, 0).await, counters(&b, 0, 0, 0, 0));
+
+    let asked = [b.clone(), sku("MISSING"), a.clone(), b.clone()];
+    let levels = store.stock_levels(&asked).await.expect("reading levels");
+    let expected = vec![counters(&a, 10, 0, 0, 10), counters(&b, 0, 0, 0, 0)];
+    assert_eq!(by_sku(levels), expected);
+    assert_eq!(store.stock_levels(&[]).await, Ok(vec![]));
+    let all = store.all_stock_levels().await.expect("reading all levels");
+    assert_eq!(by_sku(all), expected);
+    assert_invariants(&*store).await;
+}
+
+/// On hand goes up and down with `available` following; only increases are received.
+pub async fn check_on_hand_is_raised_and_lowered(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, 10).await;
+    reserved(&*store, &new_order(), &[line(&a, 4)]).await;
+    assert_eq!(set(&*store, &a, 15).await, counters(&a, 15, 4, 0, 15));
+    assert_eq!(set(&*store, &a, 8).await, counters(&a, 8, 4, 0, 15));
+    assert_eq!(set(&*store, &a, 4).await, counters(&a, 4, 4, 0, 15));
+    assert_eq!(set(&*store, &a, 12).await, counters(&a, 12, 4, 0, 23));
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 12, 4, 0, 23)));
+    assert_invariants(&*store).await;
+}
+
+/// On hand cannot be counted below what is reserved; the refusal changes nothing.
+pub async fn check_on_hand_cannot_go_below_reserved(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, 10).await;
+    reserved(&*store, &new_order(), &[line(&a, 4)]).await;
+    assert_eq!(
+        store.set_on_hand(&a, 3).await,
+        Err(InventoryError::BelowReserved {
+            sku: a.clone(),
+            reserved: 4
+        })
+    );
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 10, 4, 0, 10)));
+    assert_invariants(&*store).await;
+}
+
+/// A reserve takes every line or none; a refusal names every short SKU, including one
+/// without a stock record, and changes nothing.
+pub async fn check_reserve_is_all_or_nothing(store: Arc<dyn InventoryStore>) {
+    let (a, b, missing) = (sku("A-1"), sku("B-1"), sku("C-MISSING"));
+    set(&*store, &a, 5).await;
+    set(&*store, &b, 2).await;
+    let order = new_order();
+
+    let too_much = [line(&a, 3), line(&b, 3), line(&missing, 1)];
+    assert_eq!(
+        reserve(&*store, &order, &too_much).await,
+        Err(InventoryError::OutOfStock(vec![b.clone(), missing.clone()]))
+    );
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 5, 0, 0, 5)));
+    assert_eq!(level(&*store, &b).await, Some(counters(&b, 2, 0, 0, 2)));
+    assert_eq!(level(&*store, &missing).await, None);
+    assert_eq!(reservation(&*store, &order).await, None);
+
+    let fitting = [line(&a, 3), line(&b, 2)];
+    reserved(&*store, &order, &fitting).await;
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 5, 3, 0, 5)));
+    assert_eq!(level(&*store, &b).await, Some(counters(&b, 2, 2, 0, 2)));
+    assert_eq!(
+        reservation(&*store, &order).await,
+        Some(Reservation {
+            order_id: order,
+            lines: fitting.to_vec(),
+            status: ReservationStatus::Pending,
+            expires_at: NOW + TTL,
+            created_at: NOW,
+        })
+    );
+
+    let other = new_order();
+    assert_eq!(
+        reserve(&*store, &other, &[line(&a, 3)]).await,
+        Err(InventoryError::OutOfStock(vec![a.clone()]))
+    );
+    assert_eq!(reservation(&*store, &other).await, None);
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 5, 3, 0, 5)));
+    let all = store
+        .all_reservations()
+        .await
+        .expect("reading reservations");
+    assert_eq!(all.len(), 1, "reservations: {all:?}");
+    assert_invariants(&*store).await;
+}
+
+/// A retried reserve finds the first reservation, whatever lines it asks for, and
+/// changes nothing.
+pub async fn check_retried_reserve_counts_once(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, 10).await;
+    let order = new_order();
+    reserved(&*store, &order, &[line(&a, 3)]).await;
+    for retry in [
+        vec![line(&a, 3)],
+        vec![line(&a, 5)],
+        vec![line(&sku("NO-STOCK"), 1)],
+    ] {
+        assert_eq!(
+            reserve(&*store, &order, &retry).await,
+            Ok(ReserveOutcome::Existing(ReservationStatus::Pending)),
+            "retrying with {retry:?}"
+        );
+    }
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 10, 3, 0, 10)));
+    let first = reservation(&*store, &order).await.expect("the reservation");
+    assert_eq!(first.lines, vec![line(&a, 3)]);
+
+    assert_eq!(store.commit(&order).await, Ok(SettleOutcome::Applied));
+    assert_eq!(
+        reserve(&*store, &order, &[line(&a, 3)]).await,
+        Ok(ReserveOutcome::Existing(ReservationStatus::Committed))
+    );
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 7, 0, 3, 10)));
+    assert_invariants(&*store).await;
+}
+
+/// Lines of the same SKU are reserved as one, and checked against stock as one.
+pub async fn check_duplicate_skus_are_merged(store: Arc<dyn InventoryStore>) {
+    let (a, b, c) = (sku("A-1"), sku("B-1"), sku("C-1"));
+    set(&*store, &a, 5).await;
+    set(&*store, &b, 5).await;
+    set(&*store, &c, 4).await;
+    let order = new_order();
+    reserved(&*store, &order, &[line(&a, 2), line(&b, 1), line(&a, 3)]).await;
+    let merged = reservation(&*store, &order).await.expect("the reservation");
+    assert_eq!(merged.lines, vec![line(&a, 5), line(&b, 1)]);
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 5, 5, 0, 5)));
+    assert_eq!(level(&*store, &b).await, Some(counters(&b, 5, 1, 0, 5)));
+
+    let too_much = new_order();
+    assert_eq!(
+        reserve(&*store, &too_much, &[line(&c, 3), line(&c, 2)]).await,
+        Err(InventoryError::OutOfStock(vec![c.clone()]))
+    );
+    assert_eq!(level(&*store, &c).await, Some(counters(&c, 4, 0, 0, 4)));
+    assert_invariants(&*store).await;
+}
+
+/// More SKUs than a reservation may hold are refused before anything is written; as
+/// many as it may hold are reserved and committed.
+pub async fn check_too_many_lines_are_refused(store: Arc<dyn InventoryStore>) {
+    let skus: Vec<Sku> = (0..=MAX_RESERVATION_LINES)
+        .map(|n| sku(&format!("MANY-{n:03}")))
+        .collect();
+    set(&*store, &skus[0], 2).await;
+    for sku in &skus[1..] {
+        set(&*store, sku, 1).await;
+    }
+    let too_many: Vec<StockLine> = skus.iter().map(|sku| line(sku, 1)).collect();
+    let refused = new_order();
+    assert_eq!(
+        reserve(&*store, &refused, &too_many).await,
+        Err(InventoryError::TooManyLines)
+    );
+    assert_eq!(reservation(&*store, &refused).await, None);
+
+    let mut most = too_many[..MAX_RESERVATION_LINES].to_vec();
+    most.push(line(&skus[0], 1));
+    let order = new_order();
+    reserved(&*store, &order, &most).await;
+    assert_eq!(
+        reservation(&*store, &order).await.map(|r| r.lines.len()),
+        Some(MAX_RESERVATION_LINES)
+    );
+    assert_eq!(store.commit(&order).await, Ok(SettleOutcome::Applied));
+    let last = &skus[MAX_RESERVATION_LINES];
+    assert_eq!(level(&*store, last).await, Some(counters(last, 1, 0, 0, 1)));
+    assert_eq!(
+        level(&*store, &skus[0]).await,
+        Some(counters(&skus[0], 0, 0, 2, 2))
+    );
+    assert_invariants(&*store).await;
+}
+
+/// A commit sells the reserved units once; a second commit or a release changes nothing.
+pub async fn check_commit_is_applied_once(store: Arc<dyn InventoryStore>) {
+    let (a, b) = (sku("A-1"), sku("B-1"));
+    set(&*store, &a, 10).await;
+    set(&*store, &b, 5).await;
+    let order = new_order();
+    reserved(&*store, &order, &[line(&a, 3), line(&b, 1)]).await;
+    assert_eq!(store.commit(&order).await, Ok(SettleOutcome::Applied));
+    let sold = [counters(&a, 7, 0, 3, 10), counters(&b, 4, 0, 1, 5)];
+    assert_eq!(level(&*store, &a).await.as_ref(), Some(&sold[0]));
+    assert_eq!(level(&*store, &b).await.as_ref(), Some(&sold[1]));
+
+    let settled = Ok(SettleOutcome::AlreadySettled(ReservationStatus::Committed));
+    assert_eq!(store.commit(&order).await, settled);
+    assert_eq!(store.release(&order).await, settled);
+    assert_eq!(level(&*store, &a).await.as_ref(), Some(&sold[0]));
+    assert_eq!(level(&*store, &b).await.as_ref(), Some(&sold[1]));
+    assert_eq!(
+        status(&*store, &order).await,
+        Some(ReservationStatus::Committed)
+    );
+    assert_invariants(&*store).await;
+}
+
+/// A release gives the units back once; a later commit or release changes nothing.
+pub async fn check_release_gives_stock_back(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, 10).await;
+    let order = new_order();
+    reserved(&*store, &order, &[line(&a, 4)]).await;
+    assert_eq!(store.release(&order).await, Ok(SettleOutcome::Applied));
+    let back = counters(&a, 10, 0, 0, 10);
+    assert_eq!(level(&*store, &a).await.as_ref(), Some(&back));
+
+    let settled = Ok(SettleOutcome::AlreadySettled(ReservationStatus::Released));
+    assert_eq!(store.release(&order).await, settled);
+    assert_eq!(store.commit(&order).await, settled);
+    assert_eq!(level(&*store, &a).await.as_ref(), Some(&back));
+    assert_eq!(
+        status(&*store, &order).await,
+        Some(ReservationStatus::Released)
+    );
+    assert_invariants(&*store).await;
+}
+
+/// Settling an order without a reservation finds nothing and changes nothing.
+pub async fn check_settling_without_reservation_finds_nothing(store: Arc<dyn InventoryStore>) {
+    let order = new_order();
+    assert_eq!(store.commit(&order).await, Ok(SettleOutcome::NotFound));
+    assert_eq!(store.release(&order).await, Ok(SettleOutcome::NotFound));
+    assert_eq!(reservation(&*store, &order).await, None);
+    assert_invariants(&*store).await;
+}
+
+/// The sweeper releases pending reservations that expire at or before `now`, and only
+/// those.
+pub async fn check_release_expired_releases_only_expired_pending(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, 100).await;
+    let mut orders = HashMap::new();
+    for (name, expires_in, units) in [
+        ("early", 1, 1),
+        ("due", 5, 2),
+        ("later", 10, 3),
+        ("committed", 1, 4),
+        ("released", 1, 5),
+    ] {
+        let order = new_order();
+        let expires_at = NOW + Duration::minutes(expires_in);
+        assert_eq!(
+            store
+                .reserve(&order, &[line(&a, units)], expires_at, NOW)
+                .await,
+            Ok(ReserveOutcome::Reserved)
+        );
+        orders.insert(name, order);
+    }
+    assert_eq!(
+        store.commit(&orders["committed"]).await,
+        Ok(SettleOutcome::Applied)
+    );
+    assert_eq!(
+        store.release(&orders["released"]).await,
+        Ok(SettleOutcome::Applied)
+    );
+
+    assert_eq!(store.release_expired(NOW).await, Ok(vec![]));
+    let sweep = NOW + Duration::minutes(5);
+    let mut released = store.release_expired(sweep).await.expect("sweeping");
+    released.sort();
+    let mut expected = vec![orders["early"], orders["due"]];
+    expected.sort();
+    assert_eq!(released, expected);
+    assert_eq!(store.release_expired(sweep).await, Ok(vec![]));
+
+    for (name, expected) in [
+        ("early", ReservationStatus::Released),
+        ("due", ReservationStatus::Released),
+        ("later", ReservationStatus::Pending),
+        ("committed", ReservationStatus::Committed),
+        ("released", ReservationStatus::Released),
+    ] {
+        assert_eq!(
+            status(&*store, &orders[name]).await,
+            Some(expected),
+            "{name}"
+        );
+    }
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 96, 3, 4, 100)));
+    assert_invariants(&*store).await;
+}
+
+/// A commit and the sweeper racing for the same expired reservation: exactly one wins,
+/// every time.
+pub async fn check_commit_races_release_expired(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, RACE_ROUNDS).await;
+    let sweep = NOW + TTL;
+    let mut commits_won = 0;
+    for round in 0..RACE_ROUNDS {
+        let order = new_order();
+        reserved(&*store, &order, &[line(&a, 1)]).await;
+        let committer = {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.commit(&order).await })
+        };
+        let sweeper = {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move { store.release_expired(sweep).await })
+        };
+        let committed = committer.await.expect("the commit finished");
+        let swept = sweeper.await.expect("the sweep finished");
+        match (committed, swept) {
+            (Ok(SettleOutcome::Applied), Ok(swept)) if swept.is_empty() => {
+                commits_won += 1;
+                assert_eq!(
+                    status(&*store, &order).await,
+                    Some(ReservationStatus::Committed)
+                );
+            }
+            (Ok(SettleOutcome::AlreadySettled(ReservationStatus::Released)), Ok(swept))
+                if swept == [order] =>
+            {
+                assert_eq!(
+                    status(&*store, &order).await,
+                    Some(ReservationStatus::Released)
+                );
+            }
+            outcomes => panic!("round {round}: not exactly one winner: {outcomes:?}"),
+        }
+    }
+    let sold = i64::from(commits_won);
+    let received = i64::from(RACE_ROUNDS);
+    assert_eq!(
+        level(&*store, &a).await,
+        Some(counters(&a, received - sold, 0, sold, received))
+    );
+    assert_invariants(&*store).await;
+}
+
+/// The flash sale: [`STORM_BUYERS`] buyers of one unit at once for [`STORM_STOCK`]
+/// units, [`STORM_ROUNDS`] times. Exactly the stock is reserved, every other buyer is
+/// told it is out of stock, and the invariant holds.
+pub async fn check_reservation_storm(store: Arc<dyn InventoryStore>) {
+    for round in 0..STORM_ROUNDS {
+        let started = std::time::Instant::now();
+        let hot = sku(&format!("STORM-{round}"));
+        set(&*store, &hot, STORM_STOCK).await;
+        let buyers: Vec<_> = (0..STORM_BUYERS)
+            .map(|_| {
+                let store = Arc::clone(&store);
+                let wanted = [line(&hot, 1)];
+                tokio::spawn(async move { reserve(&*store, &new_order(), &wanted).await })
+            })
+            .collect();
+        let mut got = 0;
+        let mut turned_away = 0;
+        for outcome in futures::future::join_all(buyers).await {
+            match outcome.expect("a buyer task finished") {
+                Ok(ReserveOutcome::Reserved) => got += 1,
+                Err(InventoryError::OutOfStock(short)) if short == [hot.clone()] => {
+                    turned_away += 1;
+                }
+                other => panic!("round {round}: unexpected outcome {other:?}"),
+            }
+        }
+        assert_eq!(
+            (got, turned_away),
+            (STORM_STOCK as usize, STORM_BUYERS - STORM_STOCK as usize),
+            "round {round}: (reserved, out of stock)"
+        );
+        eprintln!("TIMING round {round}: {:?}", started.elapsed());
+        let stock = i64::from(STORM_STOCK);
+        assert_eq!(
+            level(&*store, &hot).await,
+            Some(counters(&hot, stock, stock, 0, stock))
+        );
+    }
+    assert_invariants(&*store).await;
+}

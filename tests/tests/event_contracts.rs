@@ -1,0 +1,249 @@
+//! Every event keeps to its contract in `events/`: examples validate against schemas,
+//! payload structs and schemas agree, and a broken detail is refused.
+
+use std::collections::BTreeSet;
+
+use mambogo::events::payloads::{
+    EventLine, InventoryReleased, InventoryReserved, OrderCancelled, OrderConfirmed, OrderFailed,
+    OrderPlaced, PaymentAuthorized, PaymentFailed, StockQuantity,
+};
+use mambogo::events::{DomainEvent, EventType};
+use mambogo::ids::{OrderId, Sku, UserId};
+use mambogo::money::{Currency, Money};
+use mambogo_tests::events::{assert_valid, contracts_dir, example, validation_errors};
+use serde::Serialize;
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::macros::datetime;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+fn file_stems(folder: &str) -> BTreeSet<String> {
+    std::fs::read_dir(contracts_dir().join(folder))
+        .unwrap()
+        .map(|entry| {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".json")
+                .unwrap_or_else(|| panic!("events/{folder}/{name} is not a .json file"))
+                .to_owned()
+        })
+        .collect()
+}
+
+fn example_event(event_type: EventType) -> DomainEvent {
+    DomainEvent::from_envelope(&example(event_type))
+        .unwrap_or_else(|error| panic!("the {event_type} example is not an event: {error}"))
+}
+
+#[test]
+fn every_event_type_has_exactly_one_schema_and_one_example() {
+    let types: BTreeSet<String> = EventType::ALL
+        .iter()
+        .map(|event_type| event_type.detail_type().to_owned())
+        .collect();
+    assert_eq!(file_stems("schemas"), types);
+    assert_eq!(file_stems("examples"), types);
+}
+
+#[test]
+fn every_example_keeps_to_its_schema() {
+    for &event_type in EventType::ALL {
+        let event = example_event(event_type);
+        assert_eq!(event.event_type, event_type);
+        assert_valid(&event);
+    }
+}
+
+/// The example's detail read into its payload struct and built again with
+/// [`DomainEvent::new`]: equal only if the struct and the example name the same fields.
+fn rebuilt(event: &DomainEvent) -> DomainEvent {
+    let event_id = event.event_id().unwrap();
+    let order_id = event.order_id().unwrap();
+    let occurred_at = event.detail["occurredAt"].as_str().unwrap();
+    let occurred_at = OffsetDateTime::parse(occurred_at, &Rfc3339).unwrap();
+    macro_rules! rebuild {
+        ($($payload:ident),+) => {
+            match event.event_type {
+                $(EventType::$payload => DomainEvent::new(
+                    event.event_type,
+                    event_id,
+                    order_id,
+                    occurred_at,
+                    event.payload::<$payload>().unwrap(),
+                ),)+
+            }
+        };
+    }
+    rebuild!(
+        OrderPlaced,
+        OrderConfirmed,
+        OrderFailed,
+        OrderCancelled,
+        PaymentAuthorized,
+        PaymentFailed,
+        InventoryReserved,
+        InventoryReleased
+    )
+    .unwrap()
+}
+
+#[test]
+fn payload_structs_carry_exactly_the_fields_of_the_examples() {
+    for &event_type in EventType::ALL {
+        let event = example_event(event_type);
+        assert_eq!(rebuilt(&event), event, "{event_type}");
+    }
+}
+
+fn usd(amount: i64) -> Money {
+    Money::new(amount, Currency::USD)
+}
+
+fn sku(raw: &str) -> Sku {
+    Sku::parse(raw).unwrap()
+}
+
+fn alice() -> UserId {
+    UserId::parse("alice@example.com").unwrap()
+}
+
+fn stock() -> Vec<StockQuantity> {
+    vec![StockQuantity {
+        sku: sku("HP-0042-BLK"),
+        quantity: 3,
+    }]
+}
+
+fn built(event_type: EventType, payload: impl Serialize) -> DomainEvent {
+    let order_id = OrderId::from_uuid(Uuid::new_v4());
+    let at = datetime!(2026-05-04 08:30:15.25 +01:00);
+    DomainEvent::new(event_type, Uuid::new_v4(), order_id, at, payload).unwrap()
+}
+
+#[test]
+fn events_built_from_each_payload_keep_to_their_schema() {
+    let expires = datetime!(2026-05-04 07:45:15 UTC);
+    let events = [
+        built(
+            EventType::OrderPlaced,
+            OrderPlaced {
+                user_id: alice(),
+                total: usd(8997),
+                lines: vec![EventLine {
+                    sku: sku("HP-0042-BLK"),
+                    quantity: 3,
+                    unit_price: usd(2999),
+                }],
+                reservation_expires_at: expires,
+            },
+        ),
+        built(
+            EventType::OrderConfirmed,
+            OrderConfirmed {
+                user_id: alice(),
+                total: usd(8997),
+            },
+        ),
+        built(
+            EventType::OrderFailed,
+            OrderFailed {
+                user_id: alice(),
+                reason: "out of stock".into(),
+                out_of_stock_skus: vec![sku("HP-0042-BLK"), sku("CBL-1")],
+            },
+        ),
+        built(
+            EventType::OrderCancelled,
+            OrderCancelled {
+                user_id: alice(),
+                reason: "changed my mind".into(),
+            },
+        ),
+        built(
+            EventType::PaymentAuthorized,
+            PaymentAuthorized {
+                amount: usd(8997),
+                gateway_reference: "auth_1".into(),
+            },
+        ),
+        built(
+            EventType::PaymentFailed,
+            PaymentFailed {
+                amount: Money::new(100, "EUR".parse().unwrap()),
+                reason: "card declined".into(),
+            },
+        ),
+        built(
+            EventType::InventoryReserved,
+            InventoryReserved {
+                lines: stock(),
+                expires_at: expires,
+            },
+        ),
+        built(
+            EventType::InventoryReleased,
+            InventoryReleased {
+                lines: stock(),
+                reason: "reservation expired".into(),
+            },
+        ),
+    ];
+    let covered: BTreeSet<EventType> = events.iter().map(|event| event.event_type).collect();
+    assert_eq!(covered, EventType::ALL.iter().copied().collect());
+    for event in &events {
+        assert_valid(event);
+    }
+}
+
+fn placed_detail_with(change: impl FnOnce(&mut Value)) -> Vec<String> {
+    let mut detail = example(EventType::OrderPlaced)["detail"].clone();
+    change(&mut detail);
+    validation_errors(EventType::OrderPlaced, &detail)
+}
+
+/// A way to break a detail, named for the failure message.
+type Breakage = (&'static str, fn(&mut Value));
+
+fn without_order_id(detail: &mut Value) {
+    detail.as_object_mut().unwrap().remove("orderId");
+}
+
+#[test]
+fn broken_details_are_refused() {
+    assert!(placed_detail_with(|_| ()).is_empty());
+    let breakages: [Breakage; 10] = [
+        ("missing orderId", without_order_id),
+        ("extra field", |d| d["couponCode"] = json!("SPRING")),
+        ("extra line field", |d| d["lines"][0]["gift"] = json!(true)),
+        ("lowercase currency", |d| {
+            d["total"]["currency"] = json!("usd")
+        }),
+        ("fractional amount", |d| d["total"]["amount"] = json!(29.99)),
+        ("version 2", |d| d["version"] = json!(2)),
+        ("orderId not a UUID", |d| d["orderId"] = json!("order-1")),
+        ("occurredAt not a date-time", |d| {
+            d["occurredAt"] = json!("yesterday")
+        }),
+        ("no lines", |d| d["lines"] = json!([])),
+        ("bad SKU", |d| d["lines"][0]["sku"] = json!("hp 42")),
+    ];
+    for (what, breakage) in breakages {
+        assert!(
+            !placed_detail_with(breakage).is_empty(),
+            "{what} was accepted"
+        );
+    }
+    let missing = placed_detail_with(without_order_id);
+    assert!(
+        missing.iter().any(|error| error.contains("orderId")),
+        "{missing:?}"
+    );
+}
+
+#[test]
+#[should_panic(expected = "the OrderConfirmed event breaks its schema")]
+fn assert_valid_names_the_broken_event() {
+    let mut event = example_event(EventType::OrderConfirmed);
+    event.detail["total"]["currency"] = json!("DOLLARS");
+    assert_valid(&event);
+}

@@ -1,0 +1,153 @@
+//! The Step Functions adapter against moto, which executes the state machines: starts are
+//! idempotent by execution name, and unknown task tokens are refused as the port says.
+//!
+//! Completing a real task token is not tested here: moto's executing mode reaches the
+//! services a task calls through `localhost:$MOTO_PORT`, which the emulator wrapper does
+//! not set, so every service task fails with `States.Runtime`. How the adapter maps
+//! `TaskDoesNotExist` and `TaskTimedOut` is unit-tested beside it.
+
+use std::time::Duration;
+
+use aws_sdk_sfn::types::ExecutionStatus;
+use aws_sdk_sfn::Client;
+use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
+use mambogo::workflow::{StartOutcome, Workflow, WorkflowError};
+use mambogo_tests::emulator::sfn_client;
+use serde_json::json;
+
+/// Stays RUNNING for an hour, longer than any test process.
+const WAITING_MACHINE: &str = r#"{
+  "StartAt": "AwaitPayment",
+  "States": { "AwaitPayment": { "Type": "Wait", "Seconds": 3600, "End": true } }
+}"#;
+
+/// Ends at once.
+const PASSING_MACHINE: &str = r#"{
+  "StartAt": "Done",
+  "States": { "Done": { "Type": "Pass", "End": true } }
+}"#;
+
+const POLL_EVERY: Duration = Duration::from_millis(20);
+const POLL_FOR: Duration = Duration::from_secs(10);
+
+async fn create_machine(client: &Client, definition: &str) -> String {
+    let name = format!("checkout-{}", uuid::Uuid::new_v4().simple());
+    client
+        .create_state_machine()
+        .name(&name)
+        .definition(definition)
+        .role_arn("arn:aws:iam::123456789012:role/mambogo-checkout")
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("cannot create state machine {name}: {error:?}"))
+        .state_machine_arn
+}
+
+fn execution_arn(machine_arn: &str, name: &str) -> String {
+    let executions = machine_arn.replacen(":stateMachine:", ":execution:", 1);
+    format!("{executions}:{name}")
+}
+
+async fn status(client: &Client, execution_arn: &str) -> ExecutionStatus {
+    client
+        .describe_execution()
+        .execution_arn(execution_arn)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("cannot describe {execution_arn}: {error:?}"))
+        .status()
+        .clone()
+}
+
+/// The execution's status once it is no longer running. Moto runs executions on its own
+/// threads, so this asks again every [`POLL_EVERY`], for at most [`POLL_FOR`].
+async fn ended(client: &Client, execution_arn: &str) -> ExecutionStatus {
+    let deadline = tokio::time::Instant::now() + POLL_FOR;
+    loop {
+        let status = status(client, execution_arn).await;
+        if status != ExecutionStatus::Running {
+            return status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{execution_arn} still runs after {POLL_FOR:?}"
+        );
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_start_of_a_running_execution_starts_nothing() {
+    let client = sfn_client().await;
+    let machine = create_machine(&client, WAITING_MACHINE).await;
+    let workflow = StepFunctionsWorkflow::new(client.clone(), machine.clone());
+    let input = json!({ "orderId": "o-1" });
+
+    let first = workflow.start("o-1", input.clone()).await;
+    let same_input = workflow.start("o-1", input).await;
+    let other_input = workflow.start("o-1", json!({ "orderId": "other" })).await;
+
+    assert_eq!(first, Ok(StartOutcome::Started));
+    // Step Functions answers a repeat with the same input, while the execution runs, with
+    // that execution; the adapter cannot tell it from a fresh start.
+    assert_eq!(same_input, Ok(StartOutcome::Started));
+    assert_eq!(other_input, Ok(StartOutcome::AlreadyStarted));
+    let executions = client
+        .list_executions()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("cannot list executions: {error:?}"));
+    assert_eq!(executions.executions().len(), 1);
+    assert_eq!(
+        status(&client, &execution_arn(&machine, "o-1")).await,
+        ExecutionStatus::Running
+    );
+}
+
+#[tokio::test]
+async fn a_start_after_the_execution_ended_is_already_started() {
+    let client = sfn_client().await;
+    let machine = create_machine(&client, PASSING_MACHINE).await;
+    let workflow = StepFunctionsWorkflow::new(client.clone(), machine.clone());
+    let input = json!({ "orderId": "o-2" });
+
+    let first = workflow.start("o-2", input.clone()).await;
+    let status = ended(&client, &execution_arn(&machine, "o-2")).await;
+    let again = workflow.start("o-2", input).await;
+
+    assert_eq!(first, Ok(StartOutcome::Started));
+    assert_eq!(status, ExecutionStatus::Succeeded);
+    assert_eq!(again, Ok(StartOutcome::AlreadyStarted));
+}
+
+#[tokio::test]
+async fn an_unknown_token_is_invalid() {
+    let client = sfn_client().await;
+    let machine = create_machine(&client, PASSING_MACHINE).await;
+    let workflow = StepFunctionsWorkflow::new(client, machine);
+
+    let success = workflow.send_task_success("no-such-token", json!({})).await;
+    let failure = workflow
+        .send_task_failure("no-such-token", "PaymentDeclined", "insufficient funds")
+        .await;
+
+    assert_eq!(success, Err(WorkflowError::InvalidToken));
+    assert_eq!(failure, Err(WorkflowError::InvalidToken));
+}
+
+#[tokio::test]
+async fn an_unknown_state_machine_is_unavailable() {
+    let client = sfn_client().await;
+    let workflow = StepFunctionsWorkflow::new(
+        client,
+        "arn:aws:states:us-east-1:123456789012:stateMachine:no-such-machine",
+    );
+
+    let started = workflow.start("o-3", json!({})).await;
+
+    assert!(
+        matches!(started, Err(WorkflowError::Unavailable(_))),
+        "{started:?}"
+    );
+}
