@@ -1,7 +1,9 @@
 //! What connects the local runner to the shop: saga steps run by the shared handlers,
 //! PutEvents onto the local bus, and the mock gateway's webhooks over loopback HTTP.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use futures::future::BoxFuture;
 
 use async_trait::async_trait;
 use mambogo::checkout::SagaTasks;
@@ -12,14 +14,14 @@ use serde_json::{json, Value};
 
 use crate::workflow::{EventSink, TaskFailure, TaskHandler};
 
-/// Decides, before a saga step runs, whether it should fail instead; for tests that
-/// inject faults.
-pub type FaultInjector = Arc<dyn Fn(&str) -> Option<TaskFailure> + Send + Sync>;
+/// Decides, before a saga step runs, whether it should fail instead (or hang, like a
+/// process that died mid-step); for tests that inject faults.
+pub type FaultInjector = Arc<dyn Fn(&str) -> BoxFuture<'static, Option<TaskFailure>> + Send + Sync>;
 
 /// Runs saga steps with [`SagaTasks`], which are set once the services exist (the
 /// services need the runner, and the runner needs this).
 pub struct SagaStepHandler {
-    tasks: OnceLock<SagaTasks>,
+    tasks: Mutex<Option<SagaTasks>>,
     faults: Option<FaultInjector>,
 }
 
@@ -27,31 +29,41 @@ impl SagaStepHandler {
     /// A handler whose steps are set later with [`SagaStepHandler::set_tasks`].
     pub fn new(faults: Option<FaultInjector>) -> Self {
         SagaStepHandler {
-            tasks: OnceLock::new(),
+            tasks: Mutex::new(None),
             faults,
         }
     }
 
-    /// Gives the handler its steps; only the first call counts.
+    fn tasks(&self) -> std::sync::MutexGuard<'_, Option<SagaTasks>> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Gives the handler its steps.
     pub fn set_tasks(&self, tasks: SagaTasks) {
-        let _ = self.tasks.set(tasks);
+        *self.tasks() = Some(tasks);
+    }
+
+    /// Forgets the steps, which hold the services, which hold the runner that holds this
+    /// handler: without this a stopped shop would never be freed.
+    pub fn detach(&self) {
+        *self.tasks() = None;
     }
 }
 
 #[async_trait]
 impl TaskHandler for SagaStepHandler {
     async fn invoke(&self, function_name: &str, payload: Value) -> Result<Value, TaskFailure> {
-        if let Some(failure) = self
-            .faults
-            .as_ref()
-            .and_then(|faults| faults(function_name))
-        {
-            return Err(failure);
+        if let Some(faults) = &self.faults {
+            if let Some(failure) = faults(function_name).await {
+                return Err(failure);
+            }
         }
         let tasks = self
-            .tasks
-            .get()
-            .ok_or_else(|| TaskFailure::new("Transient", "the shop is still starting"))?;
+            .tasks()
+            .clone()
+            .ok_or_else(|| TaskFailure::new("Transient", "the shop is not running"))?;
         tasks
             .run(function_name, payload)
             .await

@@ -25,9 +25,11 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::LocalConfig;
+use crate::saga_glue::SagaStepHandler;
 use crate::services::{build_shop, TestHooks};
 use crate::workflow::WorkflowRunner;
 use mambogo::events::local_bus::LocalEventBus;
+use mambogo::payments::mock_gateway::MockGateway;
 
 /// Why the shop could not start.
 #[derive(Debug, thiserror::Error)]
@@ -63,6 +65,9 @@ pub struct RunningShop {
     pub runner: WorkflowRunner,
     /// The in-process event bus, which remembers what was published.
     pub bus: Arc<LocalEventBus>,
+    /// The mock payment gateway, which remembers the webhooks it sent.
+    pub gateway: Arc<MockGateway>,
+    steps: Arc<SagaStepHandler>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
     ticker: JoinHandle<()>,
@@ -78,6 +83,8 @@ impl RunningShop {
     /// where they are; a shop started on the same data resumes them.
     pub async fn stop(self) {
         self.ticker.abort();
+        self.runner.stop();
+        self.steps.detach();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }
@@ -146,6 +153,8 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
         ticker: tokio::spawn(time_out_waiting_tasks(shop.runner.clone())),
         runner: shop.runner,
         bus: shop.bus,
+        gateway: shop.gateway,
+        steps: shop.steps,
         shutdown,
         task,
     })

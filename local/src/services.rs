@@ -46,6 +46,8 @@ pub struct LocalShop {
     pub runner: WorkflowRunner,
     pub bus: Arc<LocalEventBus>,
     pub webhooks: Arc<LoopbackWebhooks>,
+    pub steps: Arc<SagaStepHandler>,
+    pub gateway: Arc<MockGateway>,
 }
 
 fn executions_file(data: &DataLocation) -> Option<PathBuf> {
@@ -141,12 +143,14 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
     ));
     steps.set_tasks(SagaTasks {
         services: Arc::clone(&services),
-        gateway,
+        gateway: gateway.clone(),
     });
     Ok(LocalShop {
         services,
         runner,
         bus,
         webhooks,
+        steps,
+        gateway,
     })
 }

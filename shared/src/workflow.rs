@@ -4,7 +4,9 @@
 //! the local shop's in-process runner of the same ASL file.
 
 use async_trait::async_trait;
+use serde::Serialize;
 use serde_json::Value;
+use time::OffsetDateTime;
 
 /// What a start did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,6 +29,39 @@ pub enum WorkflowError {
     /// The engine could not be reached or failed; worth retrying later.
     #[error("the workflow engine is unavailable: {0}")]
     Unavailable(String),
+}
+
+/// One entry of an execution's history, as operators see it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionEvent {
+    pub id: u64,
+    /// What happened, in the engine's words (`TaskStateEntered`, `TaskFailed`, …).
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub timestamp: OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub details: Value,
+}
+
+/// An execution and its history, for operators.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionReport {
+    pub name: String,
+    /// RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+    pub status: String,
+    pub input: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    pub history: Vec<ExecutionEvent>,
 }
 
 /// Starts executions of one state machine and completes their callback tasks.
@@ -53,4 +88,10 @@ pub trait Workflow: Send + Sync {
         error: &str,
         cause: &str,
     ) -> Result<(), WorkflowError>;
+
+    /// The execution named `execution_name` with its history; `None` if there is none.
+    async fn describe(
+        &self,
+        execution_name: &str,
+    ) -> Result<Option<ExecutionReport>, WorkflowError>;
 }

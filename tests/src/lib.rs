@@ -1,6 +1,7 @@
 //! Shared harness for Mambogo's cross-crate tests: the AWS emulator, the store contract
 //! suites that every adapter of a port must pass, and what the end-to-end tests share.
 
+pub mod checkout;
 pub mod contract;
 pub mod emulator;
 pub mod events;

@@ -1,7 +1,7 @@
 //! A local shop on an ephemeral loopback port, and a small client for talking to it.
 
 use mambogo::auth::mint_token;
-use mambogo_local::{start, LocalConfig, RunningShop, DEV_JWT_SECRET};
+use mambogo_local::{start_with, LocalConfig, RunningShop, TestHooks, DEV_JWT_SECRET};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
@@ -100,15 +100,25 @@ impl<'a> As<'a> {
 }
 
 impl TestShop {
-    /// Starts a fresh shop.
+    /// Starts a fresh in-memory shop.
     pub async fn start() -> TestShop {
-        let shop = start(LocalConfig::ephemeral())
+        Self::start_with(LocalConfig::ephemeral(), TestHooks::default()).await
+    }
+
+    /// Starts a shop with `config` and test hooks.
+    pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> TestShop {
+        let shop = start_with(config, hooks)
             .await
             .expect("the local shop starts");
         TestShop {
             shop,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// The running shop behind the API: services, saga runner, event bus, gateway.
+    pub fn inner(&self) -> &RunningShop {
+        &self.shop
     }
 
     /// The shop's base URL.
@@ -118,7 +128,22 @@ impl TestShop {
 
     /// Sends a request with an optional JSON body (sent as raw text).
     pub async fn send(&self, method: Method, path: &str, who: As<'_>, body: Option<&str>) -> Reply {
+        self.send_with_headers(method, path, who, &[], body).await
+    }
+
+    /// [`TestShop::send`] with extra headers.
+    pub async fn send_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        who: As<'_>,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Reply {
         let mut request = self.client.request(method, format!("{}{path}", self.url()));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(token) = who.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }

@@ -21,13 +21,19 @@ async fn dynamodb() -> Arc<dyn InventoryStore> {
     Arc::new(DynamoInventory::new(client, table))
 }
 
-/// One test per check and adapter, named `<adapter>::<check>`.
+/// One test per check and adapter, named `<adapter>::<check>`. Most checks take one
+/// fresh store; the storm takes a way to make them, for a fresh one per round.
 macro_rules! contract {
-    ($($check:ident),* $(,)?) => {
+    (one_store: [$($check:ident),* $(,)?], new_stores: [$($storm:ident),* $(,)?] $(,)?) => {
         mod sqlite_inventory {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $check() {
                 super::inventory::$check(super::sqlite()).await;
+            })*
+
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $storm() {
+                super::inventory::$storm(|| async { super::sqlite() }).await;
             })*
         }
 
@@ -36,22 +42,29 @@ macro_rules! contract {
             async fn $check() {
                 super::inventory::$check(super::dynamodb().await).await;
             })*
+
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $storm() {
+                super::inventory::$storm(super::dynamodb).await;
+            })*
         }
     };
 }
 
 contract!(
-    check_stock_is_set_and_read,
-    check_on_hand_is_raised_and_lowered,
-    check_on_hand_cannot_go_below_reserved,
-    check_reserve_is_all_or_nothing,
-    check_retried_reserve_counts_once,
-    check_duplicate_skus_are_merged,
-    check_too_many_lines_are_refused,
-    check_commit_is_applied_once,
-    check_release_gives_stock_back,
-    check_settling_without_reservation_finds_nothing,
-    check_release_expired_releases_only_expired_pending,
-    check_commit_races_release_expired,
-    check_reservation_storm,
+    one_store: [
+        check_stock_is_set_and_read,
+        check_on_hand_is_raised_and_lowered,
+        check_on_hand_cannot_go_below_reserved,
+        check_reserve_is_all_or_nothing,
+        check_retried_reserve_counts_once,
+        check_duplicate_skus_are_merged,
+        check_too_many_lines_are_refused,
+        check_commit_is_applied_once,
+        check_release_gives_stock_back,
+        check_settling_without_reservation_finds_nothing,
+        check_release_expired_releases_only_expired_pending,
+        check_commit_races_release_expired,
+    ],
+    new_stores: [check_reservation_storm],
 );

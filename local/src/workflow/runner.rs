@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use mambogo::clock::Clock;
-use mambogo::workflow::{StartOutcome, Workflow, WorkflowError};
+use mambogo::workflow::{ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError};
 
 use super::definition::StateMachine;
 use super::driver::Engine;
@@ -90,6 +90,16 @@ impl WorkflowRunner {
         while drivers.try_join_next().is_some() {}
         drivers.spawn(driver.instrument(span));
         true
+    }
+
+    /// Stops driving every execution where it is, as a crash would; a runner on the same
+    /// store continues them with [`WorkflowRunner::resume_all`].
+    pub fn stop(&self) {
+        self.inner
+            .drivers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .abort_all();
     }
 
     /// Fails every open task whose deadline is at or before the clock's now with
@@ -226,5 +236,34 @@ impl Workflow for WorkflowRunner {
             TaskOutcome::Failed(TaskFailure::new(error, cause)),
         )
         .await
+    }
+
+    async fn describe(
+        &self,
+        execution_name: &str,
+    ) -> Result<Option<ExecutionReport>, WorkflowError> {
+        let view = self
+            .execution(execution_name)
+            .await
+            .map_err(|error| WorkflowError::Unavailable(error.to_string()))?;
+        Ok(view.map(|view| ExecutionReport {
+            name: view.name,
+            status: view.status.as_str().to_owned(),
+            input: view.input,
+            output: view.output,
+            error: view.error,
+            cause: view.cause,
+            history: view
+                .history
+                .into_iter()
+                .map(|event| ExecutionEvent {
+                    id: event.id,
+                    kind: event.kind.as_str().to_owned(),
+                    timestamp: event.timestamp,
+                    state: event.state,
+                    details: event.details,
+                })
+                .collect(),
+        }))
     }
 }

@@ -12,13 +12,14 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 use aws_sdk_sfn::error::{DisplayErrorContext, SdkError};
+use aws_sdk_sfn::operation::describe_execution::DescribeExecutionError;
 use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureError;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use aws_sdk_sfn::Client;
 use serde_json::Value;
 
-use crate::workflow::{StartOutcome, Workflow, WorkflowError};
+use crate::workflow::{ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError};
 
 /// The longest `error` SendTaskFailure accepts, in characters.
 const MAX_ERROR_CHARS: usize = 256;
@@ -32,6 +33,9 @@ pub struct StepFunctionsWorkflow {
     state_machine_arn: String,
 }
 
+/// The most history events [`Workflow::describe`] shows; the checkout saga's run to about 60.
+const MAX_HISTORY_EVENTS: i32 = 1_000;
+
 impl StepFunctionsWorkflow {
     /// Starts executions of the state machine `state_machine_arn` through `client`.
     pub fn new(client: Client, state_machine_arn: impl Into<String>) -> Self {
@@ -40,6 +44,25 @@ impl StepFunctionsWorkflow {
             state_machine_arn: state_machine_arn.into(),
         }
     }
+
+    /// The ARN of this state machine's execution `name`
+    /// (`arn:aws:states:<region>:<account>:execution:<machine>:<name>`).
+    fn execution_arn(&self, name: &str) -> String {
+        format!(
+            "{}:{name}",
+            self.state_machine_arn
+                .replacen(":stateMachine:", ":execution:", 1)
+        )
+    }
+}
+
+fn timestamp(time: &aws_sdk_sfn::primitives::DateTime) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(time.secs())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+fn parsed(json: Option<&str>) -> Option<Value> {
+    json.map(|text| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))
 }
 
 #[async_trait]
@@ -108,6 +131,57 @@ impl Workflow for StepFunctionsWorkflow {
                     None => unavailable(error),
                 },
             )
+    }
+
+    async fn describe(
+        &self,
+        execution_name: &str,
+    ) -> Result<Option<ExecutionReport>, WorkflowError> {
+        let arn = self.execution_arn(execution_name);
+        let execution = match self
+            .client
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+        {
+            Ok(execution) => execution,
+            Err(error) => {
+                return match error.as_service_error() {
+                    Some(DescribeExecutionError::ExecutionDoesNotExist(_)) => Ok(None),
+                    _ => Err(unavailable(error)),
+                }
+            }
+        };
+        let history = self
+            .client
+            .get_execution_history()
+            .execution_arn(&arn)
+            .max_results(MAX_HISTORY_EVENTS)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(Some(ExecutionReport {
+            name: execution_name.to_owned(),
+            status: execution.status().as_str().to_owned(),
+            input: parsed(execution.input()).unwrap_or(Value::Null),
+            output: parsed(execution.output()),
+            error: execution.error().map(str::to_owned),
+            cause: execution.cause().map(str::to_owned),
+            history: history
+                .events()
+                .iter()
+                .map(|event| ExecutionEvent {
+                    id: u64::try_from(event.id()).unwrap_or(0),
+                    kind: event.r#type().as_str().to_owned(),
+                    timestamp: timestamp(event.timestamp()),
+                    state: event
+                        .state_entered_event_details()
+                        .map(|details| details.name().to_owned()),
+                    details: Value::Null,
+                })
+                .collect(),
+        }))
     }
 }
 

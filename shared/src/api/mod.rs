@@ -3,6 +3,7 @@
 //! entrypoints and the local server are two thin callers of the same handlers.
 
 pub mod admin_catalog;
+pub mod admin_executions;
 pub mod admin_inventory;
 mod authenticate;
 pub mod cart_routes;

@@ -8,8 +8,8 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 
 use super::{
-    admin_catalog, admin_inventory, cart_routes, catalog_routes, checkout_routes, webhook_routes,
-    ApiError, ApiRequest, ApiResponse, Services,
+    admin_catalog, admin_executions, admin_inventory, cart_routes, catalog_routes, checkout_routes,
+    webhook_routes, ApiError, ApiRequest, ApiResponse, Services,
 };
 
 /// A handler behind a uniform signature.
@@ -41,6 +41,7 @@ operations! {
     "getOrder" => checkout_routes::get_order,
     "receivePaymentWebhook" => webhook_routes::receive_payment_webhook,
     "setStock" => admin_inventory::set_stock,
+    "getExecution" => admin_executions::get_execution,
 }
 
 /// The handler of `operation_id`.

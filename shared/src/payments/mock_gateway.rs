@@ -51,6 +51,8 @@ struct Ledger {
     payments: HashMap<String, MockPayment>,
     /// Idempotency keys of capture/void/refund calls already performed.
     performed: HashMap<String, Result<(), GatewayError>>,
+    /// Every webhook sent: body and signature header.
+    sent: Vec<(Vec<u8>, String)>,
 }
 
 struct MockPayment {
@@ -80,6 +82,7 @@ impl MockGateway {
                 by_key: HashMap::new(),
                 payments: HashMap::new(),
                 performed: HashMap::new(),
+                sent: Vec::new(),
             }),
             delivery,
             secret,
@@ -113,6 +116,7 @@ impl MockGateway {
         };
         let body = serde_json::to_vec(&event).unwrap_or_default();
         let signature = signature_header(&self.secret, self.clock.now().unix_timestamp(), &body);
+        self.ledger().sent.push((body.clone(), signature.clone()));
         let delivery = Arc::clone(&self.delivery);
         tokio::spawn(async move {
             let mut pause = std::time::Duration::from_millis(100);
@@ -127,6 +131,12 @@ impl MockGateway {
                 pause *= 2;
             }
         });
+    }
+
+    /// Every webhook the gateway has sent, oldest first, as body and signature header; a
+    /// gateway's dashboard shows them so they can be delivered again.
+    pub fn sent_webhooks(&self) -> Vec<(Vec<u8>, String)> {
+        self.ledger().sent.clone()
     }
 
     /// Runs a capture/void/refund once per idempotency key.

@@ -1,0 +1,155 @@
+//! The payment webhook: signatures checked, deliveries deduplicated by the gateway's
+//! event id, refusals changing nothing.
+
+use std::sync::Arc;
+
+use mambogo_local::workflow::ExecutionStatus;
+use mambogo_tests::checkout::{
+    assert_consistent, checkout, fill_cart, order, order_id, published, saga_finished,
+    signed_webhook,
+};
+use mambogo_tests::shop::{token, As, Reply, TestShop};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+async fn deliver(shop: &TestShop, body: &str, signature: &str) -> Reply {
+    shop.send_with_headers(
+        Method::POST,
+        "/webhooks/payments",
+        As::default(),
+        &[("mambogo-signature", signature)],
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_redelivered_webhook_is_applied_once() {
+    let shop = Arc::new(TestShop::start().await);
+    let alice = token("alice", false);
+    fill_cart(&shop, &alice, &[("MB-0002-BLK", 1)]).await;
+    let id = order_id(&checkout(&shop, &alice, "key-1", "tok_approve").await);
+    assert_eq!(
+        saga_finished(&shop, &id).await.status,
+        ExecutionStatus::Succeeded
+    );
+    let before = order(&shop, &alice, &id).await;
+
+    let sent = shop.inner().gateway.sent_webhooks();
+    assert_eq!(sent.len(), 1, "the gateway answered once");
+    let (body, signature) = sent[0].clone();
+    let body = String::from_utf8(body).unwrap();
+    let redeliveries = (0..5).map(|_| {
+        let (shop, body, signature) = (Arc::clone(&shop), body.clone(), signature.clone());
+        tokio::spawn(async move { deliver(&shop, &body, &signature).await })
+    });
+    for reply in futures::future::join_all(redeliveries).await {
+        let reply = reply.unwrap();
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.body["duplicate"], true);
+    }
+    assert_eq!(order(&shop, &alice, &id).await, before, "nothing changed");
+    assert_eq!(published(&shop, "PaymentAuthorized", &id), 1);
+    assert_eq!(published(&shop, "OrderConfirmed", &id), 1);
+    assert_consistent(&shop).await;
+}
+
+#[tokio::test]
+async fn forged_stale_and_unknown_webhooks_are_refused_and_change_nothing() {
+    let shop = TestShop::start().await;
+    let alice = token("alice", false);
+    fill_cart(&shop, &alice, &[("MB-0002-BLK", 1)]).await;
+    let id = order_id(&checkout(&shop, &alice, "key-1", "tok_no_answer").await);
+    shop.inner()
+        .runner
+        .wait_for_task_token(&id.to_string())
+        .await
+        .unwrap();
+    let payment = shop
+        .inner()
+        .services
+        .payments
+        .payment(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    let reference = payment.gateway_reference.clone().unwrap();
+    let event = |event_id: &str, order: &str| -> Value {
+        json!({
+            "id": event_id,
+            "type": "payment.authorized",
+            "orderId": order,
+            "reference": reference,
+            "amount": payment.amount,
+        })
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+
+    let (body, signature) = signed_webhook(&event("evt_1", &id.to_string()), now);
+    let tampered = body.replace("payment.authorized", "payment.declined");
+    assert_eq!(
+        deliver(&shop, &tampered, &signature).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (stale_body, stale) = signed_webhook(&event("evt_2", &id.to_string()), now - 301);
+    assert_eq!(
+        deliver(&shop, &stale_body, &stale).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let unsigned = shop
+        .send(
+            Method::POST,
+            "/webhooks/payments",
+            As::default(),
+            Some(&body),
+        )
+        .await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
+    let (unknown_body, unknown) =
+        signed_webhook(&event("evt_3", "00000000-0000-4000-8000-000000000000"), now);
+    assert_eq!(
+        deliver(&shop, &unknown_body, &unknown).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let (bad_body, bad) = signed_webhook(&json!({"id": "evt_4", "type": "payment.exploded"}), now);
+    assert_eq!(
+        deliver(&shop, &bad_body, &bad).await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    let after = shop
+        .inner()
+        .services
+        .payments
+        .payment(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, payment, "no refused webhook changed the payment");
+    assert_eq!(published(&shop, "PaymentAuthorized", &id), 0);
+    let waiting = shop
+        .inner()
+        .runner
+        .execution(&id.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(waiting.current_state.as_deref(), Some("AuthorizePayment"));
+
+    let declined = json!({
+        "id": "evt_5", "type": "payment.declined", "orderId": id.to_string(),
+        "reference": reference, "amount": payment.amount, "reason": "insufficient funds",
+    });
+    let (body, signature) = signed_webhook(&declined, now);
+    let reply = deliver(&shop, &body, &signature).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(reply.body["paymentStatus"], "DECLINED");
+    assert_eq!(
+        saga_finished(&shop, &id).await.status,
+        ExecutionStatus::Succeeded
+    );
+    assert_eq!(order(&shop, &alice, &id).await["status"], "CANCELLED");
+    assert_consistent(&shop).await;
+    shop.stop().await;
+}
