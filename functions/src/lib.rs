@@ -9,6 +9,7 @@
 pub mod config;
 pub mod handler;
 mod logging;
+pub mod mock_gateway;
 pub mod request;
 pub mod response;
 pub mod services;

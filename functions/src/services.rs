@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 use mambogo::adapters::cached_catalog::CachedCatalog;
+use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::dynamodb::{
     DynamoCarts, DynamoCatalog, DynamoIdempotency, DynamoInventory, DynamoOrders, DynamoPayments,
 };
@@ -35,9 +36,13 @@ pub async fn aws_services(config: &LambdaConfig) -> Services {
             dynamodb.clone(),
             config.cart_table.clone(),
         )),
-        inventory: Arc::new(DynamoInventory::new(
-            dynamodb.clone(),
-            config.inventory_table.clone(),
+        inventory: Arc::new(CachedStockLevels::new(
+            Arc::new(DynamoInventory::new(
+                dynamodb.clone(),
+                config.inventory_table.clone(),
+            )),
+            Arc::clone(&clock),
+            config.catalog_cache,
         )),
         orders: Arc::new(DynamoOrders::new(
             dynamodb.clone(),

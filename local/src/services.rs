@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use mambogo::adapters::cached_catalog::CachedCatalog;
+use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::sqlite::{
     SqliteCarts, SqliteCatalog, SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOrders,
     SqlitePayments,
@@ -30,6 +31,9 @@ use crate::workflow::{ExecutionStore, StateMachine, WorkflowRunner};
 /// How long the local shop serves the catalog from memory. Its own writes drop the cache
 /// at once, so this only bounds how stale a second shop on the same file can be.
 const CATALOG_CACHE: Duration = Duration::seconds(5);
+/// How long search serves the stock levels from memory; writes through this shop drop
+/// them at once, so this only bounds how stale a second shop on the same file can be.
+const STOCK_CACHE: Duration = Duration::seconds(1);
 /// The event bus name put on PutEvents entries; the local bus accepts any.
 const LOCAL_BUS: &str = "mambogo-local";
 
@@ -71,7 +75,11 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
         CATALOG_CACHE,
     ));
     let carts = Arc::new(SqliteCarts::new(db.clone()));
-    let inventory = Arc::new(SqliteInventory::new(db.clone()));
+    let inventory = Arc::new(CachedStockLevels::new(
+        Arc::new(SqliteInventory::new(db.clone())),
+        Arc::clone(&clock),
+        STOCK_CACHE,
+    ));
     let idempotency = Arc::new(SqliteIdempotency::new(db.clone()));
 
     let clear_cart: Arc<dyn EventConsumer> = Arc::new(ClearCartOnConfirmation {

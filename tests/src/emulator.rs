@@ -327,3 +327,23 @@ async fn create_expiring_table(client: &Client, name: &str) {
         .await
         .unwrap_or_else(|error| panic!("cannot turn on TTL for {name}: {error:?}"));
 }
+
+/// Creates a mock gateway ledger table as [`mambogo::adapters::dynamodb`] describes it:
+/// `pk`, with a stream of new images (the webhooks' delivery trigger).
+pub async fn create_mock_ledger_table(client: &Client, name: &str) {
+    let stream = aws_sdk_dynamodb::types::StreamSpecification::builder()
+        .stream_enabled(true)
+        .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::NewImage)
+        .build()
+        .expect("a stream specification has a switch");
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(string_attribute("pk"))
+        .key_schema(key("pk", KeyType::Hash))
+        .stream_specification(stream)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("cannot create mock ledger table {name}: {error:?}"));
+}

@@ -2,7 +2,9 @@
 //! for AWS, and a read cache that either can sit behind.
 
 pub mod cached_catalog;
+pub mod cached_stock;
 pub mod dynamodb;
 pub mod eventbridge;
+pub mod http_gateway;
 pub mod sqlite;
 pub mod stepfunctions;

@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiRequest, ApiResponse, Services};
 use crate::cart::{price_cart, Cart, CartOwner, CartView, MAX_LINE_QUANTITY};
-use crate::ids::{CartId, CartItemId, Sku};
+use crate::catalog::Product;
+use crate::ids::{CartId, CartItemId, ProductId, Sku};
 
 /// The header a guest's cart id travels in, both ways.
 pub const CART_ID_HEADER: &str = "x-cart-id";
@@ -112,20 +113,28 @@ where
     ))
 }
 
-/// The shopper's view of `cart`, priced against the current catalog.
-async fn view(services: &Services, cart: &Cart) -> Result<CartView, ApiError> {
+/// The products `cart`'s lines name that still exist, by id.
+pub(super) async fn cart_products(
+    services: &Services,
+    cart: &Cart,
+) -> Result<HashMap<ProductId, Product>, ApiError> {
     let ids: Vec<_> = cart
         .lines
         .iter()
         .map(|line| line.product_id.clone())
         .collect();
-    let products: HashMap<_, _> = services
+    Ok(services
         .catalog
         .products(&ids)
         .await?
         .into_iter()
         .map(|product| (product.id.clone(), product))
-        .collect();
+        .collect())
+}
+
+/// The shopper's view of `cart`, priced against the current catalog.
+async fn view(services: &Services, cart: &Cart) -> Result<CartView, ApiError> {
+    let products = cart_products(services, cart).await?;
     let skus: Vec<_> = cart.lines.iter().map(|line| line.sku.clone()).collect();
     let available = super::catalog_routes::availability(services, Some(&skus)).await?;
     Ok(price_cart(cart, &products, &available, services.currency))

@@ -1,7 +1,5 @@
 //! Placing an order (`POST /checkout`) and reading it (`GET /orders/{orderId}`).
 
-use std::collections::HashMap;
-
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -213,18 +211,7 @@ async fn create_order(
             format!("checkout takes at most {MAX_RESERVATION_LINES} lines"),
         ));
     }
-    let ids: Vec<_> = cart
-        .lines
-        .iter()
-        .map(|line| line.product_id.clone())
-        .collect();
-    let products: HashMap<_, _> = services
-        .catalog
-        .products(&ids)
-        .await?
-        .into_iter()
-        .map(|product| (product.id.clone(), product))
-        .collect();
+    let products = super::cart_routes::cart_products(services, &cart).await?;
     let mut lines = Vec::with_capacity(cart.lines.len());
     let mut unavailable = Vec::new();
     let mut subtotal = Money::zero(services.currency);

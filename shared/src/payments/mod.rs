@@ -3,6 +3,7 @@
 
 mod gateway;
 pub mod mock_gateway;
+pub mod mock_service;
 pub mod signature;
 mod webhook;
 

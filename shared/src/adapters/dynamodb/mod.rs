@@ -96,6 +96,32 @@
 //! move of `q` units out of `reserved`. Setting on hand reads the stock item and writes
 //! it conditional on the counters read. Reservations are never deleted: a retried
 //! reserve must find the first one.
+//!
+//! # Mock gateway ledger table
+//!
+//! Only for the mock payment gateway deployed as a Lambda. Partition key `pk` (S),
+//! on-demand billing, a stream with view type `NEW_IMAGE`, no TTL.
+//!
+//! | Item          | `pk`                       | Other attributes                                   |
+//! |---------------|----------------------------|----------------------------------------------------|
+//! | Authorization | `AUTH#<idempotency key>`   | `reference` (S)                                    |
+//! | Payment       | `PAYMENT#<reference>`      | `order_id` (S), `amount` (N, minor units), `currency` (S), `stage` (S: `PENDING`, `AUTHORIZED`, `DECLINED`, `CAPTURED`, `VOIDED`, `REFUNDED`) |
+//! | Step          | `STEP#<idempotency key>`   | `reference` (S), `outcome` (S: `PERFORMED` or `REFUSED`), `reason` (S) if refused |
+//! | Webhook       | `WEBHOOK#<event id>`       | `reference` (S), `body` (S, the webhook's JSON)    |
+//!
+//! An authorization is one transaction: the authorization, the payment and the webhook
+//! that will answer it (none for `tok_no_answer`) put, each conditional on not existing
+//! yet. If the authorization's put is refused, the key was used before and its
+//! reference answers. A capture, void or refund is one transaction: the step put
+//! conditional on not existing yet, and the payment's `stage` set conditional on the
+//! stage the step was decided on (only checked, when the stage stays). If the step's put
+//! is refused, the key was performed before and its stored outcome answers; if only the
+//! stage check is, the caller reads the payment again and decides anew.
+//!
+//! The stream is the webhooks' delivery trigger: each new webhook item is signed and
+//! sent by the mock's webhook function, which Lambda retries until the shop accepts it
+//! (a transactional outbox: recording the authorization and promising its webhook are
+//! the same write). Other items and changes in the stream are ignored.
 
 mod cart;
 mod catalog;
@@ -103,6 +129,7 @@ mod error;
 mod idempotency;
 mod inventory;
 mod item;
+mod mock_ledger;
 mod orders;
 mod payments;
 mod transaction;
@@ -111,5 +138,6 @@ pub use cart::DynamoCarts;
 pub use catalog::DynamoCatalog;
 pub use idempotency::DynamoIdempotency;
 pub use inventory::DynamoInventory;
+pub use mock_ledger::DynamoMockLedger;
 pub use orders::DynamoOrders;
 pub use payments::DynamoPayments;

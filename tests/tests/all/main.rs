@@ -1,0 +1,21 @@
+//! Every cross-crate test in one binary: the store contract suites on SQLite and on
+//! DynamoDB (moto), the checkout saga and HTTP end-to-end tests, adapter and contract
+//! checks. One binary links the AWS SDK once and shares one moto server.
+
+mod cart_store_contract;
+mod catalog_store_contract;
+mod checkout_saga;
+mod clear_cart_consumer;
+mod event_contracts;
+mod eventbridge_adapter;
+mod http_bad_input;
+mod http_cart;
+mod http_catalog;
+mod idempotency_store_contract;
+mod inventory_store_contract;
+mod mock_gateway_service;
+mod order_store_contract;
+mod payment_store_contract;
+mod payment_webhook;
+mod state_machine_parity;
+mod stepfunctions_adapter;
