@@ -12,6 +12,7 @@ mod logging;
 pub mod mock_gateway;
 pub mod request;
 pub mod response;
+pub mod saga_step;
 pub mod services;
 
 use std::convert::Infallible;

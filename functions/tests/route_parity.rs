@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use mambogo::api::{routes, Route, OPENAPI_YAML};
+use mambogo::checkout::TASK_FUNCTIONS;
 
 /// Binaries that are deliberately not routes of the shop's API, and why:
 ///
@@ -13,10 +14,22 @@ use mambogo::api::{routes, Route, OPENAPI_YAML};
 ///   the shop for a cloud demo; it stands in for a third party, not for a shop route.
 /// - `mock-payment-webhooks`: the mock gateway's webhook sender, triggered by its
 ///   ledger's DynamoDB stream.
+/// - the checkout saga's steps (`reserve-inventory`, …): invoked by Step Functions, one
+///   per [`TASK_FUNCTIONS`] entry, each named after its function.
 ///
 /// Listing a binary here is the only way to exempt it; it must still exist, and still
 /// name no route's handler.
-const NOT_ROUTES: &[&str] = &["mock-payment-gateway", "mock-payment-webhooks"];
+const NOT_ROUTES: &[&str] = &[
+    "mock-payment-gateway",
+    "mock-payment-webhooks",
+    "reserve-inventory",
+    "authorize-payment",
+    "confirm-order",
+    "fail-order",
+    "refund-payment",
+    "release-inventory",
+    "cancel-order",
+];
 
 /// `listProducts` → `list-products` (with `separator` `-`) or `list_products` (`_`).
 fn split_camel_case(operation_id: &str, separator: char) -> String {
@@ -140,6 +153,24 @@ fn binaries_that_are_not_routes_exist_and_are_no_operation() {
                 .iter()
                 .any(|route| split_camel_case(&route.operation_id, '-') == *stem),
             "{stem} is an OpenAPI operation; take it off NOT_ROUTES"
+        );
+    }
+}
+
+#[test]
+fn every_saga_step_has_a_binary_that_runs_that_step() {
+    let binaries = binaries();
+    for (_, function) in TASK_FUNCTIONS {
+        let source = binaries
+            .get(function)
+            .unwrap_or_else(|| panic!("the saga step {function} has no src/bin/{function}.rs"));
+        assert!(
+            source.contains(&format!("run_saga_step(\"{function}\")")),
+            "{function}.rs must run the step {function}"
+        );
+        assert!(
+            NOT_ROUTES.contains(&function),
+            "{function} must be listed in NOT_ROUTES"
         );
     }
 }
