@@ -9,11 +9,16 @@ use std::sync::OnceLock;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
 
 const WRAPPER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/moto_locked.py");
+/// The key and TTL attributes that [`mambogo::adapters::dynamodb`] tables share.
+const PK: &str = "pk";
+const SK: &str = "sk";
+const EXPIRES_AT: &str = "expires_at";
 const INSTALL_HINT: &str = "install moto with `pip install -r tests/emulator/requirements.txt` \
      (set MAMBOGO_PYTHON to the python that has it if it is not `python3`)";
 
@@ -152,10 +157,41 @@ pub fn unique_table_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-fn string_attribute(name: &str) -> AttributeDefinition {
+/// A table's partition key, its optional sort key (both strings), its optional index,
+/// TTL attribute and stream: all a `create_*_table` function needs to say.
+struct TableSpec {
+    /// What the table holds, for the panic message.
+    holds: &'static str,
+    sort: Option<&'static str>,
+    index: Option<IndexSpec>,
+    ttl: Option<&'static str>,
+    new_image_stream: bool,
+}
+
+/// A global secondary index projecting all attributes.
+struct IndexSpec {
+    name: &'static str,
+    partition: (&'static str, ScalarAttributeType),
+    sort: (&'static str, ScalarAttributeType),
+}
+
+impl TableSpec {
+    /// A table keyed by `pk` alone, with no index, TTL or stream.
+    const fn keyed_by_pk(holds: &'static str) -> Self {
+        TableSpec {
+            holds,
+            sort: None,
+            index: None,
+            ttl: None,
+            new_image_stream: false,
+        }
+    }
+}
+
+fn attribute(name: &str, attribute_type: ScalarAttributeType) -> AttributeDefinition {
     AttributeDefinition::builder()
         .attribute_name(name)
-        .attribute_type(ScalarAttributeType::S)
+        .attribute_type(attribute_type)
         .build()
         .expect("an attribute definition has a name and a type")
 }
@@ -168,182 +204,156 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("a key schema element has a name and a type")
 }
 
-/// Creates a catalog table as [`mambogo::adapters::dynamodb`] describes it: `pk`/`sk`
-/// and the `by_kind` index.
-pub async fn create_catalog_table(client: &Client, name: &str) {
-    let by_kind = GlobalSecondaryIndex::builder()
-        .index_name("by_kind")
-        .key_schema(key("kind", KeyType::Hash))
-        .key_schema(key("pk", KeyType::Range))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .expect("the index has a name and a key schema");
-    client
+/// Creates table `name` as `spec` describes it, with on-demand billing, then turns on
+/// its TTL if it has one.
+async fn create_table(client: &Client, name: &str, spec: TableSpec) {
+    let mut attributes = vec![(PK, ScalarAttributeType::S)];
+    let mut request = client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string_attribute("pk"))
-        .attribute_definitions(string_attribute("sk"))
-        .attribute_definitions(string_attribute("kind"))
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .global_secondary_indexes(by_kind)
+        .key_schema(key(PK, KeyType::Hash));
+    if let Some(sort) = spec.sort {
+        attributes.push((sort, ScalarAttributeType::S));
+        request = request.key_schema(key(sort, KeyType::Range));
+    }
+    if let Some(IndexSpec {
+        name: index_name,
+        partition,
+        sort,
+    }) = spec.index
+    {
+        let index = GlobalSecondaryIndex::builder()
+            .index_name(index_name)
+            .key_schema(key(partition.0, KeyType::Hash))
+            .key_schema(key(sort.0, KeyType::Range))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::All)
+                    .build(),
+            )
+            .build()
+            .expect("the index has a name and a key schema");
+        request = request.global_secondary_indexes(index);
+        for (attribute_name, attribute_type) in [partition, sort] {
+            if attributes.iter().all(|(known, _)| *known != attribute_name) {
+                attributes.push((attribute_name, attribute_type));
+            }
+        }
+    }
+    if spec.new_image_stream {
+        let stream = StreamSpecification::builder()
+            .stream_enabled(true)
+            .stream_view_type(StreamViewType::NewImage)
+            .build()
+            .expect("a stream specification has a switch");
+        request = request.stream_specification(stream);
+    }
+    for (attribute_name, attribute_type) in attributes {
+        request = request.attribute_definitions(attribute(attribute_name, attribute_type));
+    }
+    let holds = spec.holds;
+    request
         .send()
         .await
-        .unwrap_or_else(|error| panic!("cannot create catalog table {name}: {error:?}"));
+        .unwrap_or_else(|error| panic!("cannot create {holds} table {name}: {error:?}"));
+    let Some(ttl_attribute) = spec.ttl else {
+        return;
+    };
+    let ttl = TimeToLiveSpecification::builder()
+        .attribute_name(ttl_attribute)
+        .enabled(true)
+        .build()
+        .expect("a TTL specification has an attribute and a switch");
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(ttl)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("cannot turn on TTL for {name}: {error:?}"));
+}
+
+/// Creates a catalog table as [`mambogo::adapters::dynamodb`] describes it: `pk`/`sk`
+/// and the `by_kind` index.
+pub async fn create_catalog_table(client: &Client, name: &str) {
+    let spec = TableSpec {
+        sort: Some(SK),
+        index: Some(IndexSpec {
+            name: "by_kind",
+            partition: ("kind", ScalarAttributeType::S),
+            sort: (PK, ScalarAttributeType::S),
+        }),
+        ..TableSpec::keyed_by_pk("catalog")
+    };
+    create_table(client, name, spec).await;
 }
 
 /// Creates a cart table as [`mambogo::adapters::dynamodb`] describes it: `pk`, with
 /// `expires_at` as its TTL attribute.
 pub async fn create_cart_table(client: &Client, name: &str) {
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string_attribute("pk"))
-        .key_schema(key("pk", KeyType::Hash))
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot create cart table {name}: {error:?}"));
-    let ttl = TimeToLiveSpecification::builder()
-        .attribute_name("expires_at")
-        .enabled(true)
-        .build()
-        .expect("a TTL specification has an attribute and a switch");
-    client
-        .update_time_to_live()
-        .table_name(name)
-        .time_to_live_specification(ttl)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot turn on TTL for {name}: {error:?}"));
+    let spec = TableSpec {
+        ttl: Some(EXPIRES_AT),
+        ..TableSpec::keyed_by_pk("cart")
+    };
+    create_table(client, name, spec).await;
 }
 
 /// Creates an inventory table as [`mambogo::adapters::dynamodb`] describes it: `pk`/`sk`
 /// and the sparse `pending_by_expiry` index (`pending` S, `expires_at` N).
 pub async fn create_inventory_table(client: &Client, name: &str) {
-    let expires_at = AttributeDefinition::builder()
-        .attribute_name("expires_at")
-        .attribute_type(ScalarAttributeType::N)
-        .build()
-        .expect("an attribute definition has a name and a type");
-    let pending_by_expiry = GlobalSecondaryIndex::builder()
-        .index_name("pending_by_expiry")
-        .key_schema(key("pending", KeyType::Hash))
-        .key_schema(key("expires_at", KeyType::Range))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .expect("the index has a name and a key schema");
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string_attribute("pk"))
-        .attribute_definitions(string_attribute("sk"))
-        .attribute_definitions(string_attribute("pending"))
-        .attribute_definitions(expires_at)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .global_secondary_indexes(pending_by_expiry)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot create inventory table {name}: {error:?}"));
+    let spec = TableSpec {
+        sort: Some(SK),
+        index: Some(IndexSpec {
+            name: "pending_by_expiry",
+            partition: ("pending", ScalarAttributeType::S),
+            sort: (EXPIRES_AT, ScalarAttributeType::N),
+        }),
+        ..TableSpec::keyed_by_pk("inventory")
+    };
+    create_table(client, name, spec).await;
 }
 
 /// Creates an order table as [`mambogo::adapters::dynamodb`] describes it: `pk` and the
 /// `by_user` index (`user_id` S, `created_at` N).
 pub async fn create_order_table(client: &Client, name: &str) {
-    let created_at = AttributeDefinition::builder()
-        .attribute_name("created_at")
-        .attribute_type(ScalarAttributeType::N)
-        .build()
-        .expect("an attribute definition has a name and a type");
-    let by_user = GlobalSecondaryIndex::builder()
-        .index_name("by_user")
-        .key_schema(key("user_id", KeyType::Hash))
-        .key_schema(key("created_at", KeyType::Range))
-        .projection(
-            Projection::builder()
-                .projection_type(ProjectionType::All)
-                .build(),
-        )
-        .build()
-        .expect("the index has a name and a key schema");
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string_attribute("pk"))
-        .attribute_definitions(string_attribute("user_id"))
-        .attribute_definitions(created_at)
-        .key_schema(key("pk", KeyType::Hash))
-        .global_secondary_indexes(by_user)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot create order table {name}: {error:?}"));
+    let spec = TableSpec {
+        index: Some(IndexSpec {
+            name: "by_user",
+            partition: ("user_id", ScalarAttributeType::S),
+            sort: ("created_at", ScalarAttributeType::N),
+        }),
+        ..TableSpec::keyed_by_pk("order")
+    };
+    create_table(client, name, spec).await;
 }
 
 /// Creates a payment table as [`mambogo::adapters::dynamodb`] describes it: `pk`, with
 /// `expires_at` as its TTL attribute.
 pub async fn create_payment_table(client: &Client, name: &str) {
-    create_expiring_table(client, name).await;
+    let spec = TableSpec {
+        ttl: Some(EXPIRES_AT),
+        ..TableSpec::keyed_by_pk("payment")
+    };
+    create_table(client, name, spec).await;
 }
 
 /// Creates an idempotency table as [`mambogo::adapters::dynamodb`] describes it: `pk`,
 /// with `expires_at` as its TTL attribute.
 pub async fn create_idempotency_table(client: &Client, name: &str) {
-    create_expiring_table(client, name).await;
-}
-
-/// Creates a table keyed by `pk` alone whose items expire at their `expires_at`.
-async fn create_expiring_table(client: &Client, name: &str) {
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string_attribute("pk"))
-        .key_schema(key("pk", KeyType::Hash))
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot create table {name}: {error:?}"));
-    let ttl = TimeToLiveSpecification::builder()
-        .attribute_name("expires_at")
-        .enabled(true)
-        .build()
-        .expect("a TTL specification has an attribute and a switch");
-    client
-        .update_time_to_live()
-        .table_name(name)
-        .time_to_live_specification(ttl)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot turn on TTL for {name}: {error:?}"));
+    let spec = TableSpec {
+        ttl: Some(EXPIRES_AT),
+        ..TableSpec::keyed_by_pk("idempotency")
+    };
+    create_table(client, name, spec).await;
 }
 
 /// Creates a mock gateway ledger table as [`mambogo::adapters::dynamodb`] describes it:
 /// `pk`, with a stream of new images (the webhooks' delivery trigger).
 pub async fn create_mock_ledger_table(client: &Client, name: &str) {
-    let stream = aws_sdk_dynamodb::types::StreamSpecification::builder()
-        .stream_enabled(true)
-        .stream_view_type(aws_sdk_dynamodb::types::StreamViewType::NewImage)
-        .build()
-        .expect("a stream specification has a switch");
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(string_attribute("pk"))
-        .key_schema(key("pk", KeyType::Hash))
-        .stream_specification(stream)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot create mock ledger table {name}: {error:?}"));
+    let spec = TableSpec {
+        new_image_stream: true,
+        ..TableSpec::keyed_by_pk("mock ledger")
+    };
+    create_table(client, name, spec).await;
 }

@@ -7,11 +7,11 @@ use mambogo::catalog::{Product, ProductDraft};
 use mambogo::ids::{CartId, CartItemId, ProductId, UserId};
 use mambogo::ports::{CartStore, StoreError};
 use serde_json::json;
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+use super::{sole_winner, NOW};
+
 const CONCURRENT_WRITERS: u32 = 20;
 
 fn headphones() -> Product {
@@ -202,23 +202,9 @@ pub async fn check_concurrent_saves_admit_one(store: Arc<dyn CartStore>) {
         let store = Arc::clone(&store);
         tokio::spawn(async move { store.save(&candidate, NOW).await })
     });
-    let outcomes: Vec<Result<(), StoreError>> = futures::future::join_all(writers)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("a writer task finished"))
-        .collect();
-    let winners: Vec<usize> = outcomes
-        .iter()
-        .enumerate()
-        .filter(|(_, outcome)| outcome.is_ok())
-        .map(|(index, _)| index)
-        .collect();
-    assert_eq!(winners.len(), 1, "outcomes: {outcomes:?}");
-    assert!(outcomes
-        .iter()
-        .all(|outcome| matches!(outcome, Ok(()) | Err(StoreError::Conflict))));
+    let winner = sole_winner(writers).await;
     assert_eq!(
         read(&*store, &v1.id, NOW).await,
-        Some(candidates[winners[0]].clone())
+        Some(candidates[winner].clone())
     );
 }

@@ -6,10 +6,9 @@ use mambogo::catalog::{Category, Product, ProductDraft};
 use mambogo::ids::{CategoryId, ProductId, Sku};
 use mambogo::ports::{CatalogStore, StoreError};
 use serde_json::json;
-use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-const CREATED_AT: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+use super::NOW as CREATED_AT;
 
 fn product_id(raw: &str) -> ProductId {
     ProductId::parse(raw).expect("a valid product id")

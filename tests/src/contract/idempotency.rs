@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use mambogo::ports::{IdempotencyClaim, IdempotencyStore, StoredResponse};
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+use super::NOW;
+
 const KEY_TTL: Duration = Duration::hours(24);
 const CONCURRENT_CLAIMS: usize = 20;
 

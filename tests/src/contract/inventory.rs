@@ -10,11 +10,11 @@ use mambogo::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
     StockLevel, StockLine, MAX_RESERVATION_LINES,
 };
-use time::macros::datetime;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
 
-const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+use super::NOW;
+
 const TTL: Duration = Duration::minutes(15);
 /// Rounds of the race between a commit and the sweeper.
 const RACE_ROUNDS: u32 = 20;

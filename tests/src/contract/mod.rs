@@ -8,3 +8,34 @@ pub mod idempotency;
 pub mod inventory;
 pub mod orders;
 pub mod payments;
+
+use mambogo::ports::StoreError;
+use time::macros::datetime;
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+
+/// The fixed "now" of every check, so that expiries and ages are the same on every run.
+const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+
+/// Waits for `writers`, each racing to write the candidate at its index, and asserts that
+/// exactly one won and every other was told of a conflict: the winner's index.
+async fn sole_winner(
+    writers: impl IntoIterator<Item = JoinHandle<Result<(), StoreError>>>,
+) -> usize {
+    let outcomes: Vec<Result<(), StoreError>> = futures::future::join_all(writers)
+        .await
+        .into_iter()
+        .map(|joined| joined.expect("a writer task finished"))
+        .collect();
+    let winners: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, outcome)| outcome.is_ok())
+        .map(|(index, _)| index)
+        .collect();
+    assert_eq!(winners.len(), 1, "outcomes: {outcomes:?}");
+    assert!(outcomes
+        .iter()
+        .all(|outcome| matches!(outcome, Ok(()) | Err(StoreError::Conflict))));
+    winners[0]
+}

@@ -6,11 +6,11 @@ use mambogo::ids::{OrderId, ProductId, Sku, UserId};
 use mambogo::money::{Currency, Money};
 use mambogo::orders::{Order, OrderLine, OrderStatus, PricingRules};
 use mambogo::ports::{OrderStore, StoreError};
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+use super::{sole_winner, NOW};
+
 const CONCURRENT_WRITERS: u32 = 20;
 
 /// A new order (version 1) of `quantity` headphones by `user`.
@@ -128,23 +128,9 @@ pub async fn check_concurrent_updates_admit_one(store: Arc<dyn OrderStore>) {
         let store = Arc::clone(&store);
         tokio::spawn(async move { store.update(&candidate).await })
     });
-    let outcomes: Vec<Result<(), StoreError>> = futures::future::join_all(writers)
-        .await
-        .into_iter()
-        .map(|joined| joined.expect("a writer task finished"))
-        .collect();
-    let winners: Vec<usize> = outcomes
-        .iter()
-        .enumerate()
-        .filter(|(_, outcome)| outcome.is_ok())
-        .map(|(index, _)| index)
-        .collect();
-    assert_eq!(winners.len(), 1, "outcomes: {outcomes:?}");
-    assert!(outcomes
-        .iter()
-        .all(|outcome| matches!(outcome, Ok(()) | Err(StoreError::Conflict))));
+    let winner = sole_winner(writers).await;
     assert_eq!(
         read(&*store, &v1.id).await,
-        Some(candidates[winners[0]].clone())
+        Some(candidates[winner].clone())
     );
 }

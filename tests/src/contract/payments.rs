@@ -6,11 +6,11 @@ use mambogo::ids::OrderId;
 use mambogo::money::{Currency, Money};
 use mambogo::payments::{Payment, PaymentStatus};
 use mambogo::ports::{PaymentStore, StoreError};
-use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
+use super::NOW;
+
 const CONCURRENT_DELIVERIES: i64 = 20;
 
 /// A new payment (version 1) of a new order, paid with `payment_token`.

@@ -1,21 +1,18 @@
 //! Carts in DynamoDB; the table design is in the [module docs](super).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
-use super::error::unavailable;
-use super::item::{body, number, read_body, read_number, text, Item, BODY, PK, VERSION};
+use super::error::written_or;
+use super::item::{
+    attributes, body, get, number, partition_key, previous_version, read_body, read_number, Item,
+    BODY, EXPIRES_AT, VERSION,
+};
 use super::transaction::{delete, put, transact};
 use crate::cart::Cart;
 use crate::ids::CartId;
 use crate::ports::{CartStore, StoreError};
-
-/// The TTL attribute: when the cart expires, in epoch seconds.
-const EXPIRES_AT: &str = "expires_at";
 
 /// [`CartStore`] on a DynamoDB table.
 #[derive(Clone)]
@@ -35,7 +32,7 @@ impl DynamoCarts {
 }
 
 fn cart_key(id: &CartId) -> Item {
-    HashMap::from([(PK.to_owned(), text(id.to_string()))])
+    partition_key(id.to_string())
 }
 
 fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
@@ -52,37 +49,20 @@ fn cart_item(cart: &Cart) -> Result<Item, StoreError> {
 /// The condition and its values under which `cart` may be written at `now`, as
 /// [`CartStore::save`] states it.
 fn save_condition(cart: &Cart, now: OffsetDateTime) -> (&'static str, Item) {
-    let now = (":now".to_owned(), number(now.unix_timestamp()));
+    let now = attributes([(":now", number(now.unix_timestamp()))]);
     if cart.version == 1 {
-        (
-            "attribute_not_exists(pk) OR expires_at <= :now",
-            HashMap::from([now]),
-        )
+        ("attribute_not_exists(pk) OR expires_at <= :now", now)
     } else {
-        let previous = (
-            ":previous".to_owned(),
-            number(cart.version.saturating_sub(1)),
-        );
-        (
-            "version = :previous AND expires_at > :now",
-            HashMap::from([previous, now]),
-        )
+        let mut values = previous_version(cart.version);
+        values.extend(now);
+        ("version = :previous AND expires_at > :now", values)
     }
 }
 
 #[async_trait]
 impl CartStore for DynamoCarts {
     async fn cart(&self, id: &CartId, now: OffsetDateTime) -> Result<Option<Cart>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(cart_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let Some(item) = output.item else {
+        let Some(item) = get(&self.client, &self.table, cart_key(id)).await? else {
             return Ok(None);
         };
         // DynamoDB deletes expired items only some time after they expire.
@@ -103,13 +83,7 @@ impl CartStore for DynamoCarts {
             .set_expression_attribute_values(Some(values))
             .send()
             .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Err(StoreError::Conflict),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written_or(written, StoreError::Conflict)
     }
 
     async fn save_merged(
@@ -119,9 +93,9 @@ impl CartStore for DynamoCarts {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let (condition, values) = save_condition(user_cart, now);
-        let guest_unchanged = HashMap::from([
-            (":guest_version".to_owned(), number(guest.version)),
-            (":now".to_owned(), number(now.unix_timestamp())),
+        let guest_unchanged = attributes([
+            (":guest_version", number(guest.version)),
+            (":now", number(now.unix_timestamp())),
         ]);
         let writes = vec![
             put(&self.table, cart_item(user_cart)?, condition, values)?,

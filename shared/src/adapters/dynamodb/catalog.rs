@@ -9,7 +9,10 @@ use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 
 use super::error::{invalid_request, unavailable};
-use super::item::{body, number, read_body, read_text, text, Item, BODY, PK, SK, VERSION};
+use super::item::{
+    attributes, body, composite_key, get, number, previous_version, read_body, read_text, text,
+    Item, BODY, VERSION,
+};
 use super::transaction::{delete, put, transact};
 use crate::catalog::{Category, Product};
 use crate::ids::{CategoryId, ProductId, Sku};
@@ -35,20 +38,16 @@ pub struct DynamoCatalog {
     table: String,
 }
 
-fn key(pk: String, sk: &str) -> Item {
-    HashMap::from([(PK.to_owned(), text(pk)), (SK.to_owned(), text(sk))])
-}
-
 fn product_key(id: &ProductId) -> Item {
-    key(format!("PRODUCT#{id}"), "PRODUCT")
+    composite_key(format!("PRODUCT#{id}"), "PRODUCT")
 }
 
 fn sku_key(sku: &Sku) -> Item {
-    key(format!("SKU#{sku}"), "SKU")
+    composite_key(format!("SKU#{sku}"), "SKU")
 }
 
 fn category_key(id: &CategoryId) -> Item {
-    key(format!("CATEGORY#{id}"), "CATEGORY")
+    composite_key(format!("CATEGORY#{id}"), "CATEGORY")
 }
 
 fn product_item(product: &Product) -> Result<Item, StoreError> {
@@ -77,7 +76,7 @@ fn skus(product: &Product) -> Vec<&Sku> {
 }
 
 fn owner_is(product: &Product) -> Item {
-    HashMap::from([(":me".to_owned(), text(product.id.as_str()))])
+    attributes([(":me", text(product.id.as_str()))])
 }
 
 impl DynamoCatalog {
@@ -87,19 +86,6 @@ impl DynamoCatalog {
             client,
             table: table.into(),
         }
-    }
-
-    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(output.item)
     }
 
     /// Every record of `kind`, page after page of the `by_kind` index.
@@ -162,7 +148,7 @@ impl DynamoCatalog {
 #[async_trait]
 impl CatalogStore for DynamoCatalog {
     async fn product(&self, id: &ProductId) -> Result<Option<Product>, StoreError> {
-        self.get(product_key(id))
+        get(&self.client, &self.table, product_key(id))
             .await?
             .map(|item| read_body(&item))
             .transpose()
@@ -182,7 +168,7 @@ impl CatalogStore for DynamoCatalog {
     }
 
     async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, StoreError> {
-        let Some(claim) = self.get(sku_key(sku)).await? else {
+        let Some(claim) = get(&self.client, &self.table, sku_key(sku)).await? else {
             return Ok(None);
         };
         let owner = ProductId::parse(read_text(&claim, PRODUCT_ID)?).map_err(|error| {
@@ -223,15 +209,11 @@ impl CatalogStore for DynamoCatalog {
         previous: &Product,
         product: &Product,
     ) -> Result<(), StoreError> {
-        let stored_version = HashMap::from([(
-            ":previous".to_owned(),
-            number(product.version.saturating_sub(1)),
-        )]);
         let mut writes = vec![put(
             &self.table,
             product_item(product)?,
             "version = :previous",
-            stored_version,
+            previous_version(product.version),
         )?];
         let claimed = skus(product);
         for sku in &claimed {

@@ -4,6 +4,9 @@ use std::error::Error;
 use std::fmt::Debug;
 
 use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
 use crate::ports::StoreError;
 
@@ -20,4 +23,91 @@ where
 /// A request the SDK refused to build; only a bug in this adapter gets here.
 pub(super) fn invalid_request(error: BuildError) -> StoreError {
     StoreError::Unavailable(format!("invalid DynamoDB request: {error}"))
+}
+
+/// The error of a single-item write (PutItem, UpdateItem, DeleteItem) that may carry a
+/// condition.
+pub(super) trait WriteError: Error + 'static {
+    /// The write's condition expression was false.
+    fn condition_failed(&self) -> bool;
+    /// A transaction was writing the item at the same time.
+    fn transaction_conflict(&self) -> bool;
+}
+
+impl WriteError for PutItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+
+    fn transaction_conflict(&self) -> bool {
+        self.is_transaction_conflict_exception()
+    }
+}
+
+impl WriteError for UpdateItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+
+    fn transaction_conflict(&self) -> bool {
+        self.is_transaction_conflict_exception()
+    }
+}
+
+impl WriteError for DeleteItemError {
+    fn condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+
+    fn transaction_conflict(&self) -> bool {
+        self.is_transaction_conflict_exception()
+    }
+}
+
+/// Whether a conditional write happened: `Ok(false)` if its condition was false; any
+/// other failure is [`unavailable`].
+pub(super) fn written<O, E: WriteError, R: Debug>(
+    outcome: Result<O, SdkError<E, R>>,
+) -> Result<bool, StoreError> {
+    refused_when(outcome, E::condition_failed)
+}
+
+/// A conditional write that fails with `refusal` if its condition was false; any other
+/// failure is [`unavailable`].
+pub(super) fn written_or<O, E: WriteError, R: Debug>(
+    outcome: Result<O, SdkError<E, R>>,
+    refusal: StoreError,
+) -> Result<(), StoreError> {
+    if written(outcome)? {
+        Ok(())
+    } else {
+        Err(refusal)
+    }
+}
+
+/// A conditional write that fails with [`StoreError::Conflict`] if its condition was
+/// false or a transaction was writing the item: either way the item changed under the
+/// caller, who should read it again.
+pub(super) fn written_unless_changed<O, E: WriteError, R: Debug>(
+    outcome: Result<O, SdkError<E, R>>,
+) -> Result<(), StoreError> {
+    let changed = |error: &E| error.condition_failed() || error.transaction_conflict();
+    if refused_when(outcome, changed)? {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
+
+/// `Ok(true)` for a write that happened, `Ok(false)` for one whose service error
+/// `refused` accepts; any other failure is [`unavailable`].
+fn refused_when<O, E: WriteError, R: Debug>(
+    outcome: Result<O, SdkError<E, R>>,
+    refused: impl Fn(&E) -> bool,
+) -> Result<bool, StoreError> {
+    match outcome {
+        Ok(_) => Ok(true),
+        Err(error) if error.as_service_error().is_some_and(refused) => Ok(false),
+        Err(error) => Err(unavailable(error)),
+    }
 }

@@ -1,25 +1,20 @@
 //! Idempotency keys and handled events in DynamoDB; the table design is in the
 //! [module docs](super).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
-use super::error::unavailable;
-use super::item::{number, read_number, read_text, text, Item, BODY, PK};
+use super::error::{unavailable, written};
+use super::item::{
+    get, number, partition_key, read_number, read_text, text, Item, BODY, EXPIRES_AT,
+};
 use crate::ports::{IdempotencyClaim, IdempotencyStore, StoreError, StoredResponse};
 
 /// The hash of the request body that claimed a key.
 const FINGERPRINT: &str = "fingerprint";
 /// The HTTP status of a completed request; absent while the request is in progress.
 const STATUS: &str = "status";
-/// The TTL attribute of both kinds of item, in epoch seconds.
-const EXPIRES_AT: &str = "expires_at";
 /// How often a claim is tried when the key vanishes or expires between the refused
 /// write and the read that explains the refusal.
 const CLAIM_ATTEMPTS: usize = 3;
@@ -32,14 +27,11 @@ pub struct DynamoIdempotency {
 }
 
 fn request_key(key: &str) -> Item {
-    HashMap::from([(PK.to_owned(), text(format!("KEY#{key}")))])
+    partition_key(format!("KEY#{key}"))
 }
 
 fn handled_key(consumer: &str, event_id: &str) -> Item {
-    HashMap::from([(
-        PK.to_owned(),
-        text(format!("HANDLED#{consumer}#{event_id}")),
-    )])
+    partition_key(format!("HANDLED#{consumer}#{event_id}"))
 }
 
 /// What a live key claimed by someone else means for a request with `fingerprint`.
@@ -65,19 +57,6 @@ impl DynamoIdempotency {
         }
     }
 
-    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(output.item)
-    }
-
     /// Writes a fresh claim of `key` unless a live one is there; whether it was written.
     async fn try_claim(
         &self,
@@ -89,7 +68,7 @@ impl DynamoIdempotency {
         let mut item = request_key(key);
         item.insert(FINGERPRINT.to_owned(), text(fingerprint));
         item.insert(EXPIRES_AT.to_owned(), number(expires_at.unix_timestamp()));
-        let written = self
+        let claimed = self
             .client
             .put_item()
             .table_name(&self.table)
@@ -98,13 +77,7 @@ impl DynamoIdempotency {
             .expression_attribute_values(":now", number(now.unix_timestamp()))
             .send()
             .await;
-        match written {
-            Ok(_) => Ok(true),
-            Err(error) => match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Ok(false),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written(claimed)
     }
 }
 
@@ -123,7 +96,7 @@ impl IdempotencyStore for DynamoIdempotency {
             }
             // A release or an expiry between the refused write and this read leaves the
             // key free again: claim it anew rather than report a request that is gone.
-            let Some(item) = self.get(request_key(key)).await? else {
+            let Some(item) = get(&self.client, &self.table, request_key(key)).await? else {
                 continue;
             };
             if read_number::<i64>(&item, EXPIRES_AT)? <= now.unix_timestamp() {
@@ -150,13 +123,7 @@ impl IdempotencyStore for DynamoIdempotency {
             .expression_attribute_values(":body", text(response.body.as_str()))
             .send()
             .await;
-        match completed {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(_)) => Ok(()),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written(completed).map(drop)
     }
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
@@ -170,17 +137,12 @@ impl IdempotencyStore for DynamoIdempotency {
             .expression_attribute_names("#status", STATUS)
             .send()
             .await;
-        match released {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(DeleteItemError::ConditionalCheckFailedException(_)) => Ok(()),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written(released).map(drop)
     }
 
     async fn handled(&self, consumer: &str, event_id: &str) -> Result<bool, StoreError> {
-        Ok(self.get(handled_key(consumer, event_id)).await?.is_some())
+        let key = handled_key(consumer, event_id);
+        Ok(get(&self.client, &self.table, key).await?.is_some())
     }
 
     async fn record_handled(

@@ -1,18 +1,18 @@
 //! Stock and reservations in DynamoDB; the table design is in the [module docs](super).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use aws_sdk_dynamodb::Client;
 use futures::{StreamExt, TryStreamExt};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::error::unavailable;
-use super::item::{number, read_number, read_text, text, Item, PK, SK};
+use super::error::{unavailable, written_unless_changed};
+use super::item::{
+    attributes, composite_key, get, number, read_number, read_text, text, Item, EXPIRES_AT, PK,
+};
 use super::transaction::{put, try_transact, update, Cancelled, Names};
 use crate::ids::{OrderId, Sku};
 use crate::inventory::{
@@ -35,7 +35,6 @@ const SOLD: &str = "sold";
 const RECEIVED: &str = "received";
 
 const STATUS: &str = "status";
-const EXPIRES_AT: &str = "expires_at";
 const LINES: &str = "lines";
 const CREATED_AT: &str = "created_at";
 /// Present, with the value `PENDING`, only on pending reservations: the partition key of
@@ -69,16 +68,12 @@ impl DynamoInventory {
     }
 }
 
-fn key(pk: String, sk: &str) -> Item {
-    HashMap::from([(PK.to_owned(), text(pk)), (SK.to_owned(), text(sk))])
-}
-
 fn stock_key(sku: &Sku) -> Item {
-    key(format!("{SKU_PREFIX}{sku}"), STOCK)
+    composite_key(format!("{SKU_PREFIX}{sku}"), STOCK)
 }
 
 fn reservation_key(order: &OrderId) -> Item {
-    key(format!("{ORDER_PREFIX}{order}"), RESERVATION)
+    composite_key(format!("{ORDER_PREFIX}{order}"), RESERVATION)
 }
 
 fn stock_item(level: &StockLevel) -> Item {
@@ -158,7 +153,7 @@ fn read_reservation(item: &Item) -> Result<Reservation, StoreError> {
 }
 
 fn quantity(units: u32) -> Item {
-    HashMap::from([(":q".to_owned(), number(units))])
+    attributes([(":q", number(units))])
 }
 
 /// How a pending reservation is settled.
@@ -202,21 +197,8 @@ fn lines_at<'a>(
 }
 
 impl DynamoInventory {
-    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(output.item)
-    }
-
     async fn stock_level(&self, sku: &Sku) -> Result<Option<StockLevel>, StoreError> {
-        self.get(stock_key(sku))
+        get(&self.client, &self.table, stock_key(sku))
             .await?
             .map(|item| read_level(&item))
             .transpose()
@@ -257,16 +239,7 @@ impl DynamoInventory {
             .send()
             .await;
         // Refused by the condition or racing a transaction: someone else wrote it first.
-        match written {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(
-                    PutItemError::ConditionalCheckFailedException(_)
-                    | PutItemError::TransactionConflictException(_),
-                ) => Err(StoreError::Conflict),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written_unless_changed(written)
     }
 
     /// Writes `next` over `current`, unless the stock changed since `current` was read.
@@ -295,16 +268,7 @@ impl DynamoInventory {
             .send()
             .await;
         // Refused by the condition or racing a transaction: the stock changed meanwhile.
-        match written {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(
-                    UpdateItemError::ConditionalCheckFailedException(_)
-                    | UpdateItemError::TransactionConflictException(_),
-                ) => Err(StoreError::Conflict),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written_unless_changed(written)
     }
 
     /// Sends `writes`, again while another transaction is writing one of its items.
@@ -338,12 +302,9 @@ impl DynamoInventory {
         expired_by: Option<OffsetDateTime>,
     ) -> Result<SettleOutcome, StoreError> {
         let mut condition = "#status = :pending".to_owned();
-        let mut values = HashMap::from([
-            (
-                ":pending".to_owned(),
-                text(ReservationStatus::Pending.as_str()),
-            ),
-            (":settled".to_owned(), text(settlement.status().as_str())),
+        let mut values = attributes([
+            (":pending", text(ReservationStatus::Pending.as_str())),
+            (":settled", text(settlement.status().as_str())),
         ]);
         if let Some(now) = expired_by {
             condition.push_str(" AND expires_at <= :now");
@@ -523,7 +484,7 @@ impl InventoryStore for DynamoInventory {
     }
 
     async fn reservation(&self, order: &OrderId) -> Result<Option<Reservation>, StoreError> {
-        self.get(reservation_key(order))
+        get(&self.client, &self.table, reservation_key(order))
             .await?
             .map(|item| read_reservation(&item))
             .transpose()

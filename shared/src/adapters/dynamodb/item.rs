@@ -1,26 +1,73 @@
-//! Building and reading item attributes: keys, numbers and the JSON `body`.
+//! Building and reading item attributes (keys, numbers, expression values and the JSON
+//! `body`), and reading one item by its key.
 
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::str::FromStr;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::error::unavailable;
 use crate::ports::StoreError;
 
 /// An item, a key or a set of expression values.
 pub(super) type Item = HashMap<String, AttributeValue>;
 
-/// The partition key attribute of both tables.
+/// The partition key attribute of every table.
 pub(super) const PK: &str = "pk";
-/// The sort key attribute of the catalog table.
+/// The sort key attribute of the catalog and inventory tables.
 pub(super) const SK: &str = "sk";
 /// The attribute holding the record as JSON.
 pub(super) const BODY: &str = "body";
+/// When an item expires, in epoch seconds: the TTL attribute of the tables that have
+/// one, and a reservation's deadline.
+pub(super) const EXPIRES_AT: &str = "expires_at";
 /// The attribute holding a record's version.
 pub(super) const VERSION: &str = "version";
+
+/// The key of an item in a table keyed by [`PK`] alone.
+pub(super) fn partition_key(pk: impl Into<String>) -> Item {
+    HashMap::from([(PK.to_owned(), text(pk))])
+}
+
+/// The key of an item in a table keyed by [`PK`] and [`SK`].
+pub(super) fn composite_key(pk: impl Into<String>, sk: &str) -> Item {
+    HashMap::from([(PK.to_owned(), text(pk)), (SK.to_owned(), text(sk))])
+}
+
+/// Attributes, or expression values, from `(name, value)` pairs.
+pub(super) fn attributes<const N: usize>(pairs: [(&str, AttributeValue); N]) -> Item {
+    pairs
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect()
+}
+
+/// The value of `:previous` for writing a record at `version`: the version it replaces,
+/// as a condition such as `version = :previous` expects it.
+pub(super) fn previous_version(version: u64) -> Item {
+    attributes([(":previous", number(version.saturating_sub(1)))])
+}
+
+/// The item at `key` in `table`, read consistently; `None` if there is none.
+pub(super) async fn get(
+    client: &Client,
+    table: &str,
+    key: Item,
+) -> Result<Option<Item>, StoreError> {
+    let output = client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(unavailable)?;
+    Ok(output.item)
+}
 
 /// A string attribute.
 pub(super) fn text(value: impl Into<String>) -> AttributeValue {

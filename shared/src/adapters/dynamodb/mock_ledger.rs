@@ -7,8 +7,11 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 
-use super::error::{invalid_request, unavailable};
-use super::item::{body, number, read_body, read_number, read_text, text, Item, BODY, PK};
+use super::error::invalid_request;
+use super::item::{
+    attributes, body, get, number, partition_key, read_body, read_number, read_text, text, Item,
+    BODY, PK,
+};
 use super::transaction::{put, try_transact, update, Cancelled, Names};
 use crate::ids::OrderId;
 use crate::money::{Currency, Money};
@@ -53,7 +56,7 @@ pub struct DynamoMockLedger {
 }
 
 fn key(prefix: &str, id: &str) -> Item {
-    HashMap::from([(PK.to_owned(), text(format!("{prefix}{id}")))])
+    partition_key(format!("{prefix}{id}"))
 }
 
 fn authorization_key(idempotency_key: &str) -> Item {
@@ -76,12 +79,12 @@ fn authorization_writes(
     authorization_item.insert(REFERENCE.to_owned(), text(&authorization.reference));
     let payment = &authorization.payment;
     let mut payment_item = payment_key(&authorization.reference);
-    payment_item.extend([
-        (ORDER_ID.to_owned(), text(payment.order_id.to_string())),
-        (AMOUNT.to_owned(), number(payment.amount.amount)),
-        (CURRENCY.to_owned(), text(payment.amount.currency.as_str())),
-        (STAGE.to_owned(), text(payment.stage.as_str())),
-    ]);
+    payment_item.extend(attributes([
+        (ORDER_ID, text(payment.order_id.to_string())),
+        (AMOUNT, number(payment.amount.amount)),
+        (CURRENCY, text(payment.amount.currency.as_str())),
+        (STAGE, text(payment.stage.as_str())),
+    ]));
     let mut writes = vec![
         put(table, authorization_item, NEW_ITEM, Item::new())?,
         put(table, payment_item, NEW_ITEM, Item::new())?,
@@ -143,17 +146,16 @@ fn step_item(step: &Step) -> Item {
 /// checks it when the step leaves it where it is.
 fn payment_write(table: &str, step: &Step) -> Result<TransactWriteItem, StoreError> {
     let names = Names::from([("#stage".to_owned(), STAGE.to_owned())]);
-    let from = (":from".to_owned(), text(step.from.as_str()));
+    let from = (":from", text(step.from.as_str()));
     let condition = "#stage = :from";
     if step.from != step.to {
-        let to = (":to".to_owned(), text(step.to.as_str()));
         return update(
             table,
             payment_key(&step.reference),
             "SET #stage = :to",
             condition,
             names,
-            HashMap::from([from, to]),
+            attributes([from, (":to", text(step.to.as_str()))]),
         );
     }
     let check = ConditionCheck::builder()
@@ -161,7 +163,7 @@ fn payment_write(table: &str, step: &Step) -> Result<TransactWriteItem, StoreErr
         .set_key(Some(payment_key(&step.reference)))
         .condition_expression(condition)
         .set_expression_attribute_names(Some(names))
-        .set_expression_attribute_values(Some(HashMap::from([from])))
+        .set_expression_attribute_values(Some(attributes([from])))
         .build()
         .map_err(invalid_request)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -186,28 +188,19 @@ impl DynamoMockLedger {
         }
         read_body(item).map(Some)
     }
-
-    async fn get(&self, key: Item) -> Result<Option<Item>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(output.item)
-    }
 }
 
 #[async_trait]
 impl MockLedger for DynamoMockLedger {
     async fn reference(&self, idempotency_key: &str) -> Result<Option<String>, StoreError> {
-        self.get(authorization_key(idempotency_key))
-            .await?
-            .map(|item| read_text(&item, REFERENCE).map(str::to_owned))
-            .transpose()
+        get(
+            &self.client,
+            &self.table,
+            authorization_key(idempotency_key),
+        )
+        .await?
+        .map(|item| read_text(&item, REFERENCE).map(str::to_owned))
+        .transpose()
     }
 
     async fn authorize(
@@ -235,7 +228,7 @@ impl MockLedger for DynamoMockLedger {
     }
 
     async fn payment(&self, reference: &str) -> Result<Option<MockPayment>, StoreError> {
-        self.get(payment_key(reference))
+        get(&self.client, &self.table, payment_key(reference))
             .await?
             .map(|item| read_payment(&item))
             .transpose()
@@ -249,7 +242,7 @@ impl MockLedger for DynamoMockLedger {
         match try_transact(&self.client, writes).await {
             Ok(()) => Ok(StepRecorded::Recorded),
             Err(Cancelled::Refused(positions)) if positions.contains(&STEP_POSITION) => {
-                match self.get(step_key(&step.key)).await? {
+                match get(&self.client, &self.table, step_key(&step.key)).await? {
                     Some(item) => Ok(StepRecorded::Earlier(read_outcome(&item)?)),
                     None => Ok(StepRecorded::Stale),
                 }

@@ -1,13 +1,13 @@
 //! Orders in DynamoDB; the table design is in the [module docs](super).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::Client;
 
-use super::error::unavailable;
-use super::item::{body, number, read_body, text, Item, BODY, PK, VERSION};
+use super::error::written_or;
+use super::item::{
+    body, get, number, partition_key, previous_version, read_body, text, Item, BODY, VERSION,
+};
+use super::transaction::expression_values;
 use crate::ids::OrderId;
 use crate::orders::Order;
 use crate::ports::{OrderStore, StoreError};
@@ -40,7 +40,7 @@ impl DynamoOrders {
         &self,
         order: &Order,
         condition: &str,
-        values: Option<Item>,
+        values: Item,
         refusal: StoreError,
     ) -> Result<(), StoreError> {
         let written = self
@@ -49,21 +49,15 @@ impl DynamoOrders {
             .table_name(&self.table)
             .set_item(Some(order_item(order)?))
             .condition_expression(condition)
-            .set_expression_attribute_values(values)
+            .set_expression_attribute_values(expression_values(values))
             .send()
             .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Err(refusal),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written_or(written, refusal)
     }
 }
 
 fn order_key(id: &OrderId) -> Item {
-    HashMap::from([(PK.to_owned(), text(format!("ORDER#{id}")))])
+    partition_key(format!("ORDER#{id}"))
 }
 
 fn order_item(order: &Order) -> Result<Item, StoreError> {
@@ -85,34 +79,24 @@ impl OrderStore for DynamoOrders {
         self.put_if(
             order,
             "attribute_not_exists(pk)",
-            None,
+            Item::new(),
             StoreError::AlreadyExists,
         )
         .await
     }
 
     async fn order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(order_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.item.map(|item| read_body(&item)).transpose()
+        get(&self.client, &self.table, order_key(id))
+            .await?
+            .map(|item| read_body(&item))
+            .transpose()
     }
 
     async fn update(&self, order: &Order) -> Result<(), StoreError> {
-        let stored_version = HashMap::from([(
-            ":previous".to_owned(),
-            number(order.version.saturating_sub(1)),
-        )]);
         self.put_if(
             order,
             "version = :previous",
-            Some(stored_version),
+            previous_version(order.version),
             StoreError::Conflict,
         )
         .await

@@ -1,16 +1,16 @@
 //! Payments and applied gateway events in DynamoDB; the table design is in the
 //! [module docs](super).
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::Client;
 use time::{Duration, OffsetDateTime};
 
-use super::error::unavailable;
-use super::item::{body, number, read_body, text, Item, BODY, PK, VERSION};
-use super::transaction::{put, try_transact, Cancelled};
+use super::error::written_or;
+use super::item::{
+    attributes, body, get, number, partition_key, previous_version, read_body, text, Item, BODY,
+    EXPIRES_AT, PK, VERSION,
+};
+use super::transaction::{expression_values, put, try_transact, Cancelled};
 use crate::ids::OrderId;
 use crate::payments::Payment;
 use crate::ports::{PaymentStore, StoreError};
@@ -19,8 +19,6 @@ use crate::ports::{PaymentStore, StoreError};
 const ORDER_ID: &str = "order_id";
 /// When the gateway event was applied, in epoch seconds.
 const RECORDED_AT: &str = "recorded_at";
-/// The TTL attribute of gateway event items, in epoch seconds.
-const EXPIRES_AT: &str = "expires_at";
 /// How long an applied gateway event is remembered. Gateways redeliver a webhook for a
 /// few days at most, so a month leaves a wide margin before a redelivery could apply twice.
 const GATEWAY_EVENT_RETENTION: Duration = Duration::days(30);
@@ -45,7 +43,7 @@ impl DynamoPayments {
 }
 
 fn payment_key(order: &OrderId) -> Item {
-    HashMap::from([(PK.to_owned(), text(format!("PAYMENT#{order}")))])
+    partition_key(format!("PAYMENT#{order}"))
 }
 
 fn payment_item(payment: &Payment) -> Result<Item, StoreError> {
@@ -56,12 +54,12 @@ fn payment_item(payment: &Payment) -> Result<Item, StoreError> {
 }
 
 fn gateway_event_item(event_id: &str, order: &OrderId, now: OffsetDateTime) -> Item {
-    HashMap::from([
-        (PK.to_owned(), text(format!("GATEWAY_EVENT#{event_id}"))),
-        (ORDER_ID.to_owned(), text(order.to_string())),
-        (RECORDED_AT.to_owned(), number(now.unix_timestamp())),
+    attributes([
+        (PK, text(format!("GATEWAY_EVENT#{event_id}"))),
+        (ORDER_ID, text(order.to_string())),
+        (RECORDED_AT, number(now.unix_timestamp())),
         (
-            EXPIRES_AT.to_owned(),
+            EXPIRES_AT,
             number((now + GATEWAY_EVENT_RETENTION).unix_timestamp()),
         ),
     ])
@@ -73,27 +71,17 @@ fn save_condition(payment: &Payment) -> (&'static str, Item) {
     if payment.version == 1 {
         ("attribute_not_exists(pk)", Item::new())
     } else {
-        let previous = (
-            ":previous".to_owned(),
-            number(payment.version.saturating_sub(1)),
-        );
-        ("version = :previous", HashMap::from([previous]))
+        ("version = :previous", previous_version(payment.version))
     }
 }
 
 #[async_trait]
 impl PaymentStore for DynamoPayments {
     async fn payment(&self, order: &OrderId) -> Result<Option<Payment>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(payment_key(order)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        output.item.map(|item| read_body(&item)).transpose()
+        get(&self.client, &self.table, payment_key(order))
+            .await?
+            .map(|item| read_body(&item))
+            .transpose()
     }
 
     async fn save(&self, payment: &Payment) -> Result<(), StoreError> {
@@ -104,17 +92,10 @@ impl PaymentStore for DynamoPayments {
             .table_name(&self.table)
             .set_item(Some(payment_item(payment)?))
             .condition_expression(condition)
-            // DynamoDB refuses an empty map of expression values.
-            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .set_expression_attribute_values(expression_values(values))
             .send()
             .await;
-        match written {
-            Ok(_) => Ok(()),
-            Err(error) => match error.as_service_error() {
-                Some(PutItemError::ConditionalCheckFailedException(_)) => Err(StoreError::Conflict),
-                _ => Err(unavailable(error)),
-            },
-        }
+        written_or(written, StoreError::Conflict)
     }
 
     async fn apply_gateway_event(

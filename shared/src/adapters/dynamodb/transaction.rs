@@ -76,7 +76,7 @@ pub(super) fn update(
 }
 
 /// DynamoDB refuses an empty map of expression values, so none is sent as none.
-fn expression_values(values: Item) -> Option<Item> {
+pub(super) fn expression_values(values: Item) -> Option<Item> {
     (!values.is_empty()).then_some(values)
 }
 
