@@ -280,3 +280,42 @@ async fn a_token_nobody_can_verify_is_refused() {
     answer.problem_fields();
     assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
 }
+
+const PLACE_ORDER: Endpoint = endpoint!(mambogo::api::checkout_routes::place_order);
+
+#[tokio::test]
+async fn a_signed_in_checkout_is_accepted_once_per_idempotency_key() {
+    let services = shop().await;
+    let added = invoke(
+        &services,
+        "addCartItem",
+        ADD_CART_ITEM,
+        "add-cart-item-signed-in.json",
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let accepted = invoke(
+        &services,
+        "placeOrder",
+        PLACE_ORDER,
+        "place-order-signed-in.json",
+    )
+    .await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.body);
+    assert_eq!(accepted.body["status"], "PENDING");
+    let order_id = accepted.body["orderId"].as_str().unwrap();
+    assert_eq!(
+        accepted.header("location"),
+        Some(format!("/orders/{order_id}").as_str())
+    );
+    let replayed = invoke(
+        &services,
+        "placeOrder",
+        PLACE_ORDER,
+        "place-order-signed-in.json",
+    )
+    .await;
+    assert_eq!(replayed.status, StatusCode::ACCEPTED);
+    assert_eq!(replayed.body, accepted.body);
+    assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+}
