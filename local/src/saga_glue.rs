@@ -8,8 +8,7 @@ use futures::future::BoxFuture;
 use async_trait::async_trait;
 use mambogo::checkout::SagaTasks;
 use mambogo::events::{DomainEvent, EventPublisher};
-use mambogo::payments::mock_gateway::WebhookDelivery;
-use mambogo::payments::signature::SIGNATURE_HEADER;
+use mambogo::payments::mock_gateway::{post_signed, WebhookDelivery};
 use serde_json::{json, Value};
 
 use crate::workflow::{EventSink, TaskFailure, TaskHandler};
@@ -108,13 +107,15 @@ impl EventSink for BusEventSink {
 #[derive(Default)]
 pub struct LoopbackWebhooks {
     client: reqwest::Client,
-    url: OnceLock<String>,
+    url: OnceLock<reqwest::Url>,
 }
 
 impl LoopbackWebhooks {
     /// Sets the shop's base URL; only the first call counts.
     pub fn set_base_url(&self, base_url: &str) {
-        let _ = self.url.set(format!("{base_url}/webhooks/payments"));
+        if let Ok(url) = reqwest::Url::parse(&format!("{base_url}/webhooks/payments")) {
+            let _ = self.url.set(url);
+        }
     }
 }
 
@@ -122,19 +123,6 @@ impl LoopbackWebhooks {
 impl WebhookDelivery for LoopbackWebhooks {
     async fn deliver(&self, body: Vec<u8>, signature: String) -> Result<(), String> {
         let url = self.url.get().ok_or("the shop is not listening yet")?;
-        let response = self
-            .client
-            .post(url)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(|error| error.to_string())?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("the webhook answered {}", response.status()))
-        }
+        post_signed(&self.client, url.clone(), body, signature).await
     }
 }

@@ -40,14 +40,12 @@
 //!   (a filter on new `WEBHOOK#` items saves invocations; the function skips the rest).
 
 mod config;
-mod https_webhooks;
 mod stream;
 
 pub use config::{
     GatewayConfig, WebhookConfig, MOCK_GATEWAY_API_KEY, MOCK_LEDGER_TABLE, WEBHOOK_SECRET,
     WEBHOOK_URL,
 };
-pub use https_webhooks::HttpsWebhooks;
 pub use stream::{
     send_new_webhooks, BatchResponse, ItemFailure, StreamChange, StreamEvent, StreamRecord,
 };
@@ -63,7 +61,7 @@ use mambogo::adapters::dynamodb::DynamoMockLedger;
 use mambogo::api::log_request;
 use mambogo::clock::{RandomIds, SystemClock};
 use mambogo::config::ConfigError;
-use mambogo::payments::mock_gateway::{Answering, MockGateway, WebhookSender};
+use mambogo::payments::mock_gateway::{Answering, HttpWebhooks, MockGateway, WebhookSender};
 use mambogo::payments::mock_service::MockService;
 
 use crate::logging::init_json_logs;
@@ -129,7 +127,7 @@ pub fn webhook_sender(config: WebhookConfig) -> Result<WebhookSender, MockStartE
         .timeout(WEBHOOK_TIMEOUT)
         .build()?;
     Ok(WebhookSender::new(
-        Arc::new(HttpsWebhooks::new(client, config.webhook_url)),
+        Arc::new(HttpWebhooks::new(client, config.webhook_url)),
         config.webhook_secret,
         Arc::new(SystemClock),
     ))

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{ApiError, ApiRequest, ApiResponse, Services};
 use crate::auth::User;
-use crate::checkout::event_id;
+use crate::checkout::{event_id, order_failed};
 use crate::events::{payloads, DomainEvent, EventType};
 use crate::ids::{CartId, OrderId};
 use crate::inventory::{InventoryError, StockLine, MAX_RESERVATION_LINES};
@@ -22,7 +22,7 @@ use crate::workflow::WorkflowError;
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 const ORDER_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_6d62_6f67_4f00_8000_6f72_6465_7273);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CheckoutRequest {
     /// The payment method, as the gateway's client library tokenized it.
@@ -74,8 +74,10 @@ pub async fn place_order(
     let user = signed_in(&request)?.clone();
     let key = idempotency_key(&request)?;
     let body: CheckoutRequest = request.json_body()?;
-    let canonical: Value = request.json_body()?;
-    let fingerprint = hex::encode(Sha256::digest(canonical.to_string().as_bytes()));
+    // The parsed request, written back, is the same for bodies that differ only in layout.
+    let canonical =
+        serde_json::to_vec(&body).map_err(|error| ApiError::Internal(error.to_string()))?;
+    let fingerprint = hex::encode(Sha256::digest(&canonical));
     let scoped_key = format!("checkout:{}:{key}", user.id);
     let now = services.clock.now();
     let claim = services
@@ -365,18 +367,8 @@ async fn fail_for_stock(
         .map_err(|error| ApiError::Internal(error.to_string()))?;
     failed.out_of_stock = skus.to_vec();
     services.orders.update(&failed).await?;
-    let event = DomainEvent::new(
-        EventType::OrderFailed,
-        event_id(&order.id, EventType::OrderFailed, ""),
-        order.id,
-        services.clock.now(),
-        payloads::OrderFailed {
-            user_id: order.user_id.clone(),
-            reason,
-            out_of_stock_skus: skus.to_vec(),
-        },
-    )
-    .map_err(|error| ApiError::Internal(error.to_string()))?;
+    let event = order_failed(&failed, reason, services.clock.now())
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
     services
         .events
         .publish(vec![event])

@@ -5,8 +5,11 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::events::{DomainEvent, EventType};
+use time::OffsetDateTime;
+
+use crate::events::{payloads, DomainEvent, EventType};
 use crate::ids::OrderId;
+use crate::orders::Order;
 
 const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_6d62_6f67_4f00_8000_6576_656e_7473);
 
@@ -26,4 +29,24 @@ pub fn put_events_entry(event: &DomainEvent, bus_name: &str) -> Value {
         "Detail": event.detail.to_string(),
         "EventBusName": bus_name,
     })
+}
+
+/// The OrderFailed event of `order` (its `out_of_stock` SKUs named), whichever step failed
+/// it: the checkout API when stock is short at once, or the saga.
+pub fn order_failed(
+    order: &Order,
+    reason: String,
+    now: OffsetDateTime,
+) -> Result<DomainEvent, serde_json::Error> {
+    DomainEvent::new(
+        EventType::OrderFailed,
+        event_id(&order.id, EventType::OrderFailed, ""),
+        order.id,
+        now,
+        payloads::OrderFailed {
+            user_id: order.user_id.clone(),
+            reason,
+            out_of_stock_skus: order.out_of_stock.clone(),
+        },
+    )
 }

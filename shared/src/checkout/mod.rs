@@ -16,7 +16,7 @@ mod task_error;
 mod tasks;
 
 pub use clear_cart::{ClearCartOnConfirmation, CLEAR_CART};
-pub use events::{event_id, put_events_entry};
+pub use events::{event_id, order_failed, put_events_entry};
 pub use settings::CheckoutSettings;
 pub use task_error::TaskError;
 pub use tasks::{SagaTasks, TASK_FUNCTIONS};

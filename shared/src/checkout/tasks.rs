@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::events::{event_id, put_events_entry};
+use super::events::{event_id, order_failed, put_events_entry};
 use super::TaskError;
 use crate::api::Services;
 use crate::events::{payloads, DomainEvent, EventType};
@@ -383,15 +383,8 @@ impl SagaTasks {
                 &out_of_stock,
             )
             .await?;
-        let failed = self.event(
-            &order,
-            EventType::OrderFailed,
-            payloads::OrderFailed {
-                user_id: order.user_id.clone(),
-                reason,
-                out_of_stock_skus: order.out_of_stock.clone(),
-            },
-        )?;
+        let failed = order_failed(&order, reason, self.services.clock.now())
+            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
         Ok(self.entries(&[failed]))
     }
 

@@ -12,7 +12,9 @@ mod reservation;
 mod stock;
 mod store;
 
-pub use reservation::{merge_lines, Reservation, ReservationStatus, MAX_RESERVATION_LINES};
+pub use reservation::{
+    merge_lines, Reservation, ReservationStatus, Settlement, MAX_RESERVATION_LINES,
+};
 pub use stock::{StockLevel, StockLine};
 pub use store::{InventoryStore, ReserveOutcome, SettleOutcome};
 

@@ -189,3 +189,22 @@ mod tests {
         assert_eq!(ReservationStatus::parse("pending"), None);
     }
 }
+
+/// How a pending reservation is settled; each adapter turns it into its own counter update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settlement {
+    /// Paid: its units leave `reserved` and `on_hand` for `sold`.
+    Commit,
+    /// Given back: its units leave `reserved` for `available`.
+    Release,
+}
+
+impl Settlement {
+    /// The status the reservation ends in.
+    pub fn status(self) -> ReservationStatus {
+        match self {
+            Settlement::Commit => ReservationStatus::Committed,
+            Settlement::Release => ReservationStatus::Released,
+        }
+    }
+}

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -18,8 +17,9 @@ use mambogo::clock::{RandomIds, SystemClock};
 use mambogo::ids::OrderId;
 use mambogo::money::{Currency, Money};
 use mambogo::payments::mock_gateway::{
-    Answering, AuthorizeOutcome, MockGateway, MockLedger, MockPayment, NewAuthorization, Stage,
-    Step, StepOutcome, StepRecorded, WebhookDelivery, WebhookSender, APPROVE, DECLINE, NO_ANSWER,
+    Answering, AuthorizeOutcome, HttpWebhooks, MockGateway, MockLedger, MockPayment,
+    NewAuthorization, Stage, Step, StepOutcome, StepRecorded, WebhookSender, APPROVE, DECLINE,
+    NO_ANSWER,
 };
 use mambogo::payments::mock_service::{MockService, API_KEY_HEADER};
 use mambogo::payments::signature::{verify, SignatureError, SIGNATURE_HEADER};
@@ -82,37 +82,9 @@ async fn webhook_receiver() -> (String, mpsc::UnboundedReceiver<Received>) {
     )
 }
 
-/// POSTs webhooks to one URL, as the gateway's functions do.
-struct Loopback {
-    client: reqwest::Client,
-    url: String,
-}
-
-#[async_trait]
-impl WebhookDelivery for Loopback {
-    async fn deliver(&self, body: Vec<u8>, signature: String) -> Result<(), String> {
-        let response = self
-            .client
-            .post(&self.url)
-            .header("content-type", "application/json")
-            .header(SIGNATURE_HEADER, signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(|error| error.to_string())?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("the receiver answered {}", response.status()))
-        }
-    }
-}
-
-fn loopback(url: String) -> Arc<Loopback> {
-    Arc::new(Loopback {
-        client: reqwest::Client::new(),
-        url,
-    })
+fn loopback(url: String) -> Arc<HttpWebhooks> {
+    let url = reqwest::Url::parse(&url).expect("a loopback URL");
+    Arc::new(HttpWebhooks::new(reqwest::Client::new(), url))
 }
 
 /// `gateway` behind the mock service on a loopback server; its base URL.

@@ -17,7 +17,7 @@ use super::transaction::{put, try_transact, update, Cancelled, Names};
 use crate::ids::{OrderId, Sku};
 use crate::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
-    StockLevel, StockLine,
+    Settlement, StockLevel, StockLine,
 };
 use crate::ports::StoreError;
 
@@ -156,31 +156,13 @@ fn quantity(units: u32) -> Item {
     attributes([(":q", number(units))])
 }
 
-/// How a pending reservation is settled.
-#[derive(Clone, Copy)]
-enum Settlement {
-    /// Paid: its units leave `reserved` and `on_hand` for `sold`.
-    Commit,
-    /// Given back: its units leave `reserved` for `available`.
-    Release,
-}
-
-impl Settlement {
-    fn status(self) -> ReservationStatus {
-        match self {
-            Settlement::Commit => ReservationStatus::Committed,
-            Settlement::Release => ReservationStatus::Released,
+/// The update of one line's stock item, by `:q` units.
+fn stock_change(settlement: Settlement) -> &'static str {
+    match settlement {
+        Settlement::Commit => {
+            "SET reserved = reserved - :q, on_hand = on_hand - :q, sold = sold + :q"
         }
-    }
-
-    /// The update of one line's stock item, by `:q` units.
-    fn stock_change(self) -> &'static str {
-        match self {
-            Settlement::Commit => {
-                "SET reserved = reserved - :q, on_hand = on_hand - :q, sold = sold + :q"
-            }
-            Settlement::Release => "SET reserved = reserved - :q, available = available + :q",
-        }
+        Settlement::Release => "SET reserved = reserved - :q, available = available + :q",
     }
 }
 
@@ -322,7 +304,7 @@ impl DynamoInventory {
             writes.push(update(
                 &self.table,
                 stock_key(&line.sku),
-                settlement.stock_change(),
+                stock_change(settlement),
                 "attribute_exists(pk) AND reserved >= :q",
                 Names::new(),
                 quantity(line.quantity),

@@ -10,7 +10,7 @@ use super::{from_json, to_json, unavailable, SqliteDb};
 use crate::ids::{OrderId, Sku};
 use crate::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
-    StockLevel, StockLine,
+    Settlement, StockLevel, StockLine,
 };
 use crate::ports::StoreError;
 
@@ -135,35 +135,17 @@ fn every_row<R, T>(
     Ok(records)
 }
 
-/// How a pending reservation is settled.
-#[derive(Clone, Copy)]
-enum Settlement {
-    /// Paid: its units leave `reserved` and `on_hand` for `sold`.
-    Commit,
-    /// Given back: its units leave `reserved` for `available`.
-    Release,
-}
-
-impl Settlement {
-    fn status(self) -> ReservationStatus {
-        match self {
-            Settlement::Commit => ReservationStatus::Committed,
-            Settlement::Release => ReservationStatus::Released,
+/// The update of one line's stock, `?1` the SKU and `?2` the quantity; it changes
+/// no row if fewer units are reserved.
+fn stock_change(settlement: Settlement) -> &'static str {
+    match settlement {
+        Settlement::Commit => {
+            "UPDATE stock SET reserved = reserved - ?2, on_hand = on_hand - ?2, sold = sold + ?2
+                 WHERE sku = ?1 AND reserved >= ?2"
         }
-    }
-
-    /// The update of one line's stock, `?1` the SKU and `?2` the quantity; it changes
-    /// no row if fewer units are reserved.
-    fn stock_change(self) -> &'static str {
-        match self {
-            Settlement::Commit => {
-                "UPDATE stock SET reserved = reserved - ?2, on_hand = on_hand - ?2, sold = sold + ?2
+        Settlement::Release => {
+            "UPDATE stock SET reserved = reserved - ?2, available = available + ?2
                  WHERE sku = ?1 AND reserved >= ?2"
-            }
-            Settlement::Release => {
-                "UPDATE stock SET reserved = reserved - ?2, available = available + ?2
-                 WHERE sku = ?1 AND reserved >= ?2"
-            }
         }
     }
 }
@@ -193,7 +175,7 @@ fn settle(
     for line in &reservation.lines {
         let changed = connection
             .execute(
-                settlement.stock_change(),
+                stock_change(settlement),
                 params![line.sku.as_str(), line.quantity],
             )
             .map_err(unavailable)?;

@@ -16,10 +16,12 @@
 //! has forgotten earlier payments), in DynamoDB
 //! ([`DynamoMockLedger`](crate::adapters::dynamodb::DynamoMockLedger)) for the cloud.
 
+mod http_webhooks;
 mod in_memory;
 mod ledger;
 mod webhooks;
 
+pub use http_webhooks::{post_signed, HttpWebhooks};
 pub use in_memory::InMemoryLedger;
 pub use ledger::{
     AuthorizeOutcome, MockLedger, MockPayment, NewAuthorization, Stage, Step, StepOutcome,
