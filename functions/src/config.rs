@@ -1,29 +1,23 @@
-//! What a function is told through its environment, read once at cold start.
+//! What a function is told through its environment, read once at cold start. Each
+//! function reads only what its entry in `functions/manifest.json` grants it: the tables
+//! it may use, the bus if it publishes, the state machine if it starts or describes
+//! executions, and its secrets (by reference, see [`crate::secrets`]).
 
+use std::collections::BTreeMap;
+
+use mambogo::access::{FunctionSpec, Secret, Table, Trigger, WorkflowAction};
 use mambogo::auth::{TokenVerifier, VerifierKeys};
 use mambogo::config::ConfigError;
 use mambogo::money::Currency;
+use reqwest::Url;
 use time::Duration;
 
-/// The DynamoDB table of products, SKU claims and categories.
-pub const CATALOG_TABLE: &str = "CATALOG_TABLE";
-/// The DynamoDB table of carts.
-pub const CART_TABLE: &str = "CART_TABLE";
-/// The DynamoDB table of stock levels and reservations.
-pub const INVENTORY_TABLE: &str = "INVENTORY_TABLE";
-/// The DynamoDB table of orders.
-pub const ORDER_TABLE: &str = "ORDER_TABLE";
-/// The DynamoDB table of payments and applied gateway events.
-pub const PAYMENT_TABLE: &str = "PAYMENT_TABLE";
-/// The DynamoDB table of idempotency keys and handled events.
-pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
+use crate::secrets::{self, SecretSource};
+
 /// The EventBridge bus events are published on.
 pub const EVENT_BUS_NAME: &str = "EVENT_BUS_NAME";
 /// The checkout saga's state machine.
 pub const STATE_MACHINE_ARN: &str = "STATE_MACHINE_ARN";
-/// The secrets the payment gateway signs webhooks with, comma-separated (two while
-/// rotating); only the webhook function needs them.
-pub const WEBHOOK_SECRETS: &str = "WEBHOOK_SECRETS";
 /// How many seconds stock stays reserved for an order being paid; 900 when unset.
 pub const RESERVATION_TTL_SECONDS: &str = "RESERVATION_TTL_SECONDS";
 /// The one currency the shop sells in; `USD` when unset.
@@ -34,85 +28,116 @@ pub const CATALOG_CACHE_SECONDS: &str = "CATALOG_CACHE_SECONDS";
 /// optional: API Gateway's authorizer is not attached there, so the function checks a
 /// sent token itself.
 pub const JWT_JWKS: &str = "JWT_JWKS";
-/// The issuer tokens must carry; read only with [`JWT_JWKS`].
+/// Where the identity provider publishes its JWKS document (Cognito:
+/// `<issuer>/.well-known/jwks.json`); fetched on the first token that needs checking.
+/// [`JWT_JWKS`] wins when both are set.
+pub const JWT_JWKS_URL: &str = "JWT_JWKS_URL";
+/// The issuer tokens must carry; read only with [`JWT_JWKS`] or [`JWT_JWKS_URL`].
 pub const JWT_ISSUER: &str = "JWT_ISSUER";
-/// The audience tokens must carry; read only with [`JWT_JWKS`].
+/// The audience tokens must carry; read only with [`JWT_JWKS`] or [`JWT_JWKS_URL`].
 pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
 
 const DEFAULT_CATALOG_CACHE_SECONDS: u32 = 10;
 const DEFAULT_RESERVATION_TTL_SECONDS: u32 = 900;
 
+/// How tokens sent to routes without an authorizer are checked.
+#[derive(Clone)]
+pub enum TokenKeys {
+    /// No keys configured: such tokens are refused.
+    None,
+    /// Keys given in the configuration.
+    Ready(TokenVerifier),
+    /// Keys to fetch from the identity provider when first needed.
+    Remote {
+        /// The JWKS document's URL.
+        url: Url,
+        /// The issuer tokens must carry.
+        issuer: Option<String>,
+        /// The audience tokens must carry.
+        audience: Option<String>,
+    },
+}
+
 /// Everything a function needs from its environment.
 pub struct LambdaConfig {
-    /// The name of the catalog table.
-    pub catalog_table: String,
-    /// The name of the cart table.
-    pub cart_table: String,
-    /// The name of the inventory table.
-    pub inventory_table: String,
-    /// The name of the order table.
-    pub order_table: String,
-    /// The name of the payment table.
-    pub payment_table: String,
-    /// The name of the idempotency table.
-    pub idempotency_table: String,
-    /// The event bus.
-    pub event_bus_name: String,
-    /// The checkout state machine.
-    pub state_machine_arn: String,
-    /// Webhook signing secrets; empty where no webhook is received.
-    pub webhook_secrets: Vec<Vec<u8>>,
+    /// The function's manifest entry.
+    pub function: FunctionSpec,
+    /// The names of the tables the function may use.
+    pub tables: BTreeMap<Table, String>,
+    /// The event bus, if the function publishes or is a saga step.
+    pub event_bus_name: Option<String>,
+    /// The checkout state machine, if the function starts or describes executions.
+    pub state_machine_arn: Option<String>,
+    /// Where the function's secrets come from.
+    pub secrets: BTreeMap<Secret, SecretSource>,
     /// How long stock stays reserved for an order being paid.
     pub reservation_ttl: Duration,
+    /// How long after delivery a shopper may ask for a return (`RETURN_WINDOW_DAYS`).
+    pub return_window: Duration,
     /// The one currency the shop sells in.
     pub currency: Currency,
     /// How long the catalog is served from memory before it is read again.
     pub catalog_cache: Duration,
-    /// Checks tokens sent to routes without an authorizer; `None` when no keys are
-    /// configured, and such tokens are then refused.
-    pub verifier: Option<TokenVerifier>,
+    /// Checks tokens sent to routes without an authorizer.
+    pub token_keys: TokenKeys,
 }
 
 impl LambdaConfig {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|variable| std::env::var(variable).ok())
+    /// Reads the process environment for `function`.
+    pub fn from_env(function: &FunctionSpec) -> Result<Self, ConfigError> {
+        Self::from_lookup(function, |variable| std::env::var(variable).ok())
     }
 
-    /// Reads the configuration through `lookup`, which returns a variable's value if set.
-    /// Empty values count as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// Reads the configuration of `function` through `lookup`, which returns a variable's
+    /// value if set. Empty values count as unset.
+    pub fn from_lookup(
+        function: &FunctionSpec,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
         let variables = Variables(lookup);
         let cache_seconds =
             variables.parsed_or(CATALOG_CACHE_SECONDS, DEFAULT_CATALOG_CACHE_SECONDS)?;
+        let tables = function
+            .tables
+            .keys()
+            .map(|table| Ok((*table, variables.required(table.env_var())?)))
+            .collect::<Result<_, ConfigError>>()?;
+        let needs_state_machine = function
+            .workflow
+            .iter()
+            .any(|action| matches!(action, WorkflowAction::Start | WorkflowAction::Describe));
+        // Saga steps name the bus in the PutEvents entries they hand back to the state
+        // machine, which puts them; only steps that also publish themselves may.
+        let names_the_bus = function.publishes || function.trigger == Trigger::Saga;
         Ok(LambdaConfig {
-            catalog_table: variables.required(CATALOG_TABLE)?,
-            cart_table: variables.required(CART_TABLE)?,
-            inventory_table: variables.required(INVENTORY_TABLE)?,
-            order_table: variables.required(ORDER_TABLE)?,
-            payment_table: variables.required(PAYMENT_TABLE)?,
-            idempotency_table: variables.required(IDEMPOTENCY_TABLE)?,
-            event_bus_name: variables.required(EVENT_BUS_NAME)?,
-            state_machine_arn: variables.required(STATE_MACHINE_ARN)?,
-            webhook_secrets: variables
-                .optional(WEBHOOK_SECRETS)
-                .map(|secrets| {
-                    secrets
-                        .split(',')
-                        .map(|secret| secret.trim().as_bytes().to_vec())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            tables,
+            event_bus_name: names_the_bus
+                .then(|| variables.required(EVENT_BUS_NAME))
+                .transpose()?,
+            state_machine_arn: needs_state_machine
+                .then(|| variables.required(STATE_MACHINE_ARN))
+                .transpose()?,
+            secrets: secrets::sources(function.secrets.iter().copied(), &variables.0)?,
             reservation_ttl: Duration::seconds(i64::from(
                 variables.parsed_or(RESERVATION_TTL_SECONDS, DEFAULT_RESERVATION_TTL_SECONDS)?,
             )),
+            return_window: Duration::days(i64::from(variables.parsed_or(
+                mambogo::checkout::RETURN_WINDOW_DAYS,
+                mambogo::checkout::DEFAULT_RETURN_WINDOW_DAYS,
+            )?)),
             currency: variables.parsed_or(SHOP_CURRENCY, Currency::USD)?,
             catalog_cache: Duration::seconds(i64::from(cache_seconds)),
-            verifier: variables.verifier()?,
+            token_keys: variables.token_keys()?,
+            function: function.clone(),
         })
     }
-}
 
+    /// The name of `table`; empty when the function is not granted it, and then its store
+    /// is never called (see [`mambogo::api::Services::restricted_to`]).
+    pub fn table(&self, table: Table) -> String {
+        self.tables.get(&table).cloned().unwrap_or_default()
+    }
+}
 /// Environment lookups that report problems as [`ConfigError`]s naming the variable.
 struct Variables<F>(F);
 
@@ -139,22 +164,31 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         }
     }
 
-    fn verifier(&self) -> Result<Option<TokenVerifier>, ConfigError> {
-        let Some(jwks_json) = self.optional(JWT_JWKS) else {
-            return Ok(None);
-        };
-        let keys = TokenVerifier::parse_key_set(&jwks_json)
-            .map_err(|error| problem(JWT_JWKS, format!("is not a JWKS document: {error}")))?;
-        if let VerifierKeys::KeySet(set) = &keys {
-            if set.keys.is_empty() {
-                return Err(problem(JWT_JWKS, "holds no keys".to_owned()));
+    fn token_keys(&self) -> Result<TokenKeys, ConfigError> {
+        let issuer = self.optional(JWT_ISSUER);
+        let audience = self.optional(JWT_AUDIENCE);
+        if let Some(jwks_json) = self.optional(JWT_JWKS) {
+            let keys = TokenVerifier::parse_key_set(&jwks_json)
+                .map_err(|error| problem(JWT_JWKS, format!("is not a JWKS document: {error}")))?;
+            if let VerifierKeys::KeySet(set) = &keys {
+                if set.keys.is_empty() {
+                    return Err(problem(JWT_JWKS, "holds no keys".to_owned()));
+                }
             }
+            return Ok(TokenKeys::Ready(TokenVerifier::new(keys, issuer, audience)));
         }
-        Ok(Some(TokenVerifier::new(
-            keys,
-            self.optional(JWT_ISSUER),
-            self.optional(JWT_AUDIENCE),
-        )))
+        let Some(raw_url) = self.optional(JWT_JWKS_URL) else {
+            return Ok(TokenKeys::None);
+        };
+        let url = Url::parse(&raw_url)
+            .ok()
+            .filter(|url| url.scheme() == "https" || url.scheme() == "http")
+            .ok_or_else(|| problem(JWT_JWKS_URL, format!("{raw_url:?} is not an http(s) URL")))?;
+        Ok(TokenKeys::Remote {
+            url,
+            issuer,
+            audience,
+        })
     }
 }
 
@@ -169,19 +203,27 @@ fn problem(variable: &str, problem: String) -> ConfigError {
 mod tests {
     use std::collections::HashMap;
 
+    use mambogo::access::Manifest;
+
     use super::*;
 
-    fn config_from(variables: &[(&str, &str)]) -> Result<LambdaConfig, ConfigError> {
+    fn function(name: &str) -> &'static FunctionSpec {
+        Manifest::embedded()
+            .function(name)
+            .unwrap_or_else(|| panic!("{name} is in functions/manifest.json"))
+    }
+
+    fn config_from(name: &str, variables: &[(&str, &str)]) -> Result<LambdaConfig, ConfigError> {
         let variables: HashMap<String, String> = variables
             .iter()
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect();
-        LambdaConfig::from_lookup(|name| variables.get(name).cloned())
+        LambdaConfig::from_lookup(function(name), |name| variables.get(name).cloned())
     }
 
-    fn error_from(variables: &[(&str, &str)]) -> ConfigError {
-        match config_from(variables) {
-            Ok(_) => panic!("expected a configuration error for {variables:?}"),
+    fn error_from(name: &str, variables: &[(&str, &str)]) -> ConfigError {
+        match config_from(name, variables) {
+            Ok(_) => panic!("expected a configuration error for {name} with {variables:?}"),
             Err(error) => error,
         }
     }
@@ -190,13 +232,13 @@ mod tests {
     const ONE_KEY_JWKS: &str = r#"{"keys": [{"kty": "RSA", "kid": "key-1", "alg": "RS256",
         "use": "sig", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl", "e": "AQAB"}]}"#;
 
-    const TABLES: [(&str, &str); 8] = [
-        (CATALOG_TABLE, "catalog"),
-        (CART_TABLE, "carts"),
-        (INVENTORY_TABLE, "inventory"),
-        (ORDER_TABLE, "orders"),
-        (PAYMENT_TABLE, "payments"),
-        (IDEMPOTENCY_TABLE, "idempotency"),
+    /// What placing an order is granted: five tables, the bus and the state machine.
+    const PLACE_ORDER: [(&str, &str); 7] = [
+        ("CATALOG_TABLE", "catalog"),
+        ("CART_TABLE", "carts"),
+        ("INVENTORY_TABLE", "inventory"),
+        ("ORDER_TABLE", "orders"),
+        ("IDEMPOTENCY_TABLE", "idempotency"),
         (EVENT_BUS_NAME, "mambogo"),
         (
             STATE_MACHINE_ARN,
@@ -205,40 +247,82 @@ mod tests {
     ];
 
     #[test]
-    fn a_missing_table_is_named() {
-        for (missing, _) in TABLES {
-            let others: Vec<(&str, &str)> = TABLES
+    fn every_granted_resource_is_required_and_named_when_missing() {
+        let granted = &function("place-order").tables;
+        let config = config_from("place-order", &PLACE_ORDER).unwrap();
+        assert_eq!(config.tables.len(), granted.len());
+        for (missing, _) in PLACE_ORDER {
+            let others: Vec<(&str, &str)> = PLACE_ORDER
                 .iter()
                 .copied()
                 .filter(|(name, _)| *name != missing)
                 .collect();
-            let error = error_from(&others);
-            assert_eq!(error.variable, missing);
-            assert!(error.to_string().contains(missing), "{error}");
+            assert_eq!(error_from("place-order", &others).variable, missing);
             let mut empty = others.clone();
             empty.push((missing, ""));
-            assert_eq!(error_from(&empty).variable, missing);
+            assert_eq!(error_from("place-order", &empty).variable, missing);
         }
     }
 
     #[test]
+    fn a_function_reads_only_what_it_is_granted() {
+        let config = config_from("list-categories", &[("CATALOG_TABLE", "catalog")]).unwrap();
+        assert_eq!(config.table(Table::Catalog), "catalog");
+        assert_eq!(config.table(Table::Orders), "");
+        assert!(config.event_bus_name.is_none());
+        assert!(config.state_machine_arn.is_none());
+        assert!(config.secrets.is_empty());
+        let step = config_from(
+            "reserve-inventory",
+            &[
+                ("INVENTORY_TABLE", "inventory"),
+                ("ORDER_TABLE", "orders"),
+                (EVENT_BUS_NAME, "mambogo"),
+            ],
+        )
+        .unwrap();
+        assert!(!step.function.publishes);
+        assert_eq!(step.event_bus_name.as_deref(), Some("mambogo"));
+    }
+
+    #[test]
+    fn secrets_come_by_reference() {
+        let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:webhook";
+        let mut variables = vec![
+            ("PAYMENT_TABLE", "payments"),
+            ("ORDER_TABLE", "orders"),
+            (EVENT_BUS_NAME, "mambogo"),
+            ("WEBHOOK_SECRETS_ARN", arn),
+        ];
+        let config = config_from("receive-payment-webhook", &variables).unwrap();
+        assert_eq!(
+            config.secrets[&Secret::WebhookSecrets],
+            SecretSource::Arn(arn.to_owned())
+        );
+        variables.pop();
+        assert_eq!(
+            error_from("receive-payment-webhook", &variables).variable,
+            "WEBHOOK_SECRETS_ARN"
+        );
+    }
+
+    #[test]
     fn defaults_fill_in_the_optional_settings() {
-        let config = config_from(&TABLES).unwrap();
-        assert_eq!(config.catalog_table, "catalog");
-        assert_eq!(config.cart_table, "carts");
+        let config = config_from("place-order", &PLACE_ORDER).unwrap();
+        assert_eq!(config.table(Table::Catalog), "catalog");
+        assert_eq!(config.table(Table::Carts), "carts");
         assert_eq!(config.currency, Currency::USD);
         assert_eq!(config.catalog_cache, Duration::seconds(10));
         assert_eq!(config.reservation_ttl, Duration::minutes(15));
-        assert!(config.webhook_secrets.is_empty());
-        assert!(config.verifier.is_none());
+        assert!(matches!(config.token_keys, TokenKeys::None));
     }
 
     #[test]
     fn unusable_values_are_named() {
         let with = |extra: (&'static str, &'static str)| {
-            let mut variables = TABLES.to_vec();
+            let mut variables = PLACE_ORDER.to_vec();
             variables.push(extra);
-            error_from(&variables)
+            error_from("place-order", &variables)
         };
         assert_eq!(with((SHOP_CURRENCY, "usd")).variable, SHOP_CURRENCY);
         assert_eq!(
@@ -247,27 +331,43 @@ mod tests {
         );
         assert_eq!(with((JWT_JWKS, "not json")).variable, JWT_JWKS);
         assert_eq!(with((JWT_JWKS, r#"{"keys": []}"#)).variable, JWT_JWKS);
+        assert_eq!(with((JWT_JWKS_URL, "jwks.json")).variable, JWT_JWKS_URL);
     }
 
     #[test]
     fn settings_are_read() {
-        let mut variables = TABLES.to_vec();
+        let mut variables = PLACE_ORDER.to_vec();
         variables.extend([
             (SHOP_CURRENCY, "EUR"),
             (CATALOG_CACHE_SECONDS, "0"),
             (JWT_JWKS, ONE_KEY_JWKS),
             (JWT_ISSUER, "https://issuer.example.com"),
-            (WEBHOOK_SECRETS, "whsec_new, whsec_old"),
             (RESERVATION_TTL_SECONDS, "300"),
         ]);
-        let config = config_from(&variables).unwrap();
-        assert_eq!(
-            config.webhook_secrets,
-            [b"whsec_new".to_vec(), b"whsec_old".to_vec()]
-        );
+        let config = config_from("place-order", &variables).unwrap();
         assert_eq!(config.reservation_ttl, Duration::minutes(5));
         assert_eq!(config.currency.as_str(), "EUR");
         assert_eq!(config.catalog_cache, Duration::ZERO);
-        assert!(config.verifier.is_some());
+        assert!(matches!(config.token_keys, TokenKeys::Ready(_)));
+    }
+
+    #[test]
+    fn keys_can_be_fetched_from_the_issuer() {
+        let mut variables = PLACE_ORDER.to_vec();
+        variables.extend([
+            (
+                JWT_JWKS_URL,
+                "https://cognito-idp.us-east-1.amazonaws.com/pool/.well-known/jwks.json",
+            ),
+            (JWT_AUDIENCE, "client"),
+        ]);
+        let config = config_from("place-order", &variables).unwrap();
+        match config.token_keys {
+            TokenKeys::Remote { url, audience, .. } => {
+                assert_eq!(url.host_str(), Some("cognito-idp.us-east-1.amazonaws.com"));
+                assert_eq!(audience.as_deref(), Some("client"));
+            }
+            _ => panic!("expected remote keys"),
+        }
     }
 }

@@ -4,17 +4,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use lambda_http::http::header::AUTHORIZATION;
 use lambda_http::{Body, Request, Response};
 use mambogo::api::route_table::RouteTableError;
 use mambogo::api::{
-    log_request, respond, routes, AuthRequirement, Endpoint, Services, OPENAPI_YAML,
+    log_request, respond, routes, ApiError, AuthRequirement, Endpoint, Services, OPENAPI_YAML,
 };
 use mambogo::auth::TokenVerifier;
 use mambogo::config::ConfigError;
 use tracing::Instrument;
 
-use crate::request::{request_id, to_api_request};
+use crate::request::{authorizer_claims, request_id, to_api_request};
 use crate::response::to_lambda_response;
+use crate::verifier::Verifier;
 
 /// Why a function could not start.
 #[derive(Debug, thiserror::Error)]
@@ -36,7 +38,7 @@ pub struct FunctionContext {
     auth: AuthRequirement,
     endpoint: Endpoint,
     services: Arc<Services>,
-    verifier: Option<TokenVerifier>,
+    verifier: Verifier,
 }
 
 impl FunctionContext {
@@ -46,7 +48,7 @@ impl FunctionContext {
         operation_id: &str,
         endpoint: Endpoint,
         services: Arc<Services>,
-        verifier: Option<TokenVerifier>,
+        verifier: Verifier,
     ) -> Result<Self, StartError> {
         let route = routes(OPENAPI_YAML)?
             .into_iter()
@@ -59,6 +61,22 @@ impl FunctionContext {
             services,
             verifier,
         })
+    }
+}
+
+/// The verifier for a token this function must check itself: one sent to a route that
+/// needs a caller, where no authorizer has checked it. Only then are the keys fetched.
+async fn verifier_for<'a>(
+    context: &'a FunctionContext,
+    request: &Request,
+) -> Result<Option<&'a TokenVerifier>, ApiError> {
+    let checks_token = context.auth != AuthRequirement::Public
+        && request.headers().contains_key(AUTHORIZATION)
+        && authorizer_claims(request).is_none();
+    if checks_token {
+        context.verifier.get().await
+    } else {
+        Ok(None)
     }
 }
 
@@ -78,13 +96,15 @@ async fn answer(context: &FunctionContext, request: Request, request_id: &str) -
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response =
-        match to_api_request(request, context.auth, context.verifier.as_ref(), request_id) {
-            Ok(api_request) => {
-                respond(context.endpoint, Arc::clone(&context.services), api_request).await
-            }
-            Err(error) => error.into_response(),
-        };
+    let response = match verifier_for(context, &request)
+        .await
+        .and_then(|verifier| to_api_request(request, context.auth, verifier, request_id))
+    {
+        Ok(api_request) => {
+            respond(context.endpoint, Arc::clone(&context.services), api_request).await
+        }
+        Err(error) => error.into_response(),
+    };
     log_request(&method, &path, &response, started);
     to_lambda_response(response.with_header("x-request-id", request_id))
 }

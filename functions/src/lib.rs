@@ -7,13 +7,16 @@
 //! shop live in the `mambogo` crate, which the local server calls too.
 
 pub mod config;
+pub mod consumer;
 pub mod handler;
 mod logging;
 pub mod mock_gateway;
 pub mod request;
 pub mod response;
 pub mod saga_step;
+pub mod secrets;
 pub mod services;
+pub mod verifier;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -23,6 +26,8 @@ use mambogo::api::Endpoint;
 
 pub use config::LambdaConfig;
 pub use handler::{handle, FunctionContext, StartError};
+pub use logging::init_json_logs;
+pub use services::{function_services, FunctionServices};
 
 /// Wraps a handler path as an [`Endpoint`]:
 /// `endpoint!(mambogo::api::catalog_routes::list_products)`.
@@ -56,7 +61,14 @@ pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), l
 }
 
 async fn start(operation_id: &str, endpoint: Endpoint) -> Result<FunctionContext, StartError> {
-    let config = LambdaConfig::from_env()?;
-    let services = services::aws_services(&config).await;
-    FunctionContext::new(operation_id, endpoint, Arc::new(services), config.verifier)
+    let function = mambogo::access::Manifest::embedded()
+        .by_operation(operation_id)
+        .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
+    let built = services::function_services(&function.name).await?;
+    FunctionContext::new(
+        operation_id,
+        endpoint,
+        Arc::new(built.services),
+        verifier::Verifier::new(built.config.token_keys),
+    )
 }

@@ -69,7 +69,7 @@ fn caller(
     }
 }
 
-fn authorizer_claims(request: &Request) -> Option<&HashMap<String, String>> {
+pub(crate) fn authorizer_claims(request: &Request) -> Option<&HashMap<String, String>> {
     match request.request_context_ref()? {
         RequestContext::ApiGatewayV2(context) => context
             .authorizer

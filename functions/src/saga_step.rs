@@ -6,30 +6,12 @@ use std::sync::Arc;
 
 use lambda_http::lambda_runtime::{self, Diagnostic, LambdaEvent};
 use lambda_http::service_fn;
-use mambogo::adapters::http_gateway::HttpGateway;
 use mambogo::checkout::{SagaTasks, TaskError};
 use mambogo::config::ConfigError;
 use serde_json::Value;
 
-use crate::config::LambdaConfig;
 use crate::logging::init_json_logs;
-use crate::services::aws_services;
-
-/// The payment gateway's base URL (the mock gateway's, in a demo deployment).
-pub const PAYMENT_GATEWAY_URL: &str = "PAYMENT_GATEWAY_URL";
-/// The API key the payment gateway expects.
-pub const PAYMENT_GATEWAY_API_KEY: &str = "PAYMENT_GATEWAY_API_KEY";
-
-/// Why a saga step's function could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum SagaStepStartError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error("{PAYMENT_GATEWAY_URL}: {0}")]
-    GatewayUrl(String),
-    #[error("cannot build the HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
-}
+use crate::services::function_services;
 
 /// A failed step as Step Functions sees it.
 fn diagnostic(error: TaskError) -> Diagnostic {
@@ -39,18 +21,13 @@ fn diagnostic(error: TaskError) -> Diagnostic {
     }
 }
 
-async fn saga_tasks() -> Result<SagaTasks, SagaStepStartError> {
-    let config = LambdaConfig::from_env()?;
-    let gateway_url = mambogo::config::required(PAYMENT_GATEWAY_URL)?;
-    let api_key = mambogo::config::required(PAYMENT_GATEWAY_API_KEY)?;
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()?;
-    let gateway = HttpGateway::new(client, &gateway_url, api_key)
-        .map_err(|error| SagaStepStartError::GatewayUrl(error.to_string()))?;
+/// The step's services; the payment gateway among them answers only a step granted the
+/// gateway's API key.
+async fn saga_tasks(function: &str) -> Result<SagaTasks, ConfigError> {
+    let built = function_services(function).await?;
     Ok(SagaTasks {
-        services: Arc::new(aws_services(&config).await),
-        gateway: Arc::new(gateway),
+        gateway: Arc::clone(&built.services.gateway),
+        services: Arc::new(built.services),
     })
 }
 
@@ -58,7 +35,7 @@ async fn saga_tasks() -> Result<SagaTasks, SagaStepStartError> {
 /// Lambda stops it.
 pub async fn run_saga_step(function: &'static str) -> Result<(), lambda_http::Error> {
     init_json_logs();
-    let tasks = saga_tasks().await.inspect_err(|error| {
+    let tasks = saga_tasks(function).await.inspect_err(|error| {
         tracing::error!(function, %error, "cannot start");
     })?;
     tracing::info!(function, "ready");

@@ -1,76 +1,166 @@
-//! The AWS adapters behind a function's ports, built once per cold start.
+//! The AWS adapters behind a function's ports, built once per cold start and restricted
+//! to what the function's manifest entry grants.
 
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
+use mambogo::access::guarded::GuardedGateway;
+use mambogo::access::{Secret, Table};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::dynamodb::{
-    DynamoCarts, DynamoCatalog, DynamoIdempotency, DynamoInventory, DynamoOrders, DynamoPayments,
+    DynamoCarts, DynamoCatalog, DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders,
+    DynamoPayments,
 };
 use mambogo::adapters::eventbridge::EventBridgePublisher;
+use mambogo::adapters::http_gateway::HttpGateway;
+use mambogo::adapters::sqs_dead_letters::dead_letters_from_env;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
 use mambogo::api::Services;
 use mambogo::checkout::CheckoutSettings;
 use mambogo::clock::{Clock, RandomIds, SystemClock};
+use mambogo::config::ConfigError;
+use mambogo::payments::PaymentGateway;
 
 use crate::config::LambdaConfig;
+use crate::secrets::{self, split_webhook_secrets};
+
+/// The payment gateway's base URL (the mock gateway's, in a demo deployment), for the
+/// functions granted its API key.
+pub const PAYMENT_GATEWAY_URL: &str = "PAYMENT_GATEWAY_URL";
+
+/// A function's configuration and services, as its cold start builds them.
+pub struct FunctionServices {
+    /// What the environment said.
+    pub config: LambdaConfig,
+    /// The function's secrets, fetched.
+    pub secrets: std::collections::BTreeMap<Secret, String>,
+    /// The AWS SDK's shared configuration.
+    pub sdk_config: SdkConfig,
+    /// The ports, restricted to the function's grants.
+    pub services: Services,
+}
+
+/// Reads the configuration of the function named `function` in `functions/manifest.json`,
+/// fetches its secrets and builds its services.
+pub async fn function_services(function: &str) -> Result<FunctionServices, ConfigError> {
+    let spec = mambogo::access::Manifest::embedded()
+        .function(function)
+        .ok_or_else(|| ConfigError {
+            variable: "AWS_LAMBDA_FUNCTION_NAME".to_owned(),
+            problem: format!("{function} is not in functions/manifest.json"),
+        })?;
+    let config = LambdaConfig::from_env(spec)?;
+    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let secrets = secrets::resolve(config.secrets.clone(), &sdk_config).await?;
+    let gateway = payment_gateway(function, &secrets)?;
+    let services =
+        aws_services(&config, &secrets, &sdk_config, gateway).restricted_to(&config.function);
+    Ok(FunctionServices {
+        config,
+        secrets,
+        sdk_config,
+        services,
+    })
+}
+
+/// The payment gateway at `PAYMENT_GATEWAY_URL` for a function holding its API key;
+/// for any other function, one that refuses every call.
+pub fn payment_gateway(
+    function: &str,
+    secrets: &std::collections::BTreeMap<Secret, String>,
+) -> Result<Arc<dyn PaymentGateway>, ConfigError> {
+    let Some(api_key) = secrets.get(&Secret::PaymentGatewayApiKey) else {
+        return Ok(Arc::new(GuardedGateway::refusing(function)));
+    };
+    let url = mambogo::config::required(PAYMENT_GATEWAY_URL)?;
+    let problem = |problem: String| ConfigError {
+        variable: PAYMENT_GATEWAY_URL.to_owned(),
+        problem,
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|error| problem(format!("cannot build the HTTP client: {error}")))?;
+    let gateway = HttpGateway::new(client, &url, api_key.clone())
+        .map_err(|error| problem(error.to_string()))?;
+    Ok(Arc::new(gateway))
+}
 
 /// The services on AWS: one DynamoDB client for every table, the catalog behind a cache,
-/// EventBridge for events and Step Functions for the checkout saga.
-pub async fn aws_services(config: &LambdaConfig) -> Services {
-    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk_config);
+/// EventBridge for events and Step Functions for the checkout saga. A table, bus or state
+/// machine the function is not granted gets an empty name; the restriction applied by
+/// [`function_services`] refuses every call to it before it reaches AWS.
+pub fn aws_services(
+    config: &LambdaConfig,
+    secrets: &std::collections::BTreeMap<Secret, String>,
+    sdk_config: &SdkConfig,
+    gateway: Arc<dyn PaymentGateway>,
+) -> Services {
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk_config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let catalog = CachedCatalog::new(
         Arc::new(DynamoCatalog::new(
             dynamodb.clone(),
-            config.catalog_table.clone(),
+            config.table(Table::Catalog),
         )),
         Arc::clone(&clock),
         config.catalog_cache,
     );
+    let event_bus_name = config.event_bus_name.clone().unwrap_or_default();
+    let operations = Arc::new(DynamoOperations::new(
+        dynamodb.clone(),
+        config.table(Table::Operations),
+    ));
     Services {
         catalog: Arc::new(catalog),
         carts: Arc::new(DynamoCarts::new(
             dynamodb.clone(),
-            config.cart_table.clone(),
+            config.table(Table::Carts),
         )),
         inventory: Arc::new(CachedStockLevels::new(
             Arc::new(DynamoInventory::new(
                 dynamodb.clone(),
-                config.inventory_table.clone(),
+                config.table(Table::Inventory),
             )),
             Arc::clone(&clock),
             config.catalog_cache,
         )),
         orders: Arc::new(DynamoOrders::new(
             dynamodb.clone(),
-            config.order_table.clone(),
+            config.table(Table::Orders),
         )),
         payments: Arc::new(DynamoPayments::new(
             dynamodb.clone(),
-            config.payment_table.clone(),
+            config.table(Table::Payments),
         )),
         idempotency: Arc::new(DynamoIdempotency::new(
             dynamodb,
-            config.idempotency_table.clone(),
+            config.table(Table::Idempotency),
         )),
         events: Arc::new(EventBridgePublisher::new(
-            aws_sdk_eventbridge::Client::new(&sdk_config),
-            config.event_bus_name.clone(),
+            aws_sdk_eventbridge::Client::new(sdk_config),
+            event_bus_name.clone(),
         )),
         workflow: Arc::new(StepFunctionsWorkflow::new(
-            aws_sdk_sfn::Client::new(&sdk_config),
-            config.state_machine_arn.clone(),
+            aws_sdk_sfn::Client::new(sdk_config),
+            config.state_machine_arn.clone().unwrap_or_default(),
         )),
+        gateway,
+        dead_letters: dead_letters_from_env(&config.function.name, sdk_config),
+        notifications: operations.clone(),
+        operations,
         clock,
         ids: Arc::new(RandomIds),
         currency: config.currency,
         checkout: CheckoutSettings {
             reservation_ttl: config.reservation_ttl,
-            webhook_secrets: config.webhook_secrets.clone(),
-            event_bus_name: config.event_bus_name.clone(),
+            return_window: config.return_window,
+            webhook_secrets: secrets
+                .get(&Secret::WebhookSecrets)
+                .map(|value| split_webhook_secrets(value))
+                .unwrap_or_default(),
+            event_bus_name,
             ..CheckoutSettings::default()
         },
     }

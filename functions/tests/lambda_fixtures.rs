@@ -6,7 +6,10 @@ use std::sync::Arc;
 
 use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Response};
+use mambogo::access::Manifest;
 use mambogo::api::{Endpoint, Services};
+use mambogo_functions::config::TokenKeys;
+use mambogo_functions::verifier::Verifier;
 use mambogo_functions::{endpoint, handle, FunctionContext};
 use mambogo_local::{build_shop, LocalConfig, TestHooks};
 use serde_json::Value;
@@ -82,7 +85,15 @@ async fn invoke(
     let event = std::fs::read_to_string(&path).unwrap();
     let request = lambda_http::request::from_str(&event)
         .unwrap_or_else(|error| panic!("{name} is not an API Gateway event: {error}"));
-    let context = FunctionContext::new(operation_id, handler, Arc::clone(services), None).unwrap();
+    let function = Manifest::embedded().by_operation(operation_id).unwrap();
+    let services = Arc::new(services.restricted_to(function));
+    let context = FunctionContext::new(
+        operation_id,
+        handler,
+        services,
+        Verifier::new(TokenKeys::None),
+    )
+    .unwrap();
     answer_of(handle(&context, request).await)
 }
 

@@ -1,35 +1,26 @@
 //! Every OpenAPI operation has exactly one Lambda binary, named after it, that calls its
-//! handler; and every binary belongs to an operation, except the few listed in
-//! [`NOT_ROUTES`].
+//! handler; and every binary belongs to an operation, except the functions the manifest
+//! gives another trigger (see [`not_routes`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use mambogo::access::{Manifest, Trigger};
 use mambogo::api::{routes, Route, OPENAPI_YAML};
 use mambogo::checkout::TASK_FUNCTIONS;
 
-/// Binaries that are deliberately not routes of the shop's API, and why:
-///
-/// - `mock-payment-gateway`: the mock payment gateway's own HTTP API, deployed apart from
-///   the shop for a cloud demo; it stands in for a third party, not for a shop route.
-/// - `mock-payment-webhooks`: the mock gateway's webhook sender, triggered by its
-///   ledger's DynamoDB stream.
-/// - the checkout saga's steps (`reserve-inventory`, …): invoked by Step Functions, one
-///   per [`TASK_FUNCTIONS`] entry, each named after its function.
-///
-/// Listing a binary here is the only way to exempt it; it must still exist, and still
-/// name no route's handler.
-const NOT_ROUTES: &[&str] = &[
-    "mock-payment-gateway",
-    "mock-payment-webhooks",
-    "reserve-inventory",
-    "authorize-payment",
-    "confirm-order",
-    "fail-order",
-    "refund-payment",
-    "release-inventory",
-    "cancel-order",
-];
+/// Binaries that are deliberately not routes of the shop's API: the functions whose
+/// `functions/manifest.json` entry has another trigger than `api` (saga steps, queue
+/// consumers, scheduled jobs, the mock gateway's two functions). The manifest is the
+/// only way to exempt a binary; it must still exist, and still name no route's handler.
+fn not_routes() -> Vec<String> {
+    Manifest::embedded()
+        .functions
+        .values()
+        .filter(|function| function.trigger != Trigger::Api)
+        .map(|function| function.name.clone())
+        .collect()
+}
 
 /// `listProducts` → `list-products` (with `separator` `-`) or `list_products` (`_`).
 fn split_camel_case(operation_id: &str, separator: char) -> String {
@@ -104,7 +95,7 @@ fn every_binary_belongs_to_an_operation_and_calls_only_its_handler() {
             .find(|route| split_camel_case(&route.operation_id, '-') == stem);
         let route = match route {
             Some(route) => route,
-            None if NOT_ROUTES.contains(&stem.as_str()) => {
+            None if not_routes().contains(&stem) => {
                 for operation in &operations {
                     assert!(
                         !words.contains(&handler_of(operation).as_str()),
@@ -143,16 +134,16 @@ fn every_binary_belongs_to_an_operation_and_calls_only_its_handler() {
 fn binaries_that_are_not_routes_exist_and_are_no_operation() {
     let binaries = binaries();
     let operations = operations();
-    for stem in NOT_ROUTES {
+    for stem in not_routes() {
         assert!(
-            binaries.contains_key(*stem),
-            "NOT_ROUTES lists {stem}, but there is no src/bin/{stem}.rs"
+            binaries.contains_key(&stem),
+            "the manifest lists {stem}, but there is no src/bin/{stem}.rs"
         );
         assert!(
             !operations
                 .iter()
-                .any(|route| split_camel_case(&route.operation_id, '-') == *stem),
-            "{stem} is an OpenAPI operation; take it off NOT_ROUTES"
+                .any(|route| split_camel_case(&route.operation_id, '-') == stem),
+            "{stem} is an OpenAPI operation; its manifest trigger must be api"
         );
     }
 }
@@ -169,8 +160,8 @@ fn every_saga_step_has_a_binary_that_runs_that_step() {
             "{function}.rs must run the step {function}"
         );
         assert!(
-            NOT_ROUTES.contains(&function),
-            "{function} must be listed in NOT_ROUTES"
+            not_routes().iter().any(|name| name == function),
+            "{function} must be a saga function in the manifest"
         );
     }
 }

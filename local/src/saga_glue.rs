@@ -1,26 +1,35 @@
-//! What connects the local runner to the shop: saga steps run by the shared handlers,
-//! PutEvents onto the local bus, and the mock gateway's webhooks over loopback HTTP.
+//! What connects the local runner to the shop: saga steps run by the shared handlers
+//! (each with only its function's grants), PutEvents onto the local bus, and the mock
+//! gateway's webhooks over loopback HTTP.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use futures::future::BoxFuture;
 
 use async_trait::async_trait;
-use mambogo::checkout::SagaTasks;
+use mambogo::access::guarded::GuardedGateway;
+use mambogo::access::{Manifest, Secret};
+use mambogo::checkout::{SagaTasks, TaskError, TASK_FUNCTIONS};
 use mambogo::events::{DomainEvent, EventPublisher};
 use mambogo::payments::mock_gateway::{post_signed, WebhookDelivery};
 use serde_json::{json, Value};
 
+use crate::server::StartError;
 use crate::workflow::{EventSink, TaskFailure, TaskHandler};
 
 /// Decides, before a saga step runs, whether it should fail instead (or hang, like a
 /// process that died mid-step); for tests that inject faults.
 pub type FaultInjector = Arc<dyn Fn(&str) -> BoxFuture<'static, Option<TaskFailure>> + Send + Sync>;
 
+/// Each saga step's function name, and the [`SagaTasks`] it runs with: the shop's
+/// services restricted to the function's grants in `functions/manifest.json`.
+type StepTasks = HashMap<String, SagaTasks>;
+
 /// Runs saga steps with [`SagaTasks`], which are set once the services exist (the
 /// services need the runner, and the runner needs this).
 pub struct SagaStepHandler {
-    tasks: Mutex<Option<SagaTasks>>,
+    tasks: Mutex<Option<Arc<StepTasks>>>,
     faults: Option<FaultInjector>,
 }
 
@@ -33,15 +42,38 @@ impl SagaStepHandler {
         }
     }
 
-    fn tasks(&self) -> std::sync::MutexGuard<'_, Option<SagaTasks>> {
+    fn tasks(&self) -> std::sync::MutexGuard<'_, Option<Arc<StepTasks>>> {
         self.tasks
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Gives the handler its steps.
-    pub fn set_tasks(&self, tasks: SagaTasks) {
-        *self.tasks() = Some(tasks);
+    /// Gives the handler its steps: `tasks` restricted, for each step, to the grants of
+    /// its function in `manifest` (its gateway too, to functions holding the gateway's
+    /// key). A step without a function there is an error.
+    pub fn set_tasks(&self, tasks: &SagaTasks, manifest: &Manifest) -> Result<(), StartError> {
+        let mut by_function = StepTasks::new();
+        for (_, function) in TASK_FUNCTIONS {
+            let spec = manifest
+                .function(function)
+                .ok_or_else(|| StartError::NotInManifest(format!("saga step {function}")))?;
+            // The gateway is called with its API key: only a step holding that secret
+            // may call it, as on AWS.
+            let gateway = GuardedGateway::new(
+                Arc::clone(&tasks.gateway),
+                function,
+                spec.secrets.contains(&Secret::PaymentGatewayApiKey),
+            );
+            by_function.insert(
+                function.to_owned(),
+                SagaTasks {
+                    services: Arc::new(tasks.services.restricted_to(spec)),
+                    gateway: Arc::new(gateway),
+                },
+            );
+        }
+        *self.tasks() = Some(Arc::new(by_function));
+        Ok(())
     }
 
     /// Forgets the steps, which hold the services, which hold the runner that holds this
@@ -59,12 +91,15 @@ impl TaskHandler for SagaStepHandler {
                 return Err(failure);
             }
         }
-        let tasks = self
+        let steps = self
             .tasks()
             .clone()
             .ok_or_else(|| TaskFailure::new("Transient", "the shop is not running"))?;
-        tasks
-            .run(function_name, payload)
+        let step = steps.get(function_name).ok_or_else(|| {
+            let unknown = TaskError::InvalidInput(format!("no saga step {function_name}"));
+            TaskFailure::new(unknown.error_name(), unknown.cause())
+        })?;
+        step.run(function_name, payload)
             .await
             .map_err(|error| TaskFailure::new(error.error_name(), error.cause()))
     }

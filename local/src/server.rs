@@ -1,5 +1,7 @@
 //! The HTTP server: one axum route per OpenAPI operation, each a thin translation from
-//! HTTP to [`ApiRequest`] and back.
+//! HTTP to [`ApiRequest`] and back. Each route's handler runs with only the grants its
+//! Lambda function has in `functions/manifest.json`, so a handler that reaches for
+//! anything else fails here as it would on AWS.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -13,6 +15,7 @@ use axum::response::Response;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use http::Method;
+use mambogo::access::Manifest;
 use mambogo::api::{
     authenticate, endpoint, log_request, parse_query, respond, routes, ApiError, ApiRequest,
     ApiResponse, AuthRequirement, Endpoint, Services, MAX_BODY_BYTES, OPENAPI_YAML,
@@ -29,6 +32,7 @@ use crate::saga_glue::SagaStepHandler;
 use crate::services::{build_shop, TestHooks};
 use crate::workflow::WorkflowRunner;
 use mambogo::events::local_bus::LocalEventBus;
+use mambogo::jobs::Sweeper;
 use mambogo::payments::mock_gateway::MockGateway;
 
 /// Why the shop could not start.
@@ -38,6 +42,10 @@ pub enum StartError {
     RouteTable(String),
     #[error("operation {0} in api/openapi.yaml has no handler")]
     MissingHandler(String),
+    /// A route, saga step or consumer has no function in `functions/manifest.json`, so
+    /// there is nothing to tell what it may use.
+    #[error("{0} has no function in functions/manifest.json")]
+    NotInManifest(String),
     #[error("cannot read the JWKS: {0}")]
     KeySet(#[from] serde_json::Error),
     #[error("cannot open the data: {0}")]
@@ -55,11 +63,15 @@ pub enum StartError {
     },
 }
 
+/// How often the sweeper runs, by the shop's clock.
+const SWEEP_EVERY: time::Duration = time::Duration::minutes(1);
+
 /// A shop serving in the background.
 pub struct RunningShop {
     /// Where it listens (with the real port when port 0 was asked for).
     pub address: SocketAddr,
-    /// The shop's services, for tests that look behind the API.
+    /// The shop's services, unrestricted, for tests that look behind the API (the routes,
+    /// saga steps and consumers each use only their function's grants).
     pub services: Arc<Services>,
     /// The local Step Functions running the checkout saga.
     pub runner: WorkflowRunner,
@@ -67,10 +79,15 @@ pub struct RunningShop {
     pub bus: Arc<LocalEventBus>,
     /// The mock payment gateway, which remembers the webhooks it sent.
     pub gateway: Arc<MockGateway>,
+    /// The sweeper the shop runs every minute of its clock (unless a test moves the clock
+    /// by hand: then the test runs it, at a time of its choosing).
+    pub sweeper: Sweeper,
     steps: Arc<SagaStepHandler>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
     ticker: JoinHandle<()>,
+    /// The background sweep; none when a test moves the clock by hand.
+    sweeping: Option<JoinHandle<()>>,
 }
 
 impl RunningShop {
@@ -83,8 +100,12 @@ impl RunningShop {
     /// where they are; a shop started on the same data resumes them.
     pub async fn stop(self) {
         self.ticker.abort();
+        if let Some(sweeping) = &self.sweeping {
+            sweeping.abort();
+        }
         self.runner.stop();
         self.steps.detach();
+        self.bus.detach_consumers();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }
@@ -99,7 +120,6 @@ impl RunningShop {
 
 /// What every route shares.
 struct RouteContext {
-    services: Arc<Services>,
     verifier: TokenVerifier,
 }
 
@@ -111,12 +131,14 @@ pub async fn start(config: LocalConfig) -> Result<RunningShop, StartError> {
 
 /// [`start`] with a hand-moved clock or injected faults.
 pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<RunningShop, StartError> {
+    // A test that moves the clock by hand runs the sweeper itself, when it means to: a
+    // sweep in the background would race whatever the test is checking.
+    let sweeps_in_background = hooks.clock.is_none();
     let shop = build_shop(&config, hooks).await?;
     let context = Arc::new(RouteContext {
-        services: Arc::clone(&shop.services),
         verifier: config.tokens.verifier()?,
     });
-    let router = router(context)?;
+    let router = router(context, &shop.services, Manifest::embedded())?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -151,6 +173,9 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
         address,
         services: shop.services,
         ticker: tokio::spawn(time_out_waiting_tasks(shop.runner.clone())),
+        sweeping: sweeps_in_background
+            .then(|| tokio::spawn(sweep_every_minute(shop.sweeper.clone()))),
+        sweeper: shop.sweeper,
         runner: shop.runner,
         bus: shop.bus,
         gateway: shop.gateway,
@@ -171,23 +196,56 @@ async fn time_out_waiting_tasks(runner: WorkflowRunner) {
     }
 }
 
+/// Runs the sweeper once a minute of the shop's clock, as EventBridge Scheduler runs the
+/// `sweeper` function (`rate(1 minute)` in `functions/manifest.json`): looks at the clock
+/// every second and sweeps once a minute has passed on it.
+async fn sweep_every_minute(sweeper: Sweeper) {
+    let mut due = sweeper.clock.now() + SWEEP_EVERY;
+    let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        every_second.tick().await;
+        let now = sweeper.clock.now();
+        if now >= due {
+            sweeper.sweep(now).await;
+            due = now + SWEEP_EVERY;
+        }
+    }
+}
+
 fn method_filter(method: &Method) -> Option<MethodFilter> {
     MethodFilter::try_from(method.clone()).ok()
 }
 
-fn router(context: Arc<RouteContext>) -> Result<Router, StartError> {
+/// One route per operation, each holding `services` restricted to the grants of the
+/// operation's function in `manifest`.
+fn router(
+    context: Arc<RouteContext>,
+    services: &Services,
+    manifest: &Manifest,
+) -> Result<Router, StartError> {
     let table = routes(OPENAPI_YAML).map_err(|error| StartError::RouteTable(error.to_string()))?;
     let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
     for route in table {
         let handler = endpoint(&route.operation_id)
             .ok_or_else(|| StartError::MissingHandler(route.operation_id.clone()))?;
+        let function = manifest.by_operation(&route.operation_id).ok_or_else(|| {
+            StartError::NotInManifest(format!("operation {}", route.operation_id))
+        })?;
+        let granted = Arc::new(services.restricted_to(function));
         let filter = method_filter(&route.method).ok_or_else(|| {
             StartError::RouteTable(format!("unsupported method {}", route.method))
         })?;
         let context = Arc::clone(&context);
         let auth = route.auth;
         let operation = on(filter, move |params, request| {
-            serve_operation(Arc::clone(&context), handler, auth, params, request)
+            serve_operation(
+                Arc::clone(&context),
+                Arc::clone(&granted),
+                handler,
+                auth,
+                params,
+                request,
+            )
         });
         let merged = match by_path.remove(&route.path) {
             Some(existing) => existing.merge(operation),
@@ -205,6 +263,7 @@ fn router(context: Arc<RouteContext>) -> Result<Router, StartError> {
 
 async fn serve_operation(
     context: Arc<RouteContext>,
+    services: Arc<Services>,
     handler: Endpoint,
     auth: AuthRequirement,
     params: Result<RawPathParams, RawPathParamsRejection>,
@@ -217,7 +276,7 @@ async fn serve_operation(
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
         let response = match to_api_request(&context, auth, params, request, &request_id).await {
-            Ok(api_request) => respond(handler, Arc::clone(&context.services), api_request).await,
+            Ok(api_request) => respond(handler, services, api_request).await,
             Err(error) => error.into_response(),
         };
         log_request(&method, &path, &response, started);

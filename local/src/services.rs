@@ -1,24 +1,28 @@
 //! Assembling the local shop: embedded stores, the in-process event bus, the checkout
-//! saga on the local runner, and the mock payment gateway.
+//! saga on the local runner, and the mock payment gateway. Saga steps and consumers get
+//! only the grants of their functions in `functions/manifest.json`; the mock gateway,
+//! which is no Lambda here, uses its stores directly.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use mambogo::access::{FunctionSpec, Manifest};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::sqlite::{
-    SqliteCarts, SqliteCatalog, SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOrders,
-    SqlitePayments,
+    SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteIdempotency, SqliteInventory,
+    SqliteOperations, SqliteOrders, SqlitePayments,
 };
 use mambogo::api::Services;
 use mambogo::checkout::{
     CheckoutSettings, ClearCartOnConfirmation, SagaTasks, CHECKOUT_ASL, CLEAR_CART, TASK_FUNCTIONS,
 };
 use mambogo::clock::{Clock, IdSource, RandomIds, SystemClock};
+use mambogo::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::demo::seed_demo_catalog;
 use mambogo::events::local_bus::{LocalEventBus, Rule};
-use mambogo::events::EventConsumer;
+use mambogo::jobs::{Sweeper, SWEEPER};
 use mambogo::money::Currency;
 use mambogo::payments::mock_gateway::MockGateway;
 use time::Duration;
@@ -52,6 +56,9 @@ pub struct LocalShop {
     pub webhooks: Arc<LoopbackWebhooks>,
     pub steps: Arc<SagaStepHandler>,
     pub gateway: Arc<MockGateway>,
+    /// The sweeper, with the `sweeper` function's grants; the server runs it every
+    /// minute of the shop's clock.
+    pub sweeper: Sweeper,
 }
 
 fn executions_file(data: &DataLocation) -> Option<PathBuf> {
@@ -82,16 +89,15 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
     ));
     let idempotency = Arc::new(SqliteIdempotency::new(db.clone()));
 
-    let clear_cart: Arc<dyn EventConsumer> = Arc::new(ClearCartOnConfirmation {
-        carts: carts.clone(),
-        idempotency: idempotency.clone(),
-        clock: Arc::clone(&clock),
-    });
+    let manifest = Manifest::embedded();
     let rules = Rule::embedded().map_err(|error| StartError::Events(error.to_string()))?;
-    let bus = Arc::new(
-        LocalEventBus::new(rules, HashMap::from([(CLEAR_CART.to_owned(), clear_cart)]))
-            .map_err(|error| StartError::Events(error.to_string()))?,
-    );
+    // Events consumers fail on every attempt are parked in the shop's own dead-letter
+    // table; the consumers are attached once the services exist.
+    let bus = Arc::new(LocalEventBus::routing(rules).parking_in(
+        Arc::new(SqliteDeadLetters::new(db.clone())),
+        Arc::clone(&clock),
+        Arc::clone(&ids),
+    ));
 
     let steps = Arc::new(SagaStepHandler::new(hooks.faults));
     let substitutions: HashMap<String, String> = TASK_FUNCTIONS
@@ -116,6 +122,14 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
         config.saga_retry_delay_scale,
     );
 
+    let webhooks = Arc::new(LoopbackWebhooks::default());
+    let gateway = Arc::new(MockGateway::new(
+        webhooks.clone(),
+        config.webhook_secret.as_bytes().to_vec(),
+        Arc::clone(&clock),
+        Arc::clone(&ids),
+    ));
+    let operations = Arc::new(SqliteOperations::new(db.clone()));
     let services = Arc::new(Services {
         catalog,
         carts,
@@ -125,6 +139,10 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
         idempotency,
         events: bus.clone(),
         workflow: Arc::new(runner.clone()),
+        gateway: gateway.clone(),
+        dead_letters: bus.clone(),
+        notifications: operations.clone(),
+        operations,
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),
         currency: Currency::USD,
@@ -142,17 +160,13 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
             tracing::info!(products = added, "demo catalog loaded");
         }
     }
-    let webhooks = Arc::new(LoopbackWebhooks::default());
-    let gateway = Arc::new(MockGateway::new(
-        webhooks.clone(),
-        config.webhook_secret.as_bytes().to_vec(),
-        clock,
-        ids,
-    ));
-    steps.set_tasks(SagaTasks {
+    let tasks = SagaTasks {
         services: Arc::clone(&services),
         gateway: gateway.clone(),
-    });
+    };
+    steps.set_tasks(&tasks, manifest)?;
+    attach_consumers(&bus, &services, manifest)?;
+    let sweeper = Sweeper::new(&services.restricted_to(function_of(manifest, SWEEPER, "job")?));
     Ok(LocalShop {
         services,
         runner,
@@ -160,5 +174,59 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
         webhooks,
         steps,
         gateway,
+        sweeper,
     })
+}
+
+/// The manifest entry of `function`, a `kind` (consumer, job) of the shop.
+fn function_of<'a>(
+    manifest: &'a Manifest,
+    function: &str,
+    kind: &str,
+) -> Result<&'a FunctionSpec, StartError> {
+    manifest
+        .function(function)
+        .ok_or_else(|| StartError::NotInManifest(format!("{kind} {function}")))
+}
+
+/// Attaches the consumers built from the shop's services, each with only the grants of
+/// its function, and checks that every rule's target has its consumer.
+fn attach_consumers(
+    bus: &LocalEventBus,
+    services: &Services,
+    manifest: &Manifest,
+) -> Result<(), StartError> {
+    let events_error =
+        |error: mambogo::events::local_bus::LocalBusError| StartError::Events(error.to_string());
+    let clear_cart = services.restricted_to(function_of(manifest, CLEAR_CART, "consumer")?);
+    bus.attach(
+        CLEAR_CART,
+        Arc::new(ClearCartOnConfirmation {
+            carts: clear_cart.carts,
+            idempotency: clear_cart.idempotency,
+            clock: clear_cart.clock,
+        }),
+    )
+    .map_err(events_error)?;
+    let notify = services.restricted_to(function_of(manifest, NOTIFY_SHOPPER, "consumer")?);
+    bus.attach(
+        NOTIFY_SHOPPER,
+        Arc::new(NotifyShopper {
+            notifications: notify.notifications,
+            clock: notify.clock,
+        }),
+    )
+    .map_err(events_error)?;
+    let alerts = services.restricted_to(function_of(manifest, STOCK_ALERTS, "consumer")?);
+    bus.attach(
+        STOCK_ALERTS,
+        Arc::new(StockAlerts {
+            inventory: alerts.inventory,
+            idempotency: alerts.idempotency,
+            events: alerts.events,
+            clock: alerts.clock,
+        }),
+    )
+    .map_err(events_error)?;
+    bus.check_consumers().map_err(events_error)
 }

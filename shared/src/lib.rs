@@ -4,6 +4,7 @@
 //!
 //! Start reading at [`api::operations`]: it names every route's handler.
 
+pub mod access;
 pub mod adapters;
 pub mod api;
 pub mod auth;
@@ -12,10 +13,12 @@ pub mod catalog;
 pub mod checkout;
 pub mod clock;
 pub mod config;
+pub mod consumers;
 pub mod demo;
 pub mod events;
 pub mod ids;
 pub mod inventory;
+pub mod jobs;
 pub mod money;
 pub mod orders;
 pub mod payments;

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::cart::Cart;
 use crate::catalog::{Category, Product};
-use crate::ids::{CartId, OrderId, ProductId, Sku};
-use crate::orders::Order;
-use crate::payments::Payment;
+use crate::ids::{CartId, OrderId, ProductId, Sku, UserId};
+use crate::jobs::report::SweepReport;
+use crate::orders::{Order, OrderStatus};
+use crate::payments::{Payment, PaymentStatus};
 
 /// How a store refused or failed a request.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -30,6 +32,77 @@ pub enum StoreError {
     /// What the store holds cannot be read back.
     #[error("the store holds unreadable data: {0}")]
     Corrupt(String),
+    /// The function was not granted this access to the table in `functions/manifest.json`
+    /// (see [`crate::access`]); retrying cannot help.
+    #[error("{0}")]
+    NotGranted(String),
+    /// A listing's cursor is not one the store handed out (or is for another listing).
+    #[error("the cursor is not one this listing handed out")]
+    BadCursor,
+}
+
+/// Which page of a listing to read: the first (no cursor) or the one after the page
+/// whose [`Page::next_cursor`] this is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Opaque: handed out by the store as [`Page::next_cursor`], never built by callers.
+    pub cursor: Option<String>,
+    /// How many items at most; stores keep it within `1..=`[`PageRequest::MAX_LIMIT`].
+    pub limit: u32,
+}
+
+impl PageRequest {
+    /// The page size when the caller names none.
+    pub const DEFAULT_LIMIT: u32 = 20;
+    /// The largest page a store hands out.
+    pub const MAX_LIMIT: u32 = 100;
+
+    /// The first page of at most `limit` items.
+    pub fn first(limit: u32) -> Self {
+        PageRequest {
+            cursor: None,
+            limit,
+        }
+    }
+
+    /// The page after the one that handed out `cursor`, of at most `limit` items.
+    pub fn after(cursor: impl Into<String>, limit: u32) -> Self {
+        PageRequest {
+            cursor: Some(cursor.into()),
+            limit,
+        }
+    }
+
+    /// The limit as stores apply it: at least 1, at most [`PageRequest::MAX_LIMIT`].
+    pub fn bounded_limit(&self) -> u32 {
+        self.limit.clamp(1, Self::MAX_LIMIT)
+    }
+}
+
+/// One page of a listing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page. Opaque to callers: pass it
+    /// back as [`PageRequest::cursor`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// A page of `items` followed by the page at `next_cursor`, if any.
+    pub fn new(items: Vec<T>, next_cursor: Option<String>) -> Self {
+        Page { items, next_cursor }
+    }
+
+    /// The same page with its items changed by `change`.
+    pub fn map<U>(self, change: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(change).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
 }
 
 /// Products, their SKUs and the category tree.
@@ -101,6 +174,26 @@ pub trait OrderStore: Send + Sync {
     /// Writes `order`, whose version the caller has just incremented; the stored version
     /// must be one less, else [`StoreError::Conflict`].
     async fn update(&self, order: &Order) -> Result<(), StoreError>;
+
+    /// The orders of `user`, newest first (by `created_at`, to the second; orders
+    /// placed in the same second in the store's own order), one page at a time.
+    /// [`StoreError::BadCursor`] for a cursor this listing did not hand out.
+    async fn orders_for_user(
+        &self,
+        user: &UserId,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError>;
+
+    /// The orders now in `status`, oldest first (by `created_at`, to the second), one
+    /// page at a time: the queue an operator works through. On DynamoDB the listing
+    /// reads an index, which may lag a write by a moment: an order that just changed
+    /// status may still show under its previous one, so read the order before acting.
+    /// [`StoreError::BadCursor`] for a cursor this listing did not hand out.
+    async fn orders_with_status(
+        &self,
+        status: OrderStatus,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError>;
 }
 
 /// Payments, and the gateway events already applied to them.
@@ -121,6 +214,16 @@ pub trait PaymentStore: Send + Sync {
         payment: &Payment,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+
+    /// The payments now in `status`, least recently changed first (by `updated_at`, to
+    /// the second), one page at a time; for reconciliation. Like
+    /// [`OrderStore::orders_with_status`], it may lag a write by a moment on DynamoDB.
+    /// [`StoreError::BadCursor`] for a cursor this listing did not hand out.
+    async fn payments_with_status(
+        &self,
+        status: PaymentStatus,
+        page: &PageRequest,
+    ) -> Result<Page<Payment>, StoreError>;
 }
 
 /// A response kept for replaying a retried request.
@@ -172,4 +275,51 @@ pub trait IdempotencyStore: Send + Sync {
         event_id: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+}
+
+/// A message for a shopper or the operators, kept in the [`NotificationOutbox`] instead
+/// of being mailed: one per event and kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    /// The event the notification is about; with `kind`, what makes it unique.
+    pub event_id: String,
+    /// The event's type, such as `OrderShipped`.
+    pub kind: String,
+    /// A user id, or `operators`.
+    pub recipient: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    pub subject: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Where notifications wait for a mailer; deduplicated by event id and kind.
+#[async_trait]
+pub trait NotificationOutbox: Send + Sync {
+    /// Keeps `notification` unless one with the same event id and kind is kept already;
+    /// `Ok(false)` then, and nothing is written (whatever the rest of it says).
+    async fn record(&self, notification: &Notification) -> Result<bool, StoreError>;
+
+    /// The notifications for `recipient`, newest first (by `created_at`), one page at a
+    /// time. [`StoreError::BadCursor`] for a cursor this listing did not hand out.
+    async fn notifications_for(
+        &self,
+        recipient: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Notification>, StoreError>;
+}
+
+/// What the scheduled jobs report, for operators (`GET /admin/reconciliation`).
+#[async_trait]
+pub trait OperationsLog: Send + Sync {
+    /// Keeps `report`, keyed by its run time (a report with the same `ran_at` replaces
+    /// it), for 30 days.
+    async fn save_sweep(&self, report: &SweepReport) -> Result<(), StoreError>;
+
+    /// The latest `limit` reports (kept within `1..=`[`PageRequest::MAX_LIMIT`]), newest
+    /// first.
+    async fn latest_sweeps(&self, limit: u32) -> Result<Vec<SweepReport>, StoreError>;
 }

@@ -29,6 +29,10 @@ pub enum WorkflowError {
     /// The engine could not be reached or failed; worth retrying later.
     #[error("the workflow engine is unavailable: {0}")]
     Unavailable(String),
+    /// The function was not granted this workflow action in `functions/manifest.json` (see
+    /// [`crate::access`]); retrying cannot help.
+    #[error("{0}")]
+    NotGranted(String),
 }
 
 /// One entry of an execution's history, as operators see it.

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
+use mambogo::access::Table;
 
 const WRAPPER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/moto_locked.py");
 /// The key and TTL attributes that [`mambogo::adapters::dynamodb`] tables share.
@@ -157,34 +158,87 @@ pub fn unique_table_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-/// A table's partition key, its optional sort key (both strings), its optional index,
-/// TTL attribute and stream: all a `create_*_table` function needs to say.
-struct TableSpec {
-    /// What the table holds, for the panic message.
-    holds: &'static str,
-    sort: Option<&'static str>,
-    index: Option<IndexSpec>,
-    ttl: Option<&'static str>,
-    new_image_stream: bool,
+/// A table as the adapters in [`mambogo::adapters::dynamodb`] expect it: partition key
+/// `pk`, an optional sort key (both strings), global secondary indexes projecting all
+/// attributes, the TTL attribute and the stream. The contract suites create their tables
+/// from it, and the Terraform parity test holds `infra/terraform/tables.tf` to it.
+pub struct TableLayout {
+    pub sort: Option<&'static str>,
+    pub indexes: Vec<IndexLayout>,
+    pub ttl: Option<&'static str>,
+    pub new_image_stream: bool,
 }
 
-/// A global secondary index projecting all attributes.
-struct IndexSpec {
-    name: &'static str,
-    partition: (&'static str, ScalarAttributeType),
-    sort: (&'static str, ScalarAttributeType),
+/// A global secondary index: its name, and its partition and sort keys with their types.
+pub struct IndexLayout {
+    pub name: &'static str,
+    pub partition: (&'static str, ScalarAttributeType),
+    pub sort: (&'static str, ScalarAttributeType),
 }
 
-impl TableSpec {
+impl TableLayout {
     /// A table keyed by `pk` alone, with no index, TTL or stream.
-    const fn keyed_by_pk(holds: &'static str) -> Self {
-        TableSpec {
-            holds,
+    const fn keyed_by_pk() -> Self {
+        TableLayout {
             sort: None,
-            index: None,
+            indexes: Vec::new(),
             ttl: None,
             new_image_stream: false,
         }
+    }
+}
+
+fn index(
+    name: &'static str,
+    partition: (&'static str, ScalarAttributeType),
+    sort: (&'static str, ScalarAttributeType),
+) -> IndexLayout {
+    IndexLayout {
+        name,
+        partition,
+        sort,
+    }
+}
+
+/// The layout of `table`.
+pub fn table_layout(table: Table) -> TableLayout {
+    use ScalarAttributeType::{N, S};
+    match table {
+        Table::Catalog => TableLayout {
+            sort: Some(SK),
+            indexes: vec![index("by_kind", ("kind", S), (PK, S))],
+            ..TableLayout::keyed_by_pk()
+        },
+        Table::Inventory => TableLayout {
+            sort: Some(SK),
+            indexes: vec![index("pending_by_expiry", ("pending", S), (EXPIRES_AT, N))],
+            ..TableLayout::keyed_by_pk()
+        },
+        Table::Orders => TableLayout {
+            indexes: vec![
+                index("by_user", ("user_id", S), ("created_at", N)),
+                index("by_status", ("status", S), ("created_at", N)),
+            ],
+            ..TableLayout::keyed_by_pk()
+        },
+        Table::Payments => TableLayout {
+            indexes: vec![index("by_status", ("status", S), ("updated_at", N))],
+            ttl: Some(EXPIRES_AT),
+            ..TableLayout::keyed_by_pk()
+        },
+        Table::Operations => TableLayout {
+            sort: Some(SK),
+            ttl: Some(EXPIRES_AT),
+            ..TableLayout::keyed_by_pk()
+        },
+        Table::Carts | Table::Idempotency => TableLayout {
+            ttl: Some(EXPIRES_AT),
+            ..TableLayout::keyed_by_pk()
+        },
+        Table::MockLedger => TableLayout {
+            new_image_stream: true,
+            ..TableLayout::keyed_by_pk()
+        },
     }
 }
 
@@ -204,9 +258,10 @@ fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("a key schema element has a name and a type")
 }
 
-/// Creates table `name` as `spec` describes it, with on-demand billing, then turns on
-/// its TTL if it has one.
-async fn create_table(client: &Client, name: &str, spec: TableSpec) {
+/// Creates table `name` laid out as `table` (see [`table_layout`]), with on-demand
+/// billing, then turns on its TTL if it has one.
+pub async fn create_table(client: &Client, name: &str, table: Table) {
+    let spec = table_layout(table);
     let mut attributes = vec![(PK, ScalarAttributeType::S)];
     let mut request = client
         .create_table()
@@ -217,11 +272,11 @@ async fn create_table(client: &Client, name: &str, spec: TableSpec) {
         attributes.push((sort, ScalarAttributeType::S));
         request = request.key_schema(key(sort, KeyType::Range));
     }
-    if let Some(IndexSpec {
+    for IndexLayout {
         name: index_name,
         partition,
         sort,
-    }) = spec.index
+    } in spec.indexes
     {
         let index = GlobalSecondaryIndex::builder()
             .index_name(index_name)
@@ -252,7 +307,7 @@ async fn create_table(client: &Client, name: &str, spec: TableSpec) {
     for (attribute_name, attribute_type) in attributes {
         request = request.attribute_definitions(attribute(attribute_name, attribute_type));
     }
-    let holds = spec.holds;
+    let holds = table.as_str();
     request
         .send()
         .await
@@ -274,86 +329,42 @@ async fn create_table(client: &Client, name: &str, spec: TableSpec) {
         .unwrap_or_else(|error| panic!("cannot turn on TTL for {name}: {error:?}"));
 }
 
-/// Creates a catalog table as [`mambogo::adapters::dynamodb`] describes it: `pk`/`sk`
-/// and the `by_kind` index.
+/// Creates a catalog table.
 pub async fn create_catalog_table(client: &Client, name: &str) {
-    let spec = TableSpec {
-        sort: Some(SK),
-        index: Some(IndexSpec {
-            name: "by_kind",
-            partition: ("kind", ScalarAttributeType::S),
-            sort: (PK, ScalarAttributeType::S),
-        }),
-        ..TableSpec::keyed_by_pk("catalog")
-    };
-    create_table(client, name, spec).await;
+    create_table(client, name, Table::Catalog).await;
 }
 
-/// Creates a cart table as [`mambogo::adapters::dynamodb`] describes it: `pk`, with
-/// `expires_at` as its TTL attribute.
+/// Creates a cart table.
 pub async fn create_cart_table(client: &Client, name: &str) {
-    let spec = TableSpec {
-        ttl: Some(EXPIRES_AT),
-        ..TableSpec::keyed_by_pk("cart")
-    };
-    create_table(client, name, spec).await;
+    create_table(client, name, Table::Carts).await;
 }
 
-/// Creates an inventory table as [`mambogo::adapters::dynamodb`] describes it: `pk`/`sk`
-/// and the sparse `pending_by_expiry` index (`pending` S, `expires_at` N).
+/// Creates an inventory table.
 pub async fn create_inventory_table(client: &Client, name: &str) {
-    let spec = TableSpec {
-        sort: Some(SK),
-        index: Some(IndexSpec {
-            name: "pending_by_expiry",
-            partition: ("pending", ScalarAttributeType::S),
-            sort: (EXPIRES_AT, ScalarAttributeType::N),
-        }),
-        ..TableSpec::keyed_by_pk("inventory")
-    };
-    create_table(client, name, spec).await;
+    create_table(client, name, Table::Inventory).await;
 }
 
-/// Creates an order table as [`mambogo::adapters::dynamodb`] describes it: `pk` and the
-/// `by_user` index (`user_id` S, `created_at` N).
+/// Creates an order table.
 pub async fn create_order_table(client: &Client, name: &str) {
-    let spec = TableSpec {
-        index: Some(IndexSpec {
-            name: "by_user",
-            partition: ("user_id", ScalarAttributeType::S),
-            sort: ("created_at", ScalarAttributeType::N),
-        }),
-        ..TableSpec::keyed_by_pk("order")
-    };
-    create_table(client, name, spec).await;
+    create_table(client, name, Table::Orders).await;
 }
 
-/// Creates a payment table as [`mambogo::adapters::dynamodb`] describes it: `pk`, with
-/// `expires_at` as its TTL attribute.
+/// Creates a payment table.
 pub async fn create_payment_table(client: &Client, name: &str) {
-    let spec = TableSpec {
-        ttl: Some(EXPIRES_AT),
-        ..TableSpec::keyed_by_pk("payment")
-    };
-    create_table(client, name, spec).await;
+    create_table(client, name, Table::Payments).await;
 }
 
-/// Creates an idempotency table as [`mambogo::adapters::dynamodb`] describes it: `pk`,
-/// with `expires_at` as its TTL attribute.
+/// Creates an operations table.
+pub async fn create_operations_table(client: &Client, name: &str) {
+    create_table(client, name, Table::Operations).await;
+}
+
+/// Creates an idempotency table.
 pub async fn create_idempotency_table(client: &Client, name: &str) {
-    let spec = TableSpec {
-        ttl: Some(EXPIRES_AT),
-        ..TableSpec::keyed_by_pk("idempotency")
-    };
-    create_table(client, name, spec).await;
+    create_table(client, name, Table::Idempotency).await;
 }
 
-/// Creates a mock gateway ledger table as [`mambogo::adapters::dynamodb`] describes it:
-/// `pk`, with a stream of new images (the webhooks' delivery trigger).
+/// Creates a mock gateway ledger table.
 pub async fn create_mock_ledger_table(client: &Client, name: &str) {
-    let spec = TableSpec {
-        new_image_stream: true,
-        ..TableSpec::keyed_by_pk("mock ledger")
-    };
-    create_table(client, name, spec).await;
+    create_table(client, name, Table::MockLedger).await;
 }

@@ -4,7 +4,7 @@
 async fn main() -> Result<(), lambda_http::Error> {
     mambogo_functions::run(
         "getOrder",
-        mambogo_functions::endpoint!(mambogo::api::checkout_routes::get_order),
+        mambogo_functions::endpoint!(mambogo::api::order_routes::get_order),
     )
     .await
 }

@@ -1,17 +1,17 @@
 //! What the mock gateway's two functions are told through their environment, read once
-//! at cold start. Each reads only what it needs.
+//! at cold start. Each reads only what its manifest entry grants: the ledger table
+//! (`MOCK_LEDGER_TABLE`) and its secrets, by reference like the shop's own functions
+//! (`PAYMENT_GATEWAY_API_KEY_ARN`: the key callers must send; `WEBHOOK_SECRETS_ARN`: the
+//! first secret signs webhooks, the shop accepts all of them).
 
+use std::collections::BTreeMap;
+
+use mambogo::access::Secret;
 use mambogo::config::ConfigError;
 use reqwest::Url;
 
-/// The DynamoDB table of the mock gateway's ledger.
-pub const MOCK_LEDGER_TABLE: &str = "MOCK_LEDGER_TABLE";
-/// The API key callers of the mock gateway must send in `x-mock-gateway-key`.
-pub const MOCK_GATEWAY_API_KEY: &str = "MOCK_GATEWAY_API_KEY";
 /// Where webhooks go: the shop's `https://…/webhooks/payments`.
 pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
-/// The secret webhooks are signed with; the shop knows it as one of `WEBHOOK_SECRETS`.
-pub const WEBHOOK_SECRET: &str = "WEBHOOK_SECRET";
 
 /// The gateway function's settings.
 #[derive(Debug)]
@@ -32,28 +32,25 @@ pub struct WebhookConfig {
 }
 
 impl GatewayConfig {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|variable| std::env::var(variable).ok())
-    }
-
-    /// Reads the settings through `lookup`; empty values count as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// The settings from the ledger table's name and the function's secrets.
+    pub fn new(
+        ledger_table: String,
+        secrets: &BTreeMap<Secret, String>,
+    ) -> Result<Self, ConfigError> {
         Ok(GatewayConfig {
-            ledger_table: required(&lookup, MOCK_LEDGER_TABLE)?,
-            api_key: required(&lookup, MOCK_GATEWAY_API_KEY)?,
+            ledger_table,
+            api_key: secret(secrets, Secret::PaymentGatewayApiKey)?.to_owned(),
         })
     }
 }
 
 impl WebhookConfig {
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|variable| std::env::var(variable).ok())
-    }
-
-    /// Reads the settings through `lookup`; empty values count as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    /// Reads the webhook URL through `lookup` (empty values count as unset) and takes the
+    /// signing secret from the function's secrets.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+        secrets: &BTreeMap<Secret, String>,
+    ) -> Result<Self, ConfigError> {
         let raw_url = required(&lookup, WEBHOOK_URL)?;
         let webhook_url = Url::parse(&raw_url)
             .map_err(|error| problem(WEBHOOK_URL, format!("{raw_url:?} is not a URL: {error}")))?;
@@ -63,11 +60,28 @@ impl WebhookConfig {
                 format!("{raw_url:?} must be an http(s) URL"),
             ));
         }
+        let webhook_secret =
+            crate::secrets::split_webhook_secrets(secret(secrets, Secret::WebhookSecrets)?)
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    problem(
+                        Secret::WebhookSecrets.env_var(),
+                        "holds no secret".to_owned(),
+                    )
+                })?;
         Ok(WebhookConfig {
             webhook_url,
-            webhook_secret: required(&lookup, WEBHOOK_SECRET)?.into_bytes(),
+            webhook_secret,
         })
     }
+}
+
+fn secret(secrets: &BTreeMap<Secret, String>, wanted: Secret) -> Result<&str, ConfigError> {
+    secrets
+        .get(&wanted)
+        .map(String::as_str)
+        .ok_or_else(|| problem(wanted.env_var(), "is not set".to_owned()))
 }
 
 fn required(
@@ -100,44 +114,43 @@ mod tests {
         move |name| variables.get(name).cloned()
     }
 
+    fn secrets(pairs: &[(Secret, &str)]) -> BTreeMap<Secret, String> {
+        pairs
+            .iter()
+            .map(|(secret, value)| (*secret, (*value).to_owned()))
+            .collect()
+    }
+
     #[test]
-    fn the_gateway_names_what_is_missing() {
-        let all = [(MOCK_LEDGER_TABLE, "ledger"), (MOCK_GATEWAY_API_KEY, "key")];
-        let config = GatewayConfig::from_lookup(lookup(&all)).unwrap();
+    fn the_gateway_needs_its_api_key() {
+        let config = GatewayConfig::new(
+            "ledger".into(),
+            &secrets(&[(Secret::PaymentGatewayApiKey, "key")]),
+        )
+        .unwrap();
         assert_eq!(
             (config.ledger_table.as_str(), config.api_key.as_str()),
             ("ledger", "key")
         );
-        for (missing, _) in all {
-            let mut others: Vec<_> = all
-                .into_iter()
-                .filter(|(name, _)| *name != missing)
-                .collect();
-            let error = GatewayConfig::from_lookup(lookup(&others)).unwrap_err();
-            assert_eq!(error.variable, missing);
-            others.push((missing, ""));
-            let error = GatewayConfig::from_lookup(lookup(&others)).unwrap_err();
-            assert_eq!(error.variable, missing);
-        }
+        let error = GatewayConfig::new("ledger".into(), &secrets(&[])).unwrap_err();
+        assert_eq!(error.variable, "PAYMENT_GATEWAY_API_KEY_ARN");
     }
 
     #[test]
-    fn the_webhook_function_needs_a_url_and_a_secret() {
+    fn the_webhook_function_needs_a_url_and_signs_with_the_first_secret() {
         let url = (WEBHOOK_URL, "https://shop.example.com/webhooks/payments");
-        let secret = (WEBHOOK_SECRET, "whsec_1");
-        let config = WebhookConfig::from_lookup(lookup(&[url, secret])).unwrap();
+        let rotating = secrets(&[(Secret::WebhookSecrets, "whsec_new,whsec_old")]);
+        let config = WebhookConfig::from_lookup(lookup(&[url]), &rotating).unwrap();
         assert_eq!(config.webhook_url.as_str(), url.1);
-        assert_eq!(config.webhook_secret, b"whsec_1");
-        for variables in [vec![url], vec![secret], vec![(WEBHOOK_URL, "shop"), secret]] {
-            let error = WebhookConfig::from_lookup(lookup(&variables)).unwrap_err();
-            let expected = if variables.contains(&url) {
-                WEBHOOK_SECRET
-            } else {
-                WEBHOOK_URL
-            };
-            assert_eq!(error.variable, expected, "{variables:?}");
+        assert_eq!(config.webhook_secret, b"whsec_new");
+        let error = WebhookConfig::from_lookup(lookup(&[url]), &secrets(&[])).unwrap_err();
+        assert_eq!(error.variable, "WEBHOOK_SECRETS_ARN");
+        for bad in ["shop", "ftp://shop"] {
+            let error =
+                WebhookConfig::from_lookup(lookup(&[(WEBHOOK_URL, bad)]), &rotating).unwrap_err();
+            assert_eq!(error.variable, WEBHOOK_URL, "{bad}");
         }
-        let ftp = WebhookConfig::from_lookup(lookup(&[(WEBHOOK_URL, "ftp://shop"), secret]));
-        assert_eq!(ftp.unwrap_err().variable, WEBHOOK_URL);
+        let error = WebhookConfig::from_lookup(lookup(&[]), &rotating).unwrap_err();
+        assert_eq!(error.variable, WEBHOOK_URL);
     }
 }

@@ -32,20 +32,16 @@
 //!
 //! - The ledger table as [`mambogo::adapters::dynamodb`] describes it, its stream on with
 //!   view type `NEW_IMAGE`.
-//! - `mock-payment-gateway`: [`MOCK_LEDGER_TABLE`], [`MOCK_GATEWAY_API_KEY`]; may
-//!   `GetItem`, `PutItem`, `UpdateItem` and `ConditionCheckItem` on the table (what
-//!   `TransactWriteItems` needs).
-//! - `mock-payment-webhooks`: [`WEBHOOK_URL`], [`WEBHOOK_SECRET`]; an event source
+//! - `mock-payment-gateway` and `mock-payment-webhooks`: their grants (the ledger table,
+//!   their secrets) are in `functions/manifest.json`, which Terraform reads.
+//! - `mock-payment-webhooks` also needs [`WEBHOOK_URL`]; an event source
 //!   mapping from the stream with `FunctionResponseTypes = ["ReportBatchItemFailures"]`
 //!   (a filter on new `WEBHOOK#` items saves invocations; the function skips the rest).
 
 mod config;
 mod stream;
 
-pub use config::{
-    GatewayConfig, WebhookConfig, MOCK_GATEWAY_API_KEY, MOCK_LEDGER_TABLE, WEBHOOK_SECRET,
-    WEBHOOK_URL,
-};
+pub use config::{GatewayConfig, WebhookConfig, WEBHOOK_URL};
 pub use stream::{
     send_new_webhooks, BatchResponse, ItemFailure, StreamChange, StreamEvent, StreamRecord,
 };
@@ -54,7 +50,6 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_config::BehaviorVersion;
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{service_fn, Body, Request, Response};
 use mambogo::adapters::dynamodb::DynamoMockLedger;
@@ -64,8 +59,11 @@ use mambogo::config::ConfigError;
 use mambogo::payments::mock_gateway::{Answering, HttpWebhooks, MockGateway, WebhookSender};
 use mambogo::payments::mock_service::MockService;
 
+use mambogo::access::Table;
+
 use crate::logging::init_json_logs;
 use crate::response::to_lambda_response;
+use crate::services::function_services;
 
 /// How long the shop has to accept a webhook before the attempt counts as failed.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -85,10 +83,9 @@ pub enum MockStartError {
 /// and the ledger's client built once, then every HTTP event answered by the service.
 pub async fn run_gateway() -> Result<(), lambda_http::Error> {
     init_json_logs();
-    let config = GatewayConfig::from_env().inspect_err(|error| {
+    let (config, sdk_config) = gateway_config().await.inspect_err(|error| {
         tracing::error!(function = "mock-payment-gateway", %error, "cannot start");
     })?;
-    let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let ledger = DynamoMockLedger::new(
         aws_sdk_dynamodb::Client::new(&sdk_config),
         config.ledger_table,
@@ -101,6 +98,17 @@ pub async fn run_gateway() -> Result<(), lambda_http::Error> {
         async move { Ok::<_, Infallible>(answer(&service, request).await) }
     }))
     .await
+}
+
+async fn gateway_config() -> Result<(GatewayConfig, aws_config::SdkConfig), ConfigError> {
+    let built = function_services("mock-payment-gateway").await?;
+    let config = GatewayConfig::new(built.config.table(Table::MockLedger), &built.secrets)?;
+    Ok((config, built.sdk_config))
+}
+
+async fn webhook_config() -> Result<WebhookConfig, ConfigError> {
+    let built = function_services("mock-payment-webhooks").await?;
+    WebhookConfig::from_lookup(|variable| std::env::var(variable).ok(), &built.secrets)
 }
 
 /// Answers one HTTP event with `service`.
@@ -137,7 +145,8 @@ pub fn webhook_sender(config: WebhookConfig) -> Result<WebhookSender, MockStartE
 /// stream has its new webhooks sent, and the ones not accepted named for a retry.
 pub async fn run_webhooks() -> Result<(), lambda_http::Error> {
     init_json_logs();
-    let sender = WebhookConfig::from_env()
+    let sender = webhook_config()
+        .await
         .map_err(MockStartError::from)
         .and_then(webhook_sender)
         .inspect_err(|error| {

@@ -11,8 +11,8 @@ use time::{Duration, OffsetDateTime};
 use crate::clock::Clock;
 use crate::ids::{OrderId, Sku};
 use crate::inventory::{
-    InventoryError, InventoryStore, Reservation, ReserveOutcome, SettleOutcome, StockLevel,
-    StockLine,
+    InventoryError, InventoryStore, Reservation, ReserveOutcome, Restock, SettleOutcome,
+    StockLevel, StockLine,
 };
 use crate::ports::StoreError;
 
@@ -118,6 +118,29 @@ impl InventoryStore for CachedStockLevels {
 
     async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError> {
         self.inner.all_reservations().await
+    }
+
+    async fn restock(
+        &self,
+        order: &OrderId,
+        restock_id: &str,
+        lines: &[StockLine],
+    ) -> Result<SettleOutcome, InventoryError> {
+        let result = self.inner.restock(order, restock_id, lines).await;
+        self.after_write(result)
+    }
+
+    async fn restocks(&self) -> Result<Vec<Restock>, StoreError> {
+        self.inner.restocks().await
+    }
+
+    async fn set_low_stock_threshold(
+        &self,
+        sku: &Sku,
+        threshold: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
+        let result = self.inner.set_low_stock_threshold(sku, threshold).await;
+        self.after_write(result)
     }
 }
 

@@ -3,8 +3,10 @@
 
 pub mod cached_catalog;
 pub mod cached_stock;
+mod cursor;
 pub mod dynamodb;
 pub mod eventbridge;
 pub mod http_gateway;
 pub mod sqlite;
+pub mod sqs_dead_letters;
 pub mod stepfunctions;

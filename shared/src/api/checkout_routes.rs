@@ -1,4 +1,5 @@
-//! Placing an order (`POST /checkout`) and reading it (`GET /orders/{orderId}`).
+//! Placing an order (`POST /checkout`). Reading and changing it later is in
+//! [`super::order_routes`] and [`super::admin_orders`].
 
 use http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -347,7 +348,7 @@ async fn reserve(services: &Services, order: &Order) -> Result<(), ApiError> {
         .events
         .publish(events)
         .await
-        .map_err(|error| ApiError::Unavailable(error.to_string()))
+        .map_err(ApiError::from)
 }
 
 async fn fail_for_stock(
@@ -373,33 +374,5 @@ async fn fail_for_stock(
         .events
         .publish(vec![event])
         .await
-        .map_err(|error| ApiError::Unavailable(error.to_string()))
-}
-
-/// `GET /orders/{orderId}`: the caller's order with its lines, totals, payment state and
-/// history.
-pub async fn get_order(services: &Services, request: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let user = signed_in(&request)?;
-    let id = request.path_id("orderId", OrderId::parse)?;
-    let order = services
-        .orders
-        .order(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no order {id}")))?;
-    if order.user_id != user.id && !user.admin {
-        return Err(ApiError::Forbidden(
-            "this order belongs to another user".into(),
-        ));
-    }
-    let payment = services.payments.payment(&id).await?;
-    let mut body =
-        serde_json::to_value(&order).map_err(|error| ApiError::Internal(error.to_string()))?;
-    body["payment"] = match payment {
-        Some(payment) => json!({ "status": payment.status, "amount": payment.amount }),
-        None => Value::Null,
-    };
-    if let Some(object) = body.as_object_mut() {
-        object.remove("version");
-    }
-    Ok(ApiResponse::ok(&body))
+        .map_err(ApiError::from)
 }

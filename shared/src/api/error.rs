@@ -6,7 +6,12 @@ use serde_json::json;
 
 use crate::auth::AuthError;
 use crate::cart::CartError;
+use crate::events::PublishError;
 use crate::ids::{OrderId, Sku};
+use crate::inventory::InventoryError;
+use crate::orders::lifecycle::LifecycleError;
+use crate::orders::OrderStatus;
+use crate::payments::GatewayError;
 use crate::ports::StoreError;
 use crate::validation::FieldError;
 
@@ -31,6 +36,12 @@ pub enum ApiError {
     MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
+    /// The order's status does not allow what was asked; the problem names `currentStatus`.
+    #[error("{detail}")]
+    OrderConflict {
+        current: OrderStatus,
+        detail: String,
+    },
     /// Checkout found too little stock; the order was created and failed.
     #[error("not enough stock for {}", skus.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     OutOfStock { order_id: OrderId, skus: Vec<Sku> },
@@ -66,7 +77,9 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict(_) | ApiError::OutOfStock { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_)
+            | ApiError::OrderConflict { .. }
+            | ApiError::OutOfStock { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -83,6 +96,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::MethodNotAllowed(_) => "method-not-allowed",
             ApiError::Conflict(_) => "conflict",
+            ApiError::OrderConflict { .. } => "order-status-conflict",
             ApiError::OutOfStock { .. } => "out-of-stock",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
@@ -118,6 +132,9 @@ impl ApiError {
             body["orderId"] = json!(order_id);
             body["outOfStock"] = json!(skus);
         }
+        if let ApiError::OrderConflict { current, .. } = &self {
+            body["currentStatus"] = json!(current);
+        }
         let mut response = ApiResponse::json(status, &body);
         response.set_header("content-type", "application/problem+json");
         if let ApiError::Unauthorized(_) = self {
@@ -138,7 +155,44 @@ impl From<StoreError> for ApiError {
                 ApiError::Conflict(format!("SKU {sku} belongs to another product"))
             }
             StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
-            StoreError::Corrupt(detail) => ApiError::Internal(detail),
+            StoreError::BadCursor => {
+                ApiError::malformed("cursor", StoreError::BadCursor.to_string())
+            }
+            StoreError::Corrupt(detail) | StoreError::NotGranted(detail) => {
+                ApiError::Internal(detail)
+            }
+        }
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(error: PublishError) -> Self {
+        match error {
+            PublishError::NotGranted(detail) => ApiError::Internal(detail),
+            other => ApiError::Unavailable(other.to_string()),
+        }
+    }
+}
+
+impl From<LifecycleError> for ApiError {
+    fn from(error: LifecycleError) -> Self {
+        match error {
+            LifecycleError::NotFound(id) => ApiError::NotFound(format!("no order {id}")),
+            LifecycleError::WrongStatus { current, detail } => {
+                ApiError::OrderConflict { current, detail }
+            }
+            LifecycleError::Invalid(fields) => ApiError::Invalid(fields),
+            LifecycleError::Busy(_) => ApiError::Conflict(error.to_string()),
+            LifecycleError::Store(store)
+            | LifecycleError::Inventory(InventoryError::Store(store)) => store.into(),
+            LifecycleError::Gateway(GatewayError::Unavailable(detail)) => ApiError::Unavailable(
+                format!("the payment gateway is unavailable ({detail}); send the request again"),
+            ),
+            LifecycleError::Workflow(crate::workflow::WorkflowError::Unavailable(detail)) => {
+                ApiError::Unavailable(detail)
+            }
+            LifecycleError::Publish(publish) => publish.into(),
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }

@@ -5,12 +5,15 @@
 pub mod admin_catalog;
 pub mod admin_executions;
 pub mod admin_inventory;
+pub mod admin_operations;
+pub mod admin_orders;
 mod authenticate;
 pub mod cart_routes;
 pub mod catalog_routes;
 pub mod checkout_routes;
 mod error;
 pub mod operations;
+pub mod order_routes;
 mod request;
 mod response;
 pub mod route_table;

@@ -8,8 +8,9 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 
 use super::{
-    admin_catalog, admin_executions, admin_inventory, cart_routes, catalog_routes, checkout_routes,
-    webhook_routes, ApiError, ApiRequest, ApiResponse, Services,
+    admin_catalog, admin_executions, admin_inventory, admin_operations, admin_orders, cart_routes,
+    catalog_routes, checkout_routes, order_routes, webhook_routes, ApiError, ApiRequest,
+    ApiResponse, Services,
 };
 
 /// A handler behind a uniform signature.
@@ -38,10 +39,21 @@ operations! {
     "removeCartItem" => cart_routes::remove_cart_item,
     "mergeCart" => cart_routes::merge_cart,
     "placeOrder" => checkout_routes::place_order,
-    "getOrder" => checkout_routes::get_order,
+    "listOrders" => order_routes::list_orders,
+    "getOrder" => order_routes::get_order,
+    "cancelOrder" => order_routes::cancel_order,
+    "requestReturn" => order_routes::request_return,
     "receivePaymentWebhook" => webhook_routes::receive_payment_webhook,
     "setStock" => admin_inventory::set_stock,
     "getExecution" => admin_executions::get_execution,
+    "listOrdersForAdmin" => admin_orders::list_orders_for_admin,
+    "processOrder" => admin_orders::process_order,
+    "shipOrder" => admin_orders::ship_order,
+    "deliverOrder" => admin_orders::deliver_order,
+    "approveReturn" => admin_orders::approve_return,
+    "getReconciliation" => admin_operations::get_reconciliation,
+    "listDeadLetters" => admin_operations::list_dead_letters,
+    "redriveDeadLetter" => admin_operations::redrive_dead_letter,
 }
 
 /// The handler of `operation_id`.

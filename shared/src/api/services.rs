@@ -4,10 +4,14 @@ use std::sync::Arc;
 
 use crate::checkout::CheckoutSettings;
 use crate::clock::{Clock, IdSource};
-use crate::events::EventPublisher;
+use crate::events::{DeadLetters, EventPublisher};
 use crate::inventory::InventoryStore;
 use crate::money::Currency;
-use crate::ports::{CartStore, CatalogStore, IdempotencyStore, OrderStore, PaymentStore};
+use crate::payments::PaymentGateway;
+use crate::ports::{
+    CartStore, CatalogStore, IdempotencyStore, NotificationOutbox, OperationsLog, OrderStore,
+    PaymentStore,
+};
 use crate::workflow::Workflow;
 
 /// The ports and settings a handler may use.
@@ -21,6 +25,18 @@ pub struct Services {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub events: Arc<dyn EventPublisher>,
     pub workflow: Arc<dyn Workflow>,
+    /// The payment gateway, for routes that void or refund (cancelling an order,
+    /// approving a return). A function not granted the gateway's key gets one that
+    /// refuses every call.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Events consumers gave up on: the local bus's dead letters, or the consumers' SQS
+    /// dead-letter queues on AWS; [`NoDeadLetters`](crate::events::NoDeadLetters) for a
+    /// function that may not touch them.
+    pub dead_letters: Arc<dyn DeadLetters>,
+    /// Messages for shoppers and operators, waiting for a mailer.
+    pub notifications: Arc<dyn NotificationOutbox>,
+    /// What the scheduled jobs report.
+    pub operations: Arc<dyn OperationsLog>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
     /// The one currency the shop sells in.

@@ -1,14 +1,16 @@
-//! `POST /webhooks/payments`: the gateway reports an authorization's outcome. The
-//! signature is checked, the event is applied to the payment at most once (deduplicated
-//! by the gateway's event id), and the waiting saga step is resumed.
+//! `POST /webhooks/payments`: the gateway reports an authorization's outcome or a
+//! refund. The signature is checked, the event is applied to the payment at most once
+//! (deduplicated by the gateway's event id), and then what waits on it moves on: the
+//! waiting saga step is resumed, or a returned order becomes REFUNDED.
 
 use serde_json::json;
 
 use super::{ApiError, ApiRequest, ApiResponse, Services};
 use crate::checkout::event_id;
 use crate::events::{payloads, DomainEvent, EventType};
+use crate::orders::lifecycle::{Lifecycle, LifecycleError};
 use crate::payments::signature::{verify, SIGNATURE_HEADER};
-use crate::payments::{GatewayEvent, GatewayEventKind, Payment, PaymentStatus};
+use crate::payments::{GatewayEvent, GatewayEventKind, Payment, PaymentStatus, RefundStatus};
 use crate::ports::StoreError;
 use crate::workflow::WorkflowError;
 
@@ -27,11 +29,23 @@ pub async fn receive_payment_webhook(
     )
     .map_err(|error| ApiError::Unauthorized(error.to_string()))?;
     let event: GatewayEvent = request.json_body()?;
-    let (first_time, payment) = apply(services, &event).await?;
-    if first_time {
-        publish(services, &event, &payment).await?;
+    if event.kind == GatewayEventKind::RefundSucceeded && event.refund_id.is_none() {
+        return Err(ApiError::invalid(
+            "refundId",
+            "is required for refund.succeeded",
+        ));
     }
-    resume(services, &event, &payment).await?;
+    let (first_time, payment) = apply(services, &event).await?;
+    if event.kind == GatewayEventKind::RefundSucceeded {
+        // Also on a redelivery: what a crash interrupted after the payment was written
+        // is finished, and changes nothing when it was not.
+        refunded(services, &event, &payment).await?;
+    } else {
+        if first_time {
+            publish(services, &event, &payment).await?;
+        }
+        resume(services, &event, &payment).await?;
+    }
     tracing::info!(order_id = %event.order_id, event_id = %event.id, first_time, status = ?payment.status, "payment webhook");
     Ok(ApiResponse::ok(&json!({
         "received": true,
@@ -60,15 +74,31 @@ async fn apply(services: &Services, event: &GatewayEvent) -> Result<(bool, Payme
             }
         }
         let now = services.clock.now();
-        let status = match (payment.status, event.kind) {
-            (PaymentStatus::Authorizing, GatewayEventKind::Authorized) => PaymentStatus::Authorized,
-            (PaymentStatus::Authorizing, GatewayEventKind::Declined) => PaymentStatus::Declined,
-            (unchanged, _) => unchanged,
-        };
-        let changed = Payment {
-            gateway_reference: Some(event.reference.clone()),
-            failure_reason: event.reason.clone().or(payment.failure_reason.clone()),
-            ..payment.moved_to(status, now)
+        let changed = match (event.kind, event.refund_id.as_deref()) {
+            (GatewayEventKind::RefundSucceeded, Some(refund_id)) => payment
+                .with_refund_succeeded(refund_id, now)
+                .unwrap_or_else(|| {
+                    if payment.refund(refund_id).is_none() {
+                        tracing::warn!(order_id = %event.order_id, refund_id, "the gateway reports a refund this payment never asked for");
+                    }
+                    payment.moved_to(payment.status, now)
+                }),
+            _ => {
+                let status = match (payment.status, event.kind) {
+                    (PaymentStatus::Authorizing, GatewayEventKind::Authorized) => {
+                        PaymentStatus::Authorized
+                    }
+                    (PaymentStatus::Authorizing, GatewayEventKind::Declined) => {
+                        PaymentStatus::Declined
+                    }
+                    (unchanged, _) => unchanged,
+                };
+                Payment {
+                    gateway_reference: Some(event.reference.clone()),
+                    failure_reason: event.reason.clone().or(payment.failure_reason.clone()),
+                    ..payment.moved_to(status, now)
+                }
+            }
         };
         match services
             .payments
@@ -123,7 +153,38 @@ async fn publish(
         .events
         .publish(vec![domain_event])
         .await
-        .map_err(|error| ApiError::Unavailable(error.to_string()))
+        .map_err(ApiError::from)
+}
+
+/// A refund went through: the refund of a return makes its order REFUNDED and publishes
+/// OrderRefunded (see [`Lifecycle::refund_succeeded`]); a cancellation's refund only
+/// changed the payment.
+async fn refunded(
+    services: &Services,
+    event: &GatewayEvent,
+    payment: &Payment,
+) -> Result<(), ApiError> {
+    let Some(refund) = event
+        .refund_id
+        .as_deref()
+        .and_then(|refund_id| payment.refund(refund_id))
+        .filter(|refund| refund.status == RefundStatus::Succeeded)
+    else {
+        return Ok(());
+    };
+    match Lifecycle::new(services)
+        .refund_succeeded(&event.order_id, &refund.id, refund.amount)
+        .await
+    {
+        Ok(_) => Ok(()),
+        // Acknowledged all the same: the gateway cannot change the order's status, and
+        // sending the webhook again would not either.
+        Err(LifecycleError::WrongStatus { current, detail }) => {
+            tracing::warn!(order_id = %event.order_id, refund_id = %refund.id, %current, %detail, "a refund succeeded for an order that cannot become REFUNDED");
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Completes the saga step waiting on the gateway. Safe to repeat: a task that already
@@ -161,5 +222,6 @@ async fn resume(
     match sent {
         Ok(()) | Err(WorkflowError::TaskClosed) | Err(WorkflowError::InvalidToken) => Ok(()),
         Err(WorkflowError::Unavailable(detail)) => Err(ApiError::Unavailable(detail)),
+        Err(WorkflowError::NotGranted(detail)) => Err(ApiError::Internal(detail)),
     }
 }

@@ -17,6 +17,6 @@ mod tasks;
 
 pub use clear_cart::{ClearCartOnConfirmation, CLEAR_CART};
 pub use events::{event_id, order_failed, put_events_entry};
-pub use settings::CheckoutSettings;
+pub use settings::{CheckoutSettings, DEFAULT_RETURN_WINDOW_DAYS, RETURN_WINDOW_DAYS};
 pub use task_error::TaskError;
 pub use tasks::{SagaTasks, TASK_FUNCTIONS};

@@ -4,6 +4,11 @@ use time::Duration;
 
 use crate::orders::PricingRules;
 
+/// The environment variable that sets [`CheckoutSettings::return_window`], in days.
+pub const RETURN_WINDOW_DAYS: &str = "RETURN_WINDOW_DAYS";
+/// Days a shopper has to ask for a return when [`RETURN_WINDOW_DAYS`] is unset.
+pub const DEFAULT_RETURN_WINDOW_DAYS: u16 = 30;
+
 /// Checkout's settings, read once at start.
 #[derive(Clone, Debug)]
 pub struct CheckoutSettings {
@@ -17,6 +22,9 @@ pub struct CheckoutSettings {
     pub event_bus_name: String,
     /// How long idempotency keys are remembered.
     pub idempotency_ttl: Duration,
+    /// How long after delivery a shopper may ask to return an order
+    /// (`RETURN_WINDOW_DAYS`, 30 days when unset).
+    pub return_window: Duration,
 }
 
 impl Default for CheckoutSettings {
@@ -27,6 +35,7 @@ impl Default for CheckoutSettings {
             webhook_secrets: Vec::new(),
             event_bus_name: "mambogo".to_owned(),
             idempotency_ttl: Duration::hours(24),
+            return_window: Duration::days(i64::from(DEFAULT_RETURN_WINDOW_DAYS)),
         }
     }
 }

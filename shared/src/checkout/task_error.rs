@@ -1,5 +1,6 @@
 //! Why a saga step failed, named the way the state machine's `Retry` and `Catch` match.
 
+use crate::events::PublishError;
 use crate::ids::Sku;
 use crate::inventory::InventoryError;
 use crate::payments::GatewayError;
@@ -27,6 +28,10 @@ pub enum TaskError {
     /// The step's input is not what the state machine should send.
     #[error("invalid task input: {0}")]
     InvalidInput(String),
+    /// The step's function reached for a table, the event bus or a workflow action that
+    /// `functions/manifest.json` does not grant it; retrying cannot help.
+    #[error("{0}")]
+    NotGranted(String),
 }
 
 impl TaskError {
@@ -54,6 +59,7 @@ impl TaskError {
             TaskError::WrongState(_) => "WrongState",
             TaskError::Transient(_) => "Transient",
             TaskError::InvalidInput(_) => "InvalidTaskInput",
+            TaskError::NotGranted(_) => "NotGranted",
         }
     }
 }
@@ -64,6 +70,7 @@ impl From<StoreError> for TaskError {
             StoreError::Corrupt(detail) => {
                 TaskError::WrongState(format!("unreadable data: {detail}"))
             }
+            StoreError::NotGranted(detail) => TaskError::NotGranted(detail),
             other => TaskError::Transient(other.to_string()),
         }
     }
@@ -91,12 +98,18 @@ impl From<GatewayError> for TaskError {
 
 impl From<WorkflowError> for TaskError {
     fn from(error: WorkflowError) -> Self {
-        TaskError::Transient(error.to_string())
+        match error {
+            WorkflowError::NotGranted(detail) => TaskError::NotGranted(detail),
+            other => TaskError::Transient(other.to_string()),
+        }
     }
 }
 
-impl From<crate::events::PublishError> for TaskError {
-    fn from(error: crate::events::PublishError) -> Self {
-        TaskError::Transient(error.to_string())
+impl From<PublishError> for TaskError {
+    fn from(error: PublishError) -> Self {
+        match error {
+            PublishError::NotGranted(detail) => TaskError::NotGranted(detail),
+            other => TaskError::Transient(other.to_string()),
+        }
     }
 }

@@ -13,6 +13,8 @@ use crate::api::Services;
 use crate::events::{payloads, DomainEvent, EventType};
 use crate::ids::{OrderId, Sku};
 use crate::inventory::{ReservationStatus, ReserveOutcome, SettleOutcome, StockLine};
+use crate::orders::lifecycle::settle::{self, Voided, CANCEL_REFUND};
+use crate::orders::lifecycle::{self, LifecycleError};
 use crate::orders::{Order, OrderStatus};
 use crate::payments::{AuthorizeRequest, Payment, PaymentGateway, PaymentStatus};
 use crate::ports::StoreError;
@@ -31,7 +33,7 @@ pub const TASK_FUNCTIONS: [(&str, &str); 7] = [
     ("fail_order_function", "fail-order"),
     ("refund_payment_function", "refund-payment"),
     ("release_inventory_function", "release-inventory"),
-    ("cancel_order_function", "cancel-order"),
+    ("mark_order_cancelled_function", "mark-order-cancelled"),
 ];
 
 /// What the steps need: the shop's services and the payment gateway.
@@ -97,7 +99,7 @@ impl SagaTasks {
             "fail-order" => self.fail_order(parse(payload)?).await,
             "refund-payment" => self.refund_payment(parse(payload)?).await,
             "release-inventory" => self.release_inventory(parse(payload)?).await,
-            "cancel-order" => self.cancel_order(parse(payload)?).await,
+            "mark-order-cancelled" => self.mark_order_cancelled(parse(payload)?).await,
             other => Err(TaskError::InvalidInput(format!("no saga step {other}"))),
         }
     }
@@ -217,6 +219,13 @@ impl SagaTasks {
     /// webhook can resume the saga. The step then waits for the webhook.
     async fn authorize_payment(&self, input: AuthorizeInput) -> Result<Value, TaskError> {
         let order = self.order(&input.order_id).await?;
+        if order.status != OrderStatus::Pending {
+            // Cancelled while the saga got here: nothing to pay for.
+            return Err(TaskError::WrongState(format!(
+                "order {} is {}",
+                order.id, order.status
+            )));
+        }
         let now = self.services.clock.now();
         let fresh = Payment::authorizing(
             order.id,
@@ -290,7 +299,10 @@ impl SagaTasks {
         Ok(json!({ "gatewayReference": reference }))
     }
 
-    /// Captures the payment, commits the reservation and confirms the order.
+    /// Captures the payment, commits the reservation and confirms the order. An order
+    /// that is no longer PENDING (the shopper cancelled it) is not captured: the step
+    /// fails into its compensation. Should the cancel win after the capture, the final
+    /// conditional write to CONFIRMED fails instead, and compensation refunds.
     async fn confirm_order(&self, input: OrderInput) -> Result<Value, TaskError> {
         let order = self.order(&input.order_id).await?;
         if order.status != OrderStatus::Confirmed {
@@ -388,58 +400,47 @@ impl SagaTasks {
         Ok(self.entries(&[failed]))
     }
 
-    /// Gives a captured payment back, or voids one that was only authorized.
+    /// Gives a captured payment back, or voids one that was only authorized. The refund
+    /// is the cancelled order's refund `cancel`, the same a shopper's cancel makes: of the
+    /// two, one records it and the gateway performs it once (see [`settle`]). A payment
+    /// already voided or refunded is left alone.
     async fn refund_payment(&self, input: OrderInput) -> Result<Value, TaskError> {
         let Some(payment) = self.services.payments.payment(&input.order_id).await? else {
             return Ok(json!({}));
         };
-        let now = self.services.clock.now();
-        match (payment.status, payment.gateway_reference.as_deref()) {
-            (PaymentStatus::Captured, Some(reference)) => {
-                self.gateway
-                    .refund(
-                        reference,
-                        payment.amount,
-                        &payment.idempotency_key("refund"),
-                    )
-                    .await?;
-                self.change_payment(&input.order_id, |payment| {
-                    (payment.status == PaymentStatus::Captured)
-                        .then(|| payment.moved_to(PaymentStatus::Refunded, now))
-                })
-                .await?;
-            }
-            _ => self.void(&input.order_id).await?,
+        if payment.status == PaymentStatus::Captured || payment.refund(CANCEL_REFUND).is_some() {
+            settle::refund_in_full(
+                self.services.payments.as_ref(),
+                self.gateway.as_ref(),
+                &input.order_id,
+                CANCEL_REFUND,
+                Vec::new(),
+                self.services.clock.now(),
+            )
+            .await
+            .map_err(task_error)?;
+        } else {
+            self.void(&input.order_id).await?;
         }
         Ok(json!({}))
     }
 
     /// Cancels an authorization that was not captured, at the gateway and here.
     async fn void(&self, order_id: &OrderId) -> Result<(), TaskError> {
-        let Some(payment) = self.services.payments.payment(order_id).await? else {
-            return Ok(());
-        };
-        if !matches!(
-            payment.status,
-            PaymentStatus::Authorizing | PaymentStatus::Authorized
-        ) {
-            return Ok(());
+        let voided = settle::void_authorization(
+            self.services.payments.as_ref(),
+            self.gateway.as_ref(),
+            order_id,
+            self.services.clock.now(),
+        )
+        .await
+        .map_err(task_error)?;
+        match voided {
+            Voided::Voided | Voided::NothingToVoid => Ok(()),
+            Voided::Refused(reason) => Err(TaskError::WrongState(format!(
+                "the gateway will not void the payment of {order_id}: {reason}"
+            ))),
         }
-        if let Some(reference) = &payment.gateway_reference {
-            self.gateway
-                .void(reference, &payment.idempotency_key("void"))
-                .await?;
-        }
-        let now = self.services.clock.now();
-        self.change_payment(order_id, |payment| {
-            matches!(
-                payment.status,
-                PaymentStatus::Authorizing | PaymentStatus::Authorized
-            )
-            .then(|| payment.moved_to(PaymentStatus::Voided, now))
-        })
-        .await?;
-        Ok(())
     }
 
     /// Puts the order's reserved stock back on sale, and says so.
@@ -478,29 +479,38 @@ impl SagaTasks {
 
     /// Voids what is left of the payment, cancels the order and returns the
     /// OrderCancelled event to publish.
-    async fn cancel_order(&self, input: CompensationInput) -> Result<Value, TaskError> {
+    async fn mark_order_cancelled(&self, input: CompensationInput) -> Result<Value, TaskError> {
         self.void(&input.order_id).await?;
         let reason = input.error.map_or_else(
             || "checkout undone".to_owned(),
             |caught| format!("{}: {}", caught.error, caught.cause),
         );
         let order = self
-            .move_order(
-                &input.order_id,
-                OrderStatus::Cancelled,
-                Some(reason.clone()),
-                &[],
-            )
+            .move_order(&input.order_id, OrderStatus::Cancelled, Some(reason), &[])
             .await?;
-        let cancelled = self.event(
-            &order,
-            EventType::OrderCancelled,
-            payloads::OrderCancelled {
-                user_id: order.user_id.clone(),
-                reason,
-            },
-        )?;
+        // Built from the order, so when the shopper cancelled first this is the very
+        // event their cancel published.
+        let cancelled = lifecycle::events::order_cancelled(&order)
+            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
         Ok(self.entries(&[cancelled]))
+    }
+}
+
+/// A lifecycle failure as a step's error, named for the state machine's Retry and Catch.
+fn task_error(error: LifecycleError) -> TaskError {
+    match error {
+        LifecycleError::Store(error) => error.into(),
+        LifecycleError::Inventory(error) => error.into(),
+        LifecycleError::Gateway(error) => error.into(),
+        LifecycleError::Workflow(error) => error.into(),
+        LifecycleError::Publish(error) => error.into(),
+        LifecycleError::Busy(_) => TaskError::Transient(error.to_string()),
+        LifecycleError::NotFound(_) | LifecycleError::Invalid(_) => {
+            TaskError::InvalidInput(error.to_string())
+        }
+        LifecycleError::WrongStatus { .. } | LifecycleError::Internal(_) => {
+            TaskError::WrongState(error.to_string())
+        }
     }
 }
 

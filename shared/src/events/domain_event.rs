@@ -21,7 +21,8 @@ const ENVELOPE_FIELDS: [&str; 4] = ["eventId", "orderId", "occurredAt", "version
 /// Something that happened, as published: what kind, and its `detail`.
 ///
 /// [`DomainEvent::new`] and [`DomainEvent::from_envelope`] only make events whose detail
-/// has a valid `eventId` and `orderId`.
+/// has a valid `eventId` and `orderId`; only events about no order
+/// ([`EventType::is_about_an_order`]) go without the `orderId`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DomainEvent {
     /// What happened; decides `source` and `detail-type`.
@@ -66,6 +67,33 @@ impl DomainEvent {
         occurred_at: OffsetDateTime,
         payload: impl Serialize,
     ) -> Result<DomainEvent, serde_json::Error> {
+        Self::build(event_type, event_id, Some(order_id), occurred_at, payload)
+    }
+
+    /// An event about no order (a [`StockLow`](EventType::StockLow) alert): as
+    /// [`DomainEvent::new`], but the detail has no `orderId`. Refused for a type whose
+    /// events are about an order.
+    pub fn without_order(
+        event_type: EventType,
+        event_id: Uuid,
+        occurred_at: OffsetDateTime,
+        payload: impl Serialize,
+    ) -> Result<DomainEvent, serde_json::Error> {
+        if event_type.is_about_an_order() {
+            return Err(serde_json::Error::custom(format!(
+                "{event_type} events are about an order and need its orderId"
+            )));
+        }
+        Self::build(event_type, event_id, None, occurred_at, payload)
+    }
+
+    fn build(
+        event_type: EventType,
+        event_id: Uuid,
+        order_id: Option<OrderId>,
+        occurred_at: OffsetDateTime,
+        payload: impl Serialize,
+    ) -> Result<DomainEvent, serde_json::Error> {
         let Value::Object(payload_fields) = serde_json::to_value(payload)? else {
             return Err(serde_json::Error::custom(
                 "an event payload must serialize to a JSON object",
@@ -77,7 +105,9 @@ impl DomainEvent {
             .map_err(serde_json::Error::custom)?;
         let mut detail = Map::new();
         detail.insert("eventId".into(), json!(event_id.hyphenated().to_string()));
-        detail.insert("orderId".into(), json!(order_id.to_string()));
+        if let Some(order_id) = order_id {
+            detail.insert("orderId".into(), json!(order_id.to_string()));
+        }
         detail.insert("occurredAt".into(), json!(occurred_at));
         detail.insert("version".into(), json!(DETAIL_VERSION));
         for (name, value) in payload_fields {
@@ -100,7 +130,7 @@ impl DomainEvent {
         Uuid::try_parse(raw).ok()
     }
 
-    /// The order the event is about.
+    /// The order the event is about; `None` for an event about no order.
     pub fn order_id(&self) -> Option<OrderId> {
         let raw = self.detail.get("orderId")?.as_str()?;
         OrderId::parse(raw).ok()
@@ -153,9 +183,11 @@ impl DomainEvent {
         event
             .event_id()
             .ok_or(EnvelopeError::InvalidDetail("eventId"))?;
-        event
-            .order_id()
-            .ok_or(EnvelopeError::InvalidDetail("orderId"))?;
+        if event_type.is_about_an_order() || event.detail.get("orderId").is_some() {
+            event
+                .order_id()
+                .ok_or(EnvelopeError::InvalidDetail("orderId"))?;
+        }
         Ok(event)
     }
 }
@@ -225,6 +257,23 @@ mod tests {
         assert_eq!(envelope["source"], "mambogo.orders");
         assert_eq!(envelope["detail-type"], "OrderCancelled");
         assert_eq!(DomainEvent::from_envelope(&envelope), Ok(event));
+    }
+
+    #[test]
+    fn a_stock_alert_is_about_no_order() {
+        let payload = json!({"sku": "HP-0042-BLK", "available": 2, "threshold": 5});
+        let when = datetime!(2026-03-01 12:00:00 UTC);
+        let alert =
+            DomainEvent::without_order(EventType::StockLow, EVENT_ID, when, &payload).unwrap();
+        assert_eq!(alert.detail.get("orderId"), None);
+        assert_eq!(alert.order_id(), None);
+        assert_eq!(alert.to_envelope()["source"], "mambogo.inventory");
+        assert_eq!(DomainEvent::from_envelope(&alert.to_envelope()), Ok(alert));
+        assert!(
+            DomainEvent::without_order(EventType::OrderCancelled, EVENT_ID, when, &payload)
+                .is_err(),
+            "order events need their order"
+        );
     }
 
     #[test]

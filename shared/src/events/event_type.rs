@@ -47,6 +47,19 @@ event_types! {
     OrderFailed => ORDERS,
     /// The shopper or an operator cancelled the order.
     OrderCancelled => ORDERS,
+    /// An operator started picking and packing the order.
+    OrderProcessing => ORDERS,
+    /// The order left the warehouse with a carrier.
+    OrderShipped => ORDERS,
+    /// The carrier delivered the order.
+    OrderDelivered => ORDERS,
+    /// The shopper asked to send some lines of a delivered order back.
+    ReturnRequested => ORDERS,
+    /// An operator accepted the returned lines: they are back in stock and their refund
+    /// is asked of the payment gateway.
+    OrderReturned => ORDERS,
+    /// The payment gateway refunded the returned lines.
+    OrderRefunded => ORDERS,
     /// The payment gateway authorized the order's amount.
     PaymentAuthorized => PAYMENTS,
     /// The payment gateway refused the order's amount.
@@ -55,9 +68,17 @@ event_types! {
     InventoryReserved => INVENTORY,
     /// A reservation was given back to available stock.
     InventoryReleased => INVENTORY,
+    /// A SKU's available units fell below its low-stock threshold. About a SKU, not an
+    /// order: its detail has no `orderId`.
+    StockLow => INVENTORY,
 }
 
 impl EventType {
+    /// Whether events of this type are about one order, and so carry its `orderId`.
+    pub fn is_about_an_order(self) -> bool {
+        self != EventType::StockLow
+    }
+
     /// The type whose `detail-type` is `detail_type`, if there is one.
     pub fn from_detail_type(detail_type: &str) -> Option<EventType> {
         EventType::ALL
@@ -81,7 +102,7 @@ mod tests {
     fn every_type_comes_from_the_service_named_by_its_prefix() {
         for event_type in EventType::ALL {
             let name = event_type.detail_type();
-            let expected = if name.starts_with("Order") {
+            let expected = if name.starts_with("Order") || name.starts_with("Return") {
                 ORDERS
             } else if name.starts_with("Payment") {
                 PAYMENTS
@@ -90,6 +111,15 @@ mod tests {
             };
             assert_eq!(event_type.source(), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn only_stock_alerts_are_about_no_order() {
+        let without: Vec<_> = EventType::ALL
+            .iter()
+            .filter(|event_type| !event_type.is_about_an_order())
+            .collect();
+        assert_eq!(without, [&EventType::StockLow]);
     }
 
     #[test]

@@ -8,12 +8,14 @@
 //! and an example per detail type, and the rules that route events to consumers, which
 //! both Terraform and the [`local_bus`] read.
 
+pub mod dead_letters;
 mod domain_event;
 mod event_type;
 pub mod local_bus;
 pub mod payloads;
 mod ports;
 
+pub use dead_letters::{DeadLetter, DeadLetters, NoDeadLetters};
 pub use domain_event::{DomainEvent, EnvelopeError, DETAIL_VERSION};
 pub use event_type::EventType;
 pub use ports::{ConsumeError, EventConsumer, EventPublisher, PublishError};

@@ -118,3 +118,93 @@ pub struct InventoryReleased {
     /// Why they were given back (payment failed, expired, cancelled), for people.
     pub reason: String,
 }
+
+/// Units of one SKU sent back, and what they cost when ordered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnLine {
+    /// The SKU sent back.
+    pub sku: Sku,
+    /// How many units.
+    pub quantity: u32,
+    /// What those units cost when ordered: what the shopper gets back for them.
+    pub amount: Money,
+}
+
+/// Payload of `OrderProcessing`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderProcessing {
+    /// The shopper whose order it is.
+    pub user_id: UserId,
+}
+
+/// Payload of `OrderShipped`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderShipped {
+    /// The shopper whose order it is.
+    pub user_id: UserId,
+    /// Who carries the parcel.
+    pub carrier: String,
+    /// The carrier's number for the parcel.
+    pub tracking_number: String,
+}
+
+/// Payload of `OrderDelivered`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDelivered {
+    /// The shopper whose order it is.
+    pub user_id: UserId,
+}
+
+/// Payload of `ReturnRequested`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnRequested {
+    /// The shopper whose order it is.
+    pub user_id: UserId,
+    /// Why they send it back, in their words.
+    pub reason: String,
+    /// What they send back.
+    pub lines: Vec<ReturnLine>,
+}
+
+/// Payload of `OrderReturned`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderReturned {
+    /// The shopper whose order it is.
+    pub user_id: UserId,
+    /// What came back and is on sale again.
+    pub lines: Vec<ReturnLine>,
+    /// What is being refunded for them.
+    pub refund_amount: Money,
+}
+
+/// Payload of `OrderRefunded`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderRefunded {
+    /// The shopper whose order it is.
+    pub user_id: UserId,
+    /// The refund's name on the payment (`return` for a return).
+    pub refund_id: String,
+    /// What the gateway gave back.
+    pub amount: Money,
+    /// The returned lines the refund is for.
+    pub lines: Vec<ReturnLine>,
+}
+
+/// Payload of `StockLow`. Its detail has no `orderId`: it is about a SKU.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockLow {
+    /// The SKU running low.
+    pub sku: Sku,
+    /// The units left to sell.
+    pub available: i64,
+    /// The level below which the SKU counts as low.
+    pub threshold: u32,
+}

@@ -18,6 +18,10 @@ pub enum PublishError {
     /// The bus could not be reached, or refused the whole request.
     #[error("the event bus is unavailable: {0}")]
     Unavailable(String),
+    /// The function may not publish events (`publishes` in `functions/manifest.json`, see
+    /// [`crate::access`]); nothing was published and retrying cannot help.
+    #[error("{0}")]
+    NotGranted(String),
 }
 
 /// Where the core publishes what happened.

@@ -6,19 +6,26 @@
 //! reservation, failure or expiry releases it. Both settlements are guarded by the
 //! reservation's own status change, so a duplicate changes nothing. The invariant every
 //! store keeps, and the contract tests check after every storm: `available ≥ 0`,
-//! `reserved = Σ PENDING quantities`, `sold = Σ COMMITTED quantities ≤ received`.
+//! `reserved = Σ PENDING quantities`, `sold = Σ COMMITTED quantities − Σ restocked
+//! quantities ≤ received`.
+//!
+//! A cancelled or returned order's committed units come back through a [`Restock`]:
+//! once per restock id, in one transaction with the stock change, never more units of
+//! a SKU than the order committed.
 
 mod reservation;
+mod restock;
 mod stock;
 mod store;
 
 pub use reservation::{
     merge_lines, Reservation, ReservationStatus, Settlement, MAX_RESERVATION_LINES,
 };
+pub use restock::Restock;
 pub use stock::{StockLevel, StockLine};
 pub use store::{InventoryStore, ReserveOutcome, SettleOutcome};
 
-use crate::ids::Sku;
+use crate::ids::{OrderId, Sku};
 use crate::ports::StoreError;
 
 /// Why an inventory change was refused or failed.
@@ -39,6 +46,15 @@ pub enum InventoryError {
         sku: Sku,
         /// The units reserved of it when the change was refused.
         reserved: i64,
+    },
+    /// A restock the order cannot take: its reservation is not committed, or the
+    /// lines hold more units of a SKU than the order committed and has not restocked.
+    #[error("order {order} cannot be restocked: {reason}")]
+    CannotRestock {
+        /// The order being restocked.
+        order: OrderId,
+        /// Why not.
+        reason: String,
     },
     /// The store failed.
     #[error(transparent)]

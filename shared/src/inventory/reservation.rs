@@ -84,6 +84,15 @@ impl Reservation {
             created_at: now,
         })
     }
+
+    /// The units of `sku` the reservation holds; 0 for a SKU it does not hold.
+    pub fn units_of(&self, sku: &crate::ids::Sku) -> u32 {
+        self.lines
+            .iter()
+            .filter(|line| &line.sku == sku)
+            .map(|line| line.quantity)
+            .sum()
+    }
 }
 
 /// `lines` with the quantities of each SKU summed into its first line, in the order the

@@ -30,7 +30,13 @@ pub struct StockLevel {
     /// Units of committed reservations: sold and gone from `on_hand`.
     pub sold: i64,
     /// Every unit ever received: the first stock plus every increase of `on_hand`.
+    /// Units restocked from cancelled or returned orders come back to `on_hand` (and
+    /// leave `sold`) without being received again.
     pub received: i64,
+    /// Below this many available units the SKU is low on stock and operators are
+    /// alerted; `None`: never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low_stock_threshold: Option<u32>,
 }
 
 impl StockLevel {
@@ -44,7 +50,14 @@ impl StockLevel {
             available: on_hand,
             sold: 0,
             received: on_hand,
+            low_stock_threshold: None,
         }
+    }
+
+    /// Whether fewer units are available than the low-stock threshold.
+    pub fn is_low(&self) -> bool {
+        self.low_stock_threshold
+            .is_some_and(|threshold| self.available < i64::from(threshold))
     }
 
     /// These counters after an operator counted `on_hand` units: `available` follows,
@@ -78,7 +91,18 @@ mod tests {
             available: on_hand - reserved,
             sold,
             received,
+            low_stock_threshold: None,
         }
+    }
+
+    #[test]
+    fn low_means_fewer_available_than_the_threshold() {
+        let mut stock = level(10, 4, 0, 10);
+        assert!(!stock.is_low(), "no threshold, never low");
+        stock.low_stock_threshold = Some(6);
+        assert!(!stock.is_low());
+        stock.low_stock_threshold = Some(7);
+        assert!(stock.is_low());
     }
 
     #[test]

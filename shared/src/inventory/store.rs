@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{InventoryError, Reservation, ReservationStatus, StockLevel, StockLine};
+use super::{InventoryError, Reservation, ReservationStatus, Restock, StockLevel, StockLine};
 use crate::ids::{OrderId, Sku};
 use crate::ports::StoreError;
 
@@ -16,12 +16,14 @@ pub enum ReserveOutcome {
     Existing(ReservationStatus),
 }
 
-/// What a commit or release did.
+/// What a commit, release or restock did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SettleOutcome {
-    /// The reservation was pending and is now settled.
+    /// The reservation was pending and is now settled; for a restock, the units are
+    /// back on hand.
     Applied,
-    /// The reservation was settled before, to this status; nothing changed.
+    /// The reservation was settled before, to this status; nothing changed. For a
+    /// restock: `AlreadySettled(Committed)`, this restock id was applied before.
     AlreadySettled(ReservationStatus),
     /// The order has no reservation.
     NotFound,
@@ -77,4 +79,32 @@ pub trait InventoryStore: Send + Sync {
 
     /// Every reservation, in no particular order; for audits and tests.
     async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError>;
+
+    /// Puts `lines` (duplicate SKUs merged) of `order`'s committed reservation back:
+    /// per line `on_hand += q, available += q, sold −= q`, exactly once per
+    /// `restock_id` (`<order>#cancel`, `<order>#return`, …), in one transaction with
+    /// the record of the restock. [`SettleOutcome::Applied`] when the units came back
+    /// now; `AlreadySettled(Committed)` when this restock id was applied before (nothing
+    /// changes, whatever the lines); [`SettleOutcome::NotFound`] when the order has no
+    /// reservation. [`InventoryError::CannotRestock`] when the reservation is not
+    /// committed, or the lines ask back more units of a SKU than the order committed
+    /// less its earlier restocks.
+    async fn restock(
+        &self,
+        order: &OrderId,
+        restock_id: &str,
+        lines: &[StockLine],
+    ) -> Result<SettleOutcome, InventoryError>;
+
+    /// Every restock, in no particular order; for audits and tests (the invariant
+    /// counts restocked units out of `sold`).
+    async fn restocks(&self) -> Result<Vec<Restock>, StoreError>;
+
+    /// Sets the SKU's low-stock threshold (`None`: no alerts), creating its stock record
+    /// with nothing on hand if it has none. Returns the counters with the threshold.
+    async fn set_low_stock_threshold(
+        &self,
+        sku: &Sku,
+        threshold: Option<u32>,
+    ) -> Result<StockLevel, InventoryError>;
 }

@@ -1,9 +1,15 @@
 //! Orders: what was bought at which price, and the life of the order as a checked
-//! sequence of status changes.
+//! sequence of status changes: checkout makes it (see [`crate::checkout`]), and
+//! [`lifecycle`] takes it from there — cancel, process, ship, deliver, return, refund.
 
+mod fulfilment;
+pub mod lifecycle;
 mod pricing;
 mod status;
 
+pub use fulfilment::{
+    ReturnItem, ReturnLine, ReturnRefused, ReturnRequest, Shipment, MAX_REASON, MAX_SHIPMENT_TEXT,
+};
 pub use pricing::{PricingRules, Totals};
 pub use status::{IllegalTransition, OrderStatus};
 
@@ -34,7 +40,8 @@ pub struct StatusChange {
     pub to: OrderStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    /// Who made the change: a user id, `checkout`, `saga`, `sweeper`, an admin.
+    /// Who made the change: a user id, `checkout`, `checkout-saga`, `sweeper`,
+    /// `admin:<user id>`, `payment-gateway`.
     pub actor: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -56,6 +63,12 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub out_of_stock: Vec<Sku>,
     pub history: Vec<StatusChange>,
+    /// How the parcel travels, once the order is shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<Shipment>,
+    /// What the shopper asked to send back, once they asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_request: Option<ReturnRequest>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -89,6 +102,8 @@ impl Order {
                 actor: user_id.to_string(),
                 reason: None,
             }],
+            shipment: None,
+            return_request: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -165,6 +180,20 @@ mod tests {
             (last.from, last.to, last.actor.as_str()),
             (Some(OrderStatus::Pending), OrderStatus::Confirmed, "saga")
         );
+    }
+
+    #[test]
+    fn orders_stored_before_shipments_and_returns_still_read() {
+        let mut stored = serde_json::to_value(order()).unwrap();
+        assert_eq!(
+            stored.get("shipment"),
+            None,
+            "absent fields are not written"
+        );
+        stored.as_object_mut().unwrap().remove("returnRequest");
+        let read: Order = serde_json::from_value(stored).unwrap();
+        assert_eq!(read, order());
+        assert_eq!((read.shipment, read.return_request), (None, None));
     }
 
     #[test]

@@ -11,6 +11,10 @@
 //! | `POST /payments/{reference}/void`     | [`VoidBody`] `{idempotencyKey}`                   |
 //! | `POST /payments/{reference}/refund`   | [`AmountBody`] `{amount, idempotencyKey}`         |
 //!
+//! A captured payment takes several refunds, each under its own key, together at most
+//! the captured amount (409 beyond); each is answered later by a signed
+//! `refund.succeeded` webhook whose `refundId` is the part of the key after `:refund:`.
+//!
 //! Every call must carry the shared API key in [`API_KEY_HEADER`]; 401 otherwise, and
 //! nothing is looked at. Success is `200 {"reference": …}`. Failures are problem+json:
 //! 400 for a body that cannot be read, 402 declined, 404 an unknown reference (or

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use mambogo::ids::{OrderId, Sku};
 use mambogo::inventory::{
-    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
-    StockLevel, StockLine, MAX_RESERVATION_LINES,
+    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
+    SettleOutcome, StockLevel, StockLine, MAX_RESERVATION_LINES,
 };
 use time::Duration;
 use uuid::Uuid;
@@ -24,12 +24,15 @@ const STORM_STOCK: u32 = 50;
 const STORM_BUYERS: usize = 200;
 /// …this many times.
 const STORM_ROUNDS: usize = 20;
+/// Restocks of one order sent at once.
+const CONCURRENT_RESTOCKS: usize = 10;
 
 /// Checks the inventory invariant over everything `store` holds, for every SKU:
 /// `available ≥ 0`, `reserved ≥ 0`, `available = on_hand − reserved`,
-/// `reserved = Σ PENDING quantities`, `sold = Σ COMMITTED quantities` and
-/// `sold ≤ received`; and that no reservation holds a SKU without a stock record.
-/// Returns every broken promise.
+/// `reserved = Σ PENDING quantities`, `sold = Σ COMMITTED quantities − Σ restocked
+/// quantities` and `sold ≤ received`; that no reservation holds a SKU without a stock
+/// record; and that only committed orders were restocked, never with more units of a
+/// SKU than they committed. Returns every broken promise.
 pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<String>> {
     let levels = store
         .all_stock_levels()
@@ -39,6 +42,11 @@ pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<Stri
         .all_reservations()
         .await
         .map_err(|error| vec![format!("cannot read the reservations: {error}")])?;
+    let restocks = store
+        .restocks()
+        .await
+        .map_err(|error| vec![format!("cannot read the restocks: {error}")])?;
+    let mut broken = restocks_within_commits(&reservations, &restocks);
     let mut pending: HashMap<Sku, i64> = HashMap::new();
     let mut committed: HashMap<Sku, i64> = HashMap::new();
     for reservation in &reservations {
@@ -51,7 +59,10 @@ pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<Stri
             *totals.entry(line.sku.clone()).or_default() += i64::from(line.quantity);
         }
     }
-    let mut broken = Vec::new();
+    // Restocked units were committed, then came back: they are no longer sold.
+    for line in restocks.iter().flat_map(|restock| &restock.lines) {
+        *committed.entry(line.sku.clone()).or_default() -= i64::from(line.quantity);
+    }
     for level in &levels {
         let sku = &level.sku;
         if level.available < 0 {
@@ -76,7 +87,8 @@ pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<Stri
         let committed_units = committed.remove(sku).unwrap_or(0);
         if level.sold != committed_units {
             broken.push(format!(
-                "{sku}: sold {} != {committed_units} units of committed reservations",
+                "{sku}: sold {} != {committed_units} units of committed reservations \
+                 less restocks",
                 level.sold
             ));
         }
@@ -99,6 +111,45 @@ pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<Stri
     } else {
         Err(broken)
     }
+}
+
+/// Every restock is of a committed reservation, and no order got more units of a SKU
+/// back than it committed; the broken promises.
+fn restocks_within_commits(reservations: &[Reservation], restocks: &[Restock]) -> Vec<String> {
+    let by_order: HashMap<OrderId, &Reservation> = reservations
+        .iter()
+        .map(|reservation| (reservation.order_id, reservation))
+        .collect();
+    let mut restocked: HashMap<(OrderId, Sku), u32> = HashMap::new();
+    let mut broken = Vec::new();
+    for restock in restocks {
+        let order = restock.order_id;
+        match by_order.get(&order) {
+            Some(reservation) if reservation.status == ReservationStatus::Committed => {}
+            Some(reservation) => broken.push(format!(
+                "order {order}: restock {} of a {:?} reservation",
+                restock.restock_id, reservation.status
+            )),
+            None => broken.push(format!(
+                "order {order}: restock {} without a reservation",
+                restock.restock_id
+            )),
+        }
+        for line in &restock.lines {
+            *restocked.entry((order, line.sku.clone())).or_default() += line.quantity;
+        }
+    }
+    for ((order, sku), units) in restocked {
+        let committed = by_order
+            .get(&order)
+            .map_or(0, |reservation| reservation.units_of(&sku));
+        if units > committed {
+            broken.push(format!(
+                "order {order}: {units} units of {sku} restocked, {committed} committed"
+            ));
+        }
+    }
+    broken
 }
 
 async fn assert_invariants(store: &dyn InventoryStore) {
@@ -131,6 +182,7 @@ fn counters(sku: &Sku, on_hand: i64, reserved: i64, sold: i64, received: i64) ->
         available: on_hand - reserved,
         sold,
         received,
+        low_stock_threshold: None,
     }
 }
 
@@ -574,4 +626,237 @@ where
         );
         assert_invariants(&*store).await;
     }
+}
+
+/// `lines` of a new order, reserved and committed: the order.
+async fn sold(store: &dyn InventoryStore, lines: &[StockLine]) -> OrderId {
+    let order = new_order();
+    reserved(store, &order, lines).await;
+    assert_eq!(store.commit(&order).await, Ok(SettleOutcome::Applied));
+    order
+}
+
+fn cannot_restock(outcome: &Result<SettleOutcome, InventoryError>) -> bool {
+    matches!(outcome, Err(InventoryError::CannotRestock { .. }))
+}
+
+fn by_id(mut restocks: Vec<Restock>) -> Vec<Restock> {
+    restocks.sort_by(|a, b| (a.order_id, &a.restock_id).cmp(&(b.order_id, &b.restock_id)));
+    restocks
+}
+
+/// A restock puts a committed order's units back on hand and out of `sold`, once per
+/// restock id; a repeat changes nothing, whatever its lines.
+pub async fn check_restock_puts_units_back_once(store: Arc<dyn InventoryStore>) {
+    let (a, b) = (sku("A-1"), sku("B-1"));
+    set(&*store, &a, 10).await;
+    set(&*store, &b, 5).await;
+    let order = sold(&*store, &[line(&a, 3), line(&b, 2)]).await;
+    let restock_id = format!("{order}#cancel");
+    assert_eq!(
+        store
+            .restock(
+                &order,
+                &restock_id,
+                &[line(&a, 1), line(&b, 2), line(&a, 2)]
+            )
+            .await,
+        Ok(SettleOutcome::Applied)
+    );
+    let back = [counters(&a, 10, 0, 0, 10), counters(&b, 5, 0, 0, 5)];
+    assert_eq!(level(&*store, &a).await.as_ref(), Some(&back[0]));
+    assert_eq!(level(&*store, &b).await.as_ref(), Some(&back[1]));
+    let done = Ok(SettleOutcome::AlreadySettled(ReservationStatus::Committed));
+    assert_eq!(
+        store.restock(&order, &restock_id, &[line(&a, 3)]).await,
+        done
+    );
+    assert_eq!(
+        store.restock(&order, &restock_id, &[line(&a, 9)]).await,
+        done
+    );
+    assert_eq!(level(&*store, &a).await.as_ref(), Some(&back[0]));
+    assert_eq!(
+        store.restocks().await.expect("reading the restocks"),
+        [Restock {
+            order_id: order,
+            restock_id,
+            lines: vec![line(&a, 3), line(&b, 2)],
+        }]
+    );
+    assert_eq!(
+        status(&*store, &order).await,
+        Some(ReservationStatus::Committed),
+        "a restock leaves the reservation committed"
+    );
+    assert_invariants(&*store).await;
+}
+
+/// Restocks of some lines add up, per SKU, to at most what the order committed.
+pub async fn check_partial_restocks_never_pass_the_commit(store: Arc<dyn InventoryStore>) {
+    let (a, b, c) = (sku("A-1"), sku("B-1"), sku("C-1"));
+    for sku in [&a, &b, &c] {
+        set(&*store, sku, 10).await;
+    }
+    let order = sold(&*store, &[line(&a, 3), line(&b, 1)]).await;
+    // C-1 was sold too, but to another order: not this order's to restock.
+    sold(&*store, &[line(&c, 4)]).await;
+    let restock = |id: &str, lines: Vec<StockLine>| {
+        let store = Arc::clone(&store);
+        let id = id.to_owned();
+        async move { store.restock(&order, &id, &lines).await }
+    };
+    assert_eq!(
+        restock("return-1", vec![line(&a, 1)]).await,
+        Ok(SettleOutcome::Applied)
+    );
+    assert!(cannot_restock(
+        &restock("return-2", vec![line(&a, 3)]).await
+    ));
+    assert!(cannot_restock(
+        &restock("return-2", vec![line(&c, 1)]).await
+    ));
+    assert!(cannot_restock(
+        &restock("return-2", vec![line(&b, 1), line(&a, 1), line(&a, 2)]).await
+    ));
+    assert_eq!(
+        restock("return-2", vec![line(&a, 2), line(&b, 1)]).await,
+        Ok(SettleOutcome::Applied)
+    );
+    assert!(cannot_restock(
+        &restock("return-3", vec![line(&a, 1)]).await
+    ));
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 10, 0, 0, 10)));
+    assert_eq!(level(&*store, &b).await, Some(counters(&b, 10, 0, 0, 10)));
+    assert_eq!(level(&*store, &c).await, Some(counters(&c, 6, 0, 4, 10)));
+    assert_eq!(
+        by_id(store.restocks().await.expect("reading the restocks")),
+        by_id(vec![
+            Restock {
+                order_id: order,
+                restock_id: "return-1".into(),
+                lines: vec![line(&a, 1)],
+            },
+            Restock {
+                order_id: order,
+                restock_id: "return-2".into(),
+                lines: vec![line(&a, 2), line(&b, 1)],
+            },
+        ])
+    );
+    assert_invariants(&*store).await;
+}
+
+/// Only committed reservations are restocked: a pending or released one is refused, an
+/// order without one is not found; nothing changes.
+pub async fn check_only_committed_orders_are_restocked(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, 10).await;
+    let pending = new_order();
+    reserved(&*store, &pending, &[line(&a, 2)]).await;
+    let released = new_order();
+    reserved(&*store, &released, &[line(&a, 3)]).await;
+    assert_eq!(store.release(&released).await, Ok(SettleOutcome::Applied));
+    let before = level(&*store, &a).await;
+    for order in [&pending, &released] {
+        assert!(cannot_restock(
+            &store.restock(order, "cancel", &[line(&a, 1)]).await
+        ));
+    }
+    assert_eq!(
+        store.restock(&new_order(), "cancel", &[line(&a, 1)]).await,
+        Ok(SettleOutcome::NotFound)
+    );
+    assert_eq!(level(&*store, &a).await, before);
+    assert_eq!(store.restocks().await, Ok(Vec::new()));
+    assert_invariants(&*store).await;
+}
+
+/// Many restocks of one order at once: with one id, exactly one applies; with many ids
+/// each asking for every unit, exactly one applies. Losers are told it was done, that
+/// the order cannot take it, or (on a store that detects the collision) to try again.
+pub async fn check_concurrent_restocks_apply_once(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    set(&*store, &a, 10).await;
+    for shared_id in [true, false] {
+        let order = sold(&*store, &[line(&a, 4)]).await;
+        let attempts = (0..CONCURRENT_RESTOCKS).map(|attempt| {
+            let store = Arc::clone(&store);
+            let lines = [line(&a, 4)];
+            let id = if shared_id {
+                "cancel".to_owned()
+            } else {
+                format!("return-{attempt}")
+            };
+            tokio::spawn(async move { store.restock(&order, &id, &lines).await })
+        });
+        let outcomes: Vec<_> = futures::future::join_all(attempts)
+            .await
+            .into_iter()
+            .map(|joined| joined.expect("a restock task finished"))
+            .collect();
+        let applied = outcomes
+            .iter()
+            .filter(|outcome| **outcome == Ok(SettleOutcome::Applied))
+            .count();
+        assert_eq!(applied, 1, "{outcomes:?}");
+        assert!(
+            outcomes.iter().all(|outcome| matches!(
+                outcome,
+                Ok(SettleOutcome::Applied)
+                    | Ok(SettleOutcome::AlreadySettled(ReservationStatus::Committed))
+                    | Err(InventoryError::CannotRestock { .. })
+                    | Err(InventoryError::Store(mambogo::ports::StoreError::Conflict))
+            )),
+            "{outcomes:?}"
+        );
+        assert_eq!(level(&*store, &a).await, Some(counters(&a, 10, 0, 0, 10)));
+        assert_invariants(&*store).await;
+    }
+}
+
+/// A low-stock threshold is kept on the SKU's stock, through counts of its stock, until
+/// it is removed; setting one on a SKU without stock gives it an empty record.
+pub async fn check_low_stock_threshold_is_kept(store: Arc<dyn InventoryStore>) {
+    let (a, b) = (sku("A-1"), sku("B-1"));
+    set(&*store, &a, 10).await;
+    let with_threshold = |level: StockLevel, threshold| StockLevel {
+        low_stock_threshold: threshold,
+        ..level
+    };
+    assert_eq!(
+        store.set_low_stock_threshold(&a, Some(4)).await,
+        Ok(with_threshold(counters(&a, 10, 0, 0, 10), Some(4)))
+    );
+    assert_eq!(
+        store.set_low_stock_threshold(&b, Some(2)).await,
+        Ok(with_threshold(counters(&b, 0, 0, 0, 0), Some(2)))
+    );
+    assert_eq!(
+        set(&*store, &a, 12).await,
+        with_threshold(counters(&a, 12, 0, 0, 12), Some(4))
+    );
+    let order = new_order();
+    reserved(&*store, &order, &[line(&a, 9)]).await;
+    let low = level(&*store, &a).await.expect("A-1 has stock");
+    assert_eq!(low, with_threshold(counters(&a, 12, 9, 0, 12), Some(4)));
+    assert!(low.is_low());
+    assert_eq!(
+        by_sku(store.all_stock_levels().await.expect("all stock levels")),
+        [
+            with_threshold(counters(&a, 12, 9, 0, 12), Some(4)),
+            with_threshold(counters(&b, 0, 0, 0, 0), Some(2)),
+        ]
+    );
+    assert_eq!(
+        store.set_low_stock_threshold(&a, None).await,
+        Ok(counters(&a, 12, 9, 0, 12))
+    );
+    assert_eq!(level(&*store, &a).await, Some(counters(&a, 12, 9, 0, 12)));
+    set(&*store, &b, 3).await;
+    assert_eq!(
+        level(&*store, &b).await,
+        Some(with_threshold(counters(&b, 3, 0, 0, 3), Some(2)))
+    );
+    assert_invariants(&*store).await;
 }

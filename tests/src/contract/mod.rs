@@ -6,6 +6,8 @@ pub mod cart;
 pub mod catalog;
 pub mod idempotency;
 pub mod inventory;
+pub mod notifications;
+pub mod operations;
 pub mod orders;
 pub mod payments;
 

@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use mambogo::ids::OrderId;
+use mambogo::ids::Sku;
 use mambogo::money::{Currency, Money};
-use mambogo::payments::{Payment, PaymentStatus};
-use mambogo::ports::{PaymentStore, StoreError};
+use mambogo::payments::{Payment, PaymentStatus, Refund, RefundLine, RefundStatus};
+use mambogo::ports::{Page, PageRequest, PaymentStore, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -161,5 +162,140 @@ pub async fn check_concurrent_deliveries_apply_once(store: Arc<dyn PaymentStore>
     assert_eq!(
         read(&*store, &v1.order_id).await,
         Some(candidates[applied[0]].clone())
+    );
+}
+
+fn order_ids(payments: &[Payment]) -> Vec<OrderId> {
+    payments.iter().map(|payment| payment.order_id).collect()
+}
+
+/// Every page of the payments in `status`, `limit` at a time: the order ids of each.
+async fn every_page(
+    store: &dyn PaymentStore,
+    status: PaymentStatus,
+    limit: u32,
+) -> Vec<Vec<OrderId>> {
+    let mut pages = Vec::new();
+    let mut request = PageRequest::first(limit);
+    loop {
+        let page = store
+            .payments_with_status(status, &request)
+            .await
+            .expect("reading a page of payments");
+        assert!(page.items.len() <= limit as usize, "a page past its limit");
+        pages.push(order_ids(&page.items));
+        match page.next_cursor {
+            Some(cursor) => request = PageRequest::after(cursor, limit),
+            None => return pages,
+        }
+    }
+}
+
+/// The payments in a status are listed by when they last changed, oldest first, and
+/// follow their changes; applied gateway events never show.
+pub async fn check_payments_are_listed_by_status(store: Arc<dyn PaymentStore>) {
+    let mut captured = Vec::new();
+    for minute in 0..4 {
+        let v1 = authorizing("tok_visa");
+        save(&*store, &v1).await;
+        let at = NOW + Duration::minutes(10 - minute);
+        let authorized = v1.moved_to(PaymentStatus::Authorized, at);
+        assert_eq!(
+            apply(&*store, &format!("evt_{minute}"), &authorized, at).await,
+            Ok(true)
+        );
+        let done = authorized.moved_to(PaymentStatus::Captured, at);
+        save(&*store, &done).await;
+        captured.push(done);
+    }
+    let waiting = authorizing("tok_visa");
+    save(&*store, &waiting).await;
+    let oldest_change_first: Vec<OrderId> = order_ids(&captured).into_iter().rev().collect();
+
+    assert_eq!(
+        every_page(&*store, PaymentStatus::Captured, 3).await,
+        [
+            oldest_change_first[..3].to_vec(),
+            oldest_change_first[3..].to_vec()
+        ]
+    );
+    assert_eq!(
+        every_page(&*store, PaymentStatus::Authorizing, 3).await,
+        [vec![waiting.order_id]]
+    );
+    assert_eq!(
+        every_page(&*store, PaymentStatus::Authorized, 3).await,
+        [Vec::<OrderId>::new()],
+        "payments show under their current status only"
+    );
+
+    let refunded = captured[0].moved_to(PaymentStatus::Refunded, NOW + Duration::hours(1));
+    save(&*store, &refunded).await;
+    let listed = store
+        .payments_with_status(PaymentStatus::Refunded, &PageRequest::first(10))
+        .await
+        .expect("listing refunded payments");
+    assert_eq!(listed, Page::new(vec![refunded], None), "read back whole");
+    assert_eq!(
+        every_page(&*store, PaymentStatus::Captured, 10).await,
+        [oldest_change_first[..3].to_vec()]
+    );
+}
+
+/// A cursor that no listing handed out, or that another status's listing did, is refused.
+pub async fn check_bad_payment_cursors_are_refused(store: Arc<dyn PaymentStore>) {
+    for _ in 0..2 {
+        save(&*store, &authorizing("tok_visa")).await;
+    }
+    let cursor = store
+        .payments_with_status(PaymentStatus::Authorizing, &PageRequest::first(1))
+        .await
+        .expect("listing payments")
+        .next_cursor
+        .expect("more follow");
+    for (status, cursor) in [
+        (PaymentStatus::Authorizing, "bm90LWEtY3Vyc29y".to_owned()),
+        (PaymentStatus::Captured, cursor),
+    ] {
+        assert_eq!(
+            store
+                .payments_with_status(status, &PageRequest::after(cursor, 1))
+                .await,
+            Err(StoreError::BadCursor)
+        );
+    }
+}
+
+/// A payment's refunds are kept with it, in order, as they were written.
+pub async fn check_refunds_read_back(store: Arc<dyn PaymentStore>) {
+    let v1 = authorizing("tok_visa");
+    save(&*store, &v1).await;
+    let later = NOW + Duration::minutes(1);
+    let captured = v1.moved_to(PaymentStatus::Captured, later);
+    save(&*store, &captured).await;
+    let line = RefundLine {
+        sku: Sku::parse("HP-1").expect("a valid SKU"),
+        quantity: 1,
+        amount: Money::new(9_900, Currency::USD),
+    };
+    let asked = captured.with_refund(
+        Refund::requested(
+            "return",
+            vec![line],
+            Money::new(9_900, Currency::USD),
+            later,
+        ),
+        later,
+    );
+    save(&*store, &asked).await;
+    let done = asked
+        .with_refund_succeeded("return", later + Duration::minutes(5))
+        .expect("a requested refund succeeds");
+    save(&*store, &done).await;
+    let read_back = read(&*store, &v1.order_id).await.expect("the payment");
+    assert_eq!(read_back, done);
+    assert_eq!(
+        read_back.refund("return").map(|refund| refund.status),
+        Some(RefundStatus::Succeeded)
     );
 }

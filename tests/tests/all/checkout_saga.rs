@@ -84,7 +84,8 @@ async fn an_approved_payment_confirms_the_order() {
         shop.get(&format!("/orders/{id}"), As::user(&bob))
             .await
             .status,
-        StatusCode::FORBIDDEN
+        StatusCode::NOT_FOUND,
+        "another shopper's order does not exist for them"
     );
     assert_eq!(
         shop.get(&format!("/admin/executions/{id}"), As::user(&bob))

@@ -4,8 +4,10 @@
 use std::collections::BTreeSet;
 
 use mambogo::events::payloads::{
-    EventLine, InventoryReleased, InventoryReserved, OrderCancelled, OrderConfirmed, OrderFailed,
-    OrderPlaced, PaymentAuthorized, PaymentFailed, StockQuantity,
+    EventLine, InventoryReleased, InventoryReserved, OrderCancelled, OrderConfirmed,
+    OrderDelivered, OrderFailed, OrderPlaced, OrderProcessing, OrderRefunded, OrderReturned,
+    OrderShipped, PaymentAuthorized, PaymentFailed, ReturnLine, ReturnRequested, StockLow,
+    StockQuantity,
 };
 use mambogo::events::{DomainEvent, EventType};
 use mambogo::ids::{OrderId, Sku, UserId};
@@ -55,22 +57,24 @@ fn every_example_keeps_to_its_schema() {
 }
 
 /// The example's detail read into its payload struct and built again with
-/// [`DomainEvent::new`]: equal only if the struct and the example name the same fields.
+/// [`DomainEvent::new`] (or [`DomainEvent::without_order`] for an event about no order):
+/// equal only if the struct and the example name the same fields.
 fn rebuilt(event: &DomainEvent) -> DomainEvent {
     let event_id = event.event_id().unwrap();
-    let order_id = event.order_id().unwrap();
     let occurred_at = event.detail["occurredAt"].as_str().unwrap();
     let occurred_at = OffsetDateTime::parse(occurred_at, &Rfc3339).unwrap();
+    let build = |payload: Value| match event.order_id() {
+        Some(order_id) => {
+            DomainEvent::new(event.event_type, event_id, order_id, occurred_at, payload)
+        }
+        None => DomainEvent::without_order(event.event_type, event_id, occurred_at, payload),
+    };
     macro_rules! rebuild {
         ($($payload:ident),+) => {
             match event.event_type {
-                $(EventType::$payload => DomainEvent::new(
-                    event.event_type,
-                    event_id,
-                    order_id,
-                    occurred_at,
-                    event.payload::<$payload>().unwrap(),
-                ),)+
+                $(EventType::$payload => {
+                    build(serde_json::to_value(event.payload::<$payload>().unwrap()).unwrap())
+                })+
             }
         };
     }
@@ -79,10 +83,17 @@ fn rebuilt(event: &DomainEvent) -> DomainEvent {
         OrderConfirmed,
         OrderFailed,
         OrderCancelled,
+        OrderProcessing,
+        OrderShipped,
+        OrderDelivered,
+        ReturnRequested,
+        OrderReturned,
+        OrderRefunded,
         PaymentAuthorized,
         PaymentFailed,
         InventoryReserved,
-        InventoryReleased
+        InventoryReleased,
+        StockLow
     )
     .unwrap()
 }
@@ -117,7 +128,19 @@ fn stock() -> Vec<StockQuantity> {
 fn built(event_type: EventType, payload: impl Serialize) -> DomainEvent {
     let order_id = OrderId::from_uuid(Uuid::new_v4());
     let at = datetime!(2026-05-04 08:30:15.25 +01:00);
-    DomainEvent::new(event_type, Uuid::new_v4(), order_id, at, payload).unwrap()
+    if event_type.is_about_an_order() {
+        DomainEvent::new(event_type, Uuid::new_v4(), order_id, at, payload).unwrap()
+    } else {
+        DomainEvent::without_order(event_type, Uuid::new_v4(), at, payload).unwrap()
+    }
+}
+
+fn returned() -> Vec<ReturnLine> {
+    vec![ReturnLine {
+        sku: sku("HP-0042-BLK"),
+        quantity: 1,
+        amount: usd(2999),
+    }]
 }
 
 #[test]
@@ -157,6 +180,55 @@ fn events_built_from_each_payload_keep_to_their_schema() {
             OrderCancelled {
                 user_id: alice(),
                 reason: "changed my mind".into(),
+            },
+        ),
+        built(
+            EventType::OrderProcessing,
+            OrderProcessing { user_id: alice() },
+        ),
+        built(
+            EventType::OrderShipped,
+            OrderShipped {
+                user_id: alice(),
+                carrier: "UPS".into(),
+                tracking_number: "1Z999AA10123456784".into(),
+            },
+        ),
+        built(
+            EventType::OrderDelivered,
+            OrderDelivered { user_id: alice() },
+        ),
+        built(
+            EventType::ReturnRequested,
+            ReturnRequested {
+                user_id: alice(),
+                reason: "too small".into(),
+                lines: returned(),
+            },
+        ),
+        built(
+            EventType::OrderReturned,
+            OrderReturned {
+                user_id: alice(),
+                lines: returned(),
+                refund_amount: usd(2999),
+            },
+        ),
+        built(
+            EventType::OrderRefunded,
+            OrderRefunded {
+                user_id: alice(),
+                refund_id: "return".into(),
+                amount: usd(2999),
+                lines: returned(),
+            },
+        ),
+        built(
+            EventType::StockLow,
+            StockLow {
+                sku: sku("HP-0042-BLK"),
+                available: 2,
+                threshold: 5,
             },
         ),
         built(

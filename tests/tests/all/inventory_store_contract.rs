@@ -65,6 +65,11 @@ contract!(
         check_settling_without_reservation_finds_nothing,
         check_release_expired_releases_only_expired_pending,
         check_commit_races_release_expired,
+        check_restock_puts_units_back_once,
+        check_partial_restocks_never_pass_the_commit,
+        check_only_committed_orders_are_restocked,
+        check_concurrent_restocks_apply_once,
+        check_low_stock_threshold_is_kept,
     ],
     new_stores: [check_reservation_storm],
 );

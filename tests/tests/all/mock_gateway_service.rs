@@ -417,7 +417,6 @@ async fn the_dynamodb_ledger_keeps_each_webhook_for_the_webhook_function() {
     assert_eq!(http.capture(&approved, amount, "capture").await, Ok(()));
     assert!(is_invalid_state(&http.void(&approved, "void").await));
     assert!(is_invalid_state(&http.void(&approved, "void").await));
-    assert_eq!(http.refund(&approved, amount, "refund").await, Ok(()));
     assert!(is_invalid_state(
         &http.capture(&declined, amount, "capture-2").await
     ));
@@ -429,8 +428,135 @@ async fn the_dynamodb_ledger_keeps_each_webhook_for_the_webhook_function() {
     assert_eq!(
         stored_webhooks(&client, &table).await.len(),
         2,
-        "steps add no webhooks"
+        "captures and voids add no webhooks"
     );
+    assert_eq!(
+        http.refund(&approved, amount, "order:refund:cancel").await,
+        Ok(())
+    );
+    let refunds: Vec<_> = stored_webhooks(&client, &table)
+        .await
+        .into_iter()
+        .filter(|webhook| webhook.kind == GatewayEventKind::RefundSucceeded)
+        .map(|webhook| (webhook.refund_id, webhook.reference, webhook.amount))
+        .collect();
+    assert_eq!(refunds, [(Some("cancel".to_owned()), approved, amount)]);
+}
+
+#[tokio::test]
+async fn partial_refunds_are_each_answered_by_a_signed_webhook() {
+    let mut rig = rig().await;
+    let http = &rig.http;
+    let request = authorize(APPROVE, "order-4:authorize");
+    let reference = http.authorize(&request).await.unwrap();
+    assert_eq!(
+        rig.webhooks.recv().await.unwrap().event.kind,
+        GatewayEventKind::Authorized
+    );
+    assert_eq!(
+        http.capture(&reference, usd(1_000), "order-4:capture")
+            .await,
+        Ok(())
+    );
+
+    assert_eq!(
+        http.refund(&reference, usd(250), "order-4:refund:return-1")
+            .await,
+        Ok(())
+    );
+    assert_eq!(
+        http.refund(&reference, usd(250), "order-4:refund:return-1")
+            .await,
+        Ok(()),
+        "a replayed refund is answered as the first"
+    );
+    assert!(is_invalid_state(
+        &http
+            .refund(&reference, usd(751), "order-4:refund:too-much")
+            .await
+    ));
+    assert_eq!(
+        http.refund(&reference, usd(750), "order-4:refund:return-2")
+            .await,
+        Ok(())
+    );
+    assert!(is_invalid_state(
+        &http
+            .refund(&reference, usd(1), "order-4:refund:return-3")
+            .await
+    ));
+
+    let mut refunds = Vec::new();
+    for _ in 0..2 {
+        let received = rig.webhooks.recv().await.unwrap();
+        assert_eq!(received.signature, Ok(()));
+        let event = received.event;
+        assert_eq!(
+            (event.kind, &event.reference, event.order_id),
+            (
+                GatewayEventKind::RefundSucceeded,
+                &reference,
+                request.order_id
+            )
+        );
+        refunds.push((event.refund_id, event.amount));
+    }
+    refunds.sort_by_key(|(_, amount)| amount.amount);
+    assert_eq!(
+        refunds,
+        [
+            (Some("return-1".to_owned()), usd(250)),
+            (Some("return-2".to_owned()), usd(750))
+        ]
+    );
+    assert_eq!(
+        rig.gateway.sent_webhooks().len(),
+        3,
+        "the authorization and two refunds; the replay sent nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_partial_refunds_on_the_dynamodb_ledger_never_pass_the_capture() {
+    let (http, client, table) = dynamodb_rig().await;
+    let http = Arc::new(http);
+    let reference = http.authorize(&authorize(APPROVE, "k1")).await.unwrap();
+    http.capture(&reference, usd(1_000), "capture")
+        .await
+        .unwrap();
+    let calls = (0..8).map(|call| {
+        let (http, reference) = (Arc::clone(&http), reference.clone());
+        tokio::spawn(async move {
+            http.refund(&reference, usd(300), &format!("order:refund:r{call}"))
+                .await
+        })
+    });
+    let outcomes: Vec<_> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|call| call.unwrap())
+        .collect();
+    let refunded = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    assert_eq!(refunded, 3, "{outcomes:?}");
+    assert!(outcomes
+        .iter()
+        .all(|outcome| outcome.is_ok() || is_invalid_state(outcome)));
+    assert_eq!(
+        http.refund(&reference, usd(100), "order:refund:rest").await,
+        Ok(())
+    );
+    let ledger = DynamoMockLedger::new(client.clone(), table.clone());
+    let payment = ledger.payment(&reference).await.unwrap().unwrap();
+    assert_eq!(
+        (payment.stage, payment.captured, payment.refunded),
+        (Stage::Refunded, 1_000, 1_000)
+    );
+    let refund_webhooks = stored_webhooks(&client, &table)
+        .await
+        .into_iter()
+        .filter(|webhook| webhook.kind == GatewayEventKind::RefundSucceeded)
+        .count();
+    assert_eq!(refund_webhooks, 4, "one webhook per refund made");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -505,11 +631,11 @@ async fn the_dynamodb_ledger_writes_only_under_its_conditions() {
     let table = unique_table_name("mock-ledger");
     create_mock_ledger_table(&client, &table).await;
     let ledger = DynamoMockLedger::new(client.clone(), table.clone());
-    let payment = MockPayment {
-        order_id: OrderId::from_uuid(uuid::Uuid::new_v4()),
-        amount: usd(1_000),
-        stage: Stage::Authorized,
-    };
+    let payment = MockPayment::new(
+        OrderId::from_uuid(uuid::Uuid::new_v4()),
+        usd(1_000),
+        Stage::Authorized,
+    );
     let first = NewAuthorization {
         idempotency_key: "k1".into(),
         reference: "pay_first".into(),
@@ -529,52 +655,99 @@ async fn the_dynamodb_ledger_writes_only_under_its_conditions() {
         Ok(AuthorizeOutcome::Known("pay_first".into()))
     );
     assert_eq!(ledger.payment("pay_second").await, Ok(None));
-    assert_eq!(ledger.payment("pay_first").await, Ok(Some(payment)));
+    assert_eq!(ledger.payment("pay_first").await, Ok(Some(payment.clone())));
 
-    let capture = |from, key: &str| Step {
-        key: key.into(),
-        reference: "pay_first".into(),
-        from,
-        to: Stage::Captured,
-        outcome: StepOutcome::Performed,
+    let at = |stage| MockPayment {
+        stage,
+        ..payment.clone()
     };
+    let captured = MockPayment {
+        captured: 1_000,
+        ..at(Stage::Captured)
+    };
+    let capture =
+        |from: MockPayment, key: &str| Step::decided(key, "pay_first", &from, Ok(captured.clone()));
     assert_eq!(
-        ledger.record_step(&capture(Stage::Pending, "c1")).await,
+        ledger.record_step(&capture(at(Stage::Pending), "c1")).await,
         Ok(StepRecorded::Stale)
     );
     assert_eq!(
-        ledger.record_step(&capture(Stage::Authorized, "c1")).await,
+        ledger
+            .record_step(&capture(at(Stage::Authorized), "c1"))
+            .await,
         Ok(StepRecorded::Recorded)
     );
     assert_eq!(
-        ledger.record_step(&capture(Stage::Authorized, "c1")).await,
+        ledger
+            .record_step(&capture(at(Stage::Authorized), "c1"))
+            .await,
         Ok(StepRecorded::Earlier(StepOutcome::Performed))
     );
-    let refusal = Step {
-        to: Stage::Captured,
-        outcome: StepOutcome::Refused("already captured".into()),
-        ..capture(Stage::Captured, "c2")
-    };
+    let refusal = Step::decided("c2", "pay_first", &captured, Err("already captured".into()));
     assert_eq!(
         ledger.record_step(&refusal).await,
         Ok(StepRecorded::Recorded)
     );
     assert_eq!(
-        ledger.record_step(&capture(Stage::Captured, "c2")).await,
+        ledger.record_step(&capture(captured.clone(), "c2")).await,
         Ok(StepRecorded::Earlier(StepOutcome::Refused(
             "already captured".into()
         )))
+    );
+    assert_eq!(
+        ledger.payment("pay_first").await,
+        Ok(Some(captured.clone()))
+    );
+
+    let refund = |from: &MockPayment, refunded: i64, key: &str| {
+        let to = MockPayment {
+            refunded,
+            ..from.clone()
+        };
+        Step::decided(key, "pay_first", from, Ok(to))
+    };
+    let stale = refund(&at(Stage::Captured), 400, "r0");
+    assert_eq!(
+        ledger.record_step(&stale).await,
+        Ok(StepRecorded::Stale),
+        "decided on a payment that was never captured so"
+    );
+    let mut first_refund = refund(&captured, 400, "r1");
+    first_refund.webhook = Some(GatewayEvent {
+        id: "evt_refund_1".into(),
+        kind: GatewayEventKind::RefundSucceeded,
+        order_id: payment.order_id,
+        reference: "pay_first".into(),
+        amount: usd(400),
+        reason: None,
+        refund_id: Some("return-1".into()),
+    });
+    assert_eq!(
+        ledger.record_step(&first_refund).await,
+        Ok(StepRecorded::Recorded)
+    );
+    assert_eq!(
+        ledger.record_step(&refund(&captured, 400, "r2")).await,
+        Ok(StepRecorded::Stale),
+        "decided before the first refund, which changed the payment"
     );
     assert_eq!(
         ledger
             .payment("pay_first")
             .await
             .unwrap()
-            .map(|payment| payment.stage),
-        Some(Stage::Captured)
+            .map(|payment| payment.refunded),
+        Some(400)
     );
     assert_eq!(
         item_keys(&client, &table).await,
-        ["AUTH#k1", "PAYMENT#pay_first", "STEP#c1", "STEP#c2"]
+        [
+            "AUTH#k1",
+            "PAYMENT#pay_first",
+            "STEP#c1",
+            "STEP#c2",
+            "STEP#r1",
+            "WEBHOOK#evt_refund_1"
+        ]
     );
 }

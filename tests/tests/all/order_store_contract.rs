@@ -45,4 +45,9 @@ contract!(
     check_second_create_is_refused,
     check_update_needs_the_stored_version,
     check_concurrent_updates_admit_one,
+    check_orders_of_a_user_are_listed_newest_first,
+    check_page_limits_are_kept_within_bounds,
+    check_orders_of_the_same_second_are_each_listed_once,
+    check_orders_are_listed_by_status_oldest_first,
+    check_bad_cursors_are_refused,
 );

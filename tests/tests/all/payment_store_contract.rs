@@ -47,4 +47,7 @@ contract!(
     check_gateway_event_applies_once,
     check_gateway_event_with_stale_payment_is_not_recorded,
     check_concurrent_deliveries_apply_once,
+    check_payments_are_listed_by_status,
+    check_bad_payment_cursors_are_refused,
+    check_refunds_read_back,
 );

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::TransactWriteItem;
+use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use futures::{StreamExt, TryStreamExt};
 use time::format_description::well_known::Rfc3339;
@@ -16,8 +16,8 @@ use super::item::{
 use super::transaction::{put, try_transact, update, Cancelled, Names};
 use crate::ids::{OrderId, Sku};
 use crate::inventory::{
-    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
-    Settlement, StockLevel, StockLine,
+    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
+    SettleOutcome, Settlement, StockLevel, StockLine,
 };
 use crate::ports::StoreError;
 
@@ -33,6 +33,13 @@ const RESERVED: &str = "reserved";
 const AVAILABLE: &str = "available";
 const SOLD: &str = "sold";
 const RECEIVED: &str = "received";
+/// Present only on SKUs that have a low-stock threshold.
+const LOW_STOCK_THRESHOLD: &str = "low_stock_threshold";
+/// The prefix of a reservation's restock markers, `restock:<restock id>`, each holding
+/// the restocked lines as JSON.
+const RESTOCK_MARKER: &str = "restock:";
+/// The prefix of a reservation's per-SKU restocked counters, `restocked:<sku>`.
+const RESTOCKED: &str = "restocked:";
 
 const STATUS: &str = "status";
 const LINES: &str = "lines";
@@ -87,6 +94,9 @@ fn stock_item(level: &StockLevel) -> Item {
     ] {
         item.insert(name.to_owned(), number(value));
     }
+    if let Some(threshold) = level.low_stock_threshold {
+        item.insert(LOW_STOCK_THRESHOLD.to_owned(), number(threshold));
+    }
     item
 }
 
@@ -103,7 +113,100 @@ fn read_level(item: &Item) -> Result<StockLevel, StoreError> {
         available: read_number(item, AVAILABLE)?,
         sold: read_number(item, SOLD)?,
         received: read_number(item, RECEIVED)?,
+        low_stock_threshold: item
+            .contains_key(LOW_STOCK_THRESHOLD)
+            .then(|| read_number(item, LOW_STOCK_THRESHOLD))
+            .transpose()?,
     })
+}
+
+/// The restocks recorded on a reservation item, one per marker attribute.
+fn read_restocks(item: &Item) -> Result<Vec<Restock>, StoreError> {
+    let order = read_reservation(item)?.order_id;
+    let mut restocks = Vec::new();
+    for (name, value) in item {
+        let Some(restock_id) = name.strip_prefix(RESTOCK_MARKER) else {
+            continue;
+        };
+        let lines = value
+            .as_s()
+            .ok()
+            .and_then(|lines| serde_json::from_str(lines).ok())
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("reservation of {order}: {name} is not lines"))
+            })?;
+        restocks.push(Restock {
+            order_id: order,
+            restock_id: restock_id.to_owned(),
+            lines,
+        });
+    }
+    Ok(restocks)
+}
+
+/// The transaction of `restock` out of `reservation`: the reservation item gets the
+/// restock's marker (conditional on it being absent and on the reservation being
+/// committed) and per SKU its restocked counter raised (conditional on not passing
+/// what the order committed); then per line the units move from `sold` back to
+/// `on_hand` and `available`.
+fn restock_writes(
+    table: &str,
+    reservation: &Reservation,
+    restock: &Restock,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let lines = serde_json::to_string(&restock.lines)
+        .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+    let mut names = Names::from([
+        ("#status".to_owned(), STATUS.to_owned()),
+        (
+            "#marker".to_owned(),
+            format!("{RESTOCK_MARKER}{}", restock.restock_id),
+        ),
+    ]);
+    let mut values = attributes([
+        (":committed", text(ReservationStatus::Committed.as_str())),
+        (":lines", text(lines)),
+        (":zero", number(0)),
+    ]);
+    let mut update_expression = "SET #marker = :lines".to_owned();
+    let mut condition = "#status = :committed AND attribute_not_exists(#marker)".to_owned();
+    for (position, line) in restock.lines.iter().enumerate() {
+        let counter = format!("#r{position}");
+        let (units, most_before) = (format!(":q{position}"), format!(":max{position}"));
+        names.insert(counter.clone(), format!("{RESTOCKED}{}", line.sku));
+        values.insert(units.clone(), number(line.quantity));
+        // Conditions cannot add: the counter may be at most what is left after this.
+        let committed = reservation.units_of(&line.sku);
+        values.insert(
+            most_before.clone(),
+            number(committed.saturating_sub(line.quantity)),
+        );
+        update_expression.push_str(&format!(
+            ", {counter} = if_not_exists({counter}, :zero) + {units}"
+        ));
+        condition.push_str(&format!(
+            " AND (attribute_not_exists({counter}) OR {counter} <= {most_before})"
+        ));
+    }
+    let mut writes = vec![update(
+        table,
+        reservation_key(&reservation.order_id),
+        &update_expression,
+        &condition,
+        names,
+        values,
+    )?];
+    for line in &restock.lines {
+        writes.push(update(
+            table,
+            stock_key(&line.sku),
+            "SET on_hand = on_hand + :q, available = available + :q, sold = sold - :q",
+            "attribute_exists(pk) AND sold >= :q",
+            Names::new(),
+            quantity(line.quantity),
+        )?);
+    }
+    Ok(writes)
 }
 
 /// A new reservation's item; only pending reservations carry [`PENDING`].
@@ -179,6 +282,94 @@ fn lines_at<'a>(
 }
 
 impl DynamoInventory {
+    /// Restocks `lines` of `order` under `restock_id` as [`InventoryStore::restock`]
+    /// says: decided on the reservation as read, written under conditions that hold
+    /// only while it is still so; decided again when a concurrent restock got there first.
+    async fn restock_order(
+        &self,
+        order: &OrderId,
+        restock_id: &str,
+        lines: &[StockLine],
+    ) -> Result<SettleOutcome, InventoryError> {
+        for _ in 0..TRANSACTION_ATTEMPTS {
+            let Some(item) = get(&self.client, &self.table, reservation_key(order)).await? else {
+                return Ok(SettleOutcome::NotFound);
+            };
+            let reservation = read_reservation(&item)?;
+            let earlier = read_restocks(&item)?;
+            if earlier.iter().any(|done| done.restock_id == restock_id) {
+                return Ok(SettleOutcome::AlreadySettled(ReservationStatus::Committed));
+            }
+            let restock = Restock::of(&reservation, restock_id, lines, &earlier)?;
+            match self
+                .transact(restock_writes(&self.table, &reservation, &restock)?)
+                .await
+            {
+                Ok(()) => return Ok(SettleOutcome::Applied),
+                // The reservation changed since it was read: read it and decide again.
+                Err(Cancelled::Refused(positions)) if positions.contains(&0) => continue,
+                Err(Cancelled::Refused(positions)) => {
+                    let short: Vec<&str> = positions
+                        .iter()
+                        .filter_map(|position| position.checked_sub(1))
+                        .filter_map(|line| restock.lines.get(line))
+                        .map(|line| line.sku.as_str())
+                        .collect();
+                    return Err(StoreError::Corrupt(format!(
+                        "SKUs {} have fewer units sold than committed order {order} gives back",
+                        short.join(", ")
+                    ))
+                    .into());
+                }
+                Err(Cancelled::Failed(error)) => return Err(error.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Sets or removes the SKU's threshold in one UpdateItem that also creates the
+    /// stock item, all counters zero, if there is none.
+    async fn write_threshold(
+        &self,
+        sku: &Sku,
+        threshold: Option<u32>,
+    ) -> Result<StockLevel, StoreError> {
+        let mut update_expression = [ON_HAND, RESERVED, AVAILABLE, SOLD, RECEIVED]
+            .map(|counter| format!("{counter} = if_not_exists({counter}, :zero)"))
+            .join(", ");
+        let mut values = attributes([(":zero", number(0))]);
+        match threshold {
+            Some(threshold) => {
+                update_expression.push_str(&format!(", {LOW_STOCK_THRESHOLD} = :threshold"));
+                values.insert(":threshold".to_owned(), number(threshold));
+            }
+            None => update_expression.push_str(&format!(" REMOVE {LOW_STOCK_THRESHOLD}")),
+        }
+        let update_expression = format!("SET {update_expression}");
+        for _ in 0..SET_ON_HAND_ATTEMPTS {
+            let written = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(stock_key(sku)))
+                .update_expression(&update_expression)
+                .set_expression_attribute_values(Some(values.clone()))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match written {
+                Ok(output) => return read_level(&output.attributes.unwrap_or_default()),
+                // A transaction was writing the stock item: the update can simply go again.
+                Err(error)
+                    if error
+                        .as_service_error()
+                        .is_some_and(|error| error.is_transaction_conflict_exception()) => {}
+                Err(error) => return Err(unavailable(error)),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
     async fn stock_level(&self, sku: &Sku) -> Result<Option<StockLevel>, StoreError> {
         get(&self.client, &self.table, stock_key(sku))
             .await?
@@ -478,5 +669,30 @@ impl InventoryStore for DynamoInventory {
             .iter()
             .map(read_reservation)
             .collect()
+    }
+
+    async fn restock(
+        &self,
+        order: &OrderId,
+        restock_id: &str,
+        lines: &[StockLine],
+    ) -> Result<SettleOutcome, InventoryError> {
+        self.restock_order(order, restock_id, lines).await
+    }
+
+    async fn restocks(&self) -> Result<Vec<Restock>, StoreError> {
+        let mut restocks = Vec::new();
+        for item in self.scan(RESERVATION).await? {
+            restocks.extend(read_restocks(&item)?);
+        }
+        Ok(restocks)
+    }
+
+    async fn set_low_stock_threshold(
+        &self,
+        sku: &Sku,
+        threshold: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
+        Ok(self.write_threshold(sku, threshold).await?)
     }
 }

@@ -29,6 +29,10 @@ const ORDER_ID: &str = "order_id";
 const AMOUNT: &str = "amount";
 const CURRENCY: &str = "currency";
 const STAGE: &str = "stage";
+/// Minor units captured; absent on payments recorded before partial refunds existed.
+const CAPTURED: &str = "captured";
+/// Minor units refunded so far; absent like [`CAPTURED`].
+const REFUNDED: &str = "refunded";
 /// How a step ended: [`PERFORMED`] or [`REFUSED`].
 const OUTCOME: &str = "outcome";
 /// Why a step was refused.
@@ -39,7 +43,8 @@ const REFUSED: &str = "REFUSED";
 const WEBHOOK_PREFIX: &str = "WEBHOOK#";
 /// Where the authorization's put sits in the transaction that records it.
 const AUTHORIZATION_POSITION: usize = 0;
-/// Where the step's put sits in the transaction that records it.
+/// Where the step's put sits in the transaction that records it; the payment's write
+/// follows, then the step's webhook if it has one.
 const STEP_POSITION: usize = 0;
 /// How often an authorization is tried when a concurrent one with the same key was
 /// written at the same time but cannot be read yet.
@@ -84,18 +89,38 @@ fn authorization_writes(
         (AMOUNT, number(payment.amount.amount)),
         (CURRENCY, text(payment.amount.currency.as_str())),
         (STAGE, text(payment.stage.as_str())),
+        (CAPTURED, number(payment.captured)),
+        (REFUNDED, number(payment.refunded)),
     ]));
     let mut writes = vec![
         put(table, authorization_item, NEW_ITEM, Item::new())?,
         put(table, payment_item, NEW_ITEM, Item::new())?,
     ];
     if let Some(webhook) = &authorization.webhook {
-        let mut webhook_item = key(WEBHOOK_PREFIX, &webhook.id);
-        webhook_item.insert(REFERENCE.to_owned(), text(&authorization.reference));
-        webhook_item.insert(BODY.to_owned(), body(webhook)?);
-        writes.push(put(table, webhook_item, NEW_ITEM, Item::new())?);
+        writes.push(webhook_write(table, &authorization.reference, webhook)?);
     }
     Ok(writes)
+}
+
+/// The put of a webhook item, which the table's stream hands to the webhook function.
+fn webhook_write(
+    table: &str,
+    reference: &str,
+    webhook: &GatewayEvent,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut webhook_item = key(WEBHOOK_PREFIX, &webhook.id);
+    webhook_item.insert(REFERENCE.to_owned(), text(reference));
+    webhook_item.insert(BODY.to_owned(), body(webhook)?);
+    put(table, webhook_item, NEW_ITEM, Item::new())
+}
+
+/// A counter of a payment item, or `missing` on an item written before it existed.
+fn read_counter(item: &Item, name: &str, missing: i64) -> Result<i64, StoreError> {
+    if item.contains_key(name) {
+        read_number(item, name)
+    } else {
+        Ok(missing)
+    }
 }
 
 fn read_payment(item: &Item) -> Result<MockPayment, StoreError> {
@@ -110,10 +135,29 @@ fn read_payment(item: &Item) -> Result<MockPayment, StoreError> {
     let stage_name = read_text(item, STAGE)?;
     let stage = Stage::parse(stage_name)
         .ok_or_else(|| corrupt(STAGE, format!("{stage_name:?} is no stage")))?;
+    let amount = Money::new(read_number(item, AMOUNT)?, currency);
+    // Items written before partial refunds existed captured and refunded in full.
+    let captured_in_full = matches!(stage, Stage::Captured | Stage::Refunded);
+    let captured = read_counter(
+        item,
+        CAPTURED,
+        if captured_in_full { amount.amount } else { 0 },
+    )?;
+    let refunded = read_counter(
+        item,
+        REFUNDED,
+        if stage == Stage::Refunded {
+            captured
+        } else {
+            0
+        },
+    )?;
     Ok(MockPayment {
         order_id,
-        amount: Money::new(read_number(item, AMOUNT)?, currency),
+        amount,
         stage,
+        captured,
+        refunded,
     })
 }
 
@@ -142,28 +186,46 @@ fn step_item(step: &Step) -> Item {
     item
 }
 
-/// The write that holds the payment where the step leaves it: moves its stage, or only
-/// checks it when the step leaves it where it is.
+/// The condition that the payment is still as the step found it: its stage and its
+/// counters (which items written before the counters existed lack).
+const AS_FOUND: &str = "#stage = :from \
+     AND (#captured = :from_captured OR attribute_not_exists(#captured)) \
+     AND (#refunded = :from_refunded OR attribute_not_exists(#refunded))";
+
+/// The write that holds the payment where the step leaves it: moves its stage and
+/// counters, or only checks them when the step leaves it as it is.
 fn payment_write(table: &str, step: &Step) -> Result<TransactWriteItem, StoreError> {
-    let names = Names::from([("#stage".to_owned(), STAGE.to_owned())]);
-    let from = (":from", text(step.from.as_str()));
-    let condition = "#stage = :from";
+    let names = Names::from([
+        ("#stage".to_owned(), STAGE.to_owned()),
+        ("#captured".to_owned(), CAPTURED.to_owned()),
+        ("#refunded".to_owned(), REFUNDED.to_owned()),
+    ]);
+    let mut values = attributes([
+        (":from", text(step.from.stage.as_str())),
+        (":from_captured", number(step.from.captured)),
+        (":from_refunded", number(step.from.refunded)),
+    ]);
     if step.from != step.to {
+        values.extend(attributes([
+            (":to", text(step.to.stage.as_str())),
+            (":to_captured", number(step.to.captured)),
+            (":to_refunded", number(step.to.refunded)),
+        ]));
         return update(
             table,
             payment_key(&step.reference),
-            "SET #stage = :to",
-            condition,
+            "SET #stage = :to, #captured = :to_captured, #refunded = :to_refunded",
+            AS_FOUND,
             names,
-            attributes([from, (":to", text(step.to.as_str()))]),
+            values,
         );
     }
     let check = ConditionCheck::builder()
         .table_name(table)
         .set_key(Some(payment_key(&step.reference)))
-        .condition_expression(condition)
+        .condition_expression(AS_FOUND)
         .set_expression_attribute_names(Some(names))
-        .set_expression_attribute_values(Some(attributes([from])))
+        .set_expression_attribute_values(Some(values))
         .build()
         .map_err(invalid_request)?;
     Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -235,10 +297,13 @@ impl MockLedger for DynamoMockLedger {
     }
 
     async fn record_step(&self, step: &Step) -> Result<StepRecorded, StoreError> {
-        let writes = vec![
+        let mut writes = vec![
             put(&self.table, step_item(step), NEW_ITEM, Item::new())?,
             payment_write(&self.table, step)?,
         ];
+        if let Some(webhook) = &step.webhook {
+            writes.push(webhook_write(&self.table, &step.reference, webhook)?);
+        }
         match try_transact(&self.client, writes).await {
             Ok(()) => Ok(StepRecorded::Recorded),
             Err(Cancelled::Refused(positions)) if positions.contains(&STEP_POSITION) => {
@@ -268,6 +333,7 @@ mod tests {
             reference: "pay_1".into(),
             amount: Money::new(1_000, Currency::USD),
             reason: None,
+            refund_id: None,
         }
     }
 
@@ -291,26 +357,47 @@ mod tests {
         let authorization = NewAuthorization {
             idempotency_key: "order:authorize".into(),
             reference: "pay_1".into(),
-            payment: MockPayment {
-                order_id: webhook().order_id,
-                amount: Money::new(1_000, Currency::USD),
-                stage: Stage::Authorized,
-            },
+            payment: MockPayment::new(
+                webhook().order_id,
+                Money::new(1_000, Currency::USD),
+                Stage::Authorized,
+            ),
             webhook: Some(webhook()),
         };
         let writes = authorization_writes("ledger", &authorization).unwrap();
         assert_eq!(writes.len(), 3);
         let payment_item = writes[1].put().unwrap().item().clone();
-        assert_eq!(read_payment(&payment_item), Ok(authorization.payment));
-        for outcome in [StepOutcome::Performed, StepOutcome::Refused("no".into())] {
-            let step = Step {
-                key: "order:capture".into(),
-                reference: "pay_1".into(),
-                from: Stage::Authorized,
-                to: Stage::Authorized,
-                outcome: outcome.clone(),
-            };
-            assert_eq!(read_outcome(&step_item(&step)), Ok(outcome));
+        assert_eq!(
+            read_payment(&payment_item),
+            Ok(authorization.payment.clone())
+        );
+        let payment = &authorization.payment;
+        for decision in [Ok(payment.clone()), Err("no".to_owned())] {
+            let step = Step::decided("order:capture", "pay_1", payment, decision);
+            assert_eq!(read_outcome(&step_item(&step)), Ok(step.outcome));
         }
+    }
+
+    #[test]
+    fn payments_recorded_before_partial_refunds_read_as_captured_in_full() {
+        let authorization = NewAuthorization {
+            idempotency_key: "order:authorize".into(),
+            reference: "pay_1".into(),
+            payment: MockPayment::new(
+                webhook().order_id,
+                Money::new(1_000, Currency::USD),
+                Stage::Refunded,
+            ),
+            webhook: None,
+        };
+        let writes = authorization_writes("ledger", &authorization).unwrap();
+        let mut item = writes[1].put().unwrap().item().clone();
+        item.remove(CAPTURED);
+        item.remove(REFUNDED);
+        let payment = read_payment(&item).unwrap();
+        assert_eq!((payment.captured, payment.refunded), (1_000, 1_000));
+        item.insert(STAGE.to_owned(), text(Stage::Authorized.as_str()));
+        let payment = read_payment(&item).unwrap();
+        assert_eq!((payment.captured, payment.refunded), (0, 0));
     }
 }

@@ -38,7 +38,18 @@
 //! order is conditional on the key not existing yet, updating it on the previous version.
 //!
 //! Global secondary index `by_user`: partition key `user_id` (S), sort key `created_at`
-//! (N), projection ALL; it lists a user's orders by age, for "my orders".
+//! (N), projection ALL; it lists a user's orders by age, for "my orders" (newest first).
+//!
+//! Global secondary index `by_status`: partition key `status` (S), sort key `created_at`
+//! (N), projection ALL; it lists the orders in one status by age, oldest first, for the
+//! operators' queues. Every put rewrites `status`, so an order moves between its
+//! partitions with each transition; like every GSI it lags the table by a moment, so a
+//! caller reads the order itself before acting on a listed one.
+//!
+//! Listings are keyset pages: the opaque cursor is the last order's `created_at` and id
+//! (with the listing's partition, checked on the way back), turned back into the
+//! index's `ExclusiveStartKey`. Orders placed in the same second come in the index's
+//! order.
 //!
 //! # Payment table
 //!
@@ -46,8 +57,12 @@
 //!
 //! | Item          | `pk`                       | Other attributes                                    |
 //! |---------------|----------------------------|-----------------------------------------------------|
-//! | Payment       | `PAYMENT#<order id>`       | `version` (N), `body`                               |
+//! | Payment       | `PAYMENT#<order id>`       | `version` (N), `status` (S), `updated_at` (N, epoch seconds), `body` (with its refunds) |
 //! | Gateway event | `GATEWAY_EVENT#<event id>` | `order_id` (S), `recorded_at` (N), `expires_at` (N) |
+//!
+//! Global secondary index `by_status`: partition key `status` (S), sort key `updated_at`
+//! (N), projection ALL. Only payment items carry `status`, so gateway events stay out of
+//! it; reconciliation lists the payments in one status, least recently changed first.
 //!
 //! A payment at version 1 is put conditional on not existing yet, a later one on the
 //! previous version. Applying a gateway event puts the event, conditional on not
@@ -77,8 +92,8 @@
 //!
 //! | Item        | `pk`               | `sk`          | Other attributes                                    |
 //! |-------------|--------------------|---------------|-----------------------------------------------------|
-//! | Stock       | `SKU#<sku>`        | `STOCK`       | `on_hand`, `reserved`, `available`, `sold`, `received` (N) |
-//! | Reservation | `ORDER#<order id>` | `RESERVATION` | `status` (S), `expires_at` (N, epoch seconds), `lines` (S, JSON), `created_at` (S, RFC 3339), `pending` (S) while pending |
+//! | Stock       | `SKU#<sku>`        | `STOCK`       | `on_hand`, `reserved`, `available`, `sold`, `received` (N), `low_stock_threshold` (N) if set |
+//! | Reservation | `ORDER#<order id>` | `RESERVATION` | `status` (S), `expires_at` (N, epoch seconds), `lines` (S, JSON), `created_at` (S, RFC 3339), `pending` (S) while pending; `restock:<restock id>` (S, the restocked lines as JSON) and `restocked:<sku>` (N) once restocked |
 //!
 //! Global secondary index `pending_by_expiry`: partition key `pending` (S), sort key
 //! `expires_at` (N), projection ALL. A reservation carries `pending` = `PENDING` only
@@ -97,6 +112,19 @@
 //! it conditional on the counters read. Reservations are never deleted: a retried
 //! reserve must find the first one.
 //!
+//! A restock (a cancelled or returned order's units coming back) is one transaction
+//! too: the reservation's update sets the marker `restock:<restock id>` conditional on
+//! it not existing and on `status` being `COMMITTED`, and raises each line's
+//! `restocked:<sku>` counter conditional on it staying within the units the order
+//! committed (`attribute_not_exists` or `<= committed − q`: conditions cannot add);
+//! then per line `SET on_hand = on_hand + q, available = available + q, sold = sold − q`
+//! conditional on `sold >= q`. The marker lives on the reservation item rather than in
+//! an item of its own so that a restock of all 99 lines still fits in DynamoDB's 100
+//! items per transaction. A refused marker means the restock was applied before; a
+//! refused counter means a concurrent restock got there first, and the adapter decides
+//! again on what it reads. The low-stock threshold is set by one UpdateItem that also
+//! creates the stock item (`if_not_exists` on every counter) when there is none.
+//!
 //! # Mock gateway ledger table
 //!
 //! Only for the mock payment gateway deployed as a Lambda. Partition key `pk` (S),
@@ -105,7 +133,7 @@
 //! | Item          | `pk`                       | Other attributes                                   |
 //! |---------------|----------------------------|----------------------------------------------------|
 //! | Authorization | `AUTH#<idempotency key>`   | `reference` (S)                                    |
-//! | Payment       | `PAYMENT#<reference>`      | `order_id` (S), `amount` (N, minor units), `currency` (S), `stage` (S: `PENDING`, `AUTHORIZED`, `DECLINED`, `CAPTURED`, `VOIDED`, `REFUNDED`) |
+//! | Payment       | `PAYMENT#<reference>`      | `order_id` (S), `amount` (N, minor units), `currency` (S), `stage` (S: `PENDING`, `AUTHORIZED`, `DECLINED`, `CAPTURED`, `VOIDED`, `REFUNDED`), `captured` (N), `refunded` (N, over every partial refund) |
 //! | Step          | `STEP#<idempotency key>`   | `reference` (S), `outcome` (S: `PERFORMED` or `REFUSED`), `reason` (S) if refused |
 //! | Webhook       | `WEBHOOK#<event id>`       | `reference` (S), `body` (S, the webhook's JSON)    |
 //!
@@ -113,15 +141,37 @@
 //! that will answer it (none for `tok_no_answer`) put, each conditional on not existing
 //! yet. If the authorization's put is refused, the key was used before and its
 //! reference answers. A capture, void or refund is one transaction: the step put
-//! conditional on not existing yet, and the payment's `stage` set conditional on the
-//! stage the step was decided on (only checked, when the stage stays). If the step's put
-//! is refused, the key was performed before and its stored outcome answers; if only the
-//! stage check is, the caller reads the payment again and decides anew.
+//! conditional on not existing yet, the payment's `stage`, `captured` and `refunded` set
+//! conditional on the values the step was decided on (only checked, when they stay),
+//! and for a refund the `refund.succeeded` webhook that will answer it. If the step's
+//! put is refused, the key was performed before and its stored outcome answers; if only
+//! the payment's condition is, the caller reads the payment again and decides anew, so
+//! concurrent partial refunds never add up to more than was captured. (Payment items
+//! written before partial refunds existed lack `captured` and `refunded`; they read as
+//! captured and refunded in full by their stage.)
 //!
 //! The stream is the webhooks' delivery trigger: each new webhook item is signed and
 //! sent by the mock's webhook function, which Lambda retries until the shop accepts it
-//! (a transactional outbox: recording the authorization and promising its webhook are
-//! the same write). Other items and changes in the stream are ignored.
+//! (a transactional outbox: recording the authorization or refund and promising its
+//! webhook are the same write). Other items and changes in the stream are ignored.
+//!
+//! # Operations table
+//!
+//! Partition key `pk` (S), sort key `sk` (S), on-demand billing, TTL on `expires_at`.
+//! Named by `OPERATIONS_TABLE`; the manifest's table `operations`.
+//!
+//! | Item              | `pk`                          | `sk`                               | Other attributes |
+//! |-------------------|-------------------------------|------------------------------------|------------------|
+//! | Notification      | `NOTIFY#<recipient>`          | `<created_at>#<event id>#<kind>`   | `body`           |
+//! | Notification guard| `NOTIFIED#<event id>#<kind>`  | `NOTIFIED`                         |                  |
+//! | Sweep report      | `SWEEP`                       | `<ran_at>`                         | `body`, `expires_at` (N, 30 days after the run) |
+//!
+//! Times in sort keys are epoch nanoseconds, zero-padded to 20 digits so that they sort
+//! as text. Recording a notification puts its guard and itself in one transaction, each
+//! conditional on not existing yet: a redelivered event (whose notification would carry
+//! another `created_at`) finds the guard and writes nothing. A recipient's notifications
+//! are read newest first by a query of their partition, paged by keyset cursor; sweep
+//! reports likewise from `SWEEP`. Notifications are kept; sweep reports expire.
 
 mod cart;
 mod catalog;
@@ -130,8 +180,10 @@ mod idempotency;
 mod inventory;
 mod item;
 mod mock_ledger;
+mod operations;
 mod orders;
 mod payments;
+mod query;
 mod transaction;
 
 pub use cart::DynamoCarts;
@@ -139,5 +191,6 @@ pub use catalog::DynamoCatalog;
 pub use idempotency::DynamoIdempotency;
 pub use inventory::DynamoInventory;
 pub use mock_ledger::DynamoMockLedger;
+pub use operations::DynamoOperations;
 pub use orders::DynamoOrders;
 pub use payments::DynamoPayments;

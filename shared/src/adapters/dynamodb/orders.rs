@@ -5,19 +5,27 @@ use aws_sdk_dynamodb::Client;
 
 use super::error::written_or;
 use super::item::{
-    body, get, number, partition_key, previous_version, read_body, text, Item, BODY, VERSION,
+    attributes, body, get, number, partition_key, previous_version, read_body, text, Item, BODY,
+    VERSION,
 };
-use super::transaction::expression_values;
-use crate::ids::OrderId;
-use crate::orders::Order;
-use crate::ports::{OrderStore, StoreError};
+use super::query::Listing;
+use super::transaction::{expression_values, Names};
+use crate::adapters::cursor::{page_of, Cursor};
+use crate::ids::{OrderId, UserId};
+use crate::orders::{Order, OrderStatus};
+use crate::ports::{OrderStore, Page, PageRequest, StoreError};
 
 /// The partition key of the `by_user` index.
 const USER_ID: &str = "user_id";
-/// The sort key of the `by_user` index: when the order was placed, in epoch seconds.
+/// The sort key of the `by_user` and `by_status` indexes: when the order was placed, in
+/// epoch seconds.
 const CREATED_AT: &str = "created_at";
-/// The order's status, beside the body so that a listing can show it without parsing.
+/// The order's status: the partition key of the `by_status` index.
 const STATUS: &str = "status";
+/// A user's orders by age.
+const BY_USER: &str = "by_user";
+/// The orders in one status by age.
+const BY_STATUS: &str = "by_status";
 
 /// [`OrderStore`] on a DynamoDB table.
 #[derive(Clone)]
@@ -53,6 +61,52 @@ impl DynamoOrders {
             .send()
             .await;
         written_or(written, refusal)
+    }
+
+    /// One page of the orders whose index `partition` attribute is `value` in `index`,
+    /// by age (`forward`: oldest first), after the request's cursor of `listing`.
+    async fn page(
+        &self,
+        index: &str,
+        partition: &str,
+        value: &str,
+        forward: bool,
+        listing: &str,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError> {
+        let after = Cursor::of_request(page.cursor.as_deref(), listing)?;
+        let start_key = after
+            .map(|cursor| {
+                let order = OrderId::parse(&cursor.id).map_err(|_| StoreError::BadCursor)?;
+                let mut key = order_key(&order);
+                key.insert(partition.to_owned(), text(value));
+                key.insert(CREATED_AT.to_owned(), number(cursor.at));
+                Ok::<_, StoreError>(key)
+            })
+            .transpose()?;
+        let limit = page.bounded_limit() as usize;
+        let items = Listing {
+            table: &self.table,
+            index: Some(index),
+            key_condition: "#partition = :value",
+            names: Names::from([("#partition".to_owned(), partition.to_owned())]),
+            values: attributes([(":value", text(value))]),
+            forward,
+            start_key,
+        }
+        .read(&self.client, limit + 1)
+        .await?;
+        let orders = items
+            .iter()
+            .map(read_body)
+            .collect::<Result<Vec<Order>, _>>()?;
+        Ok(page_of(orders, limit, |last| {
+            Cursor::new(
+                listing,
+                last.created_at.unix_timestamp(),
+                last.id.to_string(),
+            )
+        }))
     }
 }
 
@@ -100,5 +154,25 @@ impl OrderStore for DynamoOrders {
             StoreError::Conflict,
         )
         .await
+    }
+
+    async fn orders_for_user(
+        &self,
+        user: &UserId,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError> {
+        let listing = format!("user:{}", user.as_str());
+        self.page(BY_USER, USER_ID, user.as_str(), false, &listing, page)
+            .await
+    }
+
+    async fn orders_with_status(
+        &self,
+        status: OrderStatus,
+        page: &PageRequest,
+    ) -> Result<Page<Order>, StoreError> {
+        let listing = format!("status:{status}");
+        self.page(BY_STATUS, STATUS, &status.to_string(), true, &listing, page)
+            .await
     }
 }

@@ -10,10 +10,12 @@ use super::item::{
     attributes, body, get, number, partition_key, previous_version, read_body, text, Item, BODY,
     EXPIRES_AT, PK, VERSION,
 };
-use super::transaction::{expression_values, put, try_transact, Cancelled};
+use super::query::Listing;
+use super::transaction::{expression_values, put, try_transact, Cancelled, Names};
+use crate::adapters::cursor::{page_of, Cursor};
 use crate::ids::OrderId;
-use crate::payments::Payment;
-use crate::ports::{PaymentStore, StoreError};
+use crate::payments::{Payment, PaymentStatus};
+use crate::ports::{Page, PageRequest, PaymentStore, StoreError};
 
 /// The attribute of a gateway event item naming the order it was applied to.
 const ORDER_ID: &str = "order_id";
@@ -24,6 +26,13 @@ const RECORDED_AT: &str = "recorded_at";
 const GATEWAY_EVENT_RETENTION: Duration = Duration::days(30);
 /// Where the gateway event's put sits in the transaction that applies it.
 const EVENT_POSITION: usize = 0;
+/// The payment's status: the partition key of the `by_status` index. Only payment
+/// items carry it, so gateway events stay out of the index.
+const STATUS: &str = "status";
+/// When the payment last changed, in epoch seconds: the sort key of `by_status`.
+const UPDATED_AT: &str = "updated_at";
+/// The payments in one status by the time they last changed.
+const BY_STATUS: &str = "by_status";
 
 /// [`PaymentStore`] on a DynamoDB table.
 #[derive(Clone)]
@@ -49,6 +58,11 @@ fn payment_key(order: &OrderId) -> Item {
 fn payment_item(payment: &Payment) -> Result<Item, StoreError> {
     let mut item = payment_key(&payment.order_id);
     item.insert(VERSION.to_owned(), number(payment.version));
+    item.insert(STATUS.to_owned(), text(payment.status.as_str()));
+    item.insert(
+        UPDATED_AT.to_owned(),
+        number(payment.updated_at.unix_timestamp()),
+    );
     item.insert(BODY.to_owned(), body(payment)?);
     Ok(item)
 }
@@ -122,5 +136,46 @@ impl PaymentStore for DynamoPayments {
             Err(Cancelled::Refused(_)) => Err(StoreError::Conflict),
             Err(Cancelled::Failed(error)) => Err(error),
         }
+    }
+
+    async fn payments_with_status(
+        &self,
+        status: PaymentStatus,
+        page: &PageRequest,
+    ) -> Result<Page<Payment>, StoreError> {
+        let listing = format!("status:{}", status.as_str());
+        let after = Cursor::of_request(page.cursor.as_deref(), &listing)?;
+        let start_key = after
+            .map(|cursor| {
+                let order = OrderId::parse(&cursor.id).map_err(|_| StoreError::BadCursor)?;
+                let mut key = payment_key(&order);
+                key.insert(STATUS.to_owned(), text(status.as_str()));
+                key.insert(UPDATED_AT.to_owned(), number(cursor.at));
+                Ok::<_, StoreError>(key)
+            })
+            .transpose()?;
+        let limit = page.bounded_limit() as usize;
+        let items = Listing {
+            table: &self.table,
+            index: Some(BY_STATUS),
+            key_condition: "#status = :status",
+            names: Names::from([("#status".to_owned(), STATUS.to_owned())]),
+            values: attributes([(":status", text(status.as_str()))]),
+            forward: true,
+            start_key,
+        }
+        .read(&self.client, limit + 1)
+        .await?;
+        let payments = items
+            .iter()
+            .map(read_body)
+            .collect::<Result<Vec<Payment>, _>>()?;
+        Ok(page_of(payments, limit, |last| {
+            Cursor::new(
+                &listing,
+                last.updated_at.unix_timestamp(),
+                last.order_id.to_string(),
+            )
+        }))
     }
 }

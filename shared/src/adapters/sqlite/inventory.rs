@@ -9,12 +9,13 @@ use time::OffsetDateTime;
 use super::{from_json, to_json, unavailable, SqliteDb};
 use crate::ids::{OrderId, Sku};
 use crate::inventory::{
-    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, SettleOutcome,
-    Settlement, StockLevel, StockLine,
+    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
+    SettleOutcome, Settlement, StockLevel, StockLine,
 };
 use crate::ports::StoreError;
 
-const LEVEL_COLUMNS: &str = "sku, on_hand, reserved, available, sold, received";
+const LEVEL_COLUMNS: &str =
+    "sku, on_hand, reserved, available, sold, received, low_stock_threshold";
 const RESERVATION_COLUMNS: &str = "order_id, status, expires_at, created_at, lines";
 
 /// [`InventoryStore`] on SQLite.
@@ -31,7 +32,7 @@ impl SqliteInventory {
 }
 
 /// A stock row as SQLite returns it, before its SKU is checked.
-struct LevelRow(String, [i64; 5]);
+struct LevelRow(String, [i64; 5], Option<u32>);
 
 fn level_row(row: &Row<'_>) -> rusqlite::Result<LevelRow> {
     Ok(LevelRow(
@@ -43,10 +44,11 @@ fn level_row(row: &Row<'_>) -> rusqlite::Result<LevelRow> {
             row.get(4)?,
             row.get(5)?,
         ],
+        row.get(6)?,
     ))
 }
 
-fn level(LevelRow(sku, counters): LevelRow) -> Result<StockLevel, StoreError> {
+fn level(LevelRow(sku, counters, low_stock_threshold): LevelRow) -> Result<StockLevel, StoreError> {
     let [on_hand, reserved, available, sold, received] = counters;
     Ok(StockLevel {
         sku: Sku::parse(&sku)
@@ -56,7 +58,77 @@ fn level(LevelRow(sku, counters): LevelRow) -> Result<StockLevel, StoreError> {
         available,
         sold,
         received,
+        low_stock_threshold,
     })
+}
+
+/// A restock row as SQLite returns it: order id, restock id, lines as JSON.
+type RestockRow = (String, String, String);
+
+fn restock_row(row: &Row<'_>) -> rusqlite::Result<RestockRow> {
+    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+}
+
+fn restock((order_id, restock_id, lines): RestockRow) -> Result<Restock, StoreError> {
+    Ok(Restock {
+        order_id: OrderId::parse(&order_id).map_err(|error| {
+            StoreError::Corrupt(format!("restock {restock_id:?} of {order_id:?}: {error}"))
+        })?,
+        restock_id,
+        lines: from_json(&lines)?,
+    })
+}
+
+/// Restocks `lines` of `order` under `restock_id`; the caller's transaction makes the
+/// record and the counter changes one change.
+fn restock_in(
+    connection: &Connection,
+    order: &OrderId,
+    restock_id: &str,
+    lines: &[StockLine],
+) -> Result<Result<SettleOutcome, InventoryError>, StoreError> {
+    let Some(reservation) = load_reservation(connection, order)? else {
+        return Ok(Ok(SettleOutcome::NotFound));
+    };
+    let earlier = every_row(
+        connection,
+        "SELECT order_id, restock_id, lines FROM restocks WHERE order_id = ?1",
+        [order.to_string()],
+        restock_row,
+        restock,
+    )?;
+    if earlier.iter().any(|done| done.restock_id == restock_id) {
+        return Ok(Ok(SettleOutcome::AlreadySettled(
+            ReservationStatus::Committed,
+        )));
+    }
+    let restock = match Restock::of(&reservation, restock_id, lines, &earlier) {
+        Ok(restock) => restock,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    connection
+        .execute(
+            "INSERT INTO restocks (order_id, restock_id, lines) VALUES (?1, ?2, ?3)",
+            params![order.to_string(), restock_id, to_json(&restock.lines)?],
+        )
+        .map_err(unavailable)?;
+    for line in &restock.lines {
+        let changed = connection
+            .execute(
+                "UPDATE stock SET on_hand = on_hand + ?2, available = available + ?2,
+                     sold = sold - ?2
+                 WHERE sku = ?1 AND sold >= ?2",
+                params![line.sku.as_str(), line.quantity],
+            )
+            .map_err(unavailable)?;
+        if changed != 1 {
+            return Err(StoreError::Corrupt(format!(
+                "SKU {} has fewer units sold than committed order {order} gives back",
+                line.sku
+            )));
+        }
+    }
+    Ok(Ok(SettleOutcome::Applied))
 }
 
 /// A reservation row as SQLite returns it, before it is checked.
@@ -388,5 +460,67 @@ impl InventoryStore for SqliteInventory {
                 )
             })
             .await
+    }
+
+    async fn restock(
+        &self,
+        order: &OrderId,
+        restock_id: &str,
+        lines: &[StockLine],
+    ) -> Result<SettleOutcome, InventoryError> {
+        let (order, restock_id, lines) = (*order, restock_id.to_owned(), lines.to_vec());
+        self.db
+            .run(move |connection| {
+                let tx = connection.transaction().map_err(unavailable)?;
+                let outcome = restock_in(&tx, &order, &restock_id, &lines)?;
+                if outcome.is_ok() {
+                    tx.commit().map_err(unavailable)?;
+                }
+                Ok(outcome)
+            })
+            .await?
+    }
+
+    async fn restocks(&self) -> Result<Vec<Restock>, StoreError> {
+        self.db
+            .run(|connection| {
+                every_row(
+                    connection,
+                    "SELECT order_id, restock_id, lines FROM restocks",
+                    [],
+                    restock_row,
+                    restock,
+                )
+            })
+            .await
+    }
+
+    async fn set_low_stock_threshold(
+        &self,
+        sku: &Sku,
+        threshold: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
+        let sku = sku.clone();
+        let level = self
+            .db
+            .run(move |connection| {
+                let tx = connection.transaction().map_err(unavailable)?;
+                tx.execute(
+                    "INSERT INTO stock
+                         (sku, on_hand, reserved, available, sold, received, low_stock_threshold)
+                     VALUES (?1, 0, 0, 0, 0, 0, ?2)
+                     ON CONFLICT (sku) DO UPDATE
+                         SET low_stock_threshold = excluded.low_stock_threshold",
+                    params![sku.as_str(), threshold],
+                )
+                .map_err(unavailable)?;
+                let level = load_level(&tx, &sku)?.ok_or_else(|| {
+                    StoreError::Corrupt(format!("the stock of {sku} vanished as it was written"))
+                })?;
+                tx.commit().map_err(unavailable)?;
+                Ok(level)
+            })
+            .await?;
+        Ok(level)
     }
 }

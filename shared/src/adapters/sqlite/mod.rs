@@ -3,15 +3,20 @@
 
 mod cart;
 mod catalog;
+mod dead_letters;
 mod idempotency;
 mod inventory;
+mod migrate;
+mod operations;
 mod orders;
 mod payments;
 
 pub use cart::SqliteCarts;
 pub use catalog::SqliteCatalog;
+pub use dead_letters::SqliteDeadLetters;
 pub use idempotency::SqliteIdempotency;
 pub use inventory::SqliteInventory;
+pub use operations::SqliteOperations;
 pub use orders::SqliteOrders;
 pub use payments::SqlitePayments;
 
@@ -49,7 +54,8 @@ CREATE TABLE IF NOT EXISTS stock (
     reserved INTEGER NOT NULL,
     available INTEGER NOT NULL,
     sold INTEGER NOT NULL,
-    received INTEGER NOT NULL
+    received INTEGER NOT NULL,
+    low_stock_threshold INTEGER
 );
 CREATE TABLE IF NOT EXISTS reservations (
     order_id TEXT PRIMARY KEY,
@@ -60,18 +66,27 @@ CREATE TABLE IF NOT EXISTS reservations (
 );
 CREATE INDEX IF NOT EXISTS pending_reservations_by_expiry ON reservations (expires_at)
     WHERE status = 'PENDING';
+CREATE TABLE IF NOT EXISTS restocks (
+    order_id TEXT NOT NULL,
+    restock_id TEXT NOT NULL,
+    lines TEXT NOT NULL,
+    PRIMARY KEY (order_id, restock_id)
+);
 CREATE TABLE IF NOT EXISTS orders (
     id TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,
     version INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    status TEXT
 );
 CREATE INDEX IF NOT EXISTS orders_by_user ON orders (user_id, created_at);
 CREATE TABLE IF NOT EXISTS payments (
     order_id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    status TEXT,
+    updated_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS gateway_events (
     id TEXT PRIMARY KEY,
@@ -85,12 +100,38 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     body TEXT,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id TEXT PRIMARY KEY,
+    consumer TEXT NOT NULL,
+    parked_at INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_age ON dead_letters (parked_at, id);
+CREATE TABLE IF NOT EXISTS notifications (
+    event_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    sort_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (event_id, kind)
+);
+CREATE INDEX IF NOT EXISTS notifications_by_recipient ON notifications (recipient, sort_key);
+CREATE TABLE IF NOT EXISTS sweep_reports (
+    ran_at INTEGER PRIMARY KEY,
+    body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS handled_events (
     consumer TEXT NOT NULL,
     event_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (consumer, event_id)
 );
+";
+
+/// Indexes on columns that [`migrate`] may have had to add to an older file first.
+const LATER_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, created_at, id);
+CREATE INDEX IF NOT EXISTS payments_by_status ON payments (status, updated_at, order_id);
 ";
 
 /// A shared SQLite connection. Calls run on tokio's blocking pool, one at a time, which
@@ -125,6 +166,10 @@ impl SqliteDb {
 
     fn with_schema(connection: Connection) -> Result<Self, StoreError> {
         connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        migrate::add_missing_columns(&connection)?;
+        connection
+            .execute_batch(LATER_INDEXES)
+            .map_err(unavailable)?;
         Ok(SqliteDb {
             connection: Arc::new(Mutex::new(connection)),
         })

@@ -5,9 +5,10 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use time::OffsetDateTime;
 
 use super::{from_json, to_json, unavailable, SqliteDb};
+use crate::adapters::cursor::{page_of, Cursor};
 use crate::ids::OrderId;
-use crate::payments::Payment;
-use crate::ports::{PaymentStore, StoreError};
+use crate::payments::{Payment, PaymentStatus};
+use crate::ports::{Page, PageRequest, PaymentStore, StoreError};
 
 /// [`PaymentStore`] on SQLite.
 #[derive(Clone)]
@@ -26,15 +27,26 @@ impl SqlitePayments {
 fn write(tx: &Transaction<'_>, payment: &Payment) -> Result<(), StoreError> {
     let id = payment.order_id.to_string();
     let body = to_json(payment)?;
+    let status = payment.status.as_str();
+    let updated_at = payment.updated_at.unix_timestamp();
     let written = if payment.version == 1 {
         tx.execute(
-            "INSERT INTO payments (order_id, version, body) VALUES (?1, ?2, ?3) ON CONFLICT (order_id) DO NOTHING",
-            params![id, payment.version, body],
+            "INSERT INTO payments (order_id, version, body, status, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (order_id) DO NOTHING",
+            params![id, payment.version, body, status, updated_at],
         )
     } else {
         tx.execute(
-            "UPDATE payments SET version = ?2, body = ?3 WHERE order_id = ?1 AND version = ?4",
-            params![id, payment.version, body, payment.version - 1],
+            "UPDATE payments SET version = ?2, body = ?3, status = ?5, updated_at = ?6
+             WHERE order_id = ?1 AND version = ?4",
+            params![
+                id,
+                payment.version,
+                body,
+                payment.version - 1,
+                status,
+                updated_at
+            ],
         )
     }
     .map_err(unavailable)?;
@@ -99,6 +111,44 @@ impl PaymentStore for SqlitePayments {
                 write(&tx, &payment)?;
                 tx.commit().map_err(unavailable)?;
                 Ok(true)
+            })
+            .await
+    }
+
+    async fn payments_with_status(
+        &self,
+        status: PaymentStatus,
+        page: &PageRequest,
+    ) -> Result<Page<Payment>, StoreError> {
+        let listing = format!("status:{}", status.as_str());
+        let after = Cursor::of_request(page.cursor.as_deref(), &listing)?;
+        let (at, id) = after.map_or((None, None), |cursor| (Some(cursor.at), Some(cursor.id)));
+        let limit = page.bounded_limit() as usize;
+        self.db
+            .run(move |connection| {
+                let mut statement = connection
+                    .prepare_cached(
+                        "SELECT body FROM payments WHERE status = ?1
+                             AND (?2 IS NULL OR (updated_at, order_id) > (?2, ?3))
+                         ORDER BY updated_at, order_id LIMIT ?4",
+                    )
+                    .map_err(unavailable)?;
+                let bodies = statement
+                    .query_map(params![status.as_str(), at, id, limit as i64 + 1], |row| {
+                        row.get::<_, String>(0)
+                    })
+                    .map_err(unavailable)?;
+                let mut payments = Vec::new();
+                for body in bodies {
+                    payments.push(from_json::<Payment>(&body.map_err(unavailable)?)?);
+                }
+                Ok(page_of(payments, limit, |last: &Payment| {
+                    Cursor::new(
+                        &listing,
+                        last.updated_at.unix_timestamp(),
+                        last.order_id.to_string(),
+                    )
+                }))
             })
             .await
     }

@@ -16,7 +16,11 @@ macro_rules! rule_files {
     };
 }
 
-rule_files!["clear-cart-on-order-confirmed.json"];
+rule_files![
+    "clear-cart-on-order-confirmed.json",
+    "notify-on-order-updates-and-low-stock.json",
+    "check-stock-on-reservation-or-sale.json",
+];
 
 /// One rule file: events matching `pattern` go to the consumer named `target`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -130,6 +134,64 @@ mod tests {
         let envelope = |detail_type: &str| json!({"source": "mambogo.orders", "detail-type": detail_type, "detail": {}});
         assert!(rule.pattern.matches(&envelope("OrderConfirmed")));
         assert!(!rule.pattern.matches(&envelope("OrderPlaced")));
+    }
+
+    fn rule_named<'a>(rules: &'a [Rule], name: &str) -> &'a Rule {
+        rules
+            .iter()
+            .find(|rule| rule.name == name)
+            .unwrap_or_else(|| panic!("no rule {name}"))
+    }
+
+    fn envelope(source: &str, detail_type: &str) -> serde_json::Value {
+        json!({"source": source, "detail-type": detail_type, "detail": {}})
+    }
+
+    #[test]
+    fn order_news_and_low_stock_are_notified() {
+        let rules = Rule::embedded().unwrap();
+        let rule = rule_named(&rules, "notify-on-order-updates-and-low-stock");
+        assert_eq!(rule.target, "notify-shopper");
+        for detail_type in [
+            "OrderConfirmed",
+            "OrderShipped",
+            "OrderDelivered",
+            "OrderCancelled",
+            "OrderRefunded",
+            "ReturnRequested",
+        ] {
+            assert!(rule
+                .pattern
+                .matches(&envelope("mambogo.orders", detail_type)));
+        }
+        assert!(rule
+            .pattern
+            .matches(&envelope("mambogo.inventory", "StockLow")));
+        assert!(!rule
+            .pattern
+            .matches(&envelope("mambogo.orders", "OrderPlaced")));
+        assert!(!rule
+            .pattern
+            .matches(&envelope("mambogo.orders", "OrderProcessing")));
+    }
+
+    #[test]
+    fn reservations_and_sales_are_checked_for_low_stock() {
+        let rules = Rule::embedded().unwrap();
+        let rule = rule_named(&rules, "check-stock-on-reservation-or-sale");
+        assert_eq!(rule.target, "stock-alerts");
+        assert!(rule
+            .pattern
+            .matches(&envelope("mambogo.inventory", "InventoryReserved")));
+        assert!(rule
+            .pattern
+            .matches(&envelope("mambogo.orders", "OrderConfirmed")));
+        assert!(!rule
+            .pattern
+            .matches(&envelope("mambogo.inventory", "StockLow")));
+        assert!(!rule
+            .pattern
+            .matches(&envelope("mambogo.inventory", "InventoryReleased")));
     }
 
     #[test]

@@ -70,10 +70,10 @@ impl MockLedger for InMemoryLedger {
         let Some(payment) = entries.payments.get_mut(&step.reference) else {
             return Ok(StepRecorded::Stale);
         };
-        if payment.stage != step.from {
+        if *payment != step.from {
             return Ok(StepRecorded::Stale);
         }
-        payment.stage = step.to;
+        *payment = step.to.clone();
         entries.steps.insert(step.key.clone(), step.outcome.clone());
         Ok(StepRecorded::Recorded)
     }

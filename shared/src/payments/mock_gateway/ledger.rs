@@ -19,11 +19,11 @@ pub enum Stage {
     Authorized,
     /// Declined (`tok_decline`); may only be voided.
     Declined,
-    /// Captured; may be refunded.
+    /// Captured; may be refunded, in one or several parts.
     Captured,
     /// Voided before any capture.
     Voided,
-    /// Captured, then given back.
+    /// Captured, then given back in full.
     Refunded,
 }
 
@@ -60,10 +60,35 @@ impl Stage {
 pub struct MockPayment {
     /// The order the payment is for.
     pub order_id: OrderId,
-    /// The authorized amount; captures and refunds may not exceed it.
+    /// The authorized amount; a capture may not exceed it.
     pub amount: Money,
     /// Where the payment is.
     pub stage: Stage,
+    /// Minor units captured; 0 before the capture.
+    pub captured: i64,
+    /// Minor units refunded so far, over every refund; never more than `captured`.
+    pub refunded: i64,
+}
+
+impl MockPayment {
+    /// A payment of `amount` for `order_id` at `stage`, nothing captured or refunded.
+    pub fn new(order_id: OrderId, amount: Money, stage: Stage) -> Self {
+        MockPayment {
+            order_id,
+            amount,
+            stage,
+            captured: 0,
+            refunded: 0,
+        }
+    }
+
+    /// What may still be refunded, in minor units.
+    pub fn refundable(&self) -> i64 {
+        match self.stage {
+            Stage::Captured => (self.captured - self.refunded).max(0),
+            _ => 0,
+        }
+    }
 }
 
 /// An authorization to record.
@@ -116,12 +141,39 @@ pub struct Step {
     pub key: String,
     /// The payment the step is for.
     pub reference: String,
-    /// The stage the outcome was decided on.
-    pub from: Stage,
-    /// The stage the payment moves to; `from` for a refusal.
-    pub to: Stage,
+    /// The payment as the outcome was decided on.
+    pub from: MockPayment,
+    /// The payment as the step leaves it; `from` for a refusal.
+    pub to: MockPayment,
     /// How the step ended.
     pub outcome: StepOutcome,
+    /// The webhook that answers the step later (a refund's `refund.succeeded`); kept in
+    /// the same write as the step by a ledger whose writes trigger delivery.
+    pub webhook: Option<GatewayEvent>,
+}
+
+impl Step {
+    /// A step with `key` on the payment `reference`, decided on `from`: performed,
+    /// leaving the payment as `to`, or refused with a reason, leaving it as it was.
+    pub fn decided(
+        key: &str,
+        reference: &str,
+        from: &MockPayment,
+        decision: Result<MockPayment, String>,
+    ) -> Self {
+        let (to, outcome) = match decision {
+            Ok(to) => (to, StepOutcome::Performed),
+            Err(reason) => (from.clone(), StepOutcome::Refused(reason)),
+        };
+        Step {
+            key: key.to_owned(),
+            reference: reference.to_owned(),
+            from: from.clone(),
+            to,
+            outcome,
+            webhook: None,
+        }
+    }
 }
 
 /// What recording a step did.
@@ -151,8 +203,9 @@ pub trait MockLedger: Send + Sync {
     /// The payment with `reference`.
     async fn payment(&self, reference: &str) -> Result<Option<MockPayment>, StoreError>;
 
-    /// Records `step` and moves its payment from `step.from` to `step.to`, only if the key
-    /// is new and the payment is still at `step.from`.
+    /// Records `step` (and its webhook, if the ledger keeps webhooks) and moves its
+    /// payment from `step.from` to `step.to`, only if the key is new and the payment is
+    /// still as `step.from` shows it.
     async fn record_step(&self, step: &Step) -> Result<StepRecorded, StoreError>;
 }
 

@@ -7,7 +7,12 @@
 //! | `tok_decline`   | declines, in a `payment.declined` webhook           |
 //! | `tok_no_answer` | never answers                                       |
 //!
-//! Webhooks are sent after the authorize call returns, signed like a real gateway's.
+//! A captured payment may be refunded in several parts, each call under its own
+//! idempotency key, together never more than was captured; each refund is answered by a
+//! `refund.succeeded` webhook naming the refund by the id its key carries
+//! ([`refund_id_of`](crate::payments::refund_id_of)).
+//!
+//! Webhooks are sent after the call returns, signed like a real gateway's.
 //! How they leave is the gateway's [`Answering`]: in the background from the same process
 //! (the local shop), or from the ledger's own delivery trigger (a Lambda, which may be
 //! frozen as soon as it has answered; see `mambogo_functions::mock_gateway`).
@@ -34,7 +39,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::gateway::{AuthorizeRequest, GatewayError, PaymentGateway};
-use super::webhook::{GatewayEvent, GatewayEventKind};
+use super::webhook::{refund_id_of, GatewayEvent, GatewayEventKind};
 use crate::clock::{Clock, IdSource};
 use crate::money::Money;
 use crate::ports::StoreError;
@@ -51,11 +56,19 @@ const STEP_ATTEMPTS: usize = 5;
 
 /// How the gateway's webhooks leave it.
 pub enum Answering {
-    /// Sent by this process right after the authorize call, retried a few times.
+    /// Sent by this process right after the authorize or refund call, retried a few times.
     InBackground(Arc<WebhookSender>),
-    /// Left to the ledger, which keeps each webhook with its authorization for a delivery
-    /// trigger of its own to send with [`WebhookSender::send`].
+    /// Left to the ledger, which keeps each webhook with its authorization or refund for
+    /// a delivery trigger of its own to send with [`WebhookSender::send`].
     ByLedger,
+}
+
+/// What a performed step is answered with later.
+enum Answer {
+    /// Nothing: captures and voids are answered by the call alone.
+    Nothing,
+    /// A `refund.succeeded` webhook for the refund of `amount`.
+    RefundSucceeded { refund_id: String, amount: Money },
 }
 
 /// [`PaymentGateway`] that decides by test token, keeps its payments in a [`MockLedger`]
@@ -105,12 +118,14 @@ impl<L: MockLedger> MockGateway<L> {
     }
 
     /// Runs a capture/void/refund once per idempotency key: `rule` decides, from the
-    /// payment, the stage it moves to or why it cannot.
+    /// payment, what it becomes or why it cannot; a performed step is answered later
+    /// as `answer` says.
     async fn perform(
         &self,
         reference: &str,
         key: &str,
-        rule: impl Fn(&MockPayment) -> Result<Stage, String>,
+        rule: impl Fn(&MockPayment) -> Result<MockPayment, String>,
+        answer: Answer,
     ) -> Result<(), GatewayError> {
         for _ in 0..STEP_ATTEMPTS {
             let payment = self
@@ -119,19 +134,19 @@ impl<L: MockLedger> MockGateway<L> {
                 .await
                 .map_err(unavailable)?
                 .ok_or_else(|| GatewayError::UnknownReference(reference.to_owned()))?;
-            let (to, outcome) = match rule(&payment) {
-                Ok(to) => (to, StepOutcome::Performed),
-                Err(reason) => (payment.stage, StepOutcome::Refused(reason)),
-            };
-            let step = Step {
-                key: key.to_owned(),
-                reference: reference.to_owned(),
-                from: payment.stage,
-                to,
-                outcome: outcome.clone(),
-            };
+            let mut step = Step::decided(key, reference, &payment, rule(&payment));
+            if step.outcome == StepOutcome::Performed {
+                step.webhook = self.answer(&answer, &payment, reference);
+            }
             match self.ledger.record_step(&step).await.map_err(unavailable)? {
-                StepRecorded::Recorded => return outcome.into_result(),
+                StepRecorded::Recorded => {
+                    if let (Answering::InBackground(sender), Some(webhook)) =
+                        (&self.answering, &step.webhook)
+                    {
+                        sender.send_in_background(webhook);
+                    }
+                    return step.outcome.into_result();
+                }
                 StepRecorded::Earlier(earlier) => return earlier.into_result(),
                 StepRecorded::Stale => continue,
             }
@@ -140,6 +155,66 @@ impl<L: MockLedger> MockGateway<L> {
             "payment {reference} keeps changing; try again"
         )))
     }
+}
+
+impl<L: MockLedger> MockGateway<L> {
+    /// The webhook that answers a step performed on `payment`, if `answer` asks for one.
+    fn answer(
+        &self,
+        answer: &Answer,
+        payment: &MockPayment,
+        reference: &str,
+    ) -> Option<GatewayEvent> {
+        match answer {
+            Answer::Nothing => None,
+            Answer::RefundSucceeded { refund_id, amount } => Some(GatewayEvent {
+                id: self.next_event_id(),
+                kind: GatewayEventKind::RefundSucceeded,
+                order_id: payment.order_id,
+                reference: reference.to_owned(),
+                amount: *amount,
+                reason: None,
+                refund_id: Some(refund_id.clone()),
+            }),
+        }
+    }
+
+    fn next_event_id(&self) -> String {
+        format!("evt_{}", self.ids.next_uuid().simple())
+    }
+}
+
+/// `payment` after a refund of `amount`: partly refunded, it stays captured.
+fn refunded(payment: &MockPayment, amount: Money) -> Result<MockPayment, String> {
+    if payment.stage != Stage::Captured {
+        return Err(format!(
+            "cannot refund a payment that is {:?}",
+            payment.stage
+        ));
+    }
+    if amount.currency != payment.amount.currency {
+        return Err(format!(
+            "the payment is in {}, not {}",
+            payment.amount.currency, amount.currency
+        ));
+    }
+    let left = payment.refundable();
+    if amount.amount <= 0 || amount.amount > left {
+        return Err(format!(
+            "a refund of {} exceeds the {left} left to refund",
+            amount.amount
+        ));
+    }
+    let refunded = payment.refunded + amount.amount;
+    Ok(MockPayment {
+        stage: if refunded >= payment.captured {
+            Stage::Refunded
+        } else {
+            Stage::Captured
+        },
+        refunded,
+        ..payment.clone()
+    })
 }
 
 fn unavailable(error: StoreError) -> GatewayError {
@@ -179,21 +254,18 @@ impl<L: MockLedger> PaymentGateway for MockGateway<L> {
         }
         let reference = format!("pay_{}", self.ids.next_uuid().simple());
         let webhook = answer.map(|(kind, reason)| GatewayEvent {
-            id: format!("evt_{}", self.ids.next_uuid().simple()),
+            id: self.next_event_id(),
             kind,
             order_id: request.order_id,
             reference: reference.clone(),
             amount: request.amount,
             reason,
+            refund_id: None,
         });
         let authorization = NewAuthorization {
             idempotency_key: request.idempotency_key.clone(),
             reference: reference.clone(),
-            payment: MockPayment {
-                order_id: request.order_id,
-                amount: request.amount,
-                stage,
-            },
+            payment: MockPayment::new(request.order_id, request.amount, stage),
             webhook,
         };
         match self
@@ -220,22 +292,36 @@ impl<L: MockLedger> PaymentGateway for MockGateway<L> {
         amount: Money,
         idempotency_key: &str,
     ) -> Result<(), GatewayError> {
-        self.perform(reference, idempotency_key, |payment| match payment.stage {
-            Stage::Authorized if amount.amount <= payment.amount.amount => Ok(Stage::Captured),
+        let rule = |payment: &MockPayment| match payment.stage {
+            Stage::Authorized
+                if amount.currency == payment.amount.currency
+                    && amount.amount <= payment.amount.amount =>
+            {
+                Ok(MockPayment {
+                    stage: Stage::Captured,
+                    captured: amount.amount,
+                    ..payment.clone()
+                })
+            }
             Stage::Authorized => Err("capture exceeds the authorization".into()),
             other => Err(format!("cannot capture a payment that is {other:?}")),
-        })
-        .await
+        };
+        self.perform(reference, idempotency_key, rule, Answer::Nothing)
+            .await
     }
 
     async fn void(&self, reference: &str, idempotency_key: &str) -> Result<(), GatewayError> {
-        self.perform(reference, idempotency_key, |payment| match payment.stage {
+        let rule = |payment: &MockPayment| match payment.stage {
             Stage::Pending | Stage::Authorized | Stage::Declined | Stage::Voided => {
-                Ok(Stage::Voided)
+                Ok(MockPayment {
+                    stage: Stage::Voided,
+                    ..payment.clone()
+                })
             }
             other => Err(format!("cannot void a payment that is {other:?}")),
-        })
-        .await
+        };
+        self.perform(reference, idempotency_key, rule, Answer::Nothing)
+            .await
     }
 
     async fn refund(
@@ -244,10 +330,16 @@ impl<L: MockLedger> PaymentGateway for MockGateway<L> {
         amount: Money,
         idempotency_key: &str,
     ) -> Result<(), GatewayError> {
-        self.perform(reference, idempotency_key, |payment| match payment.stage {
-            Stage::Captured if amount.amount <= payment.amount.amount => Ok(Stage::Refunded),
-            other => Err(format!("cannot refund a payment that is {other:?}")),
-        })
+        let answer = Answer::RefundSucceeded {
+            refund_id: refund_id_of(idempotency_key).to_owned(),
+            amount,
+        };
+        self.perform(
+            reference,
+            idempotency_key,
+            |payment| refunded(payment, amount),
+            answer,
+        )
         .await
     }
 }

@@ -64,14 +64,133 @@ async fn approve_answers_by_webhook_once_per_key() {
         .refund(&reference, Money::new(1_000, Currency::USD), "r1")
         .await
         .unwrap();
+    let refunded = webhooks.recv().await.unwrap();
+    assert_eq!(
+        (refunded.kind, refunded.refund_id.as_deref()),
+        (GatewayEventKind::RefundSucceeded, Some("r1"))
+    );
     assert!(matches!(
         gateway.void(&reference, "v1").await,
         Err(GatewayError::InvalidState(_))
     ));
-    assert!(
-        webhooks.try_recv().is_err(),
-        "one webhook per authorization"
+    assert_eq!(
+        gateway.sent_webhooks().len(),
+        2,
+        "one webhook per authorization and one per refund"
     );
+}
+
+fn usd(amount: i64) -> Money {
+    Money::new(amount, Currency::USD)
+}
+
+/// A captured payment of 1,000 on `gateway`: its reference.
+async fn captured(gateway: &MockGateway) -> String {
+    let reference = gateway.authorize(&request(APPROVE, "k1")).await.unwrap();
+    gateway.capture(&reference, usd(1_000), "c1").await.unwrap();
+    reference
+}
+
+#[tokio::test]
+async fn partial_refunds_add_up_to_the_capture_and_no_further() {
+    let (gateway, mut webhooks) = gateway();
+    let reference = captured(&gateway).await;
+    assert_eq!(
+        webhooks.recv().await.unwrap().kind,
+        GatewayEventKind::Authorized
+    );
+
+    assert_eq!(
+        gateway
+            .refund(&reference, usd(300), "o:refund:return-1")
+            .await,
+        Ok(())
+    );
+    assert_eq!(
+        gateway
+            .refund(&reference, usd(300), "o:refund:return-1")
+            .await,
+        Ok(()),
+        "a replayed key is answered as before"
+    );
+    assert!(matches!(
+        gateway.refund(&reference, usd(701), "o:refund:too-much").await,
+        Err(GatewayError::InvalidState(reason)) if reason.contains("700 left")
+    ));
+    assert!(matches!(
+        gateway
+            .refund(
+                &reference,
+                Money::new(100, "EUR".parse().unwrap()),
+                "o:refund:euros"
+            )
+            .await,
+        Err(GatewayError::InvalidState(_))
+    ));
+    assert_eq!(
+        gateway
+            .refund(&reference, usd(700), "o:refund:return-2")
+            .await,
+        Ok(())
+    );
+    assert!(matches!(
+        gateway.refund(&reference, usd(1), "o:refund:more").await,
+        Err(GatewayError::InvalidState(_))
+    ));
+
+    let first = webhooks.recv().await.unwrap();
+    let second = webhooks.recv().await.unwrap();
+    assert!([&first, &second]
+        .iter()
+        .all(|event| event.kind == GatewayEventKind::RefundSucceeded));
+    let mut refunds = vec![
+        (first.refund_id.clone(), first.amount.amount),
+        (second.refund_id.clone(), second.amount.amount),
+    ];
+    refunds.sort();
+    assert_eq!(
+        refunds,
+        [
+            (Some("return-1".into()), 300),
+            (Some("return-2".into()), 700)
+        ]
+    );
+    assert_ne!(first.id, second.id);
+    assert_eq!(first.reference, reference);
+    assert_eq!(
+        gateway.sent_webhooks().len(),
+        3,
+        "one authorization and two refunds, the replay sent nothing"
+    );
+    let payment = gateway.ledger.payment(&reference).await.unwrap().unwrap();
+    assert_eq!(
+        (payment.stage, payment.captured, payment.refunded),
+        (Stage::Refunded, 1_000, 1_000)
+    );
+}
+
+#[tokio::test]
+async fn concurrent_partial_refunds_never_pass_the_capture() {
+    let (gateway, _webhooks) = gateway();
+    let gateway = Arc::new(gateway);
+    let reference = captured(&gateway).await;
+    let calls = (0..25).map(|call| {
+        let (gateway, reference) = (Arc::clone(&gateway), reference.clone());
+        tokio::spawn(async move {
+            gateway
+                .refund(&reference, usd(100), &format!("o:refund:r{call}"))
+                .await
+        })
+    });
+    let outcomes: Vec<_> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|call| call.unwrap())
+        .collect();
+    let refunded = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
+    assert_eq!(refunded, 10, "{outcomes:?}");
+    let payment = gateway.ledger.payment(&reference).await.unwrap().unwrap();
+    assert_eq!(payment.refunded, 1_000);
 }
 
 #[tokio::test]
@@ -196,7 +315,11 @@ impl MockLedger for Outbox {
     }
 
     async fn record_step(&self, step: &Step) -> Result<StepRecorded, StoreError> {
-        self.ledger.record_step(step).await
+        let recorded = self.ledger.record_step(step).await?;
+        if recorded == StepRecorded::Recorded {
+            self.webhooks.lock().unwrap().extend(step.webhook.clone());
+        }
+        Ok(recorded)
     }
 }
 
@@ -222,10 +345,32 @@ async fn answering_by_ledger_leaves_the_webhooks_to_the_ledger() {
     assert_eq!(
         kept,
         [
-            (GatewayEventKind::Authorized, approved),
+            (GatewayEventKind::Authorized, approved.clone()),
             (GatewayEventKind::Declined, declined)
         ]
     );
+    assert!(gateway.sent_webhooks().is_empty());
+
+    let amount = Money::new(1_000, Currency::USD);
+    gateway.capture(&approved, amount, "c1").await.unwrap();
+    gateway
+        .refund(&approved, amount, "o:refund:cancel")
+        .await
+        .unwrap();
+    gateway
+        .refund(&approved, amount, "o:refund:cancel")
+        .await
+        .unwrap();
+    let refunds: Vec<_> = gateway
+        .ledger
+        .webhooks
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|event| event.kind == GatewayEventKind::RefundSucceeded)
+        .map(|event| (event.refund_id.clone(), event.reference.clone()))
+        .collect();
+    assert_eq!(refunds, [(Some("cancel".to_owned()), approved)]);
     assert!(gateway.sent_webhooks().is_empty());
 }
 

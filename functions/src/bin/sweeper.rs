@@ -1,0 +1,24 @@
+//! The `sweeper` job, run every minute by EventBridge Scheduler: releases expired
+//! reservations, fails orphaned orders and reconciles payments with their orders (see
+//! `mambogo::jobs::sweeper`). The scheduler's event carries nothing the job needs; the
+//! answer is the run's report.
+
+use lambda_http::lambda_runtime::{self, LambdaEvent};
+use lambda_http::service_fn;
+use mambogo::jobs::{Sweeper, SWEEPER};
+use serde_json::{json, Value};
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    mambogo_functions::init_json_logs();
+    let built = mambogo_functions::function_services(SWEEPER)
+        .await
+        .inspect_err(|error| tracing::error!(function = SWEEPER, %error, "cannot start"))?;
+    let sweeper = Sweeper::new(&built.services);
+    tracing::info!(function = SWEEPER, "ready");
+    lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
+        let sweeper = sweeper.clone();
+        async move { Ok::<_, lambda_runtime::Error>(json!(sweeper.sweep_now().await)) }
+    }))
+    .await
+}

@@ -1,0 +1,55 @@
+output "api_url" {
+  description = "The shop API's base URL (no trailing slash): scripts/demo-checkout's shop URL."
+  value       = aws_apigatewayv2_api.shop.api_endpoint
+}
+
+output "event_bus_name" {
+  value = aws_cloudwatch_event_bus.main.name
+}
+
+output "table_names" {
+  description = "DynamoDB table names by manifest key."
+  value       = { for key, table in aws_dynamodb_table.this : key => table.name }
+}
+
+output "state_machine_arn" {
+  value = aws_sfn_state_machine.checkout.arn
+}
+
+output "function_names" {
+  description = "Lambda function names by manifest key."
+  value       = local.function_names
+}
+
+output "jwt_issuer" {
+  value = local.jwt_issuer
+}
+
+output "cognito_user_pool_id" {
+  description = "The user pool (null when jwt_issuer is set)."
+  value       = one(aws_cognito_user_pool.users[*].id)
+}
+
+output "cognito_client_id" {
+  description = "The app client to sign in with (null when jwt_issuer is set)."
+  value       = one(aws_cognito_user_pool_client.app[*].id)
+}
+
+output "webhook_secrets_arn" {
+  description = "Secret holding the payment webhooks' signing secrets; put its value after the first apply."
+  value       = try(aws_secretsmanager_secret.this["webhook-secrets"].arn, null)
+}
+
+output "payment_gateway_api_key_arn" {
+  description = "Secret holding the payment gateway's API key; put its value after the first apply."
+  value       = try(aws_secretsmanager_secret.this["payment-gateway-api-key"].arn, null)
+}
+
+output "mock_gateway_url" {
+  description = "The mock payment gateway's URL (null when it is not deployed)."
+  value       = var.deploy_mock_gateway ? local.payment_gateway_url : null
+}
+
+output "alarm_topic_arn" {
+  value = aws_sns_topic.alarms.arn
+}

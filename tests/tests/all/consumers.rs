@@ -1,0 +1,267 @@
+//! The `notify-shopper` and `stock-alerts` consumers act once per event however often
+//! it is delivered, alone and in the local shop behind their rules and grants.
+
+use std::sync::Arc;
+
+use mambogo::adapters::sqlite::{SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOperations};
+use mambogo::clock::ManualClock;
+use mambogo::consumers::{stock_low_id, NotifyShopper, StockAlerts, OPERATORS};
+use mambogo::events::local_bus::LocalEventBus;
+use mambogo::events::payloads::{InventoryReserved, OrderConfirmed, OrderShipped, StockQuantity};
+use mambogo::events::{DomainEvent, EventConsumer, EventType};
+use mambogo::ids::{OrderId, Sku, UserId};
+use mambogo::inventory::{InventoryStore, StockLine};
+use mambogo::money::{Currency, Money};
+use mambogo::ports::{Notification, NotificationOutbox, PageRequest};
+use mambogo_tests::checkout::{assert_consistent, checkout, fill_cart, order_id, saga_finished};
+use mambogo_tests::events::assert_valid;
+use mambogo_tests::shop::{token, TestShop};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+const NOW: OffsetDateTime = datetime!(2030-01-01 12:00 UTC);
+/// A demo SKU with stock, as the checkout tests use.
+const SHOP_SKU: &str = "MB-0002-BLK";
+
+fn alice() -> UserId {
+    UserId::parse("alice").unwrap()
+}
+
+fn shipped(event_id: Uuid) -> DomainEvent {
+    DomainEvent::new(
+        EventType::OrderShipped,
+        event_id,
+        OrderId::from_uuid(Uuid::from_u128(0xfeed)),
+        NOW,
+        OrderShipped {
+            user_id: alice(),
+            carrier: "UPS".into(),
+            tracking_number: "1Z999AA10123456784".into(),
+        },
+    )
+    .unwrap()
+}
+
+async fn notifications(outbox: &dyn NotificationOutbox, recipient: &str) -> Vec<Notification> {
+    outbox
+        .notifications_for(recipient, &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items
+}
+
+#[tokio::test]
+async fn a_redelivered_event_notifies_the_shopper_once() {
+    let outbox = Arc::new(SqliteOperations::new(SqliteDb::in_memory().unwrap()));
+    let clock = Arc::new(ManualClock::new(NOW));
+    let consumer = NotifyShopper {
+        notifications: outbox.clone(),
+        clock: clock.clone(),
+    };
+    let event = shipped(Uuid::new_v4());
+    consumer.consume(&event).await.unwrap();
+    clock.advance(Duration::minutes(3));
+    consumer.consume(&event).await.unwrap();
+
+    let written = notifications(outbox.as_ref(), "alice").await;
+    assert_eq!(written.len(), 1, "{written:#?}");
+    let notification = &written[0];
+    assert_eq!(notification.kind, "OrderShipped");
+    assert_eq!(notification.event_id, event.event_id().unwrap().to_string());
+    assert_eq!(notification.order_id, event.order_id());
+    assert_eq!(notification.created_at, NOW, "the first delivery's is kept");
+    assert!(notification.body.contains("1Z999AA10123456784"));
+
+    consumer.consume(&shipped(Uuid::new_v4())).await.unwrap();
+    assert_eq!(notifications(outbox.as_ref(), "alice").await.len(), 2);
+    assert!(notifications(outbox.as_ref(), OPERATORS).await.is_empty());
+}
+
+struct AlertFixture {
+    inventory: Arc<SqliteInventory>,
+    bus: Arc<LocalEventBus>,
+    consumer: StockAlerts,
+    sku: Sku,
+}
+
+async fn alert_fixture(on_hand: u32, threshold: u32) -> AlertFixture {
+    let db = SqliteDb::in_memory().unwrap();
+    let inventory = Arc::new(SqliteInventory::new(db.clone()));
+    let bus = Arc::new(LocalEventBus::routing(Vec::new()));
+    let sku = Sku::parse("TEE-RED-M").unwrap();
+    inventory.set_on_hand(&sku, on_hand).await.unwrap();
+    let level = inventory
+        .set_low_stock_threshold(&sku, Some(threshold))
+        .await
+        .unwrap();
+    assert_eq!(level.low_stock_threshold, Some(threshold));
+    AlertFixture {
+        consumer: StockAlerts {
+            inventory: inventory.clone(),
+            idempotency: Arc::new(SqliteIdempotency::new(db)),
+            events: bus.clone(),
+            clock: Arc::new(ManualClock::new(NOW)),
+        },
+        inventory,
+        bus,
+        sku,
+    }
+}
+
+impl AlertFixture {
+    /// Reserves `quantity` units for a new order and returns its InventoryReserved.
+    async fn reserve(&self, serial: u128, quantity: u32) -> DomainEvent {
+        let order = OrderId::from_uuid(Uuid::from_u128(serial));
+        let line = StockLine {
+            sku: self.sku.clone(),
+            quantity,
+        };
+        let expires_at = NOW + Duration::minutes(15);
+        self.inventory
+            .reserve(&order, &[line], expires_at, NOW)
+            .await
+            .unwrap();
+        DomainEvent::new(
+            EventType::InventoryReserved,
+            Uuid::new_v4(),
+            order,
+            NOW,
+            InventoryReserved {
+                lines: vec![StockQuantity {
+                    sku: self.sku.clone(),
+                    quantity,
+                }],
+                expires_at,
+            },
+        )
+        .unwrap()
+    }
+
+    fn alerts(&self) -> Vec<DomainEvent> {
+        self.bus
+            .published()
+            .into_iter()
+            .filter(|event| event.event_type == EventType::StockLow)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn stock_falling_below_its_threshold_alerts_once_however_often_delivered() {
+    let fixture = alert_fixture(10, 5).await;
+    let above = fixture.reserve(1, 4).await;
+    fixture.consumer.consume(&above).await.unwrap();
+    assert!(
+        fixture.alerts().is_empty(),
+        "6 left of threshold 5 is not low"
+    );
+
+    let below = fixture.reserve(2, 3).await;
+    fixture.consumer.consume(&below).await.unwrap();
+    fixture.consumer.consume(&below).await.unwrap();
+    let alerts = fixture.alerts();
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    let alert = &alerts[0];
+    assert_valid(alert);
+    let order = below.order_id().unwrap();
+    assert_eq!(alert.event_id(), Some(stock_low_id(&order, &fixture.sku)));
+    assert_eq!(alert.order_id(), None, "StockLow is about a SKU");
+    assert_eq!(alert.detail["sku"], "TEE-RED-M");
+    assert_eq!(alert.detail["available"], 3);
+    assert_eq!(alert.detail["threshold"], 5);
+
+    // The order's confirmation re-checks, and finds it alerted already.
+    fixture.inventory.commit(&order).await.unwrap();
+    let confirmed = DomainEvent::new(
+        EventType::OrderConfirmed,
+        Uuid::new_v4(),
+        order,
+        NOW,
+        OrderConfirmed {
+            user_id: alice(),
+            total: Money::new(3_000, Currency::USD),
+        },
+    )
+    .unwrap();
+    fixture.consumer.consume(&confirmed).await.unwrap();
+    assert_eq!(fixture.alerts().len(), 1);
+
+    // Another order that finds it low alerts again, once.
+    let another = fixture.reserve(3, 1).await;
+    fixture.consumer.consume(&another).await.unwrap();
+    fixture.consumer.consume(&another).await.unwrap();
+    let alerts = fixture.alerts();
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[1].detail["available"], 2);
+}
+
+#[tokio::test]
+async fn a_sku_without_a_threshold_never_alerts() {
+    let fixture = alert_fixture(10, 5).await;
+    fixture
+        .inventory
+        .set_low_stock_threshold(&fixture.sku, None)
+        .await
+        .unwrap();
+    let event = fixture.reserve(1, 9).await;
+    fixture.consumer.consume(&event).await.unwrap();
+    assert!(fixture.alerts().is_empty());
+}
+
+#[tokio::test]
+async fn in_the_shop_a_checkout_notifies_the_shopper_and_low_stock_the_operators() {
+    let shop = TestShop::start().await;
+    let services = &shop.inner().services;
+    let sku = Sku::parse(SHOP_SKU).unwrap();
+    let level = &services
+        .inventory
+        .stock_levels(std::slice::from_ref(&sku))
+        .await
+        .unwrap()[0];
+    // One more unit sold leaves it below the threshold.
+    let threshold = u32::try_from(level.available).unwrap();
+    services
+        .inventory
+        .set_low_stock_threshold(&sku, Some(threshold))
+        .await
+        .unwrap();
+
+    let alice = token("alice", false);
+    fill_cart(&shop, &alice, &[(SHOP_SKU, 1)]).await;
+    let id = order_id(&checkout(&shop, &alice, "key-1", "tok_approve").await);
+    saga_finished(&shop, &id).await;
+
+    let shopper = notifications(services.notifications.as_ref(), "alice").await;
+    let kinds: Vec<_> = shopper.iter().map(|n| n.kind.as_str()).collect();
+    assert_eq!(kinds, ["OrderConfirmed"], "{shopper:#?}");
+    assert_eq!(shopper[0].order_id, Some(id));
+
+    let alerts: Vec<_> = shop
+        .inner()
+        .bus
+        .published()
+        .into_iter()
+        .filter(|event| event.event_type == EventType::StockLow)
+        .collect();
+    // The reservation alerts; the order's confirmation finds it alerted already.
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert_eq!(alerts[0].event_id(), Some(stock_low_id(&id, &sku)));
+    let operators = notifications(services.notifications.as_ref(), OPERATORS).await;
+    assert_eq!(operators.len(), 1, "{operators:#?}");
+    assert_eq!(operators[0].kind, "StockLow");
+    assert!(operators[0].subject.contains(SHOP_SKU));
+    assert!(
+        shop.inner()
+            .services
+            .dead_letters
+            .list(&PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty(),
+        "no consumer failed"
+    );
+    assert_consistent(&shop).await;
+    shop.stop().await;
+}
