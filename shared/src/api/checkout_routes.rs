@@ -13,7 +13,7 @@ use crate::auth::User;
 use crate::checkout::{event_id, order_failed};
 use crate::events::{payloads, DomainEvent, EventType};
 use crate::ids::{CartId, OrderId};
-use crate::inventory::{InventoryError, StockLine, MAX_RESERVATION_LINES};
+use crate::inventory::{InventoryError, MAX_RESERVATION_LINES};
 use crate::money::Money;
 use crate::orders::{Order, OrderLine, OrderStatus, Totals};
 use crate::ports::{IdempotencyClaim, StoreError, StoredResponse};
@@ -279,14 +279,7 @@ async fn create_order(
 /// Reserves the order's stock inline, so the shopper learns at once whether they got it.
 /// Out of stock fails the order and answers 409 naming the SKUs.
 async fn reserve(services: &Services, order: &Order) -> Result<(), ApiError> {
-    let lines: Vec<StockLine> = order
-        .lines
-        .iter()
-        .map(|line| StockLine {
-            sku: line.sku.clone(),
-            quantity: line.quantity,
-        })
-        .collect();
+    let lines = order.stock_lines();
     let now = services.clock.now();
     match services
         .inventory

@@ -12,7 +12,7 @@ use super::TaskError;
 use crate::api::Services;
 use crate::events::{payloads, DomainEvent, EventType};
 use crate::ids::{OrderId, Sku};
-use crate::inventory::{ReservationStatus, ReserveOutcome, SettleOutcome, StockLine};
+use crate::inventory::{ReservationStatus, ReserveOutcome, SettleOutcome};
 use crate::orders::lifecycle::settle::{self, Voided, CANCEL_REFUND};
 use crate::orders::lifecycle::{self, LifecycleError};
 use crate::orders::{Order, OrderStatus};
@@ -76,17 +76,6 @@ struct CaughtError {
 
 fn parse<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, TaskError> {
     serde_json::from_value(payload).map_err(|error| TaskError::InvalidInput(error.to_string()))
-}
-
-fn stock_lines(order: &Order) -> Vec<StockLine> {
-    order
-        .lines
-        .iter()
-        .map(|line| StockLine {
-            sku: line.sku.clone(),
-            quantity: line.quantity,
-        })
-        .collect()
 }
 
 impl SagaTasks {
@@ -199,7 +188,7 @@ impl SagaTasks {
             .inventory
             .reserve(
                 &order.id,
-                &stock_lines(&order),
+                &order.stock_lines(),
                 order.reservation_expires_at,
                 self.services.clock.now(),
             )
@@ -454,22 +443,11 @@ impl SagaTasks {
             let reason = input
                 .error
                 .map_or_else(|| "checkout undone".to_owned(), |caught| caught.error);
-            let released = DomainEvent::new(
-                EventType::InventoryReleased,
-                event_id(&order.id, EventType::InventoryReleased, "checkout"),
-                order.id,
+            let released = lifecycle::events::inventory_released(
+                &order,
+                "checkout",
+                reason,
                 self.services.clock.now(),
-                payloads::InventoryReleased {
-                    lines: order
-                        .lines
-                        .iter()
-                        .map(|line| payloads::StockQuantity {
-                            sku: line.sku.clone(),
-                            quantity: line.quantity,
-                        })
-                        .collect(),
-                    reason,
-                },
             )
             .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
             self.services.events.publish(vec![released]).await?;

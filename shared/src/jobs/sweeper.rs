@@ -39,7 +39,7 @@ use crate::checkout::{event_id, order_failed};
 use crate::clock::Clock;
 use crate::events::{payloads, DomainEvent, EventPublisher, EventType};
 use crate::ids::OrderId;
-use crate::inventory::{InventoryStore, ReservationStatus, SettleOutcome, StockLine};
+use crate::inventory::{InventoryStore, ReservationStatus, SettleOutcome};
 use crate::orders::{Order, OrderStatus};
 use crate::payments::{Payment, PaymentGateway, PaymentStatus, Refund, RefundStatus};
 use crate::ports::{OperationsLog, OrderStore, Page, PageRequest, PaymentStore, StoreError};
@@ -329,14 +329,7 @@ impl Sweeper {
                     .await
             }
             SettleOutcome::AlreadySettled(ReservationStatus::Committed) => {
-                let lines: Vec<StockLine> = order
-                    .lines
-                    .iter()
-                    .map(|line| StockLine {
-                        sku: line.sku.clone(),
-                        quantity: line.quantity,
-                    })
-                    .collect();
+                let lines = order.stock_lines();
                 self.inventory
                     .restock(&order.id, &format!("{}#{SWEEPER}", order.id), &lines)
                     .await

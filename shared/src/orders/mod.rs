@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ids::{OrderId, ProductId, Sku, UserId};
+use crate::inventory::StockLine;
 use crate::money::Money;
 
 /// One line of an order: a price snapshot taken at checkout.
@@ -108,6 +109,17 @@ impl Order {
             updated_at: now,
             version: 1,
         }
+    }
+
+    /// The order's lines as units of stock: what its reservation holds.
+    pub fn stock_lines(&self) -> Vec<StockLine> {
+        self.lines
+            .iter()
+            .map(|line| StockLine {
+                sku: line.sku.clone(),
+                quantity: line.quantity,
+            })
+            .collect()
     }
 
     /// Moves the order to `to` if the rules allow it from its current status, recording

@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 use mambogo::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo_local::workflow::StateMachine;
 
-fn placeholders(text: &str) -> BTreeSet<String> {
+/// The `${…}` placeholders of an ASL template.
+pub(crate) fn placeholders(text: &str) -> BTreeSet<String> {
     text.split("${")
         .skip(1)
         .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))

@@ -13,6 +13,8 @@ use mambogo::api::{routes, OPENAPI_YAML};
 use mambogo::checkout::CHECKOUT_ASL;
 use mambogo::events::local_bus::Rule;
 
+use super::state_machine_parity::placeholders;
+
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -188,14 +190,6 @@ fn every_operation_has_a_route_a_lambda_and_a_binary() {
         operations.len(),
         "one api function per operation"
     );
-}
-
-/// The ASL's `${…}` placeholders.
-fn placeholders(text: &str) -> BTreeSet<String> {
-    text.split("${")
-        .skip(1)
-        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
-        .collect()
 }
 
 #[test]

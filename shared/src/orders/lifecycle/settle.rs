@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 
 use super::LifecycleError;
 use crate::ids::OrderId;
-use crate::inventory::{InventoryStore, ReservationStatus, SettleOutcome, StockLine};
+use crate::inventory::{InventoryStore, ReservationStatus, SettleOutcome};
 use crate::orders::Order;
 use crate::payments::{
     GatewayError, Payment, PaymentGateway, PaymentStatus, Refund, RefundLine, RefundStatus,
@@ -56,18 +56,6 @@ pub enum Voided {
     Refused(String),
 }
 
-/// The order's lines as units of stock.
-pub fn stock_lines(order: &Order) -> Vec<StockLine> {
-    order
-        .lines
-        .iter()
-        .map(|line| StockLine {
-            sku: line.sku.clone(),
-            quantity: line.quantity,
-        })
-        .collect()
-}
-
 /// The restock marker of `purpose` (`cancel`, `return`) for `order`.
 pub fn restock_id(order: &OrderId, purpose: &str) -> String {
     format!("{order}#{purpose}")
@@ -99,7 +87,7 @@ pub async fn return_stock(
         .restock(
             &order.id,
             &restock_id(&order.id, "cancel"),
-            &stock_lines(order),
+            &order.stock_lines(),
         )
         .await?;
     Ok(match restocked {
