@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use mambogo::access::{FunctionSpec, Secret, Table, Trigger, WorkflowAction};
-use mambogo::auth::{TokenVerifier, VerifierKeys};
-use mambogo::config::ConfigError;
-use mambogo::money::Currency;
+use mambogo::adapters::access::{FunctionSpec, Secret, Table, Trigger, WorkflowAction};
+use mambogo::adapters::config::ConfigError;
+use mambogo::api::auth::{TokenVerifier, VerifierKeys};
+use mambogo::domain::money::Currency;
 use reqwest::Url;
 use time::Duration;
 
@@ -122,8 +122,8 @@ impl LambdaConfig {
                 variables.parsed_or(RESERVATION_TTL_SECONDS, DEFAULT_RESERVATION_TTL_SECONDS)?,
             )),
             return_window: Duration::days(i64::from(variables.parsed_or(
-                mambogo::checkout::RETURN_WINDOW_DAYS,
-                mambogo::checkout::DEFAULT_RETURN_WINDOW_DAYS,
+                mambogo::application::settings::RETURN_WINDOW_DAYS,
+                mambogo::application::settings::DEFAULT_RETURN_WINDOW_DAYS,
             )?)),
             currency: variables.parsed_or(SHOP_CURRENCY, Currency::USD)?,
             catalog_cache: Duration::seconds(i64::from(cache_seconds)),
@@ -133,7 +133,7 @@ impl LambdaConfig {
     }
 
     /// The name of `table`; empty when the function is not granted it, and then its store
-    /// is never called (see [`mambogo::api::Services::restricted_to`]).
+    /// is never called (see [`mambogo::application::Services::restricted_to`]).
     pub fn table(&self, table: Table) -> String {
         self.tables.get(&table).cloned().unwrap_or_default()
     }
@@ -203,7 +203,7 @@ fn problem(variable: &str, problem: String) -> ConfigError {
 mod tests {
     use std::collections::HashMap;
 
-    use mambogo::access::Manifest;
+    use mambogo::adapters::access::Manifest;
 
     use super::*;
 

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
-use mambogo::api::Services;
-use mambogo::events::{DomainEvent, EventConsumer};
+use mambogo::application::Services;
+use mambogo::domain::events::{DomainEvent, EventConsumer};
 
 use crate::logging::init_json_logs;
 use crate::services::function_services;

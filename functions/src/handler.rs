@@ -6,12 +6,13 @@ use std::time::Instant;
 
 use lambda_http::http::header::AUTHORIZATION;
 use lambda_http::{Body, Request, Response};
+use mambogo::adapters::config::ConfigError;
+use mambogo::api::auth::TokenVerifier;
 use mambogo::api::route_table::RouteTableError;
 use mambogo::api::{
-    log_request, respond, routes, ApiError, AuthRequirement, Endpoint, Services, OPENAPI_YAML,
+    log_request, respond, routes, ApiError, AuthRequirement, Endpoint, OPENAPI_YAML,
 };
-use mambogo::auth::TokenVerifier;
-use mambogo::config::ConfigError;
+use mambogo::application::Services;
 use tracing::Instrument;
 
 use crate::request::{authorizer_claims, request_id, to_api_request};

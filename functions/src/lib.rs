@@ -61,7 +61,7 @@ pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), l
 }
 
 async fn start(operation_id: &str, endpoint: Endpoint) -> Result<FunctionContext, StartError> {
-    let function = mambogo::access::Manifest::embedded()
+    let function = mambogo::adapters::access::Manifest::embedded()
         .by_operation(operation_id)
         .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
     let built = services::function_services(&function.name).await?;

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
+use mambogo::api::auth::{Caller, TokenVerifier};
 use mambogo::api::{authenticate, parse_query, ApiError, ApiRequest, AuthRequirement};
-use mambogo::auth::{Caller, TokenVerifier};
 
 /// The request as the handlers see it. `auth` is the route's requirement from the OpenAPI
 /// file; `verifier` checks tokens that no authorizer has checked.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use lambda_http::lambda_runtime::{self, Diagnostic, LambdaEvent};
 use lambda_http::service_fn;
-use mambogo::checkout::{SagaTasks, TaskError};
-use mambogo::config::ConfigError;
+use mambogo::adapters::config::ConfigError;
+use mambogo::application::checkout::{SagaTasks, TaskError};
 use serde_json::Value;
 
 use crate::logging::init_json_logs;
@@ -31,7 +31,7 @@ async fn saga_tasks(function: &str) -> Result<SagaTasks, ConfigError> {
     })
 }
 
-/// Runs the saga step `function` (a name from [`mambogo::checkout::TASK_FUNCTIONS`]) until
+/// Runs the saga step `function` (a name from [`mambogo::application::checkout::TASK_FUNCTIONS`]) until
 /// Lambda stops it.
 pub async fn run_saga_step(function: &'static str) -> Result<(), lambda_http::Error> {
     init_json_logs();
@@ -53,7 +53,7 @@ mod tests {
     #[test]
     fn step_errors_keep_their_names_for_retry_and_catch() {
         let out_of_stock = diagnostic(TaskError::OutOfStock(vec![
-            mambogo::ids::Sku::parse("A-1").unwrap()
+            mambogo::domain::ids::Sku::parse("A-1").unwrap(),
         ]));
         assert_eq!(out_of_stock.error_type, "OutOfStock");
         assert!(out_of_stock

@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use aws_config::SdkConfig;
-use mambogo::access::Secret;
-use mambogo::config::ConfigError;
+use mambogo::adapters::access::Secret;
+use mambogo::adapters::config::ConfigError;
 
 /// The variable that may carry `secret`'s value directly, outside AWS.
 pub fn plain_variable(secret: Secret) -> &'static str {

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use mambogo::access::guarded::GuardedGateway;
-use mambogo::access::{Secret, Table};
+use mambogo::adapters::access::guarded::GuardedGateway;
+use mambogo::adapters::access::{Secret, Table};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
+use mambogo::adapters::config::ConfigError;
 use mambogo::adapters::dynamodb::{
     DynamoCarts, DynamoCatalog, DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders,
     DynamoPayments,
@@ -16,11 +17,10 @@ use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
 use mambogo::adapters::sqs_dead_letters::dead_letters_from_env;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
-use mambogo::api::Services;
-use mambogo::checkout::CheckoutSettings;
-use mambogo::clock::{Clock, RandomIds, SystemClock};
-use mambogo::config::ConfigError;
-use mambogo::payments::PaymentGateway;
+use mambogo::application::settings::CheckoutSettings;
+use mambogo::application::Services;
+use mambogo::domain::clock::{Clock, RandomIds, SystemClock};
+use mambogo::domain::payments::PaymentGateway;
 
 use crate::config::LambdaConfig;
 use crate::secrets::{self, split_webhook_secrets};
@@ -44,7 +44,7 @@ pub struct FunctionServices {
 /// Reads the configuration of the function named `function` in `functions/manifest.json`,
 /// fetches its secrets and builds its services.
 pub async fn function_services(function: &str) -> Result<FunctionServices, ConfigError> {
-    let spec = mambogo::access::Manifest::embedded()
+    let spec = mambogo::adapters::access::Manifest::embedded()
         .function(function)
         .ok_or_else(|| ConfigError {
             variable: "AWS_LAMBDA_FUNCTION_NAME".to_owned(),
@@ -73,7 +73,7 @@ pub fn payment_gateway(
     let Some(api_key) = secrets.get(&Secret::PaymentGatewayApiKey) else {
         return Ok(Arc::new(GuardedGateway::refusing(function)));
     };
-    let url = mambogo::config::required(PAYMENT_GATEWAY_URL)?;
+    let url = mambogo::adapters::config::required(PAYMENT_GATEWAY_URL)?;
     let problem = |problem: String| ConfigError {
         variable: PAYMENT_GATEWAY_URL.to_owned(),
         problem,

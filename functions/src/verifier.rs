@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use mambogo::api::auth::TokenVerifier;
 use mambogo::api::ApiError;
-use mambogo::auth::TokenVerifier;
 use tokio::sync::OnceCell;
 
 use crate::config::TokenKeys;
@@ -55,7 +55,7 @@ impl Verifier {
     }
 }
 
-async fn fetch_keys(url: &reqwest::Url) -> Result<mambogo::auth::VerifierKeys, String> {
+async fn fetch_keys(url: &reqwest::Url) -> Result<mambogo::api::auth::VerifierKeys, String> {
     let client = reqwest::Client::builder()
         .timeout(FETCH_TIMEOUT)
         .build()

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use lambda_http::http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Response};
-use mambogo::access::Manifest;
-use mambogo::api::{Endpoint, Services};
+use mambogo::adapters::access::Manifest;
+use mambogo::api::Endpoint;
+use mambogo::application::Services;
 use mambogo_functions::config::TokenKeys;
 use mambogo_functions::verifier::Verifier;
 use mambogo_functions::{endpoint, handle, FunctionContext};

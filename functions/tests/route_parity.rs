@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use mambogo::access::{Manifest, Trigger};
+use mambogo::adapters::access::{Manifest, Trigger};
 use mambogo::api::{routes, Route, OPENAPI_YAML};
-use mambogo::checkout::TASK_FUNCTIONS;
+use mambogo::application::checkout::TASK_FUNCTIONS;
 
 /// Binaries that are deliberately not routes of the shop's API: the functions whose
 /// `functions/manifest.json` entry has another trigger than `api` (saga steps, queue

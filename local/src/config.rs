@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use mambogo::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
+use mambogo::api::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
 
 /// The secret the mock gateway signs its webhooks with when `MAMBOGO_WEBHOOK_SECRET` is
 /// not set.

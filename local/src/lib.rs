@@ -2,6 +2,7 @@
 //! the embedded (SQLite) adapters and the same handlers the Lambdas call.
 
 mod config;
+pub mod demo;
 mod saga_glue;
 mod server;
 mod services;

@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use futures::future::BoxFuture;
 
 use async_trait::async_trait;
-use mambogo::access::guarded::GuardedGateway;
-use mambogo::access::{Manifest, Secret};
-use mambogo::checkout::{SagaTasks, TaskError, TASK_FUNCTIONS};
-use mambogo::events::{DomainEvent, EventPublisher};
-use mambogo::payments::mock_gateway::{post_signed, WebhookDelivery};
+use mambogo::adapters::access::guarded::GuardedGateway;
+use mambogo::adapters::access::{Manifest, Secret};
+use mambogo::adapters::mock_gateway::{post_signed, WebhookDelivery};
+use mambogo::application::checkout::{SagaTasks, TaskError, TASK_FUNCTIONS};
+use mambogo::domain::events::{DomainEvent, EventPublisher};
 use serde_json::{json, Value};
 
 use crate::server::StartError;

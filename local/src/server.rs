@@ -15,12 +15,13 @@ use axum::response::Response;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use http::Method;
-use mambogo::access::Manifest;
+use mambogo::adapters::access::Manifest;
+use mambogo::api::auth::TokenVerifier;
 use mambogo::api::{
     authenticate, endpoint, log_request, parse_query, respond, routes, ApiError, ApiRequest,
-    ApiResponse, AuthRequirement, Endpoint, Services, MAX_BODY_BYTES, OPENAPI_YAML,
+    ApiResponse, AuthRequirement, Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
 };
-use mambogo::auth::TokenVerifier;
+use mambogo::application::Services;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -31,9 +32,9 @@ use crate::config::LocalConfig;
 use crate::saga_glue::SagaStepHandler;
 use crate::services::{build_shop, TestHooks};
 use crate::workflow::WorkflowRunner;
-use mambogo::events::local_bus::LocalEventBus;
-use mambogo::jobs::Sweeper;
-use mambogo::payments::mock_gateway::MockGateway;
+use mambogo::adapters::local_bus::LocalEventBus;
+use mambogo::adapters::mock_gateway::MockGateway;
+use mambogo::application::jobs::Sweeper;
 
 /// Why the shop could not start.
 #[derive(Debug, thiserror::Error)]
@@ -49,7 +50,7 @@ pub enum StartError {
     #[error("cannot read the JWKS: {0}")]
     KeySet(#[from] serde_json::Error),
     #[error("cannot open the data: {0}")]
-    Store(#[from] mambogo::ports::StoreError),
+    Store(#[from] mambogo::domain::store::StoreError),
     #[error("cannot load the demo catalog: {0}")]
     Seed(String),
     #[error("cannot set up the event bus: {0}")]

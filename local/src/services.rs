@@ -7,24 +7,24 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use mambogo::access::{FunctionSpec, Manifest};
+use crate::demo::seed_demo_catalog;
+use mambogo::adapters::access::{FunctionSpec, Manifest};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
+use mambogo::adapters::local_bus::{LocalEventBus, Rule};
+use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::adapters::sqlite::{
     SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteIdempotency, SqliteInventory,
     SqliteOperations, SqliteOrders, SqlitePayments,
 };
-use mambogo::api::Services;
-use mambogo::checkout::{
-    CheckoutSettings, ClearCartOnConfirmation, SagaTasks, CHECKOUT_ASL, CLEAR_CART, TASK_FUNCTIONS,
-};
-use mambogo::clock::{Clock, IdSource, RandomIds, SystemClock};
-use mambogo::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
-use mambogo::demo::seed_demo_catalog;
-use mambogo::events::local_bus::{LocalEventBus, Rule};
-use mambogo::jobs::{Sweeper, SWEEPER};
-use mambogo::money::Currency;
-use mambogo::payments::mock_gateway::MockGateway;
+use mambogo::application::checkout::{SagaTasks, CHECKOUT_ASL, TASK_FUNCTIONS};
+use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
+use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
+use mambogo::application::jobs::{Sweeper, SWEEPER};
+use mambogo::application::settings::CheckoutSettings;
+use mambogo::application::Services;
+use mambogo::domain::clock::{Clock, IdSource, RandomIds, SystemClock};
+use mambogo::domain::money::Currency;
 use time::Duration;
 
 use crate::config::{DataLocation, LocalConfig};
@@ -197,7 +197,7 @@ fn attach_consumers(
     manifest: &Manifest,
 ) -> Result<(), StartError> {
     let events_error =
-        |error: mambogo::events::local_bus::LocalBusError| StartError::Events(error.to_string());
+        |error: mambogo::adapters::local_bus::LocalBusError| StartError::Events(error.to_string());
     let clear_cart = services.restricted_to(function_of(manifest, CLEAR_CART, "consumer")?);
     bus.attach(
         CLEAR_CART,

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use mambogo::clock::ManualClock;
-use mambogo::workflow::{StartOutcome, Workflow, WorkflowError};
+use mambogo::domain::clock::ManualClock;
+use mambogo::domain::workflow::{StartOutcome, Workflow, WorkflowError};
 use mambogo_local::workflow::{
     EventSink, ExecutionStatus, ExecutionStore, ExecutionView, HistoryEventKind, StateMachine,
     TaskFailure, TaskHandler, WorkflowRunner,

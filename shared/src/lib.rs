@@ -1,27 +1,19 @@
-//! Mambogo's core: the domain (money, catalog, cart), the ports it needs (stores,
-//! clock, ids), the adapters behind those ports (embedded SQLite, DynamoDB) and the
-//! HTTP handlers that the Lambda entrypoints and the local server both call.
+//! Mambogo's core, in four layers that only point down:
 //!
-//! Start reading at [`api::operations`]: it names every route's handler.
+//! 1. [`domain`] — money, ids, catalog, cart, inventory, orders, payments, events: the
+//!    types and rules of the shop, and the ports (traits) they need. No AWS, no HTTP, no SQL.
+//! 2. [`application`] — what the shop does with them: place an order, the checkout saga's
+//!    steps, cancel and return, settle, sweep, consume events; and [`application::Services`],
+//!    the bundle of ports every use case takes.
+//! 3. [`api`] — translation only: an HTTP request becomes a call into the application, a
+//!    typed error becomes problem+json.
+//! 4. [`adapters`] — DynamoDB, EventBridge, Step Functions, SQS, the payment gateway's
+//!    HTTP client; with features, the embedded SQLite stores and bus (`embedded`) and the
+//!    mock payment gateway (`mock-gateway`).
+//!
+//! Start reading at [`application::checkout`]: placing an order and the saga that follows.
 
-pub mod access;
 pub mod adapters;
 pub mod api;
-pub mod auth;
-pub mod cart;
-pub mod catalog;
-pub mod checkout;
-pub mod clock;
-pub mod config;
-pub mod consumers;
-pub mod demo;
-pub mod events;
-pub mod ids;
-pub mod inventory;
-pub mod jobs;
-pub mod money;
-pub mod orders;
-pub mod payments;
-pub mod ports;
-pub mod validation;
-pub mod workflow;
+pub mod application;
+pub mod domain;

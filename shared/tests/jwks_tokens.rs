@@ -2,7 +2,7 @@
 //! The key pair under `fixtures/` exists only for this test.
 
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
-use mambogo::auth::{mint_token, AuthError, Claims, TokenVerifier};
+use mambogo::api::auth::{mint_token, AuthError, Claims, TokenVerifier};
 use time::{Duration, OffsetDateTime};
 
 const PRIVATE_KEY: &str = include_str!("fixtures/test-rsa-private.pem");

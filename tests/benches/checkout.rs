@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use mambogo::adapters::sqlite::{SqliteDb, SqliteInventory};
-use mambogo::auth::mint_token;
-use mambogo::ids::{OrderId, Sku};
-use mambogo::inventory::{InventoryStore, StockLine};
+use mambogo::api::auth::mint_token;
+use mambogo::domain::ids::{OrderId, Sku};
+use mambogo::domain::inventory::{InventoryStore, StockLine};
 use mambogo_local::workflow::ExecutionView;
 use mambogo_local::{start, DataLocation, LocalConfig, RunningShop, DEV_JWT_SECRET};
 use serde_json::json;

@@ -31,7 +31,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use mambogo::api::{routes, OPENAPI_YAML};
+use mambogo::api::{routes, AuthRequirement, OPENAPI_YAML};
 use mambogo_tests::emulator;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -57,6 +57,8 @@ struct Function {
     publishes: bool,
     workflow: Vec<String>,
     secrets: Vec<String>,
+    dead_letters: bool,
+    memory_mb: Option<u64>,
 }
 
 fn strings(value: &Value) -> Vec<String> {
@@ -90,6 +92,8 @@ fn read_manifest(root: &Path) -> Vec<Function> {
             publishes: entry["publishes"].as_bool().unwrap_or(false),
             workflow: strings(&entry["workflow"]),
             secrets: strings(&entry["secrets"]),
+            dead_letters: entry.get("deadLetters").is_some(),
+            memory_mb: entry["memory"].as_u64(),
         })
         .collect()
 }
@@ -113,6 +117,8 @@ struct Account {
     tables: BTreeMap<String, String>,
     /// Manifest secret name → the secret's ARN in moto.
     secret_arns: BTreeMap<String, String>,
+    /// Every consumer's queue and dead-letter queue, as `DEAD_LETTER_QUEUES` names them.
+    dead_letter_queues: String,
 }
 
 /// Every secret's value, and the variable that may carry it directly outside AWS.
@@ -183,22 +189,41 @@ async fn create_account(functions: &[Function]) -> Account {
             .to_owned();
         secret_arns.insert(secret.clone(), arn);
     }
+    let dead_letter_queues: serde_json::Map<String, Value> = functions
+        .iter()
+        .filter(|function| function.trigger == "queue")
+        .map(|function| {
+            let queue = format!("{endpoint}/{ACCOUNT}/{}", function.name);
+            let queues = json!({ "queueUrl": queue, "dlqUrl": format!("{queue}-dlq") });
+            (function.name.clone(), queues)
+        })
+        .collect();
     Account {
         endpoint,
         tables,
         secret_arns,
+        dead_letter_queues: Value::Object(dead_letter_queues).to_string(),
     }
 }
 
-/// What Lambda sets for every function, then what the function's manifest entry grants.
-fn environment(function: &Function, account: &Account, runtime_api: &str) -> Vec<(String, String)> {
+/// What Lambda sets for every function, then what Terraform (infra/terraform/functions.tf)
+/// derives from the function's manifest entry.
+fn environment(bench: &Bench, function: &Function) -> Vec<(String, String)> {
+    let account = &bench.account;
+    // Terraform's default memory per trigger, when the manifest entry names none.
+    let default_memory = if function.trigger == "schedule" {
+        512
+    } else {
+        256
+    };
+    let memory = function.memory_mb.unwrap_or(default_memory).to_string();
     let mut variables: Vec<(String, String)> = vec![
         ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
         ("LANG".into(), "en_US.UTF-8".into()),
         ("TZ".into(), ":UTC".into()),
-        ("AWS_LAMBDA_RUNTIME_API".into(), runtime_api.into()),
+        ("AWS_LAMBDA_RUNTIME_API".into(), bench.runtime_api.clone()),
         ("AWS_LAMBDA_FUNCTION_NAME".into(), function.name.clone()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), "256".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(), memory),
         ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
         ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
         (
@@ -217,18 +242,20 @@ fn environment(function: &Function, account: &Account, runtime_api: &str) -> Vec
         ("AWS_ENDPOINT_URL".into(), account.endpoint.clone()),
     ];
     let mut grant = |name: &str, value: &str| variables.push((name.to_owned(), value.to_owned()));
+    let trigger = function.trigger.as_str();
+    let mock = matches!(trigger, "mock-api" | "mock-stream");
     for table in &function.tables {
         grant(&table_variable(table), &account.tables[table]);
     }
     // Saga steps name the bus in the events they hand back to the state machine.
-    if function.publishes || function.trigger == "saga" {
+    if function.publishes || trigger == "saga" {
         grant("EVENT_BUS_NAME", "cold-start-bus");
     }
-    if function
+    let starts_or_describes = function
         .workflow
         .iter()
-        .any(|action| action == "start" || action == "describe")
-    {
+        .any(|action| action == "start" || action == "describe");
+    if starts_or_describes && trigger != "saga" {
         grant(
             "STATE_MACHINE_ARN",
             &format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:checkout"),
@@ -236,25 +263,40 @@ fn environment(function: &Function, account: &Account, runtime_api: &str) -> Vec
     }
     for secret in &function.secrets {
         grant(&secret_arn_variable(secret), &account.secret_arns[secret]);
-        // The value itself too, for code that does not read secrets by reference yet.
+        // The value itself too, for code that does not read secrets by reference.
         let (plain, value) = secret_value(secret);
         if !plain.is_empty() {
             grant(plain, value);
         }
-        match (function.trigger.as_str(), secret.as_str()) {
-            // Every holder of the key is given the gateway's URL (nothing is called at
-            // init); the mock gateway itself also reads the key under an older name.
-            (trigger, "payment-gateway-api-key") => {
-                grant("PAYMENT_GATEWAY_URL", "http://127.0.0.1:9");
-                if trigger == "mock-api" {
-                    grant("MOCK_GATEWAY_API_KEY", value);
-                }
-            }
-            ("mock-stream", "webhook-secrets") => grant("WEBHOOK_SECRET", value),
-            _ => {}
+        // The mock gateway holds the key to check its callers with, and gets no URL.
+        if secret == "payment-gateway-api-key" && !mock {
+            grant("PAYMENT_GATEWAY_URL", "http://127.0.0.1:9");
         }
     }
-    if function.trigger == "mock-stream" {
+    if function.dead_letters {
+        grant("DEAD_LETTER_QUEUES", &account.dead_letter_queues);
+    }
+    if matches!(trigger, "api" | "saga") {
+        grant("RESERVATION_TTL_SECONDS", "900");
+        grant("SHOP_CURRENCY", "USD");
+    }
+    if trigger == "api" {
+        grant("RETURN_WINDOW_DAYS", "30");
+        let operation = function.operation_id.as_deref().unwrap_or_default();
+        let optional_auth = bench.api_routes.iter().any(|route| {
+            route.operation_id == operation && route.auth == AuthRequirement::Optional
+        });
+        // Fetched on the first token that needs checking, never at init.
+        if optional_auth {
+            grant("JWT_JWKS_URL", "http://127.0.0.1:9/.well-known/jwks.json");
+            grant(
+                "JWT_ISSUER",
+                "https://cognito-idp.us-east-1.amazonaws.com/bench",
+            );
+            grant("JWT_AUDIENCE", "cold-start-bench");
+        }
+    }
+    if trigger == "mock-stream" {
         grant("WEBHOOK_URL", "http://127.0.0.1:9/webhooks/payments");
     }
     variables
@@ -709,7 +751,7 @@ async fn measure(
     binary: &Path,
     log: &File,
 ) -> Result<Vec<ColdStart>, String> {
-    let variables = environment(function, &bench.account, &bench.runtime_api);
+    let variables = environment(bench, function);
     let event = first_event(function, &bench.api_routes);
     let mut starts = Vec::with_capacity(bench.runs);
     for _ in 0..bench.runs {

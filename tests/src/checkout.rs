@@ -1,8 +1,8 @@
 //! Steps the checkout tests share: filling a cart, checking out, waiting for the saga,
 //! and the checks every checkout test ends with.
 
-use mambogo::ids::{OrderId, Sku};
-use mambogo::payments::signature::signature_header;
+use mambogo::domain::ids::{OrderId, Sku};
+use mambogo::domain::payments::signature::signature_header;
 use mambogo_local::workflow::ExecutionView;
 use mambogo_local::DEV_WEBHOOK_SECRET;
 use reqwest::Method;

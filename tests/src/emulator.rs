@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 use aws_sdk_dynamodb::Client;
-use mambogo::access::Table;
+use mambogo::adapters::access::Table;
 
 const WRAPPER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/moto_locked.py");
 /// The key and TTL attributes that [`mambogo::adapters::dynamodb`] tables share.

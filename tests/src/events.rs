@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use jsonschema::Validator;
-use mambogo::events::{DomainEvent, EventType};
+use mambogo::domain::events::{DomainEvent, EventType};
 use serde_json::Value;
 
 /// The workspace's `events/` folder.

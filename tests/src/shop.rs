@@ -1,6 +1,6 @@
 //! A local shop on an ephemeral loopback port, and a small client for talking to it.
 
-use mambogo::auth::mint_token;
+use mambogo::api::auth::mint_token;
 use mambogo_local::{start_with, LocalConfig, RunningShop, TestHooks, DEV_JWT_SECRET};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use mambogo::checkout::{ClearCartOnConfirmation, CLEAR_CART};
+use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use mambogo::consumers::{NotifyShopper, NOTIFY_SHOPPER};
+use mambogo::application::consumers::{NotifyShopper, NOTIFY_SHOPPER};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use mambogo::consumers::{StockAlerts, STOCK_ALERTS};
+use mambogo::application::consumers::{StockAlerts, STOCK_ALERTS};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {

@@ -1,11 +1,11 @@
 //! The `sweeper` job, run every minute by EventBridge Scheduler: releases expired
 //! reservations, fails orphaned orders and reconciles payments with their orders (see
-//! `mambogo::jobs::sweeper`). The scheduler's event carries nothing the job needs; the
+//! `mambogo::application::jobs::sweeper`). The scheduler's event carries nothing the job needs; the
 //! answer is the run's report.
 
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
-use mambogo::jobs::{Sweeper, SWEEPER};
+use mambogo::application::jobs::{Sweeper, SWEEPER};
 use serde_json::{json, Value};
 
 #[tokio::main]

@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use mambogo::access::Secret;
-use mambogo::config::ConfigError;
+use mambogo::adapters::access::Secret;
+use mambogo::adapters::config::ConfigError;
 use reqwest::Url;
 
 /// Where webhooks go: the shop's `https://…/webhooks/payments`.

@@ -2,7 +2,7 @@
 //! not routes of the shop's API.
 //!
 //! - `mock-payment-gateway` serves the gateway's HTTP API
-//!   ([`mambogo::payments::mock_service`]) behind a Function URL or an HTTP API, with its
+//!   ([`mambogo::adapters::mock_gateway::service`]) behind a Function URL or an HTTP API, with its
 //!   ledger in DynamoDB ([`DynamoMockLedger`]); the shop calls it through
 //!   [`HttpGateway`](mambogo::adapters::http_gateway::HttpGateway).
 //! - `mock-payment-webhooks` is triggered by the ledger table's stream and sends the
@@ -52,14 +52,14 @@ use std::time::{Duration, Instant};
 
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{service_fn, Body, Request, Response};
+use mambogo::adapters::config::ConfigError;
 use mambogo::adapters::dynamodb::DynamoMockLedger;
+use mambogo::adapters::mock_gateway::service::MockService;
+use mambogo::adapters::mock_gateway::{Answering, HttpWebhooks, MockGateway, WebhookSender};
 use mambogo::api::log_request;
-use mambogo::clock::{RandomIds, SystemClock};
-use mambogo::config::ConfigError;
-use mambogo::payments::mock_gateway::{Answering, HttpWebhooks, MockGateway, WebhookSender};
-use mambogo::payments::mock_service::MockService;
+use mambogo::domain::clock::{RandomIds, SystemClock};
 
-use mambogo::access::Table;
+use mambogo::adapters::access::Table;
 
 use crate::logging::init_json_logs;
 use crate::response::to_lambda_response;
@@ -165,8 +165,8 @@ pub async fn run_webhooks() -> Result<(), lambda_http::Error> {
 mod tests {
     use async_trait::async_trait;
     use lambda_http::http::StatusCode;
-    use mambogo::clock::SequentialIds;
-    use mambogo::payments::mock_gateway::WebhookDelivery;
+    use mambogo::adapters::mock_gateway::WebhookDelivery;
+    use mambogo::domain::clock::SequentialIds;
     use serde_json::{json, Value};
 
     use super::*;

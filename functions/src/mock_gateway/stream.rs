@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use mambogo::adapters::dynamodb::DynamoMockLedger;
-use mambogo::payments::mock_gateway::WebhookSender;
+use mambogo::adapters::mock_gateway::WebhookSender;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -110,10 +110,10 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use async_trait::async_trait;
-    use mambogo::clock::SystemClock;
-    use mambogo::payments::mock_gateway::WebhookDelivery;
-    use mambogo::payments::signature::verify;
-    use mambogo::payments::GatewayEvent;
+    use mambogo::adapters::mock_gateway::WebhookDelivery;
+    use mambogo::domain::clock::SystemClock;
+    use mambogo::domain::payments::signature::verify;
+    use mambogo::domain::payments::GatewayEvent;
     use serde_json::json;
     use time::OffsetDateTime;
 

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use mambogo::clock::Clock;
+use mambogo::domain::clock::Clock;
 
 use super::definition::{
     ChoiceState, PassState, State, StateMachine, TaskState, Timeout, Transition,

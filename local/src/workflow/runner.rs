@@ -8,8 +8,10 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use mambogo::clock::Clock;
-use mambogo::workflow::{ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError};
+use mambogo::domain::clock::Clock;
+use mambogo::domain::workflow::{
+    ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError,
+};
 
 use super::definition::StateMachine;
 use super::driver::Engine;

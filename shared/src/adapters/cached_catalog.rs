@@ -8,10 +8,11 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
-use crate::catalog::{Category, Product};
-use crate::clock::Clock;
-use crate::ids::{ProductId, Sku};
-use crate::ports::{CatalogStore, StoreError};
+use crate::domain::catalog::CatalogStore;
+use crate::domain::catalog::{Category, Product};
+use crate::domain::clock::Clock;
+use crate::domain::ids::{ProductId, Sku};
+use crate::domain::store::StoreError;
 
 type Cached<T> = RwLock<Option<(OffsetDateTime, Arc<Vec<T>>)>>;
 

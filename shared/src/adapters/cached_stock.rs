@@ -8,13 +8,13 @@ use std::sync::{Arc, RwLock};
 use async_trait::async_trait;
 use time::{Duration, OffsetDateTime};
 
-use crate::clock::Clock;
-use crate::ids::{OrderId, Sku};
-use crate::inventory::{
+use crate::domain::clock::Clock;
+use crate::domain::ids::{OrderId, Sku};
+use crate::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReserveOutcome, Restock, SettleOutcome,
     StockLevel, StockLine,
 };
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 /// [`InventoryStore`] that serves [`InventoryStore::all_stock_levels`] from memory for a
 /// while; everything else goes straight to the store.
@@ -148,7 +148,7 @@ impl InventoryStore for CachedStockLevels {
 mod tests {
     use super::*;
     use crate::adapters::sqlite::{SqliteDb, SqliteInventory};
-    use crate::clock::ManualClock;
+    use crate::domain::clock::ManualClock;
 
     #[tokio::test]
     async fn writes_through_the_cache_show_at_once_and_others_after_the_time_to_live() {

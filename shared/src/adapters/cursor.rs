@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use time::OffsetDateTime;
 
-use crate::ports::{Notification, Page, StoreError};
+use crate::domain::operations::Notification;
+
+use crate::domain::store::{Page, StoreError};
 
 /// The longest cursor worth decoding; anything longer was not handed out by a store.
 const MAX_CURSOR_LENGTH: usize = 1_024;

@@ -13,7 +13,7 @@ use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, PutEventsResultEntry};
 use aws_sdk_eventbridge::Client;
 
-use crate::events::{DomainEvent, EventPublisher, PublishError};
+use crate::domain::events::{DomainEvent, EventPublisher, PublishError};
 
 /// The most entries one `PutEvents` request may carry.
 const MAX_ENTRIES_PER_REQUEST: usize = 10;

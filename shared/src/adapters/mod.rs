@@ -1,12 +1,21 @@
-//! Adapters behind the ports: embedded SQLite for the local shop and tests, DynamoDB
-//! for AWS, and a read cache that either can sit behind.
+//! Adapters behind the ports: DynamoDB, EventBridge, Step Functions and SQS for AWS, the
+//! payment gateway's HTTP client, read caches that either store can sit behind, and the
+//! guards that hold each function to its grants. The embedded SQLite stores and the local
+//! bus come with the `embedded` feature, the mock payment gateway with `mock-gateway`.
 
+pub mod access;
 pub mod cached_catalog;
 pub mod cached_stock;
+pub mod config;
 mod cursor;
 pub mod dynamodb;
 pub mod eventbridge;
 pub mod http_gateway;
+#[cfg(feature = "embedded")]
+pub mod local_bus;
+#[cfg(feature = "mock-gateway")]
+pub mod mock_gateway;
+#[cfg(feature = "embedded")]
 pub mod sqlite;
 pub mod sqs_dead_letters;
 pub mod stepfunctions;

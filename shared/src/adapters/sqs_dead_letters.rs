@@ -33,8 +33,8 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::events::{DeadLetter, DeadLetters, NoDeadLetters};
-use crate::ports::{Page, PageRequest, StoreError};
+use crate::domain::events::{DeadLetter, DeadLetters, NoDeadLetters};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// The environment variable holding [`ConsumerQueues`] per consumer, as a JSON object:
 /// `{"notify-shopper": {"queueUrl": "…", "dlqUrl": "…"}, …}`.

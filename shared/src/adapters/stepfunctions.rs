@@ -19,7 +19,9 @@ use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use aws_sdk_sfn::Client;
 use serde_json::Value;
 
-use crate::workflow::{ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError};
+use crate::domain::workflow::{
+    ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError,
+};
 
 /// The longest `error` SendTaskFailure accepts, in characters.
 const MAX_ERROR_CHARS: usize = 256;

@@ -3,11 +3,12 @@
 use http::StatusCode;
 use serde::Deserialize;
 
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::auth::User;
-use crate::catalog::{Category, Product, ProductDraft};
-use crate::ids::{CategoryId, ProductId};
-use crate::validation::Checks;
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::api::auth::User;
+use crate::application::Services;
+use crate::domain::catalog::{Category, Product, ProductDraft};
+use crate::domain::ids::{CategoryId, ProductId};
+use crate::domain::validation::Checks;
 
 /// The signed-in admin, or why the caller may not use admin routes.
 pub(super) fn require_admin(request: &ApiRequest) -> Result<&User, ApiError> {
@@ -23,7 +24,7 @@ pub(super) fn require_admin(request: &ApiRequest) -> Result<&User, ApiError> {
 /// Sets inventory for every variant whose draft names its stock.
 async fn apply_stock(
     services: &Services,
-    draft_stock: &[(crate::ids::Sku, Option<u32>)],
+    draft_stock: &[(crate::domain::ids::Sku, Option<u32>)],
 ) -> Result<(), ApiError> {
     for (sku, stock) in draft_stock {
         if let Some(units) = stock {
@@ -32,7 +33,7 @@ async fn apply_stock(
                 .set_on_hand(sku, *units)
                 .await
                 .map_err(|error| match error {
-                    crate::inventory::InventoryError::Store(store) => ApiError::from(store),
+                    crate::domain::inventory::InventoryError::Store(store) => ApiError::from(store),
                     other => ApiError::Conflict(other.to_string()),
                 })?;
         }
@@ -40,7 +41,7 @@ async fn apply_stock(
     Ok(())
 }
 
-fn draft_stock(draft: &ProductDraft) -> Vec<(crate::ids::Sku, Option<u32>)> {
+fn draft_stock(draft: &ProductDraft) -> Vec<(crate::domain::ids::Sku, Option<u32>)> {
     draft
         .variants
         .iter()

@@ -2,9 +2,10 @@
 //! history, so operators can see where a checkout is or where it got stuck.
 
 use super::admin_catalog::require_admin;
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::ids::OrderId;
-use crate::workflow::WorkflowError;
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::Services;
+use crate::domain::ids::OrderId;
+use crate::domain::workflow::WorkflowError;
 
 /// The execution named after the order.
 pub async fn get_execution(

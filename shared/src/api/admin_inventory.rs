@@ -3,9 +3,10 @@
 use serde::Deserialize;
 
 use super::admin_catalog::require_admin;
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::ids::Sku;
-use crate::inventory::InventoryError;
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::Services;
+use crate::domain::ids::Sku;
+use crate::domain::inventory::InventoryError;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -5,9 +5,10 @@
 use serde::Serialize;
 
 use super::admin_catalog::require_admin;
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::jobs::SweepReport;
-use crate::ports::PageRequest;
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::Services;
+use crate::domain::operations::SweepReport;
+use crate::domain::store::PageRequest;
 
 /// The most reports `GET /admin/reconciliation` shows by default.
 const DEFAULT_REPORTS: u32 = 20;

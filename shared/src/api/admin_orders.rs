@@ -7,11 +7,12 @@ use serde::Deserialize;
 
 use super::admin_catalog::require_admin;
 use super::order_routes::{order_view, page_query, summaries};
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::ids::OrderId;
-use crate::orders::lifecycle::{Actor, Lifecycle};
-use crate::orders::{Order, OrderStatus, MAX_SHIPMENT_TEXT};
-use crate::validation::{Checks, FieldError};
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::lifecycle::{Actor, Lifecycle};
+use crate::application::Services;
+use crate::domain::ids::OrderId;
+use crate::domain::orders::{Order, OrderStatus, MAX_SHIPMENT_TEXT};
+use crate::domain::validation::{Checks, FieldError};
 
 /// The admin calling, as the actor order histories name, and the order id of the path.
 fn operator(request: &ApiRequest) -> Result<(Actor, OrderId), ApiError> {

@@ -5,7 +5,7 @@ use http::HeaderMap;
 
 use super::route_table::AuthRequirement;
 use super::ApiError;
-use crate::auth::{AuthError, Caller, TokenVerifier};
+use crate::api::auth::{AuthError, Caller, TokenVerifier};
 
 /// The caller of a request. `verifier` is `None` where no keys are configured (a Lambda
 /// behind API Gateway's authorizer); a token that must be checked is then refused.

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::cart::{price_cart, Cart, CartOwner, CartView, MAX_LINE_QUANTITY};
-use crate::catalog::Product;
-use crate::ids::{CartId, CartItemId, ProductId, Sku};
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::Services;
+use crate::domain::cart::{price_cart, Cart, CartOwner, CartView, MAX_LINE_QUANTITY};
+use crate::domain::catalog::Product;
+use crate::domain::ids::{CartId, CartItemId, ProductId, Sku};
 
 /// The header a guest's cart id travels in, both ways.
 pub const CART_ID_HEADER: &str = "x-cart-id";
@@ -104,7 +105,7 @@ where
         cart.touch(now);
         match services.carts.save(&cart, now).await {
             Ok(()) => return Ok(cart),
-            Err(crate::ports::StoreError::Conflict) => continue,
+            Err(crate::domain::store::StoreError::Conflict) => continue,
             Err(error) => return Err(error.into()),
         }
     }
@@ -286,7 +287,7 @@ pub async fn merge_cart(services: &Services, request: ApiRequest) -> Result<ApiR
                 body["skusNotMerged"] = serde_json::json!(outcome.skus_not_merged);
                 return Ok(ApiResponse::ok(&body));
             }
-            Err(crate::ports::StoreError::Conflict) => continue,
+            Err(crate::domain::store::StoreError::Conflict) => continue,
             Err(error) => return Err(error.into()),
         }
     }

@@ -1,8 +1,9 @@
 //! Shopper catalog routes: search, one product, the category tree.
 
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::catalog::{category_tree, search, Availability, ProductQuery};
-use crate::ids::{ProductId, Sku};
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::Services;
+use crate::domain::catalog::{category_tree, search, Availability, ProductQuery};
+use crate::domain::ids::{ProductId, Sku};
 
 /// Units available to sell of `skus`, or of every SKU when `skus` is `None`.
 pub(super) async fn availability(

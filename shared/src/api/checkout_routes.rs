@@ -8,16 +8,18 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::auth::User;
-use crate::checkout::{event_id, order_failed};
-use crate::events::{payloads, DomainEvent, EventType};
-use crate::ids::{CartId, OrderId};
-use crate::inventory::{InventoryError, MAX_RESERVATION_LINES};
-use crate::money::Money;
-use crate::orders::{Order, OrderLine, OrderStatus, Totals};
-use crate::ports::{IdempotencyClaim, StoreError, StoredResponse};
-use crate::workflow::WorkflowError;
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::api::auth::User;
+use crate::application::Services;
+use crate::domain::events::{event_id, order_failed};
+use crate::domain::events::{payloads, DomainEvent, EventType};
+use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
+use crate::domain::ids::{CartId, OrderId};
+use crate::domain::inventory::{InventoryError, MAX_RESERVATION_LINES};
+use crate::domain::money::Money;
+use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
+use crate::domain::store::StoreError;
+use crate::domain::workflow::WorkflowError;
 
 /// The header that makes a retried checkout safe.
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
@@ -347,7 +349,7 @@ async fn reserve(services: &Services, order: &Order) -> Result<(), ApiError> {
 async fn fail_for_stock(
     services: &Services,
     order: &Order,
-    skus: &[crate::ids::Sku],
+    skus: &[crate::domain::ids::Sku],
 ) -> Result<(), ApiError> {
     let mut failed = order.clone();
     let reason = "out of stock".to_owned();

@@ -4,16 +4,16 @@
 use http::StatusCode;
 use serde_json::json;
 
-use crate::auth::AuthError;
-use crate::cart::CartError;
-use crate::events::PublishError;
-use crate::ids::{OrderId, Sku};
-use crate::inventory::InventoryError;
-use crate::orders::lifecycle::LifecycleError;
-use crate::orders::OrderStatus;
-use crate::payments::GatewayError;
-use crate::ports::StoreError;
-use crate::validation::FieldError;
+use crate::api::auth::AuthError;
+use crate::application::lifecycle::LifecycleError;
+use crate::domain::cart::CartError;
+use crate::domain::events::PublishError;
+use crate::domain::ids::{OrderId, Sku};
+use crate::domain::inventory::InventoryError;
+use crate::domain::orders::OrderStatus;
+use crate::domain::payments::GatewayError;
+use crate::domain::store::StoreError;
+use crate::domain::validation::FieldError;
 
 use super::ApiResponse;
 
@@ -188,9 +188,9 @@ impl From<LifecycleError> for ApiError {
             LifecycleError::Gateway(GatewayError::Unavailable(detail)) => ApiError::Unavailable(
                 format!("the payment gateway is unavailable ({detail}); send the request again"),
             ),
-            LifecycleError::Workflow(crate::workflow::WorkflowError::Unavailable(detail)) => {
-                ApiError::Unavailable(detail)
-            }
+            LifecycleError::Workflow(crate::domain::workflow::WorkflowError::Unavailable(
+                detail,
+            )) => ApiError::Unavailable(detail),
             LifecycleError::Publish(publish) => publish.into(),
             other => ApiError::Internal(other.to_string()),
         }

@@ -10,8 +10,9 @@ use futures::future::BoxFuture;
 use super::{
     admin_catalog, admin_executions, admin_inventory, admin_operations, admin_orders, cart_routes,
     catalog_routes, checkout_routes, order_routes, webhook_routes, ApiError, ApiRequest,
-    ApiResponse, Services,
+    ApiResponse,
 };
+use crate::application::Services;
 
 /// A handler behind a uniform signature.
 pub type Endpoint =

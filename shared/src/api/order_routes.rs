@@ -5,13 +5,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::auth::User;
-use crate::ids::{OrderId, UserId};
-use crate::orders::lifecycle::{Actor, Lifecycle};
-use crate::orders::{Order, OrderLine, OrderStatus, ReturnItem, Totals, MAX_REASON};
-use crate::ports::{Page, PageRequest};
-use crate::validation::{Checks, FieldError};
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::api::auth::User;
+use crate::application::lifecycle::{Actor, Lifecycle};
+use crate::application::Services;
+use crate::domain::ids::{OrderId, UserId};
+use crate::domain::orders::{Order, OrderLine, OrderStatus, ReturnItem, Totals, MAX_REASON};
+use crate::domain::store::{Page, PageRequest};
+use crate::domain::validation::{Checks, FieldError};
 
 fn signed_in(request: &ApiRequest) -> Result<&User, ApiError> {
     request
@@ -195,7 +196,7 @@ pub async fn request_return(
     let mut checks = Checks::default();
     checked_reason(&body.reason, &mut checks);
     checks.require(
-        body.lines.len() <= crate::inventory::MAX_RESERVATION_LINES,
+        body.lines.len() <= crate::domain::inventory::MAX_RESERVATION_LINES,
         "lines",
         "name each returned SKU once",
     );

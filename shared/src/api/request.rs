@@ -7,9 +7,9 @@ use http::{HeaderMap, Method};
 use serde::de::DeserializeOwned;
 
 use super::ApiError;
-use crate::auth::Caller;
-use crate::ids::IdError;
-use crate::validation::FieldError;
+use crate::api::auth::Caller;
+use crate::domain::ids::IdError;
+use crate::domain::validation::FieldError;
 
 /// The largest request body any route accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -5,14 +5,17 @@
 
 use serde_json::json;
 
-use super::{ApiError, ApiRequest, ApiResponse, Services};
-use crate::checkout::event_id;
-use crate::events::{payloads, DomainEvent, EventType};
-use crate::orders::lifecycle::{Lifecycle, LifecycleError};
-use crate::payments::signature::{verify, SIGNATURE_HEADER};
-use crate::payments::{GatewayEvent, GatewayEventKind, Payment, PaymentStatus, RefundStatus};
-use crate::ports::StoreError;
-use crate::workflow::WorkflowError;
+use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::lifecycle::{Lifecycle, LifecycleError};
+use crate::application::Services;
+use crate::domain::events::event_id;
+use crate::domain::events::{payloads, DomainEvent, EventType};
+use crate::domain::payments::signature::{verify, SIGNATURE_HEADER};
+use crate::domain::payments::{
+    GatewayEvent, GatewayEventKind, Payment, PaymentStatus, RefundStatus,
+};
+use crate::domain::store::StoreError;
+use crate::domain::workflow::WorkflowError;
 
 const WRITE_ATTEMPTS: usize = 5;
 

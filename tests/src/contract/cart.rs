@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use mambogo::cart::{Cart, CartOwner, GUEST_CART_TTL};
-use mambogo::catalog::{Product, ProductDraft};
-use mambogo::ids::{CartId, CartItemId, ProductId, UserId};
-use mambogo::ports::{CartStore, StoreError};
+use mambogo::domain::cart::CartStore;
+use mambogo::domain::cart::{Cart, CartOwner, GUEST_CART_TTL};
+use mambogo::domain::catalog::{Product, ProductDraft};
+use mambogo::domain::ids::{CartId, CartItemId, ProductId, UserId};
+use mambogo::domain::store::StoreError;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use mambogo::catalog::{Category, Product, ProductDraft};
-use mambogo::ids::{CategoryId, ProductId, Sku};
-use mambogo::ports::{CatalogStore, StoreError};
+use mambogo::domain::catalog::CatalogStore;
+use mambogo::domain::catalog::{Category, Product, ProductDraft};
+use mambogo::domain::ids::{CategoryId, ProductId, Sku};
+use mambogo::domain::store::StoreError;
 use serde_json::json;
 use time::Duration;
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use mambogo::ports::{IdempotencyClaim, IdempotencyStore, StoredResponse};
+use mambogo::domain::idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

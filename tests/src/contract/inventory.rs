@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use mambogo::ids::{OrderId, Sku};
-use mambogo::inventory::{
+use mambogo::domain::ids::{OrderId, Sku};
+use mambogo::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
     SettleOutcome, StockLevel, StockLine, MAX_RESERVATION_LINES,
 };
@@ -806,7 +806,9 @@ pub async fn check_concurrent_restocks_apply_once(store: Arc<dyn InventoryStore>
                 Ok(SettleOutcome::Applied)
                     | Ok(SettleOutcome::AlreadySettled(ReservationStatus::Committed))
                     | Err(InventoryError::CannotRestock { .. })
-                    | Err(InventoryError::Store(mambogo::ports::StoreError::Conflict))
+                    | Err(InventoryError::Store(
+                        mambogo::domain::store::StoreError::Conflict
+                    ))
             )),
             "{outcomes:?}"
         );

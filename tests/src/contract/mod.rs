@@ -11,7 +11,7 @@ pub mod operations;
 pub mod orders;
 pub mod payments;
 
-use mambogo::ports::StoreError;
+use mambogo::domain::store::StoreError;
 use time::macros::datetime;
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;

@@ -2,8 +2,9 @@
 
 use std::sync::Arc;
 
-use mambogo::ids::OrderId;
-use mambogo::ports::{Notification, NotificationOutbox, PageRequest, StoreError};
+use mambogo::domain::ids::OrderId;
+use mambogo::domain::operations::{Notification, NotificationOutbox};
+use mambogo::domain::store::{PageRequest, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

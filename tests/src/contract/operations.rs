@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use mambogo::ids::OrderId;
-use mambogo::jobs::report::SweepReport;
-use mambogo::ports::OperationsLog;
+use mambogo::domain::ids::OrderId;
+use mambogo::domain::operations::OperationsLog;
+use mambogo::domain::operations::SweepReport;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use mambogo::ids::{OrderId, ProductId, Sku, UserId};
-use mambogo::money::{Currency, Money};
-use mambogo::orders::{Order, OrderLine, OrderStatus, PricingRules};
-use mambogo::ports::{OrderStore, Page, PageRequest, StoreError};
+use mambogo::domain::ids::{OrderId, ProductId, Sku, UserId};
+use mambogo::domain::money::{Currency, Money};
+use mambogo::domain::orders::OrderStore;
+use mambogo::domain::orders::{Order, OrderLine, OrderStatus, PricingRules};
+use mambogo::domain::store::{Page, PageRequest, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

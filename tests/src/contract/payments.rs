@@ -2,11 +2,12 @@
 
 use std::sync::Arc;
 
-use mambogo::ids::OrderId;
-use mambogo::ids::Sku;
-use mambogo::money::{Currency, Money};
-use mambogo::payments::{Payment, PaymentStatus, Refund, RefundLine, RefundStatus};
-use mambogo::ports::{Page, PageRequest, PaymentStore, StoreError};
+use mambogo::domain::ids::OrderId;
+use mambogo::domain::ids::Sku;
+use mambogo::domain::money::{Currency, Money};
+use mambogo::domain::payments::PaymentStore;
+use mambogo::domain::payments::{Payment, PaymentStatus, Refund, RefundLine, RefundStatus};
+use mambogo::domain::store::{Page, PageRequest, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoCarts;
 use mambogo::adapters::sqlite::{SqliteCarts, SqliteDb};
-use mambogo::ports::CartStore;
+use mambogo::domain::cart::CartStore;
 use mambogo_tests::contract::cart;
 use mambogo_tests::emulator::{create_cart_table, dynamodb_client, unique_table_name};
 

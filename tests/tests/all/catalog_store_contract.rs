@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoCatalog;
 use mambogo::adapters::sqlite::{SqliteCatalog, SqliteDb};
-use mambogo::ports::CatalogStore;
+use mambogo::domain::catalog::CatalogStore;
 use mambogo_tests::contract::catalog;
 use mambogo_tests::emulator::{create_catalog_table, dynamodb_client, unique_table_name};
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use mambogo::clock::{Clock, ManualClock};
+use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo_local::workflow::{ExecutionStatus, TaskFailure};
 use mambogo_local::{DataLocation, FaultInjector, LocalConfig, TestHooks};
 use mambogo_tests::checkout::{

@@ -3,16 +3,16 @@
 use std::sync::Arc;
 
 use mambogo::adapters::sqlite::{SqliteCarts, SqliteDb, SqliteIdempotency};
-use mambogo::cart::{Cart, CartOwner};
-use mambogo::catalog::Product;
-use mambogo::checkout::ClearCartOnConfirmation;
-use mambogo::clock::{Clock, SystemClock};
-use mambogo::demo::demo_products;
-use mambogo::events::payloads::{OrderConfirmed, OrderPlaced};
-use mambogo::events::{DomainEvent, EventConsumer, EventType};
-use mambogo::ids::{CartId, CartItemId, OrderId, UserId};
-use mambogo::money::{Currency, Money};
-use mambogo::ports::CartStore;
+use mambogo::application::consumers::ClearCartOnConfirmation;
+use mambogo::domain::cart::CartStore;
+use mambogo::domain::cart::{Cart, CartOwner};
+use mambogo::domain::catalog::Product;
+use mambogo::domain::clock::{Clock, SystemClock};
+use mambogo::domain::events::payloads::{OrderConfirmed, OrderPlaced};
+use mambogo::domain::events::{DomainEvent, EventConsumer, EventType};
+use mambogo::domain::ids::{CartId, CartItemId, OrderId, UserId};
+use mambogo::domain::money::{Currency, Money};
+use mambogo_local::demo::demo_products;
 use uuid::Uuid;
 
 struct Fixture {

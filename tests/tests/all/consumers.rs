@@ -3,16 +3,19 @@
 
 use std::sync::Arc;
 
+use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::sqlite::{SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOperations};
-use mambogo::clock::ManualClock;
-use mambogo::consumers::{stock_low_id, NotifyShopper, StockAlerts, OPERATORS};
-use mambogo::events::local_bus::LocalEventBus;
-use mambogo::events::payloads::{InventoryReserved, OrderConfirmed, OrderShipped, StockQuantity};
-use mambogo::events::{DomainEvent, EventConsumer, EventType};
-use mambogo::ids::{OrderId, Sku, UserId};
-use mambogo::inventory::{InventoryStore, StockLine};
-use mambogo::money::{Currency, Money};
-use mambogo::ports::{Notification, NotificationOutbox, PageRequest};
+use mambogo::application::consumers::{stock_low_id, NotifyShopper, StockAlerts, OPERATORS};
+use mambogo::domain::clock::ManualClock;
+use mambogo::domain::events::payloads::{
+    InventoryReserved, OrderConfirmed, OrderShipped, StockQuantity,
+};
+use mambogo::domain::events::{DomainEvent, EventConsumer, EventType};
+use mambogo::domain::ids::{OrderId, Sku, UserId};
+use mambogo::domain::inventory::{InventoryStore, StockLine};
+use mambogo::domain::money::{Currency, Money};
+use mambogo::domain::operations::{Notification, NotificationOutbox};
+use mambogo::domain::store::PageRequest;
 use mambogo_tests::checkout::{assert_consistent, checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::events::assert_valid;
 use mambogo_tests::shop::{token, TestShop};

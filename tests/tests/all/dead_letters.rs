@@ -9,13 +9,13 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
 use mambogo::adapters::sqs_dead_letters::{ConsumerQueues, SqsDeadLetters};
-use mambogo::consumers::NOTIFY_SHOPPER;
-use mambogo::events::payloads::OrderDelivered;
-use mambogo::events::{
+use mambogo::application::consumers::NOTIFY_SHOPPER;
+use mambogo::domain::events::payloads::OrderDelivered;
+use mambogo::domain::events::{
     ConsumeError, DeadLetter, DeadLetters, DomainEvent, EventConsumer, EventPublisher, EventType,
 };
-use mambogo::ids::{OrderId, UserId};
-use mambogo::ports::{PageRequest, StoreError};
+use mambogo::domain::ids::{OrderId, UserId};
+use mambogo::domain::store::{PageRequest, StoreError};
 use mambogo_tests::emulator::{sqs_client, unique_table_name};
 use mambogo_tests::shop::{token, As, TestShop};
 use reqwest::Method;

@@ -3,15 +3,15 @@
 
 use std::collections::BTreeSet;
 
-use mambogo::events::payloads::{
+use mambogo::domain::events::payloads::{
     EventLine, InventoryReleased, InventoryReserved, OrderCancelled, OrderConfirmed,
     OrderDelivered, OrderFailed, OrderPlaced, OrderProcessing, OrderRefunded, OrderReturned,
     OrderShipped, PaymentAuthorized, PaymentFailed, ReturnLine, ReturnRequested, StockLow,
     StockQuantity,
 };
-use mambogo::events::{DomainEvent, EventType};
-use mambogo::ids::{OrderId, Sku, UserId};
-use mambogo::money::{Currency, Money};
+use mambogo::domain::events::{DomainEvent, EventType};
+use mambogo::domain::ids::{OrderId, Sku, UserId};
+use mambogo::domain::money::{Currency, Money};
 use mambogo_tests::events::{assert_valid, contracts_dir, example, validation_errors};
 use serde::Serialize;
 use serde_json::{json, Value};

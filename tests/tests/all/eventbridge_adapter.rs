@@ -4,8 +4,8 @@
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::types::QueueAttributeName;
 use mambogo::adapters::eventbridge::EventBridgePublisher;
-use mambogo::events::local_bus::{Rule, RULE_FILES};
-use mambogo::events::{DomainEvent, EventPublisher, EventType, PublishError};
+use mambogo::adapters::local_bus::{Rule, RULE_FILES};
+use mambogo::domain::events::{DomainEvent, EventPublisher, EventType, PublishError};
 use mambogo_tests::emulator::{eventbridge_client, sqs_client};
 use mambogo_tests::events::example;
 use serde_json::{json, Value};

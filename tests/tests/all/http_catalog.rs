@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use mambogo::demo::DEMO_PRODUCT_COUNT;
+use mambogo_local::demo::DEMO_PRODUCT_COUNT;
 use mambogo_tests::shop::{token, As, TestShop};
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoIdempotency;
 use mambogo::adapters::sqlite::{SqliteDb, SqliteIdempotency};
-use mambogo::ports::IdempotencyStore;
+use mambogo::domain::idempotency::IdempotencyStore;
 use mambogo_tests::contract::idempotency;
 use mambogo_tests::emulator::{create_idempotency_table, dynamodb_client, unique_table_name};
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoInventory;
 use mambogo::adapters::sqlite::{SqliteDb, SqliteInventory};
-use mambogo::inventory::InventoryStore;
+use mambogo::domain::inventory::InventoryStore;
 use mambogo_tests::contract::inventory;
 use mambogo_tests::emulator::{create_inventory_table, dynamodb_client, unique_table_name};
 

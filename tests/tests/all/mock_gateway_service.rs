@@ -13,17 +13,18 @@ use axum::routing::post;
 use axum::Router;
 use mambogo::adapters::dynamodb::DynamoMockLedger;
 use mambogo::adapters::http_gateway::HttpGateway;
-use mambogo::clock::{RandomIds, SystemClock};
-use mambogo::ids::OrderId;
-use mambogo::money::{Currency, Money};
-use mambogo::payments::mock_gateway::{
+use mambogo::adapters::http_gateway::wire::API_KEY_HEADER;
+use mambogo::adapters::mock_gateway::service::MockService;
+use mambogo::adapters::mock_gateway::{
     Answering, AuthorizeOutcome, HttpWebhooks, MockGateway, MockLedger, MockPayment,
     NewAuthorization, Stage, Step, StepOutcome, StepRecorded, WebhookSender, APPROVE, DECLINE,
     NO_ANSWER,
 };
-use mambogo::payments::mock_service::{MockService, API_KEY_HEADER};
-use mambogo::payments::signature::{verify, SignatureError, SIGNATURE_HEADER};
-use mambogo::payments::{
+use mambogo::domain::clock::{RandomIds, SystemClock};
+use mambogo::domain::ids::OrderId;
+use mambogo::domain::money::{Currency, Money};
+use mambogo::domain::payments::signature::{verify, SignatureError, SIGNATURE_HEADER};
+use mambogo::domain::payments::{
     AuthorizeRequest, GatewayError, GatewayEvent, GatewayEventKind, PaymentGateway,
 };
 use mambogo_tests::emulator::{create_mock_ledger_table, dynamodb_client, unique_table_name};

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoOperations;
 use mambogo::adapters::sqlite::{SqliteDb, SqliteOperations};
-use mambogo::ports::NotificationOutbox;
+use mambogo::domain::operations::NotificationOutbox;
 use mambogo_tests::contract::notifications;
 use mambogo_tests::emulator::{create_operations_table, dynamodb_client, unique_table_name};
 

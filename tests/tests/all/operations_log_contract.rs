@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoOperations;
 use mambogo::adapters::sqlite::{SqliteDb, SqliteOperations};
-use mambogo::ports::OperationsLog;
+use mambogo::domain::operations::OperationsLog;
 use mambogo_tests::contract::operations;
 use mambogo_tests::emulator::{create_operations_table, dynamodb_client, unique_table_name};
 

@@ -6,11 +6,11 @@
 
 use std::sync::Arc;
 
-use mambogo::clock::{Clock, ManualClock};
-use mambogo::ids::{OrderId, Sku};
-use mambogo::inventory::StockLevel;
-use mambogo::payments::signature::SIGNATURE_HEADER;
-use mambogo::payments::{GatewayEvent, GatewayEventKind, Payment};
+use mambogo::domain::clock::{Clock, ManualClock};
+use mambogo::domain::ids::{OrderId, Sku};
+use mambogo::domain::inventory::StockLevel;
+use mambogo::domain::payments::signature::SIGNATURE_HEADER;
+use mambogo::domain::payments::{GatewayEvent, GatewayEventKind, Payment};
 use mambogo_local::workflow::ExecutionStatus;
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::checkout::{

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
-use mambogo::ids::OrderId;
-use mambogo::payments::{PaymentGateway, PaymentStatus, RefundStatus};
+use mambogo::domain::ids::OrderId;
+use mambogo::domain::payments::{PaymentGateway, PaymentStatus, RefundStatus};
 use mambogo_local::workflow::{ExecutionStatus, ExecutionView, TaskFailure};
 use mambogo_local::{FaultInjector, LocalConfig, TestHooks};
 use mambogo_tests::checkout::{

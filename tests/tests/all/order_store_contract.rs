@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoOrders;
 use mambogo::adapters::sqlite::{SqliteDb, SqliteOrders};
-use mambogo::ports::OrderStore;
+use mambogo::domain::orders::OrderStore;
 use mambogo_tests::contract::orders;
 use mambogo_tests::emulator::{create_order_table, dynamodb_client, unique_table_name};
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use mambogo::adapters::dynamodb::DynamoPayments;
 use mambogo::adapters::sqlite::{SqliteDb, SqlitePayments};
-use mambogo::ports::PaymentStore;
+use mambogo::domain::payments::PaymentStore;
 use mambogo_tests::contract::payments;
 use mambogo_tests::emulator::{create_payment_table, dynamodb_client, unique_table_name};
 

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use mambogo::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
+use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo_local::workflow::StateMachine;
 
 /// The `${…}` placeholders of an ASL template.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sfn::Client;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
-use mambogo::workflow::{StartOutcome, Workflow, WorkflowError};
+use mambogo::domain::workflow::{StartOutcome, Workflow, WorkflowError};
 use mambogo_tests::emulator::sfn_client;
 use serde_json::json;
 

@@ -7,22 +7,24 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::sqlite::{
     SqliteDb, SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
 };
-use mambogo::clock::{Clock, ManualClock};
-use mambogo::events::local_bus::LocalEventBus;
-use mambogo::events::EventType;
-use mambogo::ids::{OrderId, ProductId, Sku, UserId};
-use mambogo::inventory::{InventoryStore, ReservationStatus, SettleOutcome, StockLine};
-use mambogo::jobs::{SweepSettings, Sweeper, RECONCILE_REFUND, SWEEPER};
-use mambogo::money::{Currency, Money};
-use mambogo::orders::{Order, OrderLine, OrderStatus, Totals};
-use mambogo::payments::{
+use mambogo::application::jobs::{SweepSettings, Sweeper, RECONCILE_REFUND, SWEEPER};
+use mambogo::domain::clock::{Clock, ManualClock};
+use mambogo::domain::events::EventType;
+use mambogo::domain::ids::{OrderId, ProductId, Sku, UserId};
+use mambogo::domain::inventory::{InventoryStore, ReservationStatus, SettleOutcome, StockLine};
+use mambogo::domain::money::{Currency, Money};
+use mambogo::domain::operations::OperationsLog;
+use mambogo::domain::orders::OrderStore;
+use mambogo::domain::orders::{Order, OrderLine, OrderStatus, Totals};
+use mambogo::domain::payments::PaymentStore;
+use mambogo::domain::payments::{
     AuthorizeRequest, GatewayError, Payment, PaymentGateway, PaymentStatus, Refund, RefundStatus,
 };
-use mambogo::ports::{OperationsLog, OrderStore, PaymentStore};
-use mambogo::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
+use mambogo::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::contract::inventory::check_invariants;

@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use hcl::{Block, Body, Expression};
-use mambogo::access::{Manifest, Secret, Table, Trigger};
+use mambogo::adapters::access::{Manifest, Secret, Table, Trigger};
+use mambogo::adapters::local_bus::Rule;
 use mambogo::api::{routes, OPENAPI_YAML};
-use mambogo::checkout::CHECKOUT_ASL;
-use mambogo::events::local_bus::Rule;
+use mambogo::application::checkout::CHECKOUT_ASL;
 
 use super::state_machine_parity::placeholders;
 

@@ -10,9 +10,10 @@ use super::item::{
     BODY, EXPIRES_AT, VERSION,
 };
 use super::transaction::{delete, put, transact};
-use crate::cart::Cart;
-use crate::ids::CartId;
-use crate::ports::{CartStore, StoreError};
+use crate::domain::cart::Cart;
+use crate::domain::cart::CartStore;
+use crate::domain::ids::CartId;
+use crate::domain::store::StoreError;
 
 /// [`CartStore`] on a DynamoDB table.
 #[derive(Clone)]

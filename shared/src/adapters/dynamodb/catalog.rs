@@ -14,9 +14,10 @@ use super::item::{
     Item, BODY, VERSION,
 };
 use super::transaction::{delete, put, transact};
-use crate::catalog::{Category, Product};
-use crate::ids::{CategoryId, ProductId, Sku};
-use crate::ports::{CatalogStore, StoreError};
+use crate::domain::catalog::CatalogStore;
+use crate::domain::catalog::{Category, Product};
+use crate::domain::ids::{CategoryId, ProductId, Sku};
+use crate::domain::store::StoreError;
 
 /// The index that lists every item of one `kind`.
 const BY_KIND: &str = "by_kind";

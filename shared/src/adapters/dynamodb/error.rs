@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 /// A request that failed for a reason the caller can only retry later: throttling, a
 /// service error, a connection that could not be made.

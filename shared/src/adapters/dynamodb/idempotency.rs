@@ -9,7 +9,8 @@ use super::error::{unavailable, written};
 use super::item::{
     get, number, partition_key, read_number, read_text, text, Item, BODY, EXPIRES_AT,
 };
-use crate::ports::{IdempotencyClaim, IdempotencyStore, StoreError, StoredResponse};
+use crate::domain::idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
+use crate::domain::store::StoreError;
 
 /// The hash of the request body that claimed a key.
 const FINGERPRINT: &str = "fingerprint";

@@ -14,12 +14,12 @@ use super::item::{
     attributes, composite_key, get, number, read_number, read_text, text, Item, EXPIRES_AT, PK,
 };
 use super::transaction::{put, try_transact, update, Cancelled, Names};
-use crate::ids::{OrderId, Sku};
-use crate::inventory::{
+use crate::domain::ids::{OrderId, Sku};
+use crate::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
     SettleOutcome, Settlement, StockLevel, StockLine,
 };
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 const SKU_PREFIX: &str = "SKU#";
 const ORDER_PREFIX: &str = "ORDER#";

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::unavailable;
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 /// An item, a key or a set of expression values.
 pub(super) type Item = HashMap<String, AttributeValue>;

@@ -13,14 +13,14 @@ use super::item::{
     BODY, PK,
 };
 use super::transaction::{put, try_transact, update, Cancelled, Names};
-use crate::ids::OrderId;
-use crate::money::{Currency, Money};
-use crate::payments::mock_gateway::{
+use crate::adapters::mock_gateway::{
     AuthorizeOutcome, MockLedger, MockPayment, NewAuthorization, Stage, Step, StepOutcome,
     StepRecorded,
 };
-use crate::payments::GatewayEvent;
-use crate::ports::StoreError;
+use crate::domain::ids::OrderId;
+use crate::domain::money::{Currency, Money};
+use crate::domain::payments::GatewayEvent;
+use crate::domain::store::StoreError;
 
 /// The reference an authorization key or a step belongs to.
 const REFERENCE: &str = "reference";
@@ -129,9 +129,9 @@ fn read_payment(item: &Item) -> Result<MockPayment, StoreError> {
     };
     let order_id = OrderId::parse(read_text(item, ORDER_ID)?)
         .map_err(|error| corrupt(ORDER_ID, error.to_string()))?;
-    let currency: Currency = read_text(item, CURRENCY)?
-        .parse()
-        .map_err(|error: crate::money::CurrencyError| corrupt(CURRENCY, error.to_string()))?;
+    let currency: Currency = read_text(item, CURRENCY)?.parse().map_err(
+        |error: crate::domain::money::CurrencyError| corrupt(CURRENCY, error.to_string()),
+    )?;
     let stage_name = read_text(item, STAGE)?;
     let stage = Stage::parse(stage_name)
         .ok_or_else(|| corrupt(STAGE, format!("{stage_name:?} is no stage")))?;
@@ -323,7 +323,7 @@ impl MockLedger for DynamoMockLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payments::GatewayEventKind;
+    use crate::domain::payments::GatewayEventKind;
 
     fn webhook() -> GatewayEvent {
         GatewayEvent {

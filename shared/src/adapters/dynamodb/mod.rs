@@ -21,7 +21,7 @@
 //! replacing one puts it conditional on the previous version, re-puts its claims
 //! conditional on being free or already its own, and deletes the claims of dropped SKUs
 //! conditional on still being its own. A product has at most
-//! [`MAX_VARIANTS`](crate::catalog::MAX_VARIANTS) SKUs, so a replacement stays far
+//! [`MAX_VARIANTS`](crate::domain::catalog::MAX_VARIANTS) SKUs, so a replacement stays far
 //! below DynamoDB's 100 items per transaction.
 //!
 //! # Cart table
@@ -104,7 +104,7 @@
 //! arithmetic. A reserve is one transaction: the reservation put, conditional on it not
 //! existing, then per line `SET available = available - q, reserved = reserved + q`
 //! conditional on the stock item existing with `available >= q`. A reservation holds at
-//! most [`MAX_RESERVATION_LINES`](crate::inventory::MAX_RESERVATION_LINES) SKUs, so the
+//! most [`MAX_RESERVATION_LINES`](crate::domain::inventory::MAX_RESERVATION_LINES) SKUs, so the
 //! transaction stays within DynamoDB's 100 items. A commit or release is one transaction
 //! too: the reservation's `status` set and `pending` removed, conditional on `status`
 //! being `PENDING` (and, for the sweeper, on `expires_at <= now`), then per line the
@@ -179,6 +179,7 @@ mod error;
 mod idempotency;
 mod inventory;
 mod item;
+#[cfg(feature = "mock-gateway")]
 mod mock_ledger;
 mod operations;
 mod orders;
@@ -190,6 +191,7 @@ pub use cart::DynamoCarts;
 pub use catalog::DynamoCatalog;
 pub use idempotency::DynamoIdempotency;
 pub use inventory::DynamoInventory;
+#[cfg(feature = "mock-gateway")]
 pub use mock_ledger::DynamoMockLedger;
 pub use operations::DynamoOperations;
 pub use orders::DynamoOrders;

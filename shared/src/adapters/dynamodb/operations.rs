@@ -15,10 +15,9 @@ use crate::adapters::cursor::{
     nanos, notification_cursor, notification_id, notification_listing, notification_sort_key,
     page_of, Cursor,
 };
-use crate::jobs::report::SweepReport;
-use crate::ports::{
-    Notification, NotificationOutbox, OperationsLog, Page, PageRequest, StoreError,
-};
+use crate::domain::operations::SweepReport;
+use crate::domain::operations::{Notification, NotificationOutbox, OperationsLog};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// The partition of sweep reports.
 const SWEEP: &str = "SWEEP";

@@ -11,9 +11,10 @@ use super::item::{
 use super::query::Listing;
 use super::transaction::{expression_values, Names};
 use crate::adapters::cursor::{page_of, Cursor};
-use crate::ids::{OrderId, UserId};
-use crate::orders::{Order, OrderStatus};
-use crate::ports::{OrderStore, Page, PageRequest, StoreError};
+use crate::domain::ids::{OrderId, UserId};
+use crate::domain::orders::OrderStore;
+use crate::domain::orders::{Order, OrderStatus};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// The partition key of the `by_user` index.
 const USER_ID: &str = "user_id";

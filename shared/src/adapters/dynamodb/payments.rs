@@ -13,9 +13,10 @@ use super::item::{
 use super::query::Listing;
 use super::transaction::{expression_values, put, try_transact, Cancelled, Names};
 use crate::adapters::cursor::{page_of, Cursor};
-use crate::ids::OrderId;
-use crate::payments::{Payment, PaymentStatus};
-use crate::ports::{Page, PageRequest, PaymentStore, StoreError};
+use crate::domain::ids::OrderId;
+use crate::domain::payments::PaymentStore;
+use crate::domain::payments::{Payment, PaymentStatus};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// The attribute of a gateway event item naming the order it was applied to.
 const ORDER_ID: &str = "order_id";

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::Client;
 use super::error::unavailable;
 use super::item::Item;
 use super::transaction::{expression_values, Names};
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 /// A Query of one partition, in one direction, from an exclusive start key.
 pub(super) struct Listing<'a> {

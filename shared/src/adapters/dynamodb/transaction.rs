@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 
 use super::error::{invalid_request, unavailable};
 use super::item::Item;
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 /// DynamoDB's reason for an item whose condition expression was false.
 const CONDITION_FAILED: &str = "ConditionalCheckFailed";

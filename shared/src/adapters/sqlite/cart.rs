@@ -5,9 +5,10 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use time::OffsetDateTime;
 
 use super::{from_json, to_json, unavailable, SqliteDb};
-use crate::cart::Cart;
-use crate::ids::CartId;
-use crate::ports::{CartStore, StoreError};
+use crate::domain::cart::Cart;
+use crate::domain::cart::CartStore;
+use crate::domain::ids::CartId;
+use crate::domain::store::StoreError;
 
 /// [`CartStore`] on SQLite.
 #[derive(Clone)]

@@ -7,9 +7,10 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{from_json, to_json, unavailable, SqliteDb};
-use crate::catalog::{Category, Product};
-use crate::ids::{ProductId, Sku};
-use crate::ports::{CatalogStore, StoreError};
+use crate::domain::catalog::CatalogStore;
+use crate::domain::catalog::{Category, Product};
+use crate::domain::ids::{ProductId, Sku};
+use crate::domain::store::StoreError;
 
 /// [`CatalogStore`] on SQLite.
 #[derive(Clone)]

@@ -1,7 +1,7 @@
 //! The local dead-letter queue: events the local bus gave up on, in SQLite.
 //!
 //! The table is only the parking place. Its "source queue" is the local event bus, so a
-//! redrive here just takes the letter out; [`LocalEventBus`](crate::events::local_bus::LocalEventBus)
+//! redrive here just takes the letter out; [`LocalEventBus`](crate::adapters::local_bus::LocalEventBus)
 //! wraps this store and delivers the event again.
 
 use async_trait::async_trait;
@@ -9,8 +9,8 @@ use rusqlite::{params, OptionalExtension};
 
 use super::{from_json, to_json, unavailable, SqliteDb};
 use crate::adapters::cursor::{nanos, page_of, Cursor};
-use crate::events::{DeadLetter, DeadLetters};
-use crate::ports::{Page, PageRequest, StoreError};
+use crate::domain::events::{DeadLetter, DeadLetters};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// [`DeadLetters`] on SQLite, oldest first.
 #[derive(Clone)]

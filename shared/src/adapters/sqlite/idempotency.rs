@@ -5,7 +5,8 @@ use rusqlite::{params, OptionalExtension};
 use time::OffsetDateTime;
 
 use super::{unavailable, SqliteDb};
-use crate::ports::{IdempotencyClaim, IdempotencyStore, StoreError, StoredResponse};
+use crate::domain::idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
+use crate::domain::store::StoreError;
 
 /// [`IdempotencyStore`] on SQLite.
 #[derive(Clone)]

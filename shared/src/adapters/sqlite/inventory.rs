@@ -7,12 +7,12 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::{from_json, to_json, unavailable, SqliteDb};
-use crate::ids::{OrderId, Sku};
-use crate::inventory::{
+use crate::domain::ids::{OrderId, Sku};
+use crate::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
     SettleOutcome, Settlement, StockLevel, StockLine,
 };
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 const LEVEL_COLUMNS: &str =
     "sku, on_hand, reserved, available, sold, received, low_stock_threshold";

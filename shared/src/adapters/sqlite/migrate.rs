@@ -4,9 +4,9 @@
 use rusqlite::{params, Connection};
 
 use super::{from_json, unavailable};
-use crate::orders::Order;
-use crate::payments::Payment;
-use crate::ports::StoreError;
+use crate::domain::orders::Order;
+use crate::domain::payments::Payment;
+use crate::domain::store::StoreError;
 
 /// Columns added after their table was first released: table, column, declaration.
 /// New files get them from the schema itself.

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 
-use crate::ports::StoreError;
+use crate::domain::store::StoreError;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS products (

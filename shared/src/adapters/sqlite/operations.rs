@@ -10,10 +10,9 @@ use crate::adapters::cursor::{
     nanos, notification_cursor, notification_id, notification_listing, notification_sort_key,
     page_of, Cursor,
 };
-use crate::jobs::report::SweepReport;
-use crate::ports::{
-    Notification, NotificationOutbox, OperationsLog, Page, PageRequest, StoreError,
-};
+use crate::domain::operations::SweepReport;
+use crate::domain::operations::{Notification, NotificationOutbox, OperationsLog};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// How long a sweep report is kept after its run, as DynamoDB's TTL keeps it.
 const SWEEP_RETENTION: Duration = Duration::days(30);

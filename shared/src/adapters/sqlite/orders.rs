@@ -5,9 +5,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{from_json, to_json, unavailable, SqliteDb};
 use crate::adapters::cursor::{page_of, Cursor};
-use crate::ids::{OrderId, UserId};
-use crate::orders::{Order, OrderStatus};
-use crate::ports::{OrderStore, Page, PageRequest, StoreError};
+use crate::domain::ids::{OrderId, UserId};
+use crate::domain::orders::OrderStore;
+use crate::domain::orders::{Order, OrderStatus};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// [`OrderStore`] on SQLite.
 #[derive(Clone)]

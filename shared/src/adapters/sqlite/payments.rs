@@ -6,9 +6,10 @@ use time::OffsetDateTime;
 
 use super::{from_json, to_json, unavailable, SqliteDb};
 use crate::adapters::cursor::{page_of, Cursor};
-use crate::ids::OrderId;
-use crate::payments::{Payment, PaymentStatus};
-use crate::ports::{Page, PageRequest, PaymentStore, StoreError};
+use crate::domain::ids::OrderId;
+use crate::domain::payments::PaymentStore;
+use crate::domain::payments::{Payment, PaymentStatus};
+use crate::domain::store::{Page, PageRequest, StoreError};
 
 /// [`PaymentStore`] on SQLite.
 #[derive(Clone)]

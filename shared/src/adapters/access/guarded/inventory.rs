@@ -1,0 +1,107 @@
+//! The inventory store behind a function's grant on the `inventory` table.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::TableGrant;
+use crate::adapters::access::manifest::Access;
+use crate::domain::ids::{OrderId, Sku};
+use crate::domain::inventory::{
+    InventoryError, InventoryStore, Reservation, ReserveOutcome, Restock, SettleOutcome,
+    StockLevel, StockLine,
+};
+use crate::domain::store::StoreError;
+
+/// An [`InventoryStore`] that checks the function's grant before every call. Refusals
+/// of the changing methods are [`InventoryError::Store`] holding the store's refusal.
+pub struct GuardedInventory {
+    inner: Arc<dyn InventoryStore>,
+    grant: TableGrant,
+}
+
+impl GuardedInventory {
+    /// `inner`, used within `grant`.
+    pub fn new(inner: Arc<dyn InventoryStore>, grant: TableGrant) -> Self {
+        GuardedInventory { inner, grant }
+    }
+}
+
+#[async_trait]
+impl InventoryStore for GuardedInventory {
+    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner.set_on_hand(sku, on_hand).await
+    }
+
+    async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {
+        self.grant.check(Access::Read)?;
+        self.inner.stock_levels(skus).await
+    }
+
+    async fn all_stock_levels(&self) -> Result<Vec<StockLevel>, StoreError> {
+        self.grant.check(Access::Read)?;
+        self.inner.all_stock_levels().await
+    }
+
+    async fn reserve(
+        &self,
+        order: &OrderId,
+        lines: &[StockLine],
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner.reserve(order, lines, expires_at, now).await
+    }
+
+    async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner.commit(order).await
+    }
+
+    async fn release(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner.release(order).await
+    }
+
+    async fn release_expired(&self, now: OffsetDateTime) -> Result<Vec<OrderId>, StoreError> {
+        self.grant.check(Access::Write)?;
+        self.inner.release_expired(now).await
+    }
+
+    async fn reservation(&self, order: &OrderId) -> Result<Option<Reservation>, StoreError> {
+        self.grant.check(Access::Read)?;
+        self.inner.reservation(order).await
+    }
+
+    async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError> {
+        self.grant.check(Access::Read)?;
+        self.inner.all_reservations().await
+    }
+
+    async fn restock(
+        &self,
+        order: &OrderId,
+        restock_id: &str,
+        lines: &[StockLine],
+    ) -> Result<SettleOutcome, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner.restock(order, restock_id, lines).await
+    }
+
+    async fn restocks(&self) -> Result<Vec<Restock>, StoreError> {
+        self.grant.check(Access::Read)?;
+        self.inner.restocks().await
+    }
+
+    async fn set_low_stock_threshold(
+        &self,
+        sku: &Sku,
+        threshold: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner.set_low_stock_threshold(sku, threshold).await
+    }
+}

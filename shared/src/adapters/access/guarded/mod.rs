@@ -1,0 +1,80 @@
+//! Ports that let one function use only what `functions/manifest.json` grants it.
+//!
+//! Each wrapper holds the real port and the function's grant, checks the grant before
+//! every call and passes the call through unchanged when it holds. A refusal is the
+//! port's own error (`NotGranted`), naming the function and what it reached for, so the
+//! handler fails the way it would on AWS with an IAM policy built from the same file.
+//! Reads need `read` or `write`; every method that changes a record needs `write`.
+
+mod carts;
+mod catalog;
+mod dead_letters;
+mod events;
+mod gateway;
+mod idempotency;
+mod inventory;
+mod operations;
+mod orders;
+mod payments;
+mod workflow;
+
+#[cfg(test)]
+mod tests;
+
+pub use carts::GuardedCarts;
+pub use catalog::GuardedCatalog;
+pub use dead_letters::GuardedDeadLetters;
+pub use events::GuardedPublisher;
+pub use gateway::GuardedGateway;
+pub use idempotency::GuardedIdempotency;
+pub use inventory::GuardedInventory;
+pub use operations::{GuardedNotifications, GuardedOperationsLog};
+pub use orders::GuardedOrders;
+pub use payments::GuardedPayments;
+pub use workflow::GuardedWorkflow;
+
+use super::manifest::{Access, FunctionSpec, Table};
+use crate::domain::store::StoreError;
+
+/// Where every refusal sends the reader.
+const MANIFEST_PATH: &str = "functions/manifest.json";
+
+/// Why `function` may not do `what`, in the words every guard uses.
+fn refusal(function: &str, what: &str) -> String {
+    format!("{function} may not {what} ({MANIFEST_PATH})")
+}
+
+/// One function's grant on one table, checked before every call to the table's port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableGrant {
+    function: String,
+    table: Table,
+    granted: Option<Access>,
+}
+
+impl TableGrant {
+    /// `function` holds `granted` on `table`; `None` when the manifest does not list it.
+    pub fn new(function: &str, table: Table, granted: Option<Access>) -> Self {
+        TableGrant {
+            function: function.to_owned(),
+            table,
+            granted,
+        }
+    }
+
+    /// What the function `spec` holds on `table`.
+    pub fn of(spec: &FunctionSpec, table: Table) -> Self {
+        TableGrant::new(&spec.name, table, spec.access(table))
+    }
+
+    /// `Ok` when the grant covers `needed`, else [`StoreError::NotGranted`].
+    pub fn check(&self, needed: Access) -> Result<(), StoreError> {
+        if self.granted.is_some_and(|granted| granted.allows(needed)) {
+            return Ok(());
+        }
+        Err(StoreError::NotGranted(refusal(
+            &self.function,
+            &format!("{needed} the {} table", self.table),
+        )))
+    }
+}

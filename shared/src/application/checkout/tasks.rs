@@ -1,0 +1,504 @@
+//! The saga's steps, one function each, called by the state machine's Task states (a
+//! Lambda per step on AWS, the local runner in-process). Each takes the task's JSON
+//! payload and returns its JSON result.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::events::put_events_entry;
+use super::TaskError;
+use crate::application::lifecycle::settle::{self, Voided, CANCEL_REFUND};
+use crate::application::lifecycle::LifecycleError;
+use crate::application::Services;
+use crate::domain::events::{event_id, order_failed};
+use crate::domain::events::{payloads, DomainEvent, EventType};
+use crate::domain::ids::{OrderId, Sku};
+use crate::domain::inventory::{ReservationStatus, ReserveOutcome, SettleOutcome};
+use crate::domain::orders::{Order, OrderStatus};
+use crate::domain::payments::{AuthorizeRequest, Payment, PaymentGateway, PaymentStatus};
+use crate::domain::store::StoreError;
+
+/// The actor named in order histories for changes the saga makes.
+const ACTOR: &str = "checkout-saga";
+/// How often a step re-reads and retries a write that lost a race.
+const WRITE_ATTEMPTS: usize = 5;
+
+/// The ASL template placeholder of each step's function, and the function's name (the
+/// Lambda's, and the local runner's key).
+pub const TASK_FUNCTIONS: [(&str, &str); 7] = [
+    ("reserve_inventory_function", "reserve-inventory"),
+    ("authorize_payment_function", "authorize-payment"),
+    ("confirm_order_function", "confirm-order"),
+    ("fail_order_function", "fail-order"),
+    ("refund_payment_function", "refund-payment"),
+    ("release_inventory_function", "release-inventory"),
+    ("mark_order_cancelled_function", "mark-order-cancelled"),
+];
+
+/// What the steps need: the shop's services and the payment gateway.
+#[derive(Clone)]
+pub struct SagaTasks {
+    pub services: Arc<Services>,
+    pub gateway: Arc<dyn PaymentGateway>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderInput {
+    order_id: OrderId,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthorizeInput {
+    order_id: OrderId,
+    payment_token: String,
+    task_token: String,
+}
+
+/// The `{"Error", "Cause"}` a Catch put into the state, as steps receive it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CompensationInput {
+    order_id: OrderId,
+    #[serde(default)]
+    error: Option<CaughtError>,
+}
+
+#[derive(Deserialize)]
+struct CaughtError {
+    #[serde(rename = "Error", default)]
+    error: String,
+    #[serde(rename = "Cause", default)]
+    cause: String,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, TaskError> {
+    serde_json::from_value(payload).map_err(|error| TaskError::InvalidInput(error.to_string()))
+}
+
+impl SagaTasks {
+    /// Runs the step named `function` (see [`TASK_FUNCTIONS`]).
+    pub async fn run(&self, function: &str, payload: Value) -> Result<Value, TaskError> {
+        match function {
+            "reserve-inventory" => self.reserve_inventory(parse(payload)?).await,
+            "authorize-payment" => self.authorize_payment(parse(payload)?).await,
+            "confirm-order" => self.confirm_order(parse(payload)?).await,
+            "fail-order" => self.fail_order(parse(payload)?).await,
+            "refund-payment" => self.refund_payment(parse(payload)?).await,
+            "release-inventory" => self.release_inventory(parse(payload)?).await,
+            "mark-order-cancelled" => self.mark_order_cancelled(parse(payload)?).await,
+            other => Err(TaskError::InvalidInput(format!("no saga step {other}"))),
+        }
+    }
+
+    async fn order(&self, id: &OrderId) -> Result<Order, TaskError> {
+        self.services
+            .orders
+            .order(id)
+            .await?
+            .ok_or_else(|| TaskError::InvalidInput(format!("no order {id}")))
+    }
+
+    /// Moves the order to `to` unless it is there already; re-reads and retries when
+    /// another writer got there first.
+    async fn move_order(
+        &self,
+        id: &OrderId,
+        to: OrderStatus,
+        reason: Option<String>,
+        out_of_stock: &[Sku],
+    ) -> Result<Order, TaskError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let mut order = self.order(id).await?;
+            if order.status == to {
+                return Ok(order);
+            }
+            order
+                .transition(to, ACTOR, reason.clone(), self.services.clock.now())
+                .map_err(|refused| TaskError::WrongState(refused.to_string()))?;
+            if !out_of_stock.is_empty() {
+                order.out_of_stock = out_of_stock.to_vec();
+            }
+            match self.services.orders.update(&order).await {
+                Ok(()) => return Ok(order),
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(TaskError::Transient(format!("order {id} keeps changing")))
+    }
+
+    /// Re-reads the payment and applies `change` until its conditional write succeeds.
+    async fn change_payment<F>(&self, id: &OrderId, change: F) -> Result<Option<Payment>, TaskError>
+    where
+        F: Fn(&Payment) -> Option<Payment>,
+    {
+        for _ in 0..WRITE_ATTEMPTS {
+            let Some(payment) = self.services.payments.payment(id).await? else {
+                return Ok(None);
+            };
+            let Some(changed) = change(&payment) else {
+                return Ok(Some(payment));
+            };
+            match self.services.payments.save(&changed).await {
+                Ok(()) => return Ok(Some(changed)),
+                Err(StoreError::Conflict) => continue,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(TaskError::Transient(format!(
+            "payment of {id} keeps changing"
+        )))
+    }
+
+    fn event(
+        &self,
+        order: &Order,
+        event_type: EventType,
+        payload: impl serde::Serialize,
+    ) -> Result<DomainEvent, TaskError> {
+        DomainEvent::new(
+            event_type,
+            event_id(&order.id, event_type, ""),
+            order.id,
+            self.services.clock.now(),
+            payload,
+        )
+        .map_err(|error| TaskError::InvalidInput(error.to_string()))
+    }
+
+    fn entries(&self, events: &[DomainEvent]) -> Value {
+        let bus = &self.services.checkout.event_bus_name;
+        json!({ "entries": events.iter().map(|event| put_events_entry(event, bus)).collect::<Vec<_>>() })
+    }
+
+    /// Holds the order's stock. Finds the reservation the checkout API made, or makes it.
+    async fn reserve_inventory(&self, input: OrderInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        if order.status != OrderStatus::Pending {
+            return Err(TaskError::WrongState(format!(
+                "order {} is {}",
+                order.id, order.status
+            )));
+        }
+        let outcome = self
+            .services
+            .inventory
+            .reserve(
+                &order.id,
+                &order.stock_lines(),
+                order.reservation_expires_at,
+                self.services.clock.now(),
+            )
+            .await?;
+        match outcome {
+            ReserveOutcome::Reserved
+            | ReserveOutcome::Existing(ReservationStatus::Pending | ReservationStatus::Committed) => {
+                Ok(json!({ "reserved": true }))
+            }
+            ReserveOutcome::Existing(ReservationStatus::Released) => Err(
+                TaskError::ReservationLost(format!("the reservation of {} was released", order.id)),
+            ),
+        }
+    }
+
+    /// Asks the gateway to authorize, after storing the task token with the payment so the
+    /// webhook can resume the saga. The step then waits for the webhook.
+    async fn authorize_payment(&self, input: AuthorizeInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        if order.status != OrderStatus::Pending {
+            // Cancelled while the saga got here: nothing to pay for.
+            return Err(TaskError::WrongState(format!(
+                "order {} is {}",
+                order.id, order.status
+            )));
+        }
+        let now = self.services.clock.now();
+        let fresh = Payment::authorizing(
+            order.id,
+            order.totals.total,
+            input.payment_token.clone(),
+            input.task_token.clone(),
+            now,
+        );
+        let payment = match self.services.payments.save(&fresh).await {
+            Ok(()) => fresh,
+            Err(StoreError::Conflict) => {
+                // A retry of this step: the payment exists and needs this attempt's token.
+                let token = input.task_token.clone();
+                self.change_payment(&order.id, |payment| {
+                    (payment.task_token.as_deref() != Some(token.as_str())).then(|| Payment {
+                        task_token: Some(token.clone()),
+                        ..payment.moved_to(payment.status, now)
+                    })
+                })
+                .await?
+                .ok_or_else(|| TaskError::Transient("the payment vanished".into()))?
+            }
+            Err(error) => return Err(error.into()),
+        };
+        match payment.status {
+            PaymentStatus::Authorizing => {}
+            PaymentStatus::Authorized | PaymentStatus::Captured => {
+                self.services
+                    .workflow
+                    .send_task_success(&input.task_token, json!({ "authorized": true }))
+                    .await
+                    .or_else(ignore_closed)?;
+                return Ok(json!({}));
+            }
+            PaymentStatus::Declined | PaymentStatus::Voided | PaymentStatus::Refunded => {
+                let reason = payment
+                    .failure_reason
+                    .clone()
+                    .unwrap_or_else(|| "declined".into());
+                return Err(TaskError::PaymentDeclined(reason));
+            }
+        }
+        let request = AuthorizeRequest {
+            order_id: order.id,
+            amount: order.totals.total,
+            payment_token: input.payment_token,
+            idempotency_key: payment.idempotency_key("authorize"),
+        };
+        let reference = match self.gateway.authorize(&request).await {
+            Ok(reference) => reference,
+            Err(crate::domain::payments::GatewayError::Declined(reason)) => {
+                let declined_reason = reason.clone();
+                self.change_payment(&order.id, |payment| {
+                    (payment.status == PaymentStatus::Authorizing).then(|| Payment {
+                        failure_reason: Some(declined_reason.clone()),
+                        ..payment.moved_to(PaymentStatus::Declined, now)
+                    })
+                })
+                .await?;
+                return Err(TaskError::PaymentDeclined(reason));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        self.change_payment(&order.id, |payment| {
+            payment.gateway_reference.is_none().then(|| Payment {
+                gateway_reference: Some(reference.clone()),
+                ..payment.moved_to(payment.status, now)
+            })
+        })
+        .await?;
+        Ok(json!({ "gatewayReference": reference }))
+    }
+
+    /// Captures the payment, commits the reservation and confirms the order. An order
+    /// that is no longer PENDING (the shopper cancelled it) is not captured: the step
+    /// fails into its compensation. Should the cancel win after the capture, the final
+    /// conditional write to CONFIRMED fails instead, and compensation refunds.
+    async fn confirm_order(&self, input: OrderInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        if order.status != OrderStatus::Confirmed {
+            if order.status != OrderStatus::Pending {
+                return Err(TaskError::WrongState(format!(
+                    "order {} is {}",
+                    order.id, order.status
+                )));
+            }
+            self.capture(&order).await?;
+            match self.services.inventory.commit(&order.id).await? {
+                SettleOutcome::Applied
+                | SettleOutcome::AlreadySettled(ReservationStatus::Committed) => {}
+                other => {
+                    return Err(TaskError::ReservationLost(format!(
+                        "cannot commit the reservation of {}: {other:?}",
+                        order.id
+                    )));
+                }
+            }
+        }
+        let order = self
+            .move_order(&order.id, OrderStatus::Confirmed, None, &[])
+            .await?;
+        let confirmed = self.event(
+            &order,
+            EventType::OrderConfirmed,
+            payloads::OrderConfirmed {
+                user_id: order.user_id.clone(),
+                total: order.totals.total,
+            },
+        )?;
+        Ok(self.entries(&[confirmed]))
+    }
+
+    async fn capture(&self, order: &Order) -> Result<(), TaskError> {
+        let payment = self
+            .services
+            .payments
+            .payment(&order.id)
+            .await?
+            .ok_or_else(|| TaskError::WrongState(format!("order {} has no payment", order.id)))?;
+        match payment.status {
+            PaymentStatus::Captured => return Ok(()),
+            PaymentStatus::Authorized => {}
+            other => {
+                return Err(TaskError::WrongState(format!(
+                    "cannot capture a payment that is {other:?}"
+                )))
+            }
+        }
+        let reference = payment
+            .gateway_reference
+            .clone()
+            .ok_or_else(|| TaskError::WrongState("the payment has no gateway reference".into()))?;
+        self.gateway
+            .capture(
+                &reference,
+                payment.amount,
+                &payment.idempotency_key("capture"),
+            )
+            .await?;
+        let now = self.services.clock.now();
+        self.change_payment(&order.id, |payment| {
+            (payment.status == PaymentStatus::Authorized)
+                .then(|| payment.moved_to(PaymentStatus::Captured, now))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the order FAILED (out of stock) and returns the OrderFailed event to publish.
+    async fn fail_order(&self, input: CompensationInput) -> Result<Value, TaskError> {
+        let out_of_stock: Vec<Sku> = input
+            .error
+            .as_ref()
+            .map(|caught| caught.cause.as_str())
+            .and_then(|cause| serde_json::from_str::<Value>(cause).ok())
+            .and_then(|cause| serde_json::from_value(cause["outOfStock"].clone()).ok())
+            .unwrap_or_default();
+        let reason = input.error.as_ref().map_or_else(
+            || "checkout failed".to_owned(),
+            |caught| caught.error.clone(),
+        );
+        let order = self
+            .move_order(
+                &input.order_id,
+                OrderStatus::Failed,
+                Some(reason.clone()),
+                &out_of_stock,
+            )
+            .await?;
+        let failed = order_failed(&order, reason, self.services.clock.now())
+            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
+        Ok(self.entries(&[failed]))
+    }
+
+    /// Gives a captured payment back, or voids one that was only authorized. The refund
+    /// is the cancelled order's refund `cancel`, the same a shopper's cancel makes: of the
+    /// two, one records it and the gateway performs it once (see [`settle`]). A payment
+    /// already voided or refunded is left alone.
+    async fn refund_payment(&self, input: OrderInput) -> Result<Value, TaskError> {
+        let Some(payment) = self.services.payments.payment(&input.order_id).await? else {
+            return Ok(json!({}));
+        };
+        if payment.status == PaymentStatus::Captured || payment.refund(CANCEL_REFUND).is_some() {
+            settle::refund_in_full(
+                self.services.payments.as_ref(),
+                self.gateway.as_ref(),
+                &input.order_id,
+                CANCEL_REFUND,
+                Vec::new(),
+                self.services.clock.now(),
+            )
+            .await
+            .map_err(task_error)?;
+        } else {
+            self.void(&input.order_id).await?;
+        }
+        Ok(json!({}))
+    }
+
+    /// Cancels an authorization that was not captured, at the gateway and here.
+    async fn void(&self, order_id: &OrderId) -> Result<(), TaskError> {
+        let voided = settle::void_authorization(
+            self.services.payments.as_ref(),
+            self.gateway.as_ref(),
+            order_id,
+            self.services.clock.now(),
+        )
+        .await
+        .map_err(task_error)?;
+        match voided {
+            Voided::Voided | Voided::NothingToVoid => Ok(()),
+            Voided::Refused(reason) => Err(TaskError::WrongState(format!(
+                "the gateway will not void the payment of {order_id}: {reason}"
+            ))),
+        }
+    }
+
+    /// Puts the order's reserved stock back on sale, and says so.
+    async fn release_inventory(&self, input: CompensationInput) -> Result<Value, TaskError> {
+        let order = self.order(&input.order_id).await?;
+        let outcome = self.services.inventory.release(&order.id).await?;
+        if outcome == SettleOutcome::AlreadySettled(ReservationStatus::Committed) {
+            tracing::warn!(order_id = %order.id, "the reservation was committed; its stock is not released");
+        }
+        if outcome == SettleOutcome::Applied {
+            let reason = input
+                .error
+                .map_or_else(|| "checkout undone".to_owned(), |caught| caught.error);
+            let released = crate::domain::events::inventory_released(
+                &order,
+                "checkout",
+                reason,
+                self.services.clock.now(),
+            )
+            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
+            self.services.events.publish(vec![released]).await?;
+        }
+        Ok(json!({}))
+    }
+
+    /// Voids what is left of the payment, cancels the order and returns the
+    /// OrderCancelled event to publish.
+    async fn mark_order_cancelled(&self, input: CompensationInput) -> Result<Value, TaskError> {
+        self.void(&input.order_id).await?;
+        let reason = input.error.map_or_else(
+            || "checkout undone".to_owned(),
+            |caught| format!("{}: {}", caught.error, caught.cause),
+        );
+        let order = self
+            .move_order(&input.order_id, OrderStatus::Cancelled, Some(reason), &[])
+            .await?;
+        // Built from the order, so when the shopper cancelled first this is the very
+        // event their cancel published.
+        let cancelled = crate::domain::events::order_cancelled(&order)
+            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
+        Ok(self.entries(&[cancelled]))
+    }
+}
+
+/// A lifecycle failure as a step's error, named for the state machine's Retry and Catch.
+fn task_error(error: LifecycleError) -> TaskError {
+    match error {
+        LifecycleError::Store(error) => error.into(),
+        LifecycleError::Inventory(error) => error.into(),
+        LifecycleError::Gateway(error) => error.into(),
+        LifecycleError::Workflow(error) => error.into(),
+        LifecycleError::Publish(error) => error.into(),
+        LifecycleError::Busy(_) => TaskError::Transient(error.to_string()),
+        LifecycleError::NotFound(_) | LifecycleError::Invalid(_) => {
+            TaskError::InvalidInput(error.to_string())
+        }
+        LifecycleError::WrongStatus { .. } | LifecycleError::Internal(_) => {
+            TaskError::WrongState(error.to_string())
+        }
+    }
+}
+
+/// A task that already finished or timed out needs nothing more.
+fn ignore_closed(
+    error: crate::domain::workflow::WorkflowError,
+) -> Result<(), crate::domain::workflow::WorkflowError> {
+    match error {
+        crate::domain::workflow::WorkflowError::TaskClosed => Ok(()),
+        other => Err(other),
+    }
+}

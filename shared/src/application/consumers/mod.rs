@@ -1,0 +1,12 @@
+//! Event consumers besides checkout's own (`clear-cart`, in [`crate::application::checkout`]): each
+//! is the target of one rule in `events/rules/`, a Lambda behind an SQS queue on AWS and
+//! a consumer of the local bus on one machine. Deliveries may repeat; every consumer
+//! acts once per event.
+
+mod clear_cart;
+mod notify_shopper;
+mod stock_alerts;
+
+pub use clear_cart::{ClearCartOnConfirmation, CLEAR_CART};
+pub use notify_shopper::{notification_for, NotifyShopper, NOTIFY_SHOPPER, OPERATORS};
+pub use stock_alerts::{stock_low_id, StockAlerts, STOCK_ALERTS};

@@ -1,0 +1,642 @@
+//! The sweeper: a scheduled job (every minute) that finishes what a crash, a lost
+//! webhook or a dead saga left behind, so that no multi-step flow stays half done.
+//!
+//! One [`Sweeper::sweep`] makes three passes:
+//!
+//! 1. **Expired reservations** are released ([`InventoryStore::release_expired`]), each
+//!    in a transaction that requires it to be still pending, so a payment committing the
+//!    same reservation at the same instant and the sweeper never both win.
+//! 2. **Orphaned orders**: an order still PENDING [`SweepSettings::grace`] after its
+//!    reservation expired, whose checkout saga is gone (no execution, or one that is no
+//!    longer RUNNING), can never be confirmed. It becomes FAILED (actor `sweeper`), its
+//!    stock goes back on sale, its payment is voided (authorized) or refunded
+//!    (captured), and OrderFailed is published.
+//! 3. **Reconciliation** of payments with their orders. The rule:
+//!    - a CAPTURED payment belongs to an order that was confirmed (CONFIRMED, PROCESSING,
+//!      SHIPPED, DELIVERED, RETURN_REQUESTED, RETURNED, REFUNDED): nothing to do;
+//!    - a CAPTURED payment of a CANCELLED or FAILED order (unchanged for the grace
+//!      period, so a cancel in flight finishes first) is refunded: whatever of the
+//!      captured amount no refund covers yet, as the refund `reconcile`, recorded on the
+//!      payment before the gateway is asked, so it happens once however often the
+//!      sweeper runs; an AUTHORIZED payment of such an order is voided;
+//!    - an order still PENDING past its window is never confirmed by the sweeper (the
+//!      shopper was never told it was): it is failed as in pass 2;
+//!    - a refund of a captured payment (a cancel's, a return's, the sweeper's own) that
+//!      the gateway's webhook has not confirmed a grace period after it was recorded is
+//!      asked of the gateway again under its own key, in case the call was lost: the
+//!      gateway replays, never repeats, a refund it made.
+//!
+//! Everything found and done goes into a [`SweepReport`], logged and, when the run found
+//! anything, kept by the [`OperationsLog`] for `GET /admin/reconciliation`.
+
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::application::Services;
+use crate::domain::clock::Clock;
+use crate::domain::events::{event_id, order_failed};
+use crate::domain::events::{payloads, DomainEvent, EventPublisher, EventType};
+use crate::domain::ids::OrderId;
+use crate::domain::inventory::{InventoryStore, ReservationStatus, SettleOutcome};
+use crate::domain::operations::OperationsLog;
+use crate::domain::operations::SweepReport;
+use crate::domain::orders::OrderStore;
+use crate::domain::orders::{Order, OrderStatus};
+use crate::domain::payments::PaymentStore;
+use crate::domain::payments::{Payment, PaymentGateway, PaymentStatus, Refund, RefundStatus};
+use crate::domain::store::{Page, PageRequest, StoreError};
+use crate::domain::workflow::Workflow;
+
+/// The sweeper's function name (`functions/manifest.json`) and the actor it writes into
+/// order histories.
+pub const SWEEPER: &str = "sweeper";
+/// The id of the refunds the sweeper makes.
+pub const RECONCILE_REFUND: &str = "reconcile";
+/// How often a write that lost a race is re-read and tried again.
+const WRITE_ATTEMPTS: usize = 5;
+/// The status a saga execution has while it can still settle its order.
+const RUNNING: &str = "RUNNING";
+
+/// How patient the sweeper is, and how much one run takes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SweepSettings {
+    /// How long after its reservation expired an order is left to its saga, and how long
+    /// after its last change a cancelled or failed order is left to whatever cancelled
+    /// it, before the sweeper steps in.
+    pub grace: Duration,
+    /// Items read per page.
+    pub page_size: u32,
+    /// Pages read per pass; what is left waits for the next run.
+    pub max_pages: u32,
+}
+
+impl Default for SweepSettings {
+    fn default() -> Self {
+        SweepSettings {
+            grace: Duration::minutes(5),
+            page_size: 100,
+            max_pages: 10,
+        }
+    }
+}
+
+/// What the sweeper uses. On AWS it is one Lambda with these grants; locally a task of
+/// the shop.
+#[derive(Clone)]
+pub struct Sweeper {
+    pub inventory: Arc<dyn InventoryStore>,
+    pub orders: Arc<dyn OrderStore>,
+    pub payments: Arc<dyn PaymentStore>,
+    pub workflow: Arc<dyn Workflow>,
+    pub events: Arc<dyn EventPublisher>,
+    pub gateway: Arc<dyn PaymentGateway>,
+    pub operations: Arc<dyn OperationsLog>,
+    /// What "now" is when the job is triggered; tests call [`Sweeper::sweep`] with a time
+    /// of their own.
+    pub clock: Arc<dyn Clock>,
+    pub settings: SweepSettings,
+}
+
+/// Why one item could not be dealt with; it is retried on the next run.
+type Problem = String;
+
+impl Sweeper {
+    /// A sweeper on `services` (as the `sweeper` function's grants restrict them), with
+    /// the default settings.
+    pub fn new(services: &Services) -> Sweeper {
+        Sweeper {
+            inventory: Arc::clone(&services.inventory),
+            orders: Arc::clone(&services.orders),
+            payments: Arc::clone(&services.payments),
+            workflow: Arc::clone(&services.workflow),
+            events: Arc::clone(&services.events),
+            gateway: Arc::clone(&services.gateway),
+            operations: Arc::clone(&services.operations),
+            clock: Arc::clone(&services.clock),
+            settings: SweepSettings::default(),
+        }
+    }
+
+    /// One run, now by the sweeper's clock.
+    pub async fn sweep_now(&self) -> SweepReport {
+        self.sweep(self.clock.now()).await
+    }
+
+    /// One run at `now`: the three passes of the [module docs](self), then the report,
+    /// logged and (when it holds anything) saved. Failures are reported, never returned:
+    /// what failed is found again by the next run.
+    pub async fn sweep(&self, now: OffsetDateTime) -> SweepReport {
+        let mut report = SweepReport {
+            ran_at: now,
+            released_reservations: Vec::new(),
+            failed_orders: Vec::new(),
+            refunded_payments: Vec::new(),
+            voided_payments: Vec::new(),
+            errors: Vec::new(),
+        };
+        self.release_expired(now, &mut report).await;
+        self.fail_orphans(now, &mut report).await;
+        self.reconcile(now, &mut report).await;
+        self.keep(&report).await;
+        report
+    }
+
+    async fn keep(&self, report: &SweepReport) {
+        let found_anything = !(report.released_reservations.is_empty()
+            && report.failed_orders.is_empty()
+            && report.refunded_payments.is_empty()
+            && report.voided_payments.is_empty()
+            && report.errors.is_empty());
+        if !found_anything {
+            tracing::debug!("sweep found nothing to do");
+            return;
+        }
+        tracing::info!(
+            released_reservations = report.released_reservations.len(),
+            failed_orders = report.failed_orders.len(),
+            refunded_payments = report.refunded_payments.len(),
+            voided_payments = report.voided_payments.len(),
+            errors = report.errors.len(),
+            report = %serde_json::to_string(report).unwrap_or_default(),
+            "sweep done"
+        );
+        if let Err(error) = self.operations.save_sweep(report).await {
+            tracing::error!(%error, "cannot keep the sweep report");
+        }
+    }
+
+    /// Pass 1: every pending reservation that has expired goes back on sale.
+    async fn release_expired(&self, now: OffsetDateTime, report: &mut SweepReport) {
+        let released = match self.inventory.release_expired(now).await {
+            Ok(released) => released,
+            Err(error) => {
+                report
+                    .errors
+                    .push(format!("cannot release expired reservations: {error}"));
+                return;
+            }
+        };
+        for order_id in released {
+            tracing::info!(%order_id, "expired reservation released");
+            if let Err(problem) = self
+                .announce_release(&order_id, "reservation expired", now)
+                .await
+            {
+                report.errors.push(problem);
+            }
+            report.released_reservations.push(order_id);
+        }
+    }
+
+    /// Pass 2: PENDING orders past their window whose saga is gone.
+    async fn fail_orphans(&self, now: OffsetDateTime, report: &mut SweepReport) {
+        let mut cursor = None;
+        for _ in 0..self.settings.max_pages {
+            let page = match self
+                .page_of_orders(OrderStatus::Pending, cursor.take())
+                .await
+            {
+                Ok(page) => page,
+                Err(error) => {
+                    report
+                        .errors
+                        .push(format!("cannot list pending orders: {error}"));
+                    return;
+                }
+            };
+            for order in page.items {
+                if !self.past_window(&order, now) {
+                    // Oldest first: the orders after this one are younger still.
+                    return;
+                }
+                self.fail_if_orphaned(order, now, report).await;
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return,
+            }
+        }
+    }
+
+    fn past_window(&self, order: &Order, now: OffsetDateTime) -> bool {
+        order.reservation_expires_at + self.settings.grace <= now
+    }
+
+    /// Fails `order` if its saga can no longer settle it.
+    async fn fail_if_orphaned(&self, order: Order, now: OffsetDateTime, report: &mut SweepReport) {
+        match self.workflow.describe(&order.id.to_string()).await {
+            Ok(Some(execution)) if execution.status == RUNNING => {
+                tracing::debug!(order_id = %order.id, "pending past its window, but its saga still runs");
+            }
+            Ok(_) => match self.fail_order(order, now, report).await {
+                Ok(()) => {}
+                Err(problem) => report.errors.push(problem),
+            },
+            Err(error) => report.errors.push(format!(
+                "cannot look up the saga of order {}: {error}",
+                order.id
+            )),
+        }
+    }
+
+    /// FAILED first (the point of no return), then the stock and the payment are given
+    /// back and OrderFailed is published. Each step is idempotent, and a run that dies
+    /// halfway leaves what is left to later passes: pass 1 releases the reservation once
+    /// expired, pass 3 refunds or voids the payment of the FAILED order.
+    async fn fail_order(
+        &self,
+        order: Order,
+        now: OffsetDateTime,
+        report: &mut SweepReport,
+    ) -> Result<(), Problem> {
+        let reason = "checkout abandoned: the order was never confirmed and its saga has ended";
+        let Some(order) = self.move_to_failed(order, reason, now).await? else {
+            return Ok(());
+        };
+        tracing::warn!(order_id = %order.id, "orphaned order failed");
+        report.failed_orders.push(order.id);
+        let mut problems = Vec::new();
+        if let Err(problem) = self.give_back_stock(&order, now).await {
+            problems.push(problem);
+        }
+        if let Err(problem) = self.settle_payment(&order.id, now, report).await {
+            problems.push(problem);
+        }
+        let published = order_failed(&order, reason.to_owned(), now)
+            .map_err(|error| error.to_string())
+            .map(|event| vec![event]);
+        match published {
+            Ok(events) => {
+                if let Err(error) = self.events.publish(events).await {
+                    problems.push(format!(
+                        "cannot publish OrderFailed of {}: {error}",
+                        order.id
+                    ));
+                }
+            }
+            Err(error) => {
+                problems.push(format!("cannot build OrderFailed of {}: {error}", order.id))
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// Moves the PENDING `order` to FAILED; `None` when it is no longer PENDING (its
+    /// saga or a cancel got there first).
+    async fn move_to_failed(
+        &self,
+        mut order: Order,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<Order>, Problem> {
+        for _ in 0..WRITE_ATTEMPTS {
+            if order.status != OrderStatus::Pending {
+                return Ok(None);
+            }
+            order
+                .transition(OrderStatus::Failed, SWEEPER, Some(reason.to_owned()), now)
+                .map_err(|error| error.to_string())?;
+            match self.orders.update(&order).await {
+                Ok(()) => return Ok(Some(order)),
+                Err(StoreError::Conflict) => {
+                    order = match self.orders.order(&order.id).await {
+                        Ok(Some(fresh)) => fresh,
+                        Ok(None) => return Ok(None),
+                        Err(error) => {
+                            return Err(format!("cannot read order {}: {error}", order.id))
+                        }
+                    };
+                }
+                Err(error) => return Err(format!("cannot fail order {}: {error}", order.id)),
+            }
+        }
+        Err(format!("order {} keeps changing", order.id))
+    }
+
+    /// Releases the order's pending reservation; puts back the stock of one that was
+    /// committed (the payment was captured, but the order never confirmed).
+    async fn give_back_stock(&self, order: &Order, now: OffsetDateTime) -> Result<(), Problem> {
+        let outcome = self
+            .inventory
+            .release(&order.id)
+            .await
+            .map_err(|error| format!("cannot release the stock of {}: {error}", order.id))?;
+        match outcome {
+            SettleOutcome::Applied => {
+                self.announce_release(&order.id, "order abandoned", now)
+                    .await
+            }
+            SettleOutcome::AlreadySettled(ReservationStatus::Committed) => {
+                let lines = order.stock_lines();
+                self.inventory
+                    .restock(&order.id, &format!("{}#{SWEEPER}", order.id), &lines)
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| format!("cannot restock order {}: {error}", order.id))
+            }
+            SettleOutcome::AlreadySettled(_) | SettleOutcome::NotFound => Ok(()),
+        }
+    }
+
+    /// Publishes InventoryReleased for a reservation the sweeper released.
+    async fn announce_release(
+        &self,
+        order_id: &OrderId,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), Problem> {
+        let reservation = self
+            .inventory
+            .reservation(order_id)
+            .await
+            .map_err(|error| format!("cannot read the reservation of {order_id}: {error}"))?;
+        let Some(reservation) = reservation else {
+            return Ok(());
+        };
+        let released = DomainEvent::new(
+            EventType::InventoryReleased,
+            event_id(order_id, EventType::InventoryReleased, SWEEPER),
+            *order_id,
+            now,
+            payloads::InventoryReleased {
+                lines: reservation
+                    .lines
+                    .iter()
+                    .map(|line| payloads::StockQuantity {
+                        sku: line.sku.clone(),
+                        quantity: line.quantity,
+                    })
+                    .collect(),
+                reason: reason.to_owned(),
+            },
+        )
+        .map_err(|error| error.to_string())?;
+        self.events
+            .publish(vec![released])
+            .await
+            .map_err(|error| format!("cannot publish InventoryReleased of {order_id}: {error}"))
+    }
+
+    /// Pass 3: payments that are captured or authorized, checked against their orders.
+    async fn reconcile(&self, now: OffsetDateTime, report: &mut SweepReport) {
+        for status in [PaymentStatus::Captured, PaymentStatus::Authorized] {
+            let mut cursor = None;
+            for _ in 0..self.settings.max_pages {
+                let page = match self.page_of_payments(status, cursor.take()).await {
+                    Ok(page) => page,
+                    Err(error) => {
+                        report
+                            .errors
+                            .push(format!("cannot list {status:?} payments: {error}"));
+                        break;
+                    }
+                };
+                for payment in page.items {
+                    if let Err(problem) = self.reconcile_payment(&payment, now, report).await {
+                        report.errors.push(problem);
+                    }
+                }
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+
+    async fn reconcile_payment(
+        &self,
+        payment: &Payment,
+        now: OffsetDateTime,
+        report: &mut SweepReport,
+    ) -> Result<(), Problem> {
+        let order = self
+            .orders
+            .order(&payment.order_id)
+            .await
+            .map_err(|error| format!("cannot read order {}: {error}", payment.order_id))?
+            .ok_or_else(|| format!("payment of order {} has no order", payment.order_id))?;
+        let order_id = order.id;
+        match order.status {
+            OrderStatus::Cancelled | OrderStatus::Failed
+                if order.updated_at + self.settings.grace <= now =>
+            {
+                self.settle_payment(&order_id, now, report).await?;
+            }
+            OrderStatus::Pending if self.past_window(&order, now) => {
+                self.fail_if_orphaned(order, now, report).await;
+            }
+            _ => {}
+        }
+        if payment.status == PaymentStatus::Captured {
+            self.ask_again_for_stale_refunds(&order_id, now).await?;
+        }
+        Ok(())
+    }
+
+    /// Asks the gateway again for every refund of the order's payment that was recorded
+    /// more than the grace period ago and is still not confirmed by its webhook (the call
+    /// may have been lost in a crash: a cancel's, a return's or the sweeper's own). The
+    /// refund's own idempotency key makes the gateway replay, not repeat, one it made.
+    async fn ask_again_for_stale_refunds(
+        &self,
+        order_id: &OrderId,
+        now: OffsetDateTime,
+    ) -> Result<(), Problem> {
+        let payment = self.reread_payment(order_id).await?;
+        let stale = payment.refunds.iter().filter(|refund| {
+            refund.status == RefundStatus::Requested
+                && refund.requested_at + self.settings.grace <= now
+        });
+        for refund in stale {
+            let reference = payment.gateway_reference.as_deref().ok_or_else(|| {
+                format!("the captured payment of {order_id} has no gateway reference")
+            })?;
+            tracing::warn!(
+                %order_id,
+                refund_id = %refund.id,
+                "a refund is still unconfirmed; asking the gateway again"
+            );
+            self.gateway
+                .refund(reference, refund.amount, &payment.refund_key(&refund.id))
+                .await
+                .map_err(|error| {
+                    format!(
+                        "cannot ask again for the refund {} of {order_id}: {error}",
+                        refund.id
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Gives back the money of an order that will never be fulfilled: voids an
+    /// authorization, refunds what of a capture no refund covers yet.
+    async fn settle_payment(
+        &self,
+        order_id: &OrderId,
+        now: OffsetDateTime,
+        report: &mut SweepReport,
+    ) -> Result<(), Problem> {
+        let payment = self
+            .payments
+            .payment(order_id)
+            .await
+            .map_err(|error| format!("cannot read the payment of {order_id}: {error}"))?;
+        let Some(payment) = payment else {
+            return Ok(());
+        };
+        match payment.status {
+            PaymentStatus::Authorizing | PaymentStatus::Authorized => {
+                if self.void(payment, now).await? {
+                    report.voided_payments.push(*order_id);
+                }
+                Ok(())
+            }
+            PaymentStatus::Captured => {
+                if self.refund(payment, now).await? {
+                    report.refunded_payments.push(*order_id);
+                }
+                Ok(())
+            }
+            PaymentStatus::Declined | PaymentStatus::Voided | PaymentStatus::Refunded => Ok(()),
+        }
+    }
+
+    /// Voids the authorization at the gateway (the saga's own key, so a void the saga
+    /// made already is replayed, not repeated) and marks the payment Voided. `true` when
+    /// this call voided it.
+    async fn void(&self, payment: Payment, now: OffsetDateTime) -> Result<bool, Problem> {
+        let order_id = payment.order_id;
+        if let Some(reference) = &payment.gateway_reference {
+            self.gateway
+                .void(reference, &payment.idempotency_key("void"))
+                .await
+                .map_err(|error| format!("cannot void the payment of {order_id}: {error}"))?;
+        }
+        let mut payment = payment;
+        for _ in 0..WRITE_ATTEMPTS {
+            if !matches!(
+                payment.status,
+                PaymentStatus::Authorizing | PaymentStatus::Authorized
+            ) {
+                return Ok(false);
+            }
+            match self
+                .payments
+                .save(&payment.moved_to(PaymentStatus::Voided, now))
+                .await
+            {
+                Ok(()) => {
+                    tracing::warn!(%order_id, "payment of an unfulfilled order voided");
+                    return Ok(true);
+                }
+                Err(StoreError::Conflict) => {
+                    payment = self.reread_payment(&order_id).await?;
+                }
+                Err(error) => {
+                    return Err(format!("cannot save the payment of {order_id}: {error}"))
+                }
+            }
+        }
+        Err(format!("the payment of {order_id} keeps changing"))
+    }
+
+    /// Refunds what of the captured amount no refund covers yet, as the refund
+    /// [`RECONCILE_REFUND`]: recorded on the payment first (a conditional write, so a
+    /// cancel or a second sweeper racing this one cannot also claim that money), then
+    /// asked of the gateway under a key of its own. One recorded before is left to
+    /// [`Sweeper::ask_again_for_stale_refunds`]. `true` when this call recorded it.
+    async fn refund(&self, payment: Payment, now: OffsetDateTime) -> Result<bool, Problem> {
+        let order_id = payment.order_id;
+        let reference = payment.gateway_reference.clone().ok_or_else(|| {
+            format!("the captured payment of {order_id} has no gateway reference")
+        })?;
+        let Some(payment) = self.claim_refund(payment, now).await? else {
+            return Ok(false);
+        };
+        let Some(refund) = payment.refund(RECONCILE_REFUND) else {
+            return Ok(false);
+        };
+        self.gateway
+            .refund(
+                &reference,
+                refund.amount,
+                &payment.refund_key(RECONCILE_REFUND),
+            )
+            .await
+            .map_err(|error| format!("cannot refund the payment of {order_id}: {error}"))?;
+        tracing::warn!(
+            %order_id,
+            amount = refund.amount.amount,
+            "captured payment of an unfulfilled order refunded"
+        );
+        Ok(true)
+    }
+
+    /// Records the refund [`RECONCILE_REFUND`] of what no refund covers yet. Returns the
+    /// payment holding it; `None` when refunds (this one among them, recorded before)
+    /// cover the whole capture already.
+    async fn claim_refund(
+        &self,
+        mut payment: Payment,
+        now: OffsetDateTime,
+    ) -> Result<Option<Payment>, Problem> {
+        let order_id = payment.order_id;
+        for _ in 0..WRITE_ATTEMPTS {
+            let outstanding = payment.refundable();
+            if outstanding.amount <= 0 || payment.refund(RECONCILE_REFUND).is_some() {
+                return Ok(None);
+            }
+            let claimed = payment.with_refund(
+                Refund::requested(RECONCILE_REFUND, Vec::new(), outstanding, now),
+                now,
+            );
+            match self.payments.save(&claimed).await {
+                Ok(()) => return Ok(Some(claimed)),
+                Err(StoreError::Conflict) => payment = self.reread_payment(&order_id).await?,
+                Err(error) => {
+                    return Err(format!("cannot save the payment of {order_id}: {error}"))
+                }
+            }
+        }
+        Err(format!("the payment of {order_id} keeps changing"))
+    }
+
+    async fn reread_payment(&self, order_id: &OrderId) -> Result<Payment, Problem> {
+        self.payments
+            .payment(order_id)
+            .await
+            .map_err(|error| format!("cannot read the payment of {order_id}: {error}"))?
+            .ok_or_else(|| format!("the payment of {order_id} vanished"))
+    }
+
+    async fn page_of_orders(
+        &self,
+        status: OrderStatus,
+        cursor: Option<String>,
+    ) -> Result<Page<Order>, StoreError> {
+        let page = PageRequest {
+            cursor,
+            limit: self.settings.page_size,
+        };
+        self.orders.orders_with_status(status, &page).await
+    }
+
+    async fn page_of_payments(
+        &self,
+        status: PaymentStatus,
+        cursor: Option<String>,
+    ) -> Result<Page<Payment>, StoreError> {
+        let page = PageRequest {
+            cursor,
+            limit: self.settings.page_size,
+        };
+        self.payments.payments_with_status(status, &page).await
+    }
+}

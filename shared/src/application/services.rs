@@ -1,0 +1,47 @@
+//! Everything the handlers need from the outside, built once per process.
+
+use std::sync::Arc;
+
+use crate::application::settings::CheckoutSettings;
+use crate::domain::cart::CartStore;
+use crate::domain::catalog::CatalogStore;
+use crate::domain::clock::{Clock, IdSource};
+use crate::domain::events::{DeadLetters, EventPublisher};
+use crate::domain::idempotency::IdempotencyStore;
+use crate::domain::inventory::InventoryStore;
+use crate::domain::money::Currency;
+use crate::domain::operations::{NotificationOutbox, OperationsLog};
+use crate::domain::orders::OrderStore;
+use crate::domain::payments::PaymentGateway;
+use crate::domain::payments::PaymentStore;
+use crate::domain::workflow::Workflow;
+
+/// The ports and settings a handler may use.
+#[derive(Clone)]
+pub struct Services {
+    pub catalog: Arc<dyn CatalogStore>,
+    pub carts: Arc<dyn CartStore>,
+    pub inventory: Arc<dyn InventoryStore>,
+    pub orders: Arc<dyn OrderStore>,
+    pub payments: Arc<dyn PaymentStore>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub events: Arc<dyn EventPublisher>,
+    pub workflow: Arc<dyn Workflow>,
+    /// The payment gateway, for routes that void or refund (cancelling an order,
+    /// approving a return). A function not granted the gateway's key gets one that
+    /// refuses every call.
+    pub gateway: Arc<dyn PaymentGateway>,
+    /// Events consumers gave up on: the local bus's dead letters, or the consumers' SQS
+    /// dead-letter queues on AWS; [`NoDeadLetters`](crate::domain::events::NoDeadLetters) for a
+    /// function that may not touch them.
+    pub dead_letters: Arc<dyn DeadLetters>,
+    /// Messages for shoppers and operators, waiting for a mailer.
+    pub notifications: Arc<dyn NotificationOutbox>,
+    /// What the scheduled jobs report.
+    pub operations: Arc<dyn OperationsLog>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+    /// The one currency the shop sells in.
+    pub currency: Currency,
+    pub checkout: CheckoutSettings,
+}

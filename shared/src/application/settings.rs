@@ -1,0 +1,41 @@
+//! What checkout is configured with.
+
+use time::Duration;
+
+use crate::domain::orders::PricingRules;
+
+/// The environment variable that sets [`CheckoutSettings::return_window`], in days.
+pub const RETURN_WINDOW_DAYS: &str = "RETURN_WINDOW_DAYS";
+/// Days a shopper has to ask for a return when [`RETURN_WINDOW_DAYS`] is unset.
+pub const DEFAULT_RETURN_WINDOW_DAYS: u16 = 30;
+
+/// Checkout's settings, read once at start.
+#[derive(Clone, Debug)]
+pub struct CheckoutSettings {
+    pub pricing: PricingRules,
+    /// How long stock stays reserved for an order that is being paid for; also the
+    /// saga's timeout for the gateway's answer.
+    pub reservation_ttl: Duration,
+    /// Secrets the gateway may sign webhooks with (several while rotating).
+    pub webhook_secrets: Vec<Vec<u8>>,
+    /// The EventBridge bus events are put on.
+    pub event_bus_name: String,
+    /// How long idempotency keys are remembered.
+    pub idempotency_ttl: Duration,
+    /// How long after delivery a shopper may ask to return an order
+    /// (`RETURN_WINDOW_DAYS`, 30 days when unset).
+    pub return_window: Duration,
+}
+
+impl Default for CheckoutSettings {
+    fn default() -> Self {
+        CheckoutSettings {
+            pricing: PricingRules::default(),
+            reservation_ttl: Duration::minutes(15),
+            webhook_secrets: Vec::new(),
+            event_bus_name: "mambogo".to_owned(),
+            idempotency_ttl: Duration::hours(24),
+            return_window: Duration::days(i64::from(DEFAULT_RETURN_WINDOW_DAYS)),
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Categories form a tree through their parent ids.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::CategoryId;
+
+/// A category as stored: a name and, unless it is a root, its parent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Category {
+    pub id: CategoryId,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<CategoryId>,
+}
+
+/// A category with its children, as `GET /categories` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryNode {
+    pub id: CategoryId,
+    pub name: String,
+    pub children: Vec<CategoryNode>,
+}
+
+/// Builds the forest of categories, children sorted by name. A category whose parent is
+/// missing is shown as a root rather than hidden.
+pub fn category_tree(categories: &[Category]) -> Vec<CategoryNode> {
+    let known: HashSet<&CategoryId> = categories.iter().map(|c| &c.id).collect();
+    let mut children: BTreeMap<Option<&CategoryId>, Vec<&Category>> = BTreeMap::new();
+    for category in categories {
+        let parent = category.parent_id.as_ref().filter(|p| known.contains(p));
+        children.entry(parent).or_default().push(category);
+    }
+    fn build(
+        parent: Option<&CategoryId>,
+        children: &BTreeMap<Option<&CategoryId>, Vec<&Category>>,
+        depth: usize,
+    ) -> Vec<CategoryNode> {
+        // A cycle in stored data must not recurse forever.
+        if depth > 32 {
+            return Vec::new();
+        }
+        let mut nodes: Vec<CategoryNode> = children
+            .get(&parent)
+            .into_iter()
+            .flatten()
+            .map(|category| CategoryNode {
+                id: category.id.clone(),
+                name: category.name.clone(),
+                children: build(Some(&category.id), children, depth + 1),
+            })
+            .collect();
+        nodes.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        nodes
+    }
+    build(None, &children, 0)
+}
+
+/// `root` and every category below it.
+pub fn descendants_of(root: &CategoryId, categories: &[Category]) -> HashSet<CategoryId> {
+    let mut found: HashSet<CategoryId> = HashSet::from([root.clone()]);
+    loop {
+        let before = found.len();
+        for category in categories {
+            if let Some(parent) = &category.parent_id {
+                if found.contains(parent) {
+                    found.insert(category.id.clone());
+                }
+            }
+        }
+        if found.len() == before {
+            return found;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: &str, parent: Option<&str>) -> Category {
+        Category {
+            id: CategoryId::parse(id).unwrap(),
+            name: id.to_owned(),
+            parent_id: parent.map(|p| CategoryId::parse(p).unwrap()),
+        }
+    }
+
+    #[test]
+    fn children_hang_under_their_parents() {
+        let tree = category_tree(&[
+            category("audio", None),
+            category("headphones", Some("audio")),
+            category("speakers", Some("audio")),
+            category("kitchen", None),
+        ]);
+        assert_eq!(tree.len(), 2);
+        assert_eq!(tree[0].id.as_str(), "audio");
+        let names: Vec<_> = tree[0].children.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(names, ["headphones", "speakers"]);
+    }
+
+    #[test]
+    fn descendants_include_grandchildren_and_tolerate_cycles() {
+        let categories = [
+            category("a", None),
+            category("b", Some("a")),
+            category("c", Some("b")),
+            category("x", Some("y")),
+            category("y", Some("x")),
+        ];
+        let below_a = descendants_of(&CategoryId::parse("a").unwrap(), &categories);
+        assert_eq!(below_a.len(), 3);
+        assert!(category_tree(&categories)
+            .iter()
+            .all(|n| n.id.as_str() == "a"));
+    }
+}

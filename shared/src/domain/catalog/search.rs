@@ -1,0 +1,631 @@
+//! Shopper search over the catalog: filters, sort, facet counts and cursor pagination.
+//!
+//! Stores hand over all products and this module does the rest, so that the embedded and
+//! DynamoDB stores answer every query identically. A catalog of a few thousand products
+//! fits in one Lambda's memory; the stores cache it between requests.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::category::{descendants_of, Category};
+use super::product::{Availability, Product};
+use crate::domain::ids::{CategoryId, ProductId};
+use crate::domain::money::Money;
+use crate::domain::validation::{Checks, FieldError};
+
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: usize = 100;
+const DEFAULT_PAGE_SIZE: usize = 20;
+const MAX_QUERY_TEXT: usize = 200;
+
+/// Price buckets for the price facet, in minor units: `[min, max)`, the last open-ended.
+const PRICE_BUCKETS: [(i64, Option<i64>); 5] = [
+    (0, Some(2_500)),
+    (2_500, Some(5_000)),
+    (5_000, Some(10_000)),
+    (10_000, Some(25_000)),
+    (25_000, None),
+];
+
+/// How results are ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProductSort {
+    #[serde(rename = "price")]
+    PriceAscending,
+    #[serde(rename = "-price")]
+    PriceDescending,
+    #[serde(rename = "name")]
+    NameAscending,
+    #[serde(rename = "-name")]
+    NameDescending,
+    #[serde(rename = "newest")]
+    Newest,
+}
+
+impl ProductSort {
+    fn parse(raw: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
+    }
+}
+
+/// A shopper's search, parsed from the query string of `GET /products`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductQuery {
+    pub category: Option<CategoryId>,
+    pub brand: Option<String>,
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    pub in_stock: Option<bool>,
+    pub text: Option<String>,
+    pub sort: ProductSort,
+    pub limit: usize,
+    cursor: Option<Cursor>,
+}
+
+/// Where the previous page ended: the sort key and id of its last product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Cursor {
+    sort: ProductSort,
+    key: SortKey,
+    id: ProductId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+enum SortKey {
+    Number(i64),
+    Text(String),
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(raw: &str) -> Option<Cursor> {
+        let json = URL_SAFE_NO_PAD.decode(raw).ok()?;
+        serde_json::from_slice(&json).ok()
+    }
+}
+
+impl ProductQuery {
+    /// Parses query parameters, naming every one that is wrong or unknown.
+    pub fn from_params(params: &[(String, String)]) -> Result<Self, Vec<FieldError>> {
+        let mut checks = Checks::default();
+        let mut query = ProductQuery {
+            category: None,
+            brand: None,
+            min_price: None,
+            max_price: None,
+            in_stock: None,
+            text: None,
+            sort: ProductSort::NameAscending,
+            limit: DEFAULT_PAGE_SIZE,
+            cursor: None,
+        };
+        for (name, value) in params {
+            match name.as_str() {
+                "category" => match CategoryId::parse(value) {
+                    Ok(id) => query.category = Some(id),
+                    Err(error) => checks.push(FieldError::new("category", error.to_string())),
+                },
+                "brand" => {
+                    checks.text_length(value, 1, 100, "brand");
+                    query.brand = Some(value.clone());
+                }
+                "minPrice" => query.min_price = parse_amount(value, "minPrice", &mut checks),
+                "maxPrice" => query.max_price = parse_amount(value, "maxPrice", &mut checks),
+                "inStock" => match value.as_str() {
+                    "true" => query.in_stock = Some(true),
+                    "false" => query.in_stock = Some(false),
+                    _ => checks.push(FieldError::new("inStock", "must be true or false")),
+                },
+                "q" => {
+                    checks.text_length(value, 1, MAX_QUERY_TEXT, "q");
+                    query.text = Some(value.to_lowercase());
+                }
+                "sort" => match ProductSort::parse(value) {
+                    Some(sort) => query.sort = sort,
+                    None => checks.push(FieldError::new(
+                        "sort",
+                        "must be one of price, -price, name, -name, newest",
+                    )),
+                },
+                "limit" => match value.parse::<usize>() {
+                    Ok(limit) if (1..=MAX_PAGE_SIZE).contains(&limit) => query.limit = limit,
+                    _ => checks.push(FieldError::new(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_PAGE_SIZE}"),
+                    )),
+                },
+                "cursor" => match Cursor::decode(value) {
+                    Some(cursor) => query.cursor = Some(cursor),
+                    None => checks.push(FieldError::new(
+                        "cursor",
+                        "is not a cursor this API returned",
+                    )),
+                },
+                other => checks.push(FieldError::new(other, "unknown query parameter")),
+            }
+        }
+        if let (Some(min), Some(max)) = (query.min_price, query.max_price) {
+            checks.require(min <= max, "minPrice", "must not be above maxPrice");
+        }
+        if let Some(cursor) = &query.cursor {
+            checks.require(
+                cursor.sort == query.sort,
+                "cursor",
+                "belongs to a different sort order",
+            );
+        }
+        checks.finish().map(|()| query)
+    }
+}
+
+fn parse_amount(raw: &str, field: &str, checks: &mut Checks) -> Option<i64> {
+    match raw.parse::<i64>() {
+        Ok(amount) if amount >= 0 => Some(amount),
+        _ => {
+            checks.push(FieldError::new(
+                field,
+                "must be a whole, non-negative amount in minor units (cents)",
+            ));
+            None
+        }
+    }
+}
+
+/// A product as a search result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductSummary {
+    pub id: ProductId,
+    pub name: String,
+    pub brand: String,
+    pub category_id: CategoryId,
+    /// The lowest price a shopper pays now.
+    pub price: Money,
+    /// The regular price of that variant, shown struck through when on sale.
+    pub regular_price: Money,
+    pub on_sale: bool,
+    pub in_stock: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// Count of results per brand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BrandFacet {
+    pub brand: String,
+    pub count: usize,
+}
+
+/// Count of results in one price range, `[min, max)` in minor units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PriceRangeFacet {
+    pub min: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    pub count: usize,
+}
+
+/// Facet counts. Each facet ignores its own filter, so a shopper who picked one brand
+/// still sees how many results the other brands would give.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Facets {
+    pub brands: Vec<BrandFacet>,
+    pub price_ranges: Vec<PriceRangeFacet>,
+}
+
+/// One page of search results.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductPage {
+    pub items: Vec<ProductSummary>,
+    /// Pass this back as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// How many products match, across all pages.
+    pub total: usize,
+    pub facets: Facets,
+}
+
+/// Which filter a facet leaves out.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ignoring {
+    Nothing,
+    Brand,
+    Price,
+}
+
+struct Matcher<'q> {
+    query: &'q ProductQuery,
+    available: &'q Availability,
+    categories: Option<HashSet<CategoryId>>,
+    terms: Vec<&'q str>,
+}
+
+impl<'q> Matcher<'q> {
+    fn new(query: &'q ProductQuery, categories: &[Category], available: &'q Availability) -> Self {
+        Matcher {
+            query,
+            available,
+            categories: query
+                .category
+                .as_ref()
+                .map(|root| descendants_of(root, categories)),
+            terms: query
+                .text
+                .as_deref()
+                .map(|text| text.split_whitespace().collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn matches(&self, product: &Product, ignoring: Ignoring) -> bool {
+        let Some(price) = product.from_price() else {
+            return false;
+        };
+        let query = self.query;
+        product.active
+            && self
+                .categories
+                .as_ref()
+                .is_none_or(|wanted| wanted.contains(&product.category_id))
+            && (ignoring == Ignoring::Brand
+                || query
+                    .brand
+                    .as_ref()
+                    .is_none_or(|brand| product.brand.eq_ignore_ascii_case(brand)))
+            && (ignoring == Ignoring::Price
+                || (query.min_price.is_none_or(|min| price.amount >= min)
+                    && query.max_price.is_none_or(|max| price.amount <= max)))
+            && query
+                .in_stock
+                .is_none_or(|wanted| product.in_stock(self.available) == wanted)
+            && self.matches_text(product)
+    }
+
+    fn matches_text(&self, product: &Product) -> bool {
+        if self.terms.is_empty() {
+            return true;
+        }
+        let haystack = format!(
+            "{} {} {}",
+            product.name.to_lowercase(),
+            product.brand.to_lowercase(),
+            product.description.to_lowercase()
+        );
+        self.terms.iter().all(|term| haystack.contains(term))
+    }
+}
+
+fn sort_key(product: &Product, sort: ProductSort) -> SortKey {
+    match sort {
+        ProductSort::PriceAscending | ProductSort::PriceDescending => {
+            SortKey::Number(product.from_price().map_or(0, |price| price.amount))
+        }
+        ProductSort::NameAscending | ProductSort::NameDescending => {
+            SortKey::Text(product.name.to_lowercase())
+        }
+        ProductSort::Newest => SortKey::Number(product.created_at.unix_timestamp()),
+    }
+}
+
+fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductId)) -> Ordering {
+    let by_key = a.0.cmp(b.0);
+    let by_key = match sort {
+        ProductSort::PriceDescending | ProductSort::NameDescending | ProductSort::Newest => {
+            by_key.reverse()
+        }
+        ProductSort::PriceAscending | ProductSort::NameAscending => by_key,
+    };
+    by_key.then_with(|| a.1.cmp(b.1))
+}
+
+fn summarize(product: &Product, available: &Availability) -> Option<ProductSummary> {
+    let cheapest = product
+        .variants
+        .iter()
+        .min_by_key(|variant| variant.effective_price().amount)?;
+    Some(ProductSummary {
+        id: product.id.clone(),
+        name: product.name.clone(),
+        brand: product.brand.clone(),
+        category_id: product.category_id.clone(),
+        price: cheapest.effective_price(),
+        regular_price: cheapest.price,
+        on_sale: cheapest.sale_price.is_some(),
+        in_stock: product.in_stock(available),
+        image: product.images.first().cloned(),
+        created_at: product.created_at,
+    })
+}
+
+fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
+    let mut brands: BTreeMap<&str, usize> = BTreeMap::new();
+    for product in products
+        .iter()
+        .filter(|p| matcher.matches(p, Ignoring::Brand))
+    {
+        *brands.entry(product.brand.as_str()).or_default() += 1;
+    }
+    let mut brands: Vec<BrandFacet> = brands
+        .into_iter()
+        .map(|(brand, count)| BrandFacet {
+            brand: brand.to_owned(),
+            count,
+        })
+        .collect();
+    brands.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.brand.cmp(&b.brand)));
+
+    let prices: Vec<i64> = products
+        .iter()
+        .filter(|p| matcher.matches(p, Ignoring::Price))
+        .filter_map(|p| p.from_price().map(|price| price.amount))
+        .collect();
+    let price_ranges = PRICE_BUCKETS
+        .iter()
+        .map(|&(min, max)| PriceRangeFacet {
+            min,
+            max,
+            count: prices
+                .iter()
+                .filter(|&&amount| amount >= min && max.is_none_or(|max| amount < max))
+                .count(),
+        })
+        .collect();
+    Facets {
+        brands,
+        price_ranges,
+    }
+}
+
+/// Runs `query` over `products`: only active products, filtered, sorted, one page;
+/// `available` says which SKUs are in stock.
+pub fn search(
+    products: &[Product],
+    categories: &[Category],
+    available: &Availability,
+    query: &ProductQuery,
+) -> ProductPage {
+    let matcher = Matcher::new(query, categories, available);
+    let mut matching: Vec<(SortKey, &Product)> = products
+        .iter()
+        .filter(|product| matcher.matches(product, Ignoring::Nothing))
+        .map(|product| (sort_key(product, query.sort), product))
+        .collect();
+    matching.sort_by(|a, b| compare(query.sort, (&a.0, &a.1.id), (&b.0, &b.1.id)));
+
+    let start = query.cursor.as_ref().map_or(0, |cursor| {
+        matching.partition_point(|(key, product)| {
+            compare(query.sort, (key, &product.id), (&cursor.key, &cursor.id)) != Ordering::Greater
+        })
+    });
+    let page: Vec<&(SortKey, &Product)> = matching.iter().skip(start).take(query.limit).collect();
+    let next_cursor = match page.last() {
+        Some((key, product)) if start + page.len() < matching.len() => Some(
+            Cursor {
+                sort: query.sort,
+                key: key.clone(),
+                id: product.id.clone(),
+            }
+            .encode(),
+        ),
+        _ => None,
+    };
+    ProductPage {
+        items: page
+            .iter()
+            .filter_map(|(_, product)| summarize(product, available))
+            .collect(),
+        next_cursor,
+        total: matching.len(),
+        facets: facets(products, &matcher),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::{Product, ProductDraft};
+    use time::Duration;
+
+    fn product(id: &str, name: &str, brand: &str, price: i64, age_days: i64) -> Product {
+        let draft: ProductDraft = serde_json::from_value(serde_json::json!({
+            "name": name, "brand": brand, "categoryId": "audio", "description": "a fine thing",
+            "variants": [{"sku": format!("SKU-{id}").to_uppercase(), "name": "One",
+                          "price": {"amount": price, "currency": "USD"}}]
+        }))
+        .unwrap();
+        let created = OffsetDateTime::UNIX_EPOCH + Duration::days(1000 - age_days);
+        Product::create(ProductId::parse(id).unwrap(), draft, created)
+    }
+
+    fn catalog() -> Vec<Product> {
+        vec![
+            product("a", "Alpha Speaker", "Sonora", 4_000, 3),
+            product("b", "Bravo Headphones", "Kestrel", 12_000, 1),
+            product("c", "Charlie Speaker", "Sonora", 1_000, 2),
+            product("d", "Delta Cable", "Kestrel", 900, 5),
+            product("e", "Echo Speaker", "Sonora", 30_000, 4),
+        ]
+    }
+
+    /// Units available per SKU: b is sold out.
+    fn stock() -> Availability {
+        [
+            ("SKU-A", 1),
+            ("SKU-B", 0),
+            ("SKU-C", 4),
+            ("SKU-D", 9),
+            ("SKU-E", 2),
+        ]
+        .into_iter()
+        .map(|(sku, units)| (crate::domain::ids::Sku::parse(sku).unwrap(), units))
+        .collect()
+    }
+
+    fn query(params: &[(&str, &str)]) -> ProductQuery {
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ProductQuery::from_params(&params).unwrap()
+    }
+
+    fn ids(page: &ProductPage) -> Vec<&str> {
+        page.items.iter().map(|p| p.id.as_str()).collect()
+    }
+
+    #[test]
+    fn filters_combine() {
+        let page = search(
+            &catalog(),
+            &[],
+            &stock(),
+            &query(&[
+                ("brand", "sonora"),
+                ("maxPrice", "5000"),
+                ("inStock", "true"),
+            ]),
+        );
+        assert_eq!(ids(&page), ["a", "c"]);
+        assert_eq!(page.total, 2);
+    }
+
+    #[test]
+    fn text_search_needs_every_word() {
+        let page = search(
+            &catalog(),
+            &[],
+            &stock(),
+            &query(&[("q", "SPEAKER sonora")]),
+        );
+        assert_eq!(ids(&page), ["a", "c", "e"]);
+        let page = search(
+            &catalog(),
+            &[],
+            &stock(),
+            &query(&[("q", "speaker kestrel")]),
+        );
+        assert!(page.items.is_empty());
+    }
+
+    #[test]
+    fn sorts_by_price_name_and_age() {
+        let products = catalog();
+        assert_eq!(
+            ids(&search(
+                &products,
+                &[],
+                &stock(),
+                &query(&[("sort", "price")])
+            )),
+            ["d", "c", "a", "b", "e"]
+        );
+        assert_eq!(
+            ids(&search(
+                &products,
+                &[],
+                &stock(),
+                &query(&[("sort", "-price")])
+            )),
+            ["e", "b", "a", "c", "d"]
+        );
+        assert_eq!(
+            ids(&search(
+                &products,
+                &[],
+                &stock(),
+                &query(&[("sort", "newest")])
+            )),
+            ["b", "c", "a", "e", "d"]
+        );
+    }
+
+    #[test]
+    fn cursor_pages_cover_everything_once() {
+        let products = catalog();
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut params = vec![("sort", "price"), ("limit", "2")];
+            if let Some(c) = &cursor {
+                params.push(("cursor", c));
+            }
+            let page = search(&products, &[], &stock(), &query(&params));
+            seen.extend(page.items.iter().map(|p| p.id.to_string()));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["d", "c", "a", "b", "e"]);
+    }
+
+    #[test]
+    fn facets_ignore_their_own_filter() {
+        let page = search(&catalog(), &[], &stock(), &query(&[("brand", "Kestrel")]));
+        assert_eq!(page.total, 2);
+        assert_eq!(
+            page.facets.brands,
+            [
+                BrandFacet {
+                    brand: "Sonora".into(),
+                    count: 3
+                },
+                BrandFacet {
+                    brand: "Kestrel".into(),
+                    count: 2
+                }
+            ]
+        );
+        let counts: Vec<usize> = page.facets.price_ranges.iter().map(|r| r.count).collect();
+        assert_eq!(counts, [1, 0, 0, 1, 0]);
+    }
+
+    #[test]
+    fn bad_parameters_are_all_named() {
+        let params: Vec<(String, String)> = [
+            ("limit", "0"),
+            ("minPrice", "-5"),
+            ("sort", "cheapest"),
+            ("cursor", "!!"),
+            ("colour", "red"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let fields: Vec<String> = ProductQuery::from_params(&params)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["limit", "minPrice", "sort", "cursor", "colour"]);
+    }
+
+    #[test]
+    fn a_cursor_from_another_sort_is_refused() {
+        let page = search(
+            &catalog(),
+            &[],
+            &stock(),
+            &query(&[("sort", "price"), ("limit", "1")]),
+        );
+        let params = vec![
+            ("sort".to_string(), "name".to_string()),
+            ("cursor".to_string(), page.next_cursor.unwrap()),
+        ];
+        assert!(ProductQuery::from_params(&params).is_err());
+    }
+}

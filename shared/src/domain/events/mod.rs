@@ -1,0 +1,25 @@
+//! Domain events: what happened to an order, its payment and its stock, in the shape
+//! every reader shares.
+//!
+//! An event is published on EventBridge as `source` (`mambogo.<service>`), `detail-type`
+//! (the [`EventType`]'s PascalCase name) and `detail`, which always carries `eventId`,
+//! `orderId`, `occurredAt` and `version` beside the fields of its [`payloads`] struct.
+//! The contracts live outside the code, in the workspace's `events/` folder: a JSON Schema
+//! and an example per detail type, and the rules that route events to consumers, which
+//! both Terraform and the local bus read.
+
+pub mod dead_letters;
+mod domain_event;
+mod event_type;
+mod of_order;
+pub mod payloads;
+mod ports;
+
+pub use dead_letters::{DeadLetter, DeadLetters, NoDeadLetters};
+pub use domain_event::{DomainEvent, EnvelopeError, DETAIL_VERSION};
+pub use event_type::EventType;
+pub use of_order::{
+    event_id, inventory_released, order_cancelled, order_delivered, order_failed, order_processing,
+    order_refunded, order_returned, order_shipped, return_requested,
+};
+pub use ports::{ConsumeError, EventConsumer, EventPublisher, PublishError};

@@ -1,0 +1,226 @@
+//! The events of an order's life after checkout, built from the order itself: the id
+//! from the order and the event type, the time and reason from the order's history. So
+//! whoever publishes one — the operation that made the change, a retry of it, or the
+//! checkout saga finishing a cancellation — publishes the very same event, and consumers
+//! drop the copies by its `eventId`.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::domain::events::{payloads, DomainEvent, EventType};
+use crate::domain::ids::OrderId;
+use crate::domain::orders::{Order, OrderStatus, ReturnLine};
+
+const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_6d62_6f67_4f00_8000_6576_656e_7473);
+
+/// The id of the `event_type` event about `order`, the same on every retry. `discriminator`
+/// separates events of one type that may happen more than once to an order.
+pub fn event_id(order: &OrderId, event_type: EventType, discriminator: &str) -> Uuid {
+    let name = format!("{order}:{}:{discriminator}", event_type.detail_type());
+    Uuid::new_v5(&EVENT_NAMESPACE, name.as_bytes())
+}
+
+type Built = Result<DomainEvent, serde_json::Error>;
+
+/// When the order last became `status` (its last update, should the history lack it).
+fn changed_at(order: &Order, status: OrderStatus) -> OffsetDateTime {
+    order.changed_to_at(status).unwrap_or(order.updated_at)
+}
+
+fn order_event(
+    order: &Order,
+    event_type: EventType,
+    discriminator: &str,
+    status: OrderStatus,
+    payload: impl Serialize,
+) -> Built {
+    DomainEvent::new(
+        event_type,
+        event_id(&order.id, event_type, discriminator),
+        order.id,
+        changed_at(order, status),
+        payload,
+    )
+}
+
+fn event_lines(lines: &[ReturnLine]) -> Vec<payloads::ReturnLine> {
+    lines
+        .iter()
+        .map(|line| payloads::ReturnLine {
+            sku: line.sku.clone(),
+            quantity: line.quantity,
+            amount: line.amount,
+        })
+        .collect()
+}
+
+fn returned_lines(order: &Order) -> Vec<payloads::ReturnLine> {
+    order
+        .return_request
+        .as_ref()
+        .map(|request| event_lines(&request.lines))
+        .unwrap_or_default()
+}
+
+/// `OrderCancelled`, with the reason recorded when the order was cancelled.
+pub fn order_cancelled(order: &Order) -> Built {
+    let reason = order
+        .reason_for(OrderStatus::Cancelled)
+        .unwrap_or("cancelled")
+        .to_owned();
+    order_event(
+        order,
+        EventType::OrderCancelled,
+        "",
+        OrderStatus::Cancelled,
+        payloads::OrderCancelled {
+            user_id: order.user_id.clone(),
+            reason,
+        },
+    )
+}
+
+/// `OrderProcessing`.
+pub fn order_processing(order: &Order) -> Built {
+    order_event(
+        order,
+        EventType::OrderProcessing,
+        "",
+        OrderStatus::Processing,
+        payloads::OrderProcessing {
+            user_id: order.user_id.clone(),
+        },
+    )
+}
+
+/// `OrderShipped`, with the carrier and tracking number of the order's shipment.
+pub fn order_shipped(order: &Order) -> Built {
+    let (carrier, tracking_number) = order
+        .shipment
+        .as_ref()
+        .map(|shipment| (shipment.carrier.clone(), shipment.tracking_number.clone()))
+        .unwrap_or_default();
+    order_event(
+        order,
+        EventType::OrderShipped,
+        "",
+        OrderStatus::Shipped,
+        payloads::OrderShipped {
+            user_id: order.user_id.clone(),
+            carrier,
+            tracking_number,
+        },
+    )
+}
+
+/// `OrderDelivered`.
+pub fn order_delivered(order: &Order) -> Built {
+    order_event(
+        order,
+        EventType::OrderDelivered,
+        "",
+        OrderStatus::Delivered,
+        payloads::OrderDelivered {
+            user_id: order.user_id.clone(),
+        },
+    )
+}
+
+/// `ReturnRequested`, with the order's return request.
+pub fn return_requested(order: &Order) -> Built {
+    let reason = order
+        .return_request
+        .as_ref()
+        .map(|request| request.reason.clone())
+        .unwrap_or_default();
+    order_event(
+        order,
+        EventType::ReturnRequested,
+        "",
+        OrderStatus::ReturnRequested,
+        payloads::ReturnRequested {
+            user_id: order.user_id.clone(),
+            reason,
+            lines: returned_lines(order),
+        },
+    )
+}
+
+/// `OrderReturned`: the returned lines, and the refund asked for them.
+pub fn order_returned(order: &Order, refund_amount: crate::domain::money::Money) -> Built {
+    order_event(
+        order,
+        EventType::OrderReturned,
+        "",
+        OrderStatus::Returned,
+        payloads::OrderReturned {
+            user_id: order.user_id.clone(),
+            lines: returned_lines(order),
+            refund_amount,
+        },
+    )
+}
+
+/// `OrderRefunded`: the refund `refund_id` of `amount` went through.
+pub fn order_refunded(
+    order: &Order,
+    refund_id: &str,
+    amount: crate::domain::money::Money,
+) -> Built {
+    order_event(
+        order,
+        EventType::OrderRefunded,
+        refund_id,
+        OrderStatus::Refunded,
+        payloads::OrderRefunded {
+            user_id: order.user_id.clone(),
+            refund_id: refund_id.to_owned(),
+            amount,
+            lines: returned_lines(order),
+        },
+    )
+}
+
+/// `InventoryReleased` for the order's lines, released by `discriminator` (`cancel`, …)
+/// at `at`.
+pub fn inventory_released(
+    order: &Order,
+    discriminator: &str,
+    reason: String,
+    at: OffsetDateTime,
+) -> Built {
+    DomainEvent::new(
+        EventType::InventoryReleased,
+        event_id(&order.id, EventType::InventoryReleased, discriminator),
+        order.id,
+        at,
+        payloads::InventoryReleased {
+            lines: order
+                .lines
+                .iter()
+                .map(|line| payloads::StockQuantity {
+                    sku: line.sku.clone(),
+                    quantity: line.quantity,
+                })
+                .collect(),
+            reason,
+        },
+    )
+}
+
+/// The OrderFailed event of `order` (its `out_of_stock` SKUs named), whichever step failed
+/// it: the checkout API when stock is short at once, or the saga.
+pub fn order_failed(order: &Order, reason: String, now: OffsetDateTime) -> Built {
+    DomainEvent::new(
+        EventType::OrderFailed,
+        event_id(&order.id, EventType::OrderFailed, ""),
+        order.id,
+        now,
+        payloads::OrderFailed {
+            user_id: order.user_id.clone(),
+            reason,
+            out_of_stock_skus: order.out_of_stock.clone(),
+        },
+    )
+}

@@ -1,0 +1,17 @@
+//! The shop's types and rules, and the ports they need from the outside world. Nothing
+//! here knows of AWS, HTTP or SQL.
+
+pub mod cart;
+pub mod catalog;
+pub mod clock;
+pub mod events;
+pub mod idempotency;
+pub mod ids;
+pub mod inventory;
+pub mod money;
+pub mod operations;
+pub mod orders;
+pub mod payments;
+pub mod store;
+pub mod validation;
+pub mod workflow;

@@ -1,0 +1,231 @@
+//! Orders: what was bought at which price, and the life of the order as a checked
+//! sequence of status changes: checkout makes it (see [`crate::application::checkout`]), and
+//! [`lifecycle`] takes it from there — cancel, process, ship, deliver, return, refund.
+
+mod fulfilment;
+mod pricing;
+mod status;
+mod store;
+
+pub use fulfilment::{
+    ReturnItem, ReturnLine, ReturnRefused, ReturnRequest, Shipment, MAX_REASON, MAX_SHIPMENT_TEXT,
+};
+pub use pricing::{PricingRules, Totals};
+pub use status::{IllegalTransition, OrderStatus};
+pub use store::OrderStore;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::domain::ids::{OrderId, ProductId, Sku, UserId};
+use crate::domain::inventory::StockLine;
+use crate::domain::money::Money;
+
+/// One line of an order: a price snapshot taken at checkout.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub product_id: ProductId,
+    pub sku: Sku,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+}
+
+/// One status change in an order's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Who made the change: a user id, `checkout`, `checkout-saga`, `sweeper`,
+    /// `admin:<user id>`, `payment-gateway`.
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// An order as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: OrderId,
+    pub user_id: UserId,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLine>,
+    pub totals: Totals,
+    /// Until when the stock stays reserved for this order while it is paid for.
+    #[serde(with = "time::serde::rfc3339")]
+    pub reservation_expires_at: OffsetDateTime,
+    /// SKUs that were short when the order failed for lack of stock.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_stock: Vec<Sku>,
+    pub history: Vec<StatusChange>,
+    /// How the parcel travels, once the order is shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipment: Option<Shipment>,
+    /// What the shopper asked to send back, once they asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_request: Option<ReturnRequest>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Incremented by every write; stores refuse a write based on a stale version.
+    pub version: u64,
+}
+
+impl Order {
+    /// A new order, PENDING, with its first history entry.
+    pub fn place(
+        id: OrderId,
+        user_id: UserId,
+        lines: Vec<OrderLine>,
+        totals: Totals,
+        reservation_expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Self {
+        Order {
+            id,
+            user_id: user_id.clone(),
+            status: OrderStatus::Pending,
+            lines,
+            totals,
+            reservation_expires_at,
+            out_of_stock: Vec::new(),
+            history: vec![StatusChange {
+                from: None,
+                to: OrderStatus::Pending,
+                at: now,
+                actor: user_id.to_string(),
+                reason: None,
+            }],
+            shipment: None,
+            return_request: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        }
+    }
+
+    /// The order's lines as units of stock: what its reservation holds.
+    pub fn stock_lines(&self) -> Vec<StockLine> {
+        self.lines
+            .iter()
+            .map(|line| StockLine {
+                sku: line.sku.clone(),
+                quantity: line.quantity,
+            })
+            .collect()
+    }
+
+    /// Moves the order to `to` if the rules allow it from its current status, recording
+    /// who did it and why; bumps the version for the conditional write.
+    pub fn transition(
+        &mut self,
+        to: OrderStatus,
+        actor: &str,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<(), IllegalTransition> {
+        if !self.status.can_become(to) {
+            return Err(IllegalTransition {
+                current: self.status,
+                requested: to,
+            });
+        }
+        self.history.push(StatusChange {
+            from: Some(self.status),
+            to,
+            at: now,
+            actor: actor.to_owned(),
+            reason,
+        });
+        self.status = to;
+        self.updated_at = now;
+        self.version += 1;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Currency;
+
+    fn order() -> Order {
+        let zero = Money::zero(Currency::USD);
+        let totals = Totals {
+            subtotal: zero,
+            shipping: zero,
+            tax: zero,
+            total: zero,
+        };
+        Order::place(
+            OrderId::parse("0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55").unwrap(),
+            UserId::parse("alice").unwrap(),
+            Vec::new(),
+            totals,
+            OffsetDateTime::UNIX_EPOCH,
+            OffsetDateTime::UNIX_EPOCH,
+        )
+    }
+
+    #[test]
+    fn a_legal_transition_is_recorded_in_the_history() {
+        let mut order = order();
+        order
+            .transition(
+                OrderStatus::Confirmed,
+                "saga",
+                None,
+                OffsetDateTime::UNIX_EPOCH,
+            )
+            .unwrap();
+        assert_eq!(order.status, OrderStatus::Confirmed);
+        assert_eq!(order.version, 2);
+        let last = order.history.last().unwrap();
+        assert_eq!(
+            (last.from, last.to, last.actor.as_str()),
+            (Some(OrderStatus::Pending), OrderStatus::Confirmed, "saga")
+        );
+    }
+
+    #[test]
+    fn orders_stored_before_shipments_and_returns_still_read() {
+        let mut stored = serde_json::to_value(order()).unwrap();
+        assert_eq!(
+            stored.get("shipment"),
+            None,
+            "absent fields are not written"
+        );
+        stored.as_object_mut().unwrap().remove("returnRequest");
+        let read: Order = serde_json::from_value(stored).unwrap();
+        assert_eq!(read, order());
+        assert_eq!((read.shipment, read.return_request), (None, None));
+    }
+
+    #[test]
+    fn an_illegal_transition_changes_nothing() {
+        let mut order = order();
+        let before = order.clone();
+        let refused = order.transition(
+            OrderStatus::Shipped,
+            "ops",
+            None,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        assert_eq!(
+            refused,
+            Err(IllegalTransition {
+                current: OrderStatus::Pending,
+                requested: OrderStatus::Shipped
+            })
+        );
+        assert_eq!(order, before);
+    }
+}
