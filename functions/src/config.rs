@@ -6,12 +6,14 @@
 use std::collections::BTreeMap;
 
 use mambogo::adapters::access::{FunctionSpec, Secret, Table, Trigger, WorkflowAction};
-use mambogo::adapters::config::ConfigError;
+use mambogo::adapters::sqs_dead_letters::{parse_dead_letter_queues, ConsumerQueues};
 use mambogo::api::auth::{TokenVerifier, VerifierKeys};
+use mambogo::application::settings::{DEFAULT_RETURN_WINDOW_DAYS, RETURN_WINDOW_DAYS};
 use mambogo::domain::money::Currency;
 use reqwest::Url;
 use time::Duration;
 
+pub use crate::config_error::ConfigError;
 use crate::secrets::{self, SecretSource};
 
 /// The EventBridge bus events are published on.
@@ -36,6 +38,15 @@ pub const JWT_JWKS_URL: &str = "JWT_JWKS_URL";
 pub const JWT_ISSUER: &str = "JWT_ISSUER";
 /// The audience tokens must carry; read only with [`JWT_JWKS`] or [`JWT_JWKS_URL`].
 pub const JWT_AUDIENCE: &str = "JWT_AUDIENCE";
+/// The payment gateway's base URL (the mock gateway's, in a demo deployment), for the
+/// functions granted its API key; the mock gateway itself holds the key without a URL.
+pub const PAYMENT_GATEWAY_URL: &str = "PAYMENT_GATEWAY_URL";
+/// Every consumer's queue and dead-letter queue, as a JSON object
+/// (`{"notify-shopper": {"queueUrl": "…", "dlqUrl": "…"}, …}`), for the functions
+/// granted the dead letters.
+pub const DEAD_LETTER_QUEUES: &str = "DEAD_LETTER_QUEUES";
+/// Where the mock gateway's webhook sender POSTs: the shop's `…/webhooks/payments`.
+pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
 
 const DEFAULT_CATALOG_CACHE_SECONDS: u32 = 10;
 const DEFAULT_RESERVATION_TTL_SECONDS: u32 = 900;
@@ -80,6 +91,12 @@ pub struct LambdaConfig {
     pub catalog_cache: Duration,
     /// Checks tokens sent to routes without an authorizer.
     pub token_keys: TokenKeys,
+    /// The payment gateway's API, for a function holding its key (not the mock itself).
+    pub payment_gateway_url: Option<Url>,
+    /// The consumers' queues, for a function granted the dead letters.
+    pub dead_letter_queues: Option<BTreeMap<String, ConsumerQueues>>,
+    /// Where webhooks go, for the mock gateway's webhook sender.
+    pub webhook_url: Option<Url>,
 }
 
 impl LambdaConfig {
@@ -109,6 +126,8 @@ impl LambdaConfig {
         // Saga steps name the bus in the PutEvents entries they hand back to the state
         // machine, which puts them; only steps that also publish themselves may.
         let names_the_bus = function.publishes || function.trigger == Trigger::Saga;
+        let mock = matches!(function.trigger, Trigger::MockApi | Trigger::MockStream);
+        let calls_the_gateway = function.secrets.contains(&Secret::PaymentGatewayApiKey) && !mock;
         Ok(LambdaConfig {
             tables,
             event_bus_name: names_the_bus
@@ -121,13 +140,23 @@ impl LambdaConfig {
             reservation_ttl: Duration::seconds(i64::from(
                 variables.parsed_or(RESERVATION_TTL_SECONDS, DEFAULT_RESERVATION_TTL_SECONDS)?,
             )),
-            return_window: Duration::days(i64::from(variables.parsed_or(
-                mambogo::application::settings::RETURN_WINDOW_DAYS,
-                mambogo::application::settings::DEFAULT_RETURN_WINDOW_DAYS,
-            )?)),
+            return_window: Duration::days(i64::from(
+                variables.parsed_or(RETURN_WINDOW_DAYS, DEFAULT_RETURN_WINDOW_DAYS)?,
+            )),
             currency: variables.parsed_or(SHOP_CURRENCY, Currency::USD)?,
             catalog_cache: Duration::seconds(i64::from(cache_seconds)),
             token_keys: variables.token_keys()?,
+            payment_gateway_url: calls_the_gateway
+                .then(|| variables.http_url(PAYMENT_GATEWAY_URL))
+                .transpose()?,
+            dead_letter_queues: function
+                .dead_letters
+                .is_some()
+                .then(|| variables.dead_letter_queues())
+                .transpose()?,
+            webhook_url: (function.trigger == Trigger::MockStream)
+                .then(|| variables.http_url(WEBHOOK_URL))
+                .transpose()?,
             function: function.clone(),
         })
     }
@@ -164,6 +193,25 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         }
     }
 
+    /// The required http(s) URL in `variable`.
+    fn http_url(&self, variable: &str) -> Result<Url, ConfigError> {
+        let raw = self.required(variable)?;
+        Url::parse(&raw)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "https" | "http"))
+            .ok_or_else(|| problem(variable, format!("{raw:?} is not an http(s) URL")))
+    }
+
+    fn dead_letter_queues(&self) -> Result<BTreeMap<String, ConsumerQueues>, ConfigError> {
+        let raw = self.required(DEAD_LETTER_QUEUES)?;
+        parse_dead_letter_queues(&raw).map_err(|error| {
+            problem(
+                DEAD_LETTER_QUEUES,
+                format!("is not a JSON map of consumer queues: {error}"),
+            )
+        })
+    }
+
     fn token_keys(&self) -> Result<TokenKeys, ConfigError> {
         let issuer = self.optional(JWT_ISSUER);
         let audience = self.optional(JWT_AUDIENCE);
@@ -177,13 +225,10 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
             }
             return Ok(TokenKeys::Ready(TokenVerifier::new(keys, issuer, audience)));
         }
-        let Some(raw_url) = self.optional(JWT_JWKS_URL) else {
+        if self.optional(JWT_JWKS_URL).is_none() {
             return Ok(TokenKeys::None);
-        };
-        let url = Url::parse(&raw_url)
-            .ok()
-            .filter(|url| url.scheme() == "https" || url.scheme() == "http")
-            .ok_or_else(|| problem(JWT_JWKS_URL, format!("{raw_url:?} is not an http(s) URL")))?;
+        }
+        let url = self.http_url(JWT_JWKS_URL)?;
         Ok(TokenKeys::Remote {
             url,
             issuer,
@@ -349,6 +394,90 @@ mod tests {
         assert_eq!(config.currency.as_str(), "EUR");
         assert_eq!(config.catalog_cache, Duration::ZERO);
         assert!(matches!(config.token_keys, TokenKeys::Ready(_)));
+    }
+
+    #[test]
+    fn the_gateway_url_dead_letter_queues_and_webhook_url_are_read_for_who_needs_them() {
+        let refund_payment = [
+            ("PAYMENT_TABLE", "payments"),
+            (EVENT_BUS_NAME, "mambogo"),
+            ("PAYMENT_GATEWAY_API_KEY", "key"),
+        ];
+        assert_eq!(
+            error_from("refund-payment", &refund_payment).variable,
+            PAYMENT_GATEWAY_URL
+        );
+        let mut with_url = refund_payment.to_vec();
+        with_url.push((PAYMENT_GATEWAY_URL, "https://gateway.example.com/v1"));
+        let config = config_from("refund-payment", &with_url).unwrap();
+        assert_eq!(
+            config.payment_gateway_url.map(String::from).as_deref(),
+            Some("https://gateway.example.com/v1")
+        );
+        let mut bad_url = refund_payment.to_vec();
+        bad_url.push((PAYMENT_GATEWAY_URL, "gateway"));
+        assert_eq!(
+            error_from("refund-payment", &bad_url).variable,
+            PAYMENT_GATEWAY_URL
+        );
+        let mock = config_from(
+            "mock-payment-gateway",
+            &[
+                ("MOCK_LEDGER_TABLE", "ledger"),
+                ("PAYMENT_GATEWAY_API_KEY", "key"),
+            ],
+        )
+        .unwrap();
+        assert!(
+            mock.payment_gateway_url.is_none(),
+            "the mock holds the key only"
+        );
+
+        assert_eq!(
+            error_from("list-dead-letters", &[]).variable,
+            DEAD_LETTER_QUEUES
+        );
+        assert_eq!(
+            error_from("list-dead-letters", &[(DEAD_LETTER_QUEUES, "[1]")]).variable,
+            DEAD_LETTER_QUEUES
+        );
+        let queues = r#"{"clear-cart": {"queueUrl": "https://q/1", "dlqUrl": "https://q/1-dlq"}}"#;
+        let listing = config_from("list-dead-letters", &[(DEAD_LETTER_QUEUES, queues)]).unwrap();
+        assert_eq!(
+            listing
+                .dead_letter_queues
+                .map(|queues| queues.into_keys().collect::<Vec<_>>()),
+            Some(vec!["clear-cart".to_owned()])
+        );
+        assert!(config_from(
+            "get-cart",
+            &[
+                ("CART_TABLE", "carts"),
+                ("CATALOG_TABLE", "catalog"),
+                ("INVENTORY_TABLE", "inventory")
+            ]
+        )
+        .unwrap()
+        .dead_letter_queues
+        .is_none());
+
+        let webhooks = [
+            ("MOCK_LEDGER_TABLE", "ledger"),
+            ("WEBHOOK_SECRETS", "whsec"),
+        ];
+        assert_eq!(
+            error_from("mock-payment-webhooks", &webhooks).variable,
+            WEBHOOK_URL
+        );
+        for bad in ["shop", "ftp://shop"] {
+            let mut with_bad = webhooks.to_vec();
+            with_bad.push((WEBHOOK_URL, bad));
+            assert_eq!(
+                error_from("mock-payment-webhooks", &with_bad).variable,
+                WEBHOOK_URL,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

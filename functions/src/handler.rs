@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::config_error::ConfigError;
 use lambda_http::http::header::AUTHORIZATION;
 use lambda_http::{Body, Request, Response};
-use mambogo::adapters::config::ConfigError;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::route_table::RouteTableError;
 use mambogo::api::{

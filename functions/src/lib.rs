@@ -7,6 +7,7 @@
 //! shop live in the `mambogo` crate, which the local server calls too.
 
 pub mod config;
+mod config_error;
 pub mod consumer;
 pub mod handler;
 mod logging;

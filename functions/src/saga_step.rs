@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use crate::config_error::ConfigError;
 use lambda_http::lambda_runtime::{self, Diagnostic, LambdaEvent};
 use lambda_http::service_fn;
-use mambogo::adapters::config::ConfigError;
 use mambogo::application::checkout::{SagaTasks, TaskError};
 use serde_json::Value;
 
@@ -25,10 +25,7 @@ fn diagnostic(error: TaskError) -> Diagnostic {
 /// gateway's API key.
 async fn saga_tasks(function: &str) -> Result<SagaTasks, ConfigError> {
     let built = function_services(function).await?;
-    Ok(SagaTasks {
-        gateway: Arc::clone(&built.services.gateway),
-        services: Arc::new(built.services),
-    })
+    Ok(SagaTasks::new(Arc::new(built.services)))
 }
 
 /// Runs the saga step `function` (a name from [`mambogo::application::checkout::TASK_FUNCTIONS`]) until

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::config_error::ConfigError;
 use aws_config::SdkConfig;
 use mambogo::adapters::access::Secret;
-use mambogo::adapters::config::ConfigError;
 
 /// The variable that may carry `secret`'s value directly, outside AWS.
 pub fn plain_variable(secret: Secret) -> &'static str {

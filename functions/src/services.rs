@@ -3,31 +3,29 @@
 
 use std::sync::Arc;
 
+use crate::config::PAYMENT_GATEWAY_URL;
+use crate::config_error::ConfigError;
 use aws_config::{BehaviorVersion, SdkConfig};
 use mambogo::adapters::access::guarded::GuardedGateway;
 use mambogo::adapters::access::{Secret, Table};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
-use mambogo::adapters::config::ConfigError;
 use mambogo::adapters::dynamodb::{
     DynamoCarts, DynamoCatalog, DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders,
     DynamoPayments,
 };
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
-use mambogo::adapters::sqs_dead_letters::dead_letters_from_env;
+use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, RandomIds, SystemClock};
+use mambogo::domain::events::{DeadLetters, NoDeadLetters};
 use mambogo::domain::payments::PaymentGateway;
 
 use crate::config::LambdaConfig;
 use crate::secrets::{self, split_webhook_secrets};
-
-/// The payment gateway's base URL (the mock gateway's, in a demo deployment), for the
-/// functions granted its API key.
-pub const PAYMENT_GATEWAY_URL: &str = "PAYMENT_GATEWAY_URL";
 
 /// A function's configuration and services, as its cold start builds them.
 pub struct FunctionServices {
@@ -53,7 +51,7 @@ pub async fn function_services(function: &str) -> Result<FunctionServices, Confi
     let config = LambdaConfig::from_env(spec)?;
     let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let secrets = secrets::resolve(config.secrets.clone(), &sdk_config).await?;
-    let gateway = payment_gateway(function, &secrets)?;
+    let gateway = payment_gateway(&config, &secrets)?;
     let services =
         aws_services(&config, &secrets, &sdk_config, gateway).restricted_to(&config.function);
     Ok(FunctionServices {
@@ -67,13 +65,16 @@ pub async fn function_services(function: &str) -> Result<FunctionServices, Confi
 /// The payment gateway at `PAYMENT_GATEWAY_URL` for a function holding its API key;
 /// for any other function, one that refuses every call.
 pub fn payment_gateway(
-    function: &str,
+    config: &LambdaConfig,
     secrets: &std::collections::BTreeMap<Secret, String>,
 ) -> Result<Arc<dyn PaymentGateway>, ConfigError> {
-    let Some(api_key) = secrets.get(&Secret::PaymentGatewayApiKey) else {
+    let function = &config.function.name;
+    let (Some(api_key), Some(url)) = (
+        secrets.get(&Secret::PaymentGatewayApiKey),
+        &config.payment_gateway_url,
+    ) else {
         return Ok(Arc::new(GuardedGateway::refusing(function)));
     };
-    let url = mambogo::adapters::config::required(PAYMENT_GATEWAY_URL)?;
     let problem = |problem: String| ConfigError {
         variable: PAYMENT_GATEWAY_URL.to_owned(),
         problem,
@@ -82,7 +83,7 @@ pub fn payment_gateway(
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(|error| problem(format!("cannot build the HTTP client: {error}")))?;
-    let gateway = HttpGateway::new(client, &url, api_key.clone())
+    let gateway = HttpGateway::new(client, url.as_str(), api_key.clone())
         .map_err(|error| problem(error.to_string()))?;
     Ok(Arc::new(gateway))
 }
@@ -147,7 +148,7 @@ pub fn aws_services(
             config.state_machine_arn.clone().unwrap_or_default(),
         )),
         gateway,
-        dead_letters: dead_letters_from_env(&config.function.name, sdk_config),
+        dead_letters: dead_letters(config, sdk_config),
         notifications: operations.clone(),
         operations,
         clock,
@@ -163,5 +164,19 @@ pub fn aws_services(
             event_bus_name,
             ..CheckoutSettings::default()
         },
+    }
+}
+
+/// The consumers' dead-letter queues for a function granted them; for any other, dead
+/// letters that refuse every call.
+fn dead_letters(config: &LambdaConfig, sdk_config: &SdkConfig) -> Arc<dyn DeadLetters> {
+    match &config.dead_letter_queues {
+        Some(queues) => Arc::new(SqsDeadLetters::new(
+            aws_sdk_sqs::Client::new(sdk_config),
+            queues.clone(),
+        )),
+        None => Arc::new(NoDeadLetters {
+            function: config.function.name.clone(),
+        }),
     }
 }

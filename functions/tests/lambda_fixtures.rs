@@ -17,7 +17,9 @@ use serde_json::Value;
 
 /// A fresh shop with the demo catalog, on the embedded adapters the local shop uses.
 async fn shop() -> Arc<Services> {
-    build_shop(&LocalConfig::ephemeral(), TestHooks::default())
+    // Nothing listens: the mock gateway's webhooks go nowhere, and no fixture needs one.
+    let config = LocalConfig::ephemeral();
+    build_shop(&config, TestHooks::default(), config.listen)
         .await
         .expect("the embedded shop builds")
         .services

@@ -3,12 +3,15 @@
 
 mod config;
 pub mod demo;
-mod saga_glue;
+mod error;
+mod saga_steps;
 mod server;
-mod services;
+mod shop;
+mod webhooks;
 pub mod workflow;
 
 pub use config::{DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET};
-pub use saga_glue::FaultInjector;
-pub use server::{start, start_with, RunningShop, StartError};
-pub use services::{build_shop, LocalShop, TestHooks};
+pub use error::StartError;
+pub use saga_steps::FaultInjector;
+pub use server::{start, start_with, RunningShop};
+pub use shop::{build_shop, LocalShop, TestHooks};

@@ -29,40 +29,12 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::LocalConfig;
-use crate::saga_glue::SagaStepHandler;
-use crate::services::{build_shop, TestHooks};
+use crate::error::StartError;
+use crate::shop::{build_shop, TestHooks};
 use crate::workflow::WorkflowRunner;
 use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::application::jobs::Sweeper;
-
-/// Why the shop could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error("{0}")]
-    RouteTable(String),
-    #[error("operation {0} in api/openapi.yaml has no handler")]
-    MissingHandler(String),
-    /// A route, saga step or consumer has no function in `functions/manifest.json`, so
-    /// there is nothing to tell what it may use.
-    #[error("{0} has no function in functions/manifest.json")]
-    NotInManifest(String),
-    #[error("cannot read the JWKS: {0}")]
-    KeySet(#[from] serde_json::Error),
-    #[error("cannot open the data: {0}")]
-    Store(#[from] mambogo::domain::store::StoreError),
-    #[error("cannot load the demo catalog: {0}")]
-    Seed(String),
-    #[error("cannot set up the event bus: {0}")]
-    Events(String),
-    #[error("cannot set up the checkout saga: {0}")]
-    Workflow(String),
-    #[error("cannot listen on {address}: {source}")]
-    Listen {
-        address: SocketAddr,
-        source: std::io::Error,
-    },
-}
 
 /// How often the sweeper runs, by the shop's clock.
 const SWEEP_EVERY: time::Duration = time::Duration::minutes(1);
@@ -83,7 +55,6 @@ pub struct RunningShop {
     /// The sweeper the shop runs every minute of its clock (unless a test moves the clock
     /// by hand: then the test runs it, at a time of its choosing).
     pub sweeper: Sweeper,
-    steps: Arc<SagaStepHandler>,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
     ticker: JoinHandle<()>,
@@ -105,7 +76,6 @@ impl RunningShop {
             sweeping.abort();
         }
         self.runner.stop();
-        self.steps.detach();
         self.bus.detach_consumers();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
@@ -135,11 +105,7 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
     // A test that moves the clock by hand runs the sweeper itself, when it means to: a
     // sweep in the background would race whatever the test is checking.
     let sweeps_in_background = hooks.clock.is_none();
-    let shop = build_shop(&config, hooks).await?;
-    let context = Arc::new(RouteContext {
-        verifier: config.tokens.verifier()?,
-    });
-    let router = router(context, &shop.services, Manifest::embedded())?;
+    // Listening first tells the mock gateway where to send its webhooks.
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -150,6 +116,11 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
         address: config.listen,
         source,
     })?;
+    let shop = build_shop(&config, hooks, address).await?;
+    let context = Arc::new(RouteContext {
+        verifier: config.tokens.verifier()?,
+    });
+    let router = router(context, &shop.services, Manifest::embedded())?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, router)
@@ -161,7 +132,6 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
             tracing::error!(%error, "server stopped");
         }
     });
-    shop.webhooks.set_base_url(&format!("http://{address}"));
     let resumed = shop
         .runner
         .resume_all()
@@ -180,7 +150,6 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
         runner: shop.runner,
         bus: shop.bus,
         gateway: shop.gateway,
-        steps: shop.steps,
         shutdown,
         task,
     })

@@ -5,4 +5,5 @@ pub mod checkout;
 pub mod contract;
 pub mod emulator;
 pub mod events;
+pub mod layers;
 pub mod shop;

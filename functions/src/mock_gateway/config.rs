@@ -1,17 +1,15 @@
-//! What the mock gateway's two functions are told through their environment, read once
-//! at cold start. Each reads only what its manifest entry grants: the ledger table
-//! (`MOCK_LEDGER_TABLE`) and its secrets, by reference like the shop's own functions
+//! What the mock gateway's two functions take from their configuration
+//! ([`LambdaConfig`](crate::config::LambdaConfig), read once at cold start): the ledger
+//! table, the webhook URL and their secrets, by reference like the shop's own functions
 //! (`PAYMENT_GATEWAY_API_KEY_ARN`: the key callers must send; `WEBHOOK_SECRETS_ARN`: the
 //! first secret signs webhooks, the shop accepts all of them).
 
 use std::collections::BTreeMap;
 
+use crate::config::WEBHOOK_URL;
+use crate::config_error::ConfigError;
 use mambogo::adapters::access::Secret;
-use mambogo::adapters::config::ConfigError;
 use reqwest::Url;
-
-/// Where webhooks go: the shop's `https://…/webhooks/payments`.
-pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
 
 /// The gateway function's settings.
 #[derive(Debug)]
@@ -45,21 +43,15 @@ impl GatewayConfig {
 }
 
 impl WebhookConfig {
-    /// Reads the webhook URL through `lookup` (empty values count as unset) and takes the
-    /// signing secret from the function's secrets.
-    pub fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
+    /// The settings from the function's webhook URL and its secrets, whose first webhook
+    /// secret signs.
+    pub fn new(
+        webhook_url: Option<&Url>,
         secrets: &BTreeMap<Secret, String>,
     ) -> Result<Self, ConfigError> {
-        let raw_url = required(&lookup, WEBHOOK_URL)?;
-        let webhook_url = Url::parse(&raw_url)
-            .map_err(|error| problem(WEBHOOK_URL, format!("{raw_url:?} is not a URL: {error}")))?;
-        if !matches!(webhook_url.scheme(), "https" | "http") {
-            return Err(problem(
-                WEBHOOK_URL,
-                format!("{raw_url:?} must be an http(s) URL"),
-            ));
-        }
+        let webhook_url = webhook_url
+            .cloned()
+            .ok_or_else(|| problem(WEBHOOK_URL, "is not set".to_owned()))?;
         let webhook_secret =
             crate::secrets::split_webhook_secrets(secret(secrets, Secret::WebhookSecrets)?)
                 .into_iter()
@@ -84,15 +76,6 @@ fn secret(secrets: &BTreeMap<Secret, String>, wanted: Secret) -> Result<&str, Co
         .ok_or_else(|| problem(wanted.env_var(), "is not set".to_owned()))
 }
 
-fn required(
-    lookup: &impl Fn(&str) -> Option<String>,
-    variable: &str,
-) -> Result<String, ConfigError> {
-    lookup(variable)
-        .filter(|value| !value.is_empty())
-        .ok_or_else(|| problem(variable, "is not set".to_owned()))
-}
-
 fn problem(variable: &str, problem: String) -> ConfigError {
     ConfigError {
         variable: variable.to_owned(),
@@ -102,17 +85,7 @@ fn problem(variable: &str, problem: String) -> ConfigError {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
-
-    fn lookup(variables: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let variables: HashMap<String, String> = variables
-            .iter()
-            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-            .collect();
-        move |name| variables.get(name).cloned()
-    }
 
     fn secrets(pairs: &[(Secret, &str)]) -> BTreeMap<Secret, String> {
         pairs
@@ -138,19 +111,14 @@ mod tests {
 
     #[test]
     fn the_webhook_function_needs_a_url_and_signs_with_the_first_secret() {
-        let url = (WEBHOOK_URL, "https://shop.example.com/webhooks/payments");
+        let url = Url::parse("https://shop.example.com/webhooks/payments").unwrap();
         let rotating = secrets(&[(Secret::WebhookSecrets, "whsec_new,whsec_old")]);
-        let config = WebhookConfig::from_lookup(lookup(&[url]), &rotating).unwrap();
-        assert_eq!(config.webhook_url.as_str(), url.1);
+        let config = WebhookConfig::new(Some(&url), &rotating).unwrap();
+        assert_eq!(config.webhook_url, url);
         assert_eq!(config.webhook_secret, b"whsec_new");
-        let error = WebhookConfig::from_lookup(lookup(&[url]), &secrets(&[])).unwrap_err();
+        let error = WebhookConfig::new(Some(&url), &secrets(&[])).unwrap_err();
         assert_eq!(error.variable, "WEBHOOK_SECRETS_ARN");
-        for bad in ["shop", "ftp://shop"] {
-            let error =
-                WebhookConfig::from_lookup(lookup(&[(WEBHOOK_URL, bad)]), &rotating).unwrap_err();
-            assert_eq!(error.variable, WEBHOOK_URL, "{bad}");
-        }
-        let error = WebhookConfig::from_lookup(lookup(&[]), &rotating).unwrap_err();
+        let error = WebhookConfig::new(None, &rotating).unwrap_err();
         assert_eq!(error.variable, WEBHOOK_URL);
     }
 }

@@ -34,14 +34,14 @@
 //!   view type `NEW_IMAGE`.
 //! - `mock-payment-gateway` and `mock-payment-webhooks`: their grants (the ledger table,
 //!   their secrets) are in `functions/manifest.json`, which Terraform reads.
-//! - `mock-payment-webhooks` also needs [`WEBHOOK_URL`]; an event source
+//! - `mock-payment-webhooks` also needs [`WEBHOOK_URL`](crate::config::WEBHOOK_URL); an event source
 //!   mapping from the stream with `FunctionResponseTypes = ["ReportBatchItemFailures"]`
 //!   (a filter on new `WEBHOOK#` items saves invocations; the function skips the rest).
 
 mod config;
 mod stream;
 
-pub use config::{GatewayConfig, WebhookConfig, WEBHOOK_URL};
+pub use config::{GatewayConfig, WebhookConfig};
 pub use stream::{
     send_new_webhooks, BatchResponse, ItemFailure, StreamChange, StreamEvent, StreamRecord,
 };
@@ -50,9 +50,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::config_error::ConfigError;
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::{service_fn, Body, Request, Response};
-use mambogo::adapters::config::ConfigError;
 use mambogo::adapters::dynamodb::DynamoMockLedger;
 use mambogo::adapters::mock_gateway::service::MockService;
 use mambogo::adapters::mock_gateway::{Answering, HttpWebhooks, MockGateway, WebhookSender};
@@ -108,7 +108,7 @@ async fn gateway_config() -> Result<(GatewayConfig, aws_config::SdkConfig), Conf
 
 async fn webhook_config() -> Result<WebhookConfig, ConfigError> {
     let built = function_services("mock-payment-webhooks").await?;
-    WebhookConfig::from_lookup(|variable| std::env::var(variable).ok(), &built.secrets)
+    WebhookConfig::new(built.config.webhook_url.as_ref(), &built.secrets)
 }
 
 /// Answers one HTTP event with `service`.

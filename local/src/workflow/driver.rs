@@ -1,7 +1,7 @@
 //! Driving one execution from the state it is in to its end, persisting every transition
 //! before the next state runs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::{json, Value};
@@ -12,14 +12,14 @@ use tokio::task::JoinSet;
 
 use mambogo::domain::clock::Clock;
 
+use super::catch::catcher_for;
 use super::definition::{
     ChoiceState, PassState, State, StateMachine, TaskState, Timeout, Transition,
 };
-use super::errors::{
-    catcher_for, RetryCounts, TaskFailure, STATES_NO_CHOICE_MATCHED, STATES_TASK_FAILED,
-};
+use super::errors::{RetryCounts, TaskFailure, STATES_NO_CHOICE_MATCHED, STATES_TASK_FAILED};
 use super::history::HistoryEventKind;
 use super::paths::select;
+use super::port::TaskWaiters;
 use super::resources::{EventSink, Resource, TaskHandler};
 use super::store::{
     Closing, Ending, ExecutionInfo, ExecutionStore, ExecutionStoreError, Position, ScheduledTask,
@@ -38,9 +38,9 @@ pub(crate) struct Engine {
     pub(crate) store: ExecutionStore,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) retry_delay_scale: f64,
-    /// Task attempts whose driver waits for them to be closed from outside (a token
-    /// completed, a deadline passed), by token.
-    waiters: Mutex<HashMap<String, oneshot::Sender<TaskOutcome>>>,
+    /// Task attempts whose driver waits for them to be closed from outside, shared with
+    /// the [`LocalWorkflow`](super::port::LocalWorkflow) that completes them.
+    pub(crate) waiters: Arc<TaskWaiters>,
     /// The executions a driver of this runner is driving.
     active: Mutex<HashSet<String>>,
     /// Calls of task resources, which outlive a timed-out attempt; aborted when the
@@ -96,7 +96,7 @@ impl Waiter<'_> {
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        lock(&self.engine.waiters).remove(&self.token);
+        self.engine.waiters.forget(&self.token);
     }
 }
 
@@ -114,6 +114,7 @@ impl Engine {
         events: Arc<dyn EventSink>,
         store: ExecutionStore,
         clock: Arc<dyn Clock>,
+        waiters: Arc<TaskWaiters>,
         retry_delay_scale: f64,
     ) -> Self {
         Engine {
@@ -123,7 +124,7 @@ impl Engine {
             store,
             clock,
             retry_delay_scale,
-            waiters: Mutex::default(),
+            waiters,
             active: Mutex::default(),
             calls: Mutex::default(),
         }
@@ -135,14 +136,6 @@ impl Engine {
             engine: Arc::clone(self),
             name: name.to_owned(),
         })
-    }
-
-    /// Hands `outcome` to the driver waiting on the task attempt `token`, if any. The
-    /// outcome is persisted already, so a driver that is not there finds it on resume.
-    pub(crate) fn deliver(&self, token: &str, outcome: TaskOutcome) {
-        if let Some(sender) = lock(&self.waiters).remove(token) {
-            sender.send(outcome).ok();
-        }
     }
 
     /// Runs the execution from `position` until it ends or cannot go on. With
@@ -402,12 +395,10 @@ impl Engine {
     }
 
     fn register(&self, token: &str) -> Waiter<'_> {
-        let (sender, receiver) = oneshot::channel();
-        lock(&self.waiters).insert(token.to_owned(), sender);
         Waiter {
             engine: self,
             token: token.to_owned(),
-            receiver,
+            receiver: self.waiters.register(token),
         }
     }
 

@@ -1,11 +1,8 @@
-//! Errors as the States Language names them, and the `Retry` and `Catch` rules that
-//! match them.
+//! Errors as the States Language names them, and the `Retry` rules that match them.
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
-
-use super::paths::ResultPath;
 
 /// Matches every error but `States.Runtime`.
 pub(crate) const STATES_ALL: &str = "States.ALL";
@@ -96,17 +93,6 @@ impl Retrier {
     }
 }
 
-/// One `Catch` rule.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Catcher {
-    /// The errors it catches.
-    pub(crate) error_equals: Vec<String>,
-    /// The state to go to.
-    pub(crate) next: String,
-    /// Where the error output goes in the state's raw input.
-    pub(crate) result_path: ResultPath,
-}
-
 /// How many times each of a state's retriers has retried, for one entry into the state.
 #[derive(Debug)]
 pub(crate) struct RetryCounts(Vec<u32>);
@@ -137,16 +123,6 @@ impl RetryCounts {
         *count += 1;
         Some(delay)
     }
-}
-
-/// The first catcher that matches `failure`.
-pub(crate) fn catcher_for<'a>(
-    catchers: &'a [Catcher],
-    failure: &TaskFailure,
-) -> Option<&'a Catcher> {
-    catchers
-        .iter()
-        .find(|catcher| matches(&catcher.error_equals, &failure.error))
 }
 
 #[cfg(test)]

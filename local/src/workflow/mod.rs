@@ -46,12 +46,14 @@
 //! working, and a task that was being called is called again (at least once, like
 //! Lambda's own retries — task handlers are idempotent). Retry counts start afresh.
 
+mod catch;
 mod choice;
 mod definition;
 mod driver;
 mod errors;
 mod history;
 mod paths;
+mod port;
 mod resources;
 mod runner;
 mod store;
@@ -59,6 +61,7 @@ mod store;
 pub use definition::{DefinitionError, StateMachine};
 pub use errors::TaskFailure;
 pub use history::{ExecutionStatus, ExecutionView, HistoryEvent, HistoryEventKind};
+pub use port::{LocalWorkflow, StartedExecutions};
 pub use resources::{EventSink, TaskHandler};
 pub use runner::{RunnerError, WorkflowRunner};
 pub use store::{ExecutionStore, ExecutionStoreError};

@@ -1,22 +1,20 @@
 //! The runner: starts executions, completes their task tokens, times their tasks out,
 //! resumes them after a restart, and shows them.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
 use serde_json::Value;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 use tracing::Instrument;
 
 use mambogo::domain::clock::Clock;
-use mambogo::domain::workflow::{
-    ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError,
-};
+use mambogo::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
 
 use super::definition::StateMachine;
 use super::driver::Engine;
-use super::errors::TaskFailure;
 use super::history::{ExecutionStatus, ExecutionView};
+use super::port::{LocalWorkflow, StartedExecutions};
 use super::resources::{EventSink, TaskHandler};
 use super::store::{
     Closing, ExecutionInfo, ExecutionStore, ExecutionStoreError, Position, TaskOutcome,
@@ -38,9 +36,10 @@ pub enum RunnerError {
     },
 }
 
-/// Runs executions of one state machine in-process, persisted in an [`ExecutionStore`].
-/// Cheap to clone; dropping the last clone stops every execution where it is, to be
-/// resumed by a runner on the same store.
+/// Runs executions of one state machine in-process, persisted in an [`ExecutionStore`]:
+/// those its [`LocalWorkflow`] starts, and those a previous runner left. Cheap to clone;
+/// dropping the last clone stops every execution where it is, to be resumed by a runner
+/// on the same store.
 #[derive(Clone)]
 pub struct WorkflowRunner {
     inner: Arc<RunnerInner>,
@@ -48,14 +47,22 @@ pub struct WorkflowRunner {
 
 struct RunnerInner {
     engine: Arc<Engine>,
+    workflow: LocalWorkflow,
     /// One driver per execution being run; dropping the set aborts them.
     drivers: Mutex<JoinSet<()>>,
+    /// Receives the executions the workflow starts; it holds the runner only weakly,
+    /// and the runner aborts it when it goes.
+    listener: JoinHandle<()>,
+}
+
+impl Drop for RunnerInner {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
 }
 
 impl WorkflowRunner {
-    /// A runner of `machine` whose Lambda tasks call `handler` and whose PutEvents tasks
-    /// call `events`. Retry waits take `IntervalSeconds × BackoffRate^n × retry_delay_scale`
-    /// real seconds: 1.0 waits as AWS would, 0.0 retries at once.
+    /// A runner of `machine`, with a workflow of its own (see [`WorkflowRunner::driving`]).
     pub fn new(
         machine: StateMachine,
         handler: Arc<dyn TaskHandler>,
@@ -64,13 +71,50 @@ impl WorkflowRunner {
         clock: Arc<dyn Clock>,
         retry_delay_scale: f64,
     ) -> Self {
-        let engine = Engine::new(machine, handler, events, store, clock, retry_delay_scale);
-        WorkflowRunner {
-            inner: Arc::new(RunnerInner {
-                engine: Arc::new(engine),
-                drivers: Mutex::default(),
-            }),
-        }
+        let (workflow, started) = LocalWorkflow::new(&machine, store, clock);
+        Self::driving(
+            machine,
+            workflow,
+            started,
+            handler,
+            events,
+            retry_delay_scale,
+        )
+    }
+
+    /// A runner of `machine` driving what `workflow` starts (`started`), whose Lambda
+    /// tasks call `handler` and whose PutEvents tasks call `events`. Retry waits take
+    /// `IntervalSeconds × BackoffRate^n × retry_delay_scale` real seconds: 1.0 waits as
+    /// AWS would, 0.0 retries at once. Must be called within a tokio runtime.
+    pub fn driving(
+        machine: StateMachine,
+        workflow: LocalWorkflow,
+        started: StartedExecutions,
+        handler: Arc<dyn TaskHandler>,
+        events: Arc<dyn EventSink>,
+        retry_delay_scale: f64,
+    ) -> Self {
+        let engine = Arc::new(Engine::new(
+            machine,
+            handler,
+            events,
+            workflow.store.clone(),
+            Arc::clone(&workflow.clock),
+            Arc::clone(&workflow.waiters),
+            retry_delay_scale,
+        ));
+        let inner = Arc::new_cyclic(|weak: &Weak<RunnerInner>| RunnerInner {
+            engine,
+            workflow,
+            drivers: Mutex::default(),
+            listener: tokio::spawn(listen(weak.clone(), started)),
+        });
+        WorkflowRunner { inner }
+    }
+
+    /// The workflow port that starts and completes this runner's executions.
+    pub fn workflow(&self) -> &LocalWorkflow {
+        &self.inner.workflow
     }
 
     fn engine(&self) -> &Arc<Engine> {
@@ -79,19 +123,7 @@ impl WorkflowRunner {
 
     /// Drives the execution on its own task, unless this runner drives it already.
     fn spawn(&self, info: ExecutionInfo, position: Position, resuming: bool) -> bool {
-        let Some(claim) = self.engine().claim(&info.name) else {
-            return false;
-        };
-        let span = tracing::info_span!("execution", execution = %info.name);
-        let driver = Arc::clone(self.engine()).drive(claim, info, position, resuming);
-        let mut drivers = self
-            .inner
-            .drivers
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        while drivers.try_join_next().is_some() {}
-        drivers.spawn(driver.instrument(span));
-        true
+        self.inner.spawn(info, position, resuming)
     }
 
     /// Stops driving every execution where it is, as a crash would; a runner on the same
@@ -116,7 +148,7 @@ impl WorkflowRunner {
                 .close_task(&token, TaskOutcome::TimedOut, false, now)
                 .await?;
             if closing == Closing::Closed {
-                engine.deliver(&token, TaskOutcome::TimedOut);
+                engine.waiters.deliver(&token, TaskOutcome::TimedOut);
                 timed_out += 1;
             }
         }
@@ -174,25 +206,36 @@ impl WorkflowRunner {
             status: view.status,
         })
     }
+}
 
-    async fn complete(&self, task_token: &str, outcome: TaskOutcome) -> Result<(), WorkflowError> {
-        let engine = self.engine();
-        let closing = engine
-            .store
-            .close_task(task_token, outcome.clone(), true, engine.clock.now())
-            .await
-            .map_err(|error| WorkflowError::Unavailable(error.to_string()))?;
-        match closing {
-            Closing::Closed => {
-                engine.deliver(task_token, outcome);
-                Ok(())
-            }
-            Closing::AlreadyClosed(_) => Err(WorkflowError::TaskClosed),
-            Closing::Unknown => Err(WorkflowError::InvalidToken),
-        }
+impl RunnerInner {
+    fn spawn(&self, info: ExecutionInfo, position: Position, resuming: bool) -> bool {
+        let Some(claim) = self.engine.claim(&info.name) else {
+            return false;
+        };
+        let span = tracing::info_span!("execution", execution = %info.name);
+        let driver = Arc::clone(&self.engine).drive(claim, info, position, resuming);
+        let mut drivers = self
+            .drivers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        while drivers.try_join_next().is_some() {}
+        drivers.spawn(driver.instrument(span));
+        true
     }
 }
 
+/// Drives each execution the workflow starts, for as long as the runner lives.
+async fn listen(runner: Weak<RunnerInner>, mut started: StartedExecutions) {
+    while let Some((info, position)) = started.0.recv().await {
+        let Some(runner) = runner.upgrade() else {
+            return;
+        };
+        runner.spawn(info, position, false);
+    }
+}
+
+/// The runner's own workflow, for callers that hold the runner.
 #[async_trait]
 impl Workflow for WorkflowRunner {
     async fn start(
@@ -200,22 +243,7 @@ impl Workflow for WorkflowRunner {
         execution_name: &str,
         input: Value,
     ) -> Result<StartOutcome, WorkflowError> {
-        let engine = self.engine();
-        let created = engine
-            .store
-            .create(
-                execution_name,
-                input,
-                &engine.machine.start_at,
-                engine.clock.now(),
-            )
-            .await
-            .map_err(|error| WorkflowError::Unavailable(error.to_string()))?;
-        let Some((info, position)) = created else {
-            return Ok(StartOutcome::AlreadyStarted);
-        };
-        self.spawn(info, position, false);
-        Ok(StartOutcome::Started)
+        self.inner.workflow.start(execution_name, input).await
     }
 
     async fn send_task_success(
@@ -223,7 +251,9 @@ impl Workflow for WorkflowRunner {
         task_token: &str,
         output: Value,
     ) -> Result<(), WorkflowError> {
-        self.complete(task_token, TaskOutcome::Succeeded(output))
+        self.inner
+            .workflow
+            .send_task_success(task_token, output)
             .await
     }
 
@@ -233,39 +263,16 @@ impl Workflow for WorkflowRunner {
         error: &str,
         cause: &str,
     ) -> Result<(), WorkflowError> {
-        self.complete(
-            task_token,
-            TaskOutcome::Failed(TaskFailure::new(error, cause)),
-        )
-        .await
+        self.inner
+            .workflow
+            .send_task_failure(task_token, error, cause)
+            .await
     }
 
     async fn describe(
         &self,
         execution_name: &str,
     ) -> Result<Option<ExecutionReport>, WorkflowError> {
-        let view = self
-            .execution(execution_name)
-            .await
-            .map_err(|error| WorkflowError::Unavailable(error.to_string()))?;
-        Ok(view.map(|view| ExecutionReport {
-            name: view.name,
-            status: view.status.as_str().to_owned(),
-            input: view.input,
-            output: view.output,
-            error: view.error,
-            cause: view.cause,
-            history: view
-                .history
-                .into_iter()
-                .map(|event| ExecutionEvent {
-                    id: event.id,
-                    kind: event.kind.as_str().to_owned(),
-                    timestamp: event.timestamp,
-                    state: event.state,
-                    details: event.details,
-                })
-                .collect(),
-        }))
+        self.inner.workflow.describe(execution_name).await
     }
 }

@@ -4,18 +4,13 @@
 //! listing handed out, is [`StoreError::BadCursor`]. Also the notifications' sort keys,
 //! which both adapters compare as text.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use time::OffsetDateTime;
 
 use crate::domain::operations::Notification;
 
-use crate::domain::store::{Page, StoreError};
-
-/// The longest cursor worth decoding; anything longer was not handed out by a store.
-const MAX_CURSOR_LENGTH: usize = 1_024;
+use crate::domain::store::{decode_cursor, encode_cursor, Page, StoreError};
 
 /// Where a page ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,19 +39,12 @@ impl Cursor {
 
     /// The cursor as handed out.
     pub fn encode(&self) -> String {
-        // A struct of strings and a number always serializes.
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
+        encode_cursor(self)
     }
 
     /// The cursor `raw`, which must have been handed out by `listing`.
     pub fn decode(raw: &str, listing: &str) -> Result<Self, StoreError> {
-        if raw.len() > MAX_CURSOR_LENGTH {
-            return Err(StoreError::BadCursor);
-        }
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw)
-            .map_err(|_| StoreError::BadCursor)?;
-        let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| StoreError::BadCursor)?;
+        let cursor: Cursor = decode_cursor(raw).ok_or(StoreError::BadCursor)?;
         if cursor.listing != listing {
             return Err(StoreError::BadCursor);
         }
@@ -115,7 +103,11 @@ pub(crate) fn notification_cursor(listing: &str, notification: &Notification) ->
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+
     use super::*;
+    use crate::domain::store::MAX_CURSOR_LENGTH;
 
     #[test]
     fn cursors_read_back_only_in_their_listing() {

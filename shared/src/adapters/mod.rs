@@ -6,7 +6,6 @@
 pub mod access;
 pub mod cached_catalog;
 pub mod cached_stock;
-pub mod config;
 mod cursor;
 pub mod dynamodb;
 pub mod eventbridge;

@@ -18,10 +18,8 @@
 //! without a cursor: redrive or fix some and list again.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_config::SdkConfig;
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, Message, MessageAttributeValue,
@@ -33,12 +31,8 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::domain::events::{DeadLetter, DeadLetters, NoDeadLetters};
+use crate::domain::events::{DeadLetter, DeadLetters};
 use crate::domain::store::{Page, PageRequest, StoreError};
-
-/// The environment variable holding [`ConsumerQueues`] per consumer, as a JSON object:
-/// `{"notify-shopper": {"queueUrl": "…", "dlqUrl": "…"}, …}`.
-pub const DEAD_LETTER_QUEUES: &str = "DEAD_LETTER_QUEUES";
 
 /// How long a received message stays hidden while a listing or redrive looks at it, if
 /// making it visible again fails.
@@ -61,36 +55,12 @@ pub struct ConsumerQueues {
     pub dlq_url: String,
 }
 
-/// Reads the value of [`DEAD_LETTER_QUEUES`].
+/// Reads the consumers' queues from JSON: `{"notify-shopper": {"queueUrl": "…",
+/// "dlqUrl": "…"}, …}` (how Terraform hands them to a function).
 pub fn parse_dead_letter_queues(
     json: &str,
 ) -> Result<BTreeMap<String, ConsumerQueues>, serde_json::Error> {
     serde_json::from_str(json)
-}
-
-/// The dead letters of the Lambda function `function`: the consumers' dead-letter
-/// queues if its environment names them in [`DEAD_LETTER_QUEUES`] (Terraform sets it
-/// for the dead-letter admin routes only), else [`NoDeadLetters`], which refuses. A value
-/// that does not parse is logged and refused alike.
-pub fn dead_letters_from_env(function: &str, sdk_config: &SdkConfig) -> Arc<dyn DeadLetters> {
-    let refused = || -> Arc<dyn DeadLetters> {
-        Arc::new(NoDeadLetters {
-            function: function.to_owned(),
-        })
-    };
-    let Some(raw) = std::env::var(DEAD_LETTER_QUEUES)
-        .ok()
-        .filter(|raw| !raw.trim().is_empty())
-    else {
-        return refused();
-    };
-    match parse_dead_letter_queues(&raw) {
-        Ok(queues) => Arc::new(SqsDeadLetters::new(Client::new(sdk_config), queues)),
-        Err(error) => {
-            tracing::error!(%error, "{DEAD_LETTER_QUEUES} is not a JSON map of consumer queues");
-            refused()
-        }
-    }
 }
 
 /// [`DeadLetters`] on the consumers' SQS dead-letter queues.
@@ -131,7 +101,7 @@ impl SqsDeadLetters {
     fn queues_of(&self, consumer: &str) -> Result<&ConsumerQueues, StoreError> {
         self.queues.get(consumer).ok_or_else(|| {
             StoreError::Unavailable(format!(
-                "{DEAD_LETTER_QUEUES} names no queues for the consumer {consumer}"
+                "the dead-letter queues name no queues for the consumer {consumer}"
             ))
         })
     }

@@ -5,10 +5,9 @@ use serde::Deserialize;
 
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::api::auth::User;
-use crate::application::Services;
-use crate::domain::catalog::{Category, Product, ProductDraft};
+use crate::application::{catalog, Services};
+use crate::domain::catalog::ProductDraft;
 use crate::domain::ids::{CategoryId, ProductId};
-use crate::domain::validation::Checks;
 
 /// The signed-in admin, or why the caller may not use admin routes.
 pub(super) fn require_admin(request: &ApiRequest) -> Result<&User, ApiError> {
@@ -21,69 +20,14 @@ pub(super) fn require_admin(request: &ApiRequest) -> Result<&User, ApiError> {
     }
 }
 
-/// Sets inventory for every variant whose draft names its stock.
-async fn apply_stock(
-    services: &Services,
-    draft_stock: &[(crate::domain::ids::Sku, Option<u32>)],
-) -> Result<(), ApiError> {
-    for (sku, stock) in draft_stock {
-        if let Some(units) = stock {
-            services
-                .inventory
-                .set_on_hand(sku, *units)
-                .await
-                .map_err(|error| match error {
-                    crate::domain::inventory::InventoryError::Store(store) => ApiError::from(store),
-                    other => ApiError::Conflict(other.to_string()),
-                })?;
-        }
-    }
-    Ok(())
-}
-
-fn draft_stock(draft: &ProductDraft) -> Vec<(crate::domain::ids::Sku, Option<u32>)> {
-    draft
-        .variants
-        .iter()
-        .map(|variant| (variant.sku.clone(), variant.stock))
-        .collect()
-}
-
-async fn checked_draft(
-    services: &Services,
-    request: &ApiRequest,
-) -> Result<ProductDraft, ApiError> {
-    let draft: ProductDraft = request.json_body()?;
-    draft
-        .validate(services.currency)
-        .map_err(ApiError::Invalid)?;
-    let categories = services.catalog.categories().await?;
-    if !categories
-        .iter()
-        .any(|category| category.id == draft.category_id)
-    {
-        return Err(ApiError::invalid(
-            "categoryId",
-            format!("no category {}", draft.category_id),
-        ));
-    }
-    Ok(draft)
-}
-
 /// `POST /admin/products`: adds a product; its id is generated.
 pub async fn create_product(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     require_admin(&request)?;
-    let draft = checked_draft(services, &request).await?;
-    let id = ProductId::parse(&format!("prod_{}", services.ids.next_uuid().simple()))
-        .map_err(|error| ApiError::Internal(error.to_string()))?;
-    let stock = draft_stock(&draft);
-    let product = Product::create(id, draft, services.clock.now());
-    services.catalog.create_product(&product).await?;
-    apply_stock(services, &stock).await?;
-    tracing::info!(product_id = %product.id, "product created");
+    let draft: ProductDraft = request.json_body()?;
+    let product = catalog::create_product(services, draft).await?;
     Ok(ApiResponse::json(StatusCode::CREATED, &product)
         .with_header("location", &format!("/products/{}", product.id)))
 }
@@ -95,19 +39,10 @@ pub async fn update_product(
 ) -> Result<ApiResponse, ApiError> {
     require_admin(&request)?;
     let id = request.path_id("productId", ProductId::parse)?;
-    let draft = checked_draft(services, &request).await?;
-    let previous = services
-        .catalog
-        .product(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))?;
-    let product = previous.replaced_by(draft, services.clock.now());
-    services
-        .catalog
-        .replace_product(&previous, &product)
-        .await?;
-    tracing::info!(product_id = %product.id, version = product.version, "product replaced");
-    Ok(ApiResponse::ok(&product))
+    let draft: ProductDraft = request.json_body()?;
+    Ok(ApiResponse::ok(
+        &catalog::replace_product(services, &id, draft).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -126,34 +61,6 @@ pub async fn put_category(
     require_admin(&request)?;
     let id = request.path_id("categoryId", CategoryId::parse)?;
     let draft: CategoryDraft = request.json_body()?;
-    let mut checks = Checks::default();
-    checks.text_length(&draft.name, 1, 100, "name");
-    checks.finish().map_err(ApiError::Invalid)?;
-    if let Some(parent) = &draft.parent_id {
-        let categories = services.catalog.categories().await?;
-        // Walking up from the new parent must neither fail nor meet this category.
-        // Stored data with a cycle must not loop forever, hence the bound.
-        let mut ancestor = Some(parent.clone());
-        for _ in 0..=categories.len() {
-            let Some(current) = ancestor else { break };
-            if current == id {
-                return Err(ApiError::invalid(
-                    "parentId",
-                    "a category cannot sit below itself",
-                ));
-            }
-            let found = categories
-                .iter()
-                .find(|category| category.id == current)
-                .ok_or_else(|| ApiError::invalid("parentId", format!("no category {current}")))?;
-            ancestor = found.parent_id.clone();
-        }
-    }
-    let category = Category {
-        id,
-        name: draft.name,
-        parent_id: draft.parent_id,
-    };
-    services.catalog.put_category(&category).await?;
+    let category = catalog::put_category(services, id, draft.name, draft.parent_id).await?;
     Ok(ApiResponse::ok(&category))
 }

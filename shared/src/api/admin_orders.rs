@@ -8,7 +8,8 @@ use serde::Deserialize;
 use super::admin_catalog::require_admin;
 use super::order_routes::{order_view, page_query, summaries};
 use super::{ApiError, ApiRequest, ApiResponse};
-use crate::application::lifecycle::{Actor, Lifecycle};
+use crate::application::lifecycle::Lifecycle;
+use crate::application::Actor;
 use crate::application::Services;
 use crate::domain::ids::OrderId;
 use crate::domain::orders::{Order, OrderStatus, MAX_SHIPMENT_TEXT};
@@ -21,7 +22,7 @@ fn operator(request: &ApiRequest) -> Result<(Actor, OrderId), ApiError> {
     Ok((Actor::Operator(admin.id.clone()), id))
 }
 
-async fn answer(services: &Services, order: &Order) -> Result<ApiResponse, ApiError> {
+async fn answer(services: &Services, order: Order) -> Result<ApiResponse, ApiError> {
     Ok(ApiResponse::ok(&order_view(services, order).await?))
 }
 
@@ -56,7 +57,7 @@ pub async fn process_order(
 ) -> Result<ApiResponse, ApiError> {
     let (actor, id) = operator(&request)?;
     let order = Lifecycle::new(services).process(&id, &actor).await?;
-    answer(services, &order).await
+    answer(services, order).await
 }
 
 #[derive(Deserialize)]
@@ -85,7 +86,7 @@ pub async fn ship_order(services: &Services, request: ApiRequest) -> Result<ApiR
     let order = Lifecycle::new(services)
         .ship(&id, &actor, carrier, tracking_number)
         .await?;
-    answer(services, &order).await
+    answer(services, order).await
 }
 
 /// `POST /admin/orders/{orderId}/deliver`: SHIPPED → DELIVERED; the return window opens.
@@ -95,7 +96,7 @@ pub async fn deliver_order(
 ) -> Result<ApiResponse, ApiError> {
     let (actor, id) = operator(&request)?;
     let order = Lifecycle::new(services).deliver(&id, &actor).await?;
-    answer(services, &order).await
+    answer(services, order).await
 }
 
 /// `POST /admin/orders/{orderId}/returns/approve`: RETURN_REQUESTED → RETURNED; the
@@ -107,5 +108,5 @@ pub async fn approve_return(
 ) -> Result<ApiResponse, ApiError> {
     let (actor, id) = operator(&request)?;
     let order = Lifecycle::new(services).approve_return(&id, &actor).await?;
-    answer(services, &order).await
+    answer(services, order).await
 }

@@ -5,7 +5,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::api::auth::AuthError;
-use crate::application::lifecycle::LifecycleError;
+use crate::application::ShopError;
 use crate::domain::cart::CartError;
 use crate::domain::events::PublishError;
 use crate::domain::ids::{OrderId, Sku};
@@ -14,6 +14,7 @@ use crate::domain::orders::OrderStatus;
 use crate::domain::payments::GatewayError;
 use crate::domain::store::StoreError;
 use crate::domain::validation::FieldError;
+use crate::domain::workflow::WorkflowError;
 
 use super::ApiResponse;
 
@@ -174,24 +175,30 @@ impl From<PublishError> for ApiError {
     }
 }
 
-impl From<LifecycleError> for ApiError {
-    fn from(error: LifecycleError) -> Self {
+impl From<ShopError> for ApiError {
+    fn from(error: ShopError) -> Self {
         match error {
-            LifecycleError::NotFound(id) => ApiError::NotFound(format!("no order {id}")),
-            LifecycleError::WrongStatus { current, detail } => {
+            ShopError::NotFound(id) => ApiError::NotFound(format!("no order {id}")),
+            ShopError::Missing(detail) => ApiError::NotFound(detail),
+            ShopError::Forbidden(detail) => ApiError::Forbidden(detail),
+            ShopError::Conflict(detail) => ApiError::Conflict(detail),
+            ShopError::WrongStatus { current, detail } => {
                 ApiError::OrderConflict { current, detail }
             }
-            LifecycleError::Invalid(fields) => ApiError::Invalid(fields),
-            LifecycleError::Busy(_) => ApiError::Conflict(error.to_string()),
-            LifecycleError::Store(store)
-            | LifecycleError::Inventory(InventoryError::Store(store)) => store.into(),
-            LifecycleError::Gateway(GatewayError::Unavailable(detail)) => ApiError::Unavailable(
+            ShopError::Invalid(fields) => ApiError::Invalid(fields),
+            ShopError::OutOfStock { order_id, skus } => ApiError::OutOfStock { order_id, skus },
+            ShopError::Busy(_) => ApiError::Conflict(error.to_string()),
+            ShopError::Cart(cart) => cart.into(),
+            ShopError::Store(store) | ShopError::Inventory(InventoryError::Store(store)) => {
+                store.into()
+            }
+            ShopError::Gateway(GatewayError::Unavailable(detail)) => ApiError::Unavailable(
                 format!("the payment gateway is unavailable ({detail}); send the request again"),
             ),
-            LifecycleError::Workflow(crate::domain::workflow::WorkflowError::Unavailable(
-                detail,
-            )) => ApiError::Unavailable(detail),
-            LifecycleError::Publish(publish) => publish.into(),
+            ShopError::Workflow(WorkflowError::Unavailable(detail)) => {
+                ApiError::Unavailable(detail)
+            }
+            ShopError::Publish(publish) => publish.into(),
             other => ApiError::Internal(other.to_string()),
         }
     }

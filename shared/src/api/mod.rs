@@ -1,6 +1,9 @@
-//! The HTTP API as plain functions: a handler takes the [`Services`] and an
-//! [`ApiRequest`] and returns an [`ApiResponse`] or an [`ApiError`]. The Lambda
-//! entrypoints and the local server are two thin callers of the same handlers.
+//! The HTTP API as plain functions, translation only: a handler takes the
+//! [`Services`](crate::application::Services) and an [`ApiRequest`], reads what the
+//! request says, calls one use case of the [`application`](crate::application), and
+//! returns an [`ApiResponse`] or an [`ApiError`] (the one place an error becomes a
+//! status and a problem+json body). The Lambda entrypoints and the local server are two
+//! thin callers of the same handlers.
 
 pub mod admin_catalog;
 pub mod admin_executions;
@@ -13,8 +16,10 @@ pub mod cart_routes;
 pub mod catalog_routes;
 pub mod checkout_routes;
 mod error;
+mod idempotency;
 pub mod operations;
 pub mod order_routes;
+mod product_query;
 mod request;
 mod response;
 pub mod route_table;

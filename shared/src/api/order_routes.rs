@@ -7,8 +7,9 @@ use time::OffsetDateTime;
 
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::api::auth::User;
-use crate::application::lifecycle::{Actor, Lifecycle};
+use crate::application::lifecycle::Lifecycle;
 use crate::application::Services;
+use crate::application::{orders, Actor};
 use crate::domain::ids::{OrderId, UserId};
 use crate::domain::orders::{Order, OrderLine, OrderStatus, ReturnItem, Totals, MAX_REASON};
 use crate::domain::store::{Page, PageRequest};
@@ -21,12 +22,22 @@ fn signed_in(request: &ApiRequest) -> Result<&User, ApiError> {
         .ok_or_else(|| ApiError::Unauthorized("sign in to see your orders".into()))
 }
 
+/// The signed-in `user` as the actor of a shopper route: an admin may act on any order,
+/// anyone else on their own.
+pub(super) fn actor_of(user: &User) -> Actor {
+    if user.admin {
+        Actor::Operator(user.id.clone())
+    } else {
+        Actor::Shopper(user.id.clone())
+    }
+}
+
 /// An order as the API shows it: everything stored but the version, and its payment's
 /// status, amount and refunds.
-pub(super) async fn order_view(services: &Services, order: &Order) -> Result<Value, ApiError> {
-    let payment = services.payments.payment(&order.id).await?;
+pub(super) async fn order_view(services: &Services, order: Order) -> Result<Value, ApiError> {
+    let (order, payment) = orders::with_payment(services, order).await?;
     let mut body =
-        serde_json::to_value(order).map_err(|error| ApiError::Internal(error.to_string()))?;
+        serde_json::to_value(&order).map_err(|error| ApiError::Internal(error.to_string()))?;
     body["payment"] = match payment {
         Some(payment) => {
             let mut shown = json!({ "status": payment.status, "amount": payment.amount });
@@ -135,10 +146,10 @@ pub async fn list_orders(
 /// `GET /orders/{orderId}`: the caller's order with its lines, totals, payment state and
 /// history.
 pub async fn get_order(services: &Services, request: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let actor = Actor::for_user(signed_in(&request)?);
+    let actor = actor_of(signed_in(&request)?);
     let id = request.path_id("orderId", OrderId::parse)?;
-    let order = Lifecycle::new(services).order(&id, &actor).await?;
-    Ok(ApiResponse::ok(&order_view(services, &order).await?))
+    let order = orders::order_for(services, &id, &actor).await?;
+    Ok(ApiResponse::ok(&order_view(services, order).await?))
 }
 
 /// A reason given in a body, checked.
@@ -160,7 +171,7 @@ pub async fn cancel_order(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let actor = Actor::for_user(signed_in(&request)?);
+    let actor = actor_of(signed_in(&request)?);
     let id = request.path_id("orderId", OrderId::parse)?;
     let body: CancelRequest = if request.body.is_empty() {
         CancelRequest { reason: None }
@@ -174,7 +185,7 @@ pub async fn cancel_order(
     }
     let reason = body.reason.map(|reason| reason.trim().to_owned());
     let order = Lifecycle::new(services).cancel(&id, &actor, reason).await?;
-    Ok(ApiResponse::ok(&order_view(services, &order).await?))
+    Ok(ApiResponse::ok(&order_view(services, order).await?))
 }
 
 #[derive(Deserialize)]
@@ -190,7 +201,7 @@ pub async fn request_return(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let actor = Actor::for_user(signed_in(&request)?);
+    let actor = actor_of(signed_in(&request)?);
     let id = request.path_id("orderId", OrderId::parse)?;
     let body: ReturnBody = request.json_body()?;
     let mut checks = Checks::default();
@@ -204,5 +215,5 @@ pub async fn request_return(
     let order = Lifecycle::new(services)
         .request_return(&id, &actor, &body.lines, body.reason.trim().to_owned())
         .await?;
-    Ok(ApiResponse::ok(&order_view(services, &order).await?))
+    Ok(ApiResponse::ok(&order_view(services, order).await?))
 }

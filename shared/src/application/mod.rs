@@ -1,11 +1,28 @@
 //! What the shop does: the use cases, each a function of the [`Services`] (the ports) and
-//! its input. Knows nothing of HTTP; the api layer and the entry points call in here.
+//! its input, answering a [`ShopError`] when refused. Knows nothing of HTTP; the api
+//! layer and the entry points call in here.
+//!
+//! - [`checkout`]: placing an order, and the saga's steps that pay for and confirm it.
+//! - [`payments`]: the gateway's webhook, applied once.
+//! - [`lifecycle`]: after checkout — cancel, process, ship, deliver, return, refund.
+//! - [`settlement`]: giving back stock and money, once, for all of the above.
+//! - [`carts`], [`catalog`], [`orders`]: what shoppers and operators read and change.
+//! - [`jobs`], [`consumers`]: the sweeper, and what acts on published events.
 
+pub mod actor;
+pub mod carts;
+pub mod catalog;
 pub mod checkout;
 pub mod consumers;
+pub mod error;
 pub mod jobs;
 pub mod lifecycle;
+pub mod orders;
+pub mod payments;
 pub mod services;
 pub mod settings;
+pub mod settlement;
 
+pub use actor::Actor;
+pub use error::ShopError;
 pub use services::Services;

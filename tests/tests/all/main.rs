@@ -16,6 +16,7 @@ mod http_catalog;
 mod idempotency_store_contract;
 mod inventory_store_contract;
 mod mock_gateway_service;
+mod module_layers;
 mod notification_store_contract;
 mod operations_log_contract;
 mod order_lifecycle;

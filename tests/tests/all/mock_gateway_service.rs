@@ -12,8 +12,8 @@ use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use mambogo::adapters::dynamodb::DynamoMockLedger;
-use mambogo::adapters::http_gateway::HttpGateway;
 use mambogo::adapters::http_gateway::wire::API_KEY_HEADER;
+use mambogo::adapters::http_gateway::HttpGateway;
 use mambogo::adapters::mock_gateway::service::MockService;
 use mambogo::adapters::mock_gateway::{
     Answering, AuthorizeOutcome, HttpWebhooks, MockGateway, MockLedger, MockPayment,

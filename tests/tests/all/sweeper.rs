@@ -28,6 +28,7 @@ use mambogo::domain::workflow::{ExecutionReport, StartOutcome, Workflow, Workflo
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::contract::inventory::check_invariants;
+use mambogo_tests::contract::payments::stored_as;
 use mambogo_tests::shop::{token, As, TestShop};
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -247,7 +248,7 @@ impl Fixture {
         self.payments.save(&authorizing).await.unwrap();
         let paid = Payment {
             gateway_reference: Some(format!("ref-{}", order.id)),
-            ..authorizing.moved_to(status, T0)
+            ..stored_as(&authorizing, status, T0)
         };
         self.payments.save(&paid).await.unwrap();
         paid

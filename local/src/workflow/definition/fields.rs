@@ -3,7 +3,8 @@
 use serde_json::{Map, Value};
 
 use super::{check_fields, invalid, DefinitionError, Timeout, Transition};
-use crate::workflow::errors::{Catcher, Retrier, STATES_ALL};
+use crate::workflow::catch::Catcher;
+use crate::workflow::errors::{Retrier, STATES_ALL};
 use crate::workflow::paths::{Path, ResultPath, Selection, Template};
 
 /// A state's JSON, read field by field with errors that say where.

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use super::catch::Catcher;
 use super::choice::Choice;
-use super::errors::{Catcher, Retrier};
+use super::errors::Retrier;
 use super::paths::{Path, ResultPath, Selection, Template};
 use super::resources::Resource;
 

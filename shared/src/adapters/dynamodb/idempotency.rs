@@ -10,15 +10,12 @@ use super::item::{
     get, number, partition_key, read_number, read_text, text, Item, BODY, EXPIRES_AT,
 };
 use crate::domain::idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
-use crate::domain::store::StoreError;
+use crate::domain::store::{retry_on_conflict, StoreError};
 
 /// The hash of the request body that claimed a key.
 const FINGERPRINT: &str = "fingerprint";
 /// The HTTP status of a completed request; absent while the request is in progress.
 const STATUS: &str = "status";
-/// How often a claim is tried when the key vanishes or expires between the refused
-/// write and the read that explains the refusal.
-const CLAIM_ATTEMPTS: usize = 3;
 
 /// [`IdempotencyStore`] on a DynamoDB table.
 #[derive(Clone)]
@@ -91,21 +88,21 @@ impl IdempotencyStore for DynamoIdempotency {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<IdempotencyClaim, StoreError> {
-        for _ in 0..CLAIM_ATTEMPTS {
+        retry_on_conflict(|| async {
             if self.try_claim(key, fingerprint, now, expires_at).await? {
                 return Ok(IdempotencyClaim::Claimed);
             }
             // A release or an expiry between the refused write and this read leaves the
             // key free again: claim it anew rather than report a request that is gone.
             let Some(item) = get(&self.client, &self.table, request_key(key)).await? else {
-                continue;
+                return Err(StoreError::Conflict);
             };
             if read_number::<i64>(&item, EXPIRES_AT)? <= now.unix_timestamp() {
-                continue;
+                return Err(StoreError::Conflict);
             }
-            return existing_claim(&item, fingerprint);
-        }
-        Err(StoreError::Conflict)
+            existing_claim(&item, fingerprint)
+        })
+        .await
     }
 
     async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), StoreError> {

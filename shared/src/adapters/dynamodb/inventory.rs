@@ -19,7 +19,7 @@ use crate::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
     SettleOutcome, Settlement, StockLevel, StockLine,
 };
-use crate::domain::store::StoreError;
+use crate::domain::store::{retry_on_conflict, StoreError};
 
 const SKU_PREFIX: &str = "SKU#";
 const ORDER_PREFIX: &str = "ORDER#";
@@ -49,12 +49,6 @@ const CREATED_AT: &str = "created_at";
 const PENDING: &str = "pending";
 const PENDING_BY_EXPIRY: &str = "pending_by_expiry";
 
-/// How many times `set_on_hand` reads and writes before giving up on a SKU whose stock
-/// keeps changing between its read and its write.
-const SET_ON_HAND_ATTEMPTS: usize = 5;
-/// How many times a reserve, commit or release is sent while another transaction is
-/// writing one of its items. Each is guarded, so sending it again is harmless.
-const TRANSACTION_ATTEMPTS: usize = 3;
 /// At most this many stock reads are in flight for one `stock_levels` call.
 const CONCURRENT_READS: usize = 16;
 
@@ -291,7 +285,7 @@ impl DynamoInventory {
         restock_id: &str,
         lines: &[StockLine],
     ) -> Result<SettleOutcome, InventoryError> {
-        for _ in 0..TRANSACTION_ATTEMPTS {
+        retry_on_conflict(|| async {
             let Some(item) = get(&self.client, &self.table, reservation_key(order)).await? else {
                 return Ok(SettleOutcome::NotFound);
             };
@@ -305,9 +299,11 @@ impl DynamoInventory {
                 .transact(restock_writes(&self.table, &reservation, &restock)?)
                 .await
             {
-                Ok(()) => return Ok(SettleOutcome::Applied),
+                Ok(()) => Ok(SettleOutcome::Applied),
                 // The reservation changed since it was read: read it and decide again.
-                Err(Cancelled::Refused(positions)) if positions.contains(&0) => continue,
+                Err(Cancelled::Refused(positions)) if positions.contains(&0) => {
+                    Err(StoreError::Conflict.into())
+                }
                 Err(Cancelled::Refused(positions)) => {
                     let short: Vec<&str> = positions
                         .iter()
@@ -315,16 +311,16 @@ impl DynamoInventory {
                         .filter_map(|line| restock.lines.get(line))
                         .map(|line| line.sku.as_str())
                         .collect();
-                    return Err(StoreError::Corrupt(format!(
+                    Err(StoreError::Corrupt(format!(
                         "SKUs {} have fewer units sold than committed order {order} gives back",
                         short.join(", ")
                     ))
-                    .into());
+                    .into())
                 }
-                Err(Cancelled::Failed(error)) => return Err(error.into()),
+                Err(Cancelled::Failed(error)) => Err(error.into()),
             }
-        }
-        Err(StoreError::Conflict.into())
+        })
+        .await
     }
 
     /// Sets or removes the SKU's threshold in one UpdateItem that also creates the
@@ -346,7 +342,7 @@ impl DynamoInventory {
             None => update_expression.push_str(&format!(" REMOVE {LOW_STOCK_THRESHOLD}")),
         }
         let update_expression = format!("SET {update_expression}");
-        for _ in 0..SET_ON_HAND_ATTEMPTS {
+        retry_on_conflict(|| async {
             let written = self
                 .client
                 .update_item()
@@ -358,16 +354,19 @@ impl DynamoInventory {
                 .send()
                 .await;
             match written {
-                Ok(output) => return read_level(&output.attributes.unwrap_or_default()),
+                Ok(output) => read_level(&output.attributes.unwrap_or_default()),
                 // A transaction was writing the stock item: the update can simply go again.
                 Err(error)
                     if error
                         .as_service_error()
-                        .is_some_and(|error| error.is_transaction_conflict_exception()) => {}
-                Err(error) => return Err(unavailable(error)),
+                        .is_some_and(|error| error.is_transaction_conflict_exception()) =>
+                {
+                    Err(StoreError::Conflict)
+                }
+                Err(error) => Err(unavailable(error)),
             }
-        }
-        Err(StoreError::Conflict)
+        })
+        .await
     }
 
     async fn stock_level(&self, sku: &Sku) -> Result<Option<StockLevel>, StoreError> {
@@ -446,15 +445,7 @@ impl DynamoInventory {
 
     /// Sends `writes`, again while another transaction is writing one of its items.
     async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), Cancelled> {
-        let mut attempts_left = TRANSACTION_ATTEMPTS;
-        loop {
-            match try_transact(&self.client, writes.clone()).await {
-                Err(Cancelled::Failed(StoreError::Conflict)) if attempts_left > 1 => {
-                    attempts_left -= 1;
-                }
-                outcome => return outcome,
-            }
-        }
+        retry_on_conflict(|| try_transact(&self.client, writes.clone())).await
     }
 
     /// The status of a reservation whose existence just refused a write.
@@ -541,23 +532,21 @@ impl DynamoInventory {
 #[async_trait]
 impl InventoryStore for DynamoInventory {
     async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
-        for _ in 0..SET_ON_HAND_ATTEMPTS {
-            let written = match self.stock_level(sku).await? {
+        retry_on_conflict(|| async {
+            match self.stock_level(sku).await? {
                 None => {
                     let first = StockLevel::initial(sku.clone(), on_hand);
-                    self.create_stock(&first).await.map(|()| first)
+                    self.create_stock(&first).await?;
+                    Ok(first)
                 }
                 Some(current) => {
                     let next = current.with_on_hand(on_hand)?;
-                    self.recount_stock(&current, &next).await.map(|()| next)
+                    self.recount_stock(&current, &next).await?;
+                    Ok(next)
                 }
-            };
-            match written {
-                Err(StoreError::Conflict) => continue,
-                written => return Ok(written?),
             }
-        }
-        Err(StoreError::Conflict.into())
+        })
+        .await
     }
 
     async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {

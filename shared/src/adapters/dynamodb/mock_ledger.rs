@@ -20,7 +20,7 @@ use crate::adapters::mock_gateway::{
 use crate::domain::ids::OrderId;
 use crate::domain::money::{Currency, Money};
 use crate::domain::payments::GatewayEvent;
-use crate::domain::store::StoreError;
+use crate::domain::store::{retry_on_conflict, StoreError};
 
 /// The reference an authorization key or a step belongs to.
 const REFERENCE: &str = "reference";
@@ -46,9 +46,6 @@ const AUTHORIZATION_POSITION: usize = 0;
 /// Where the step's put sits in the transaction that records it; the payment's write
 /// follows, then the step's webhook if it has one.
 const STEP_POSITION: usize = 0;
-/// How often an authorization is tried when a concurrent one with the same key was
-/// written at the same time but cannot be read yet.
-const AUTHORIZE_ATTEMPTS: usize = 3;
 /// The condition of every put that creates an item.
 const NEW_ITEM: &str = "attribute_not_exists(pk)";
 
@@ -269,7 +266,7 @@ impl MockLedger for DynamoMockLedger {
         &self,
         authorization: &NewAuthorization,
     ) -> Result<AuthorizeOutcome, StoreError> {
-        for _ in 0..AUTHORIZE_ATTEMPTS {
+        retry_on_conflict(|| async {
             let writes = authorization_writes(&self.table, authorization)?;
             match try_transact(&self.client, writes).await {
                 Ok(()) => return Ok(AuthorizeOutcome::Recorded),
@@ -282,11 +279,12 @@ impl MockLedger for DynamoMockLedger {
                 Err(Cancelled::Refused(_)) => return Err(StoreError::AlreadyExists),
                 Err(Cancelled::Failed(error)) => return Err(error),
             }
-            if let Some(first) = self.reference(&authorization.idempotency_key).await? {
-                return Ok(AuthorizeOutcome::Known(first));
+            match self.reference(&authorization.idempotency_key).await? {
+                Some(first) => Ok(AuthorizeOutcome::Known(first)),
+                None => Err(StoreError::Conflict),
             }
-        }
-        Err(StoreError::Conflict)
+        })
+        .await
     }
 
     async fn payment(&self, reference: &str) -> Result<Option<MockPayment>, StoreError> {

@@ -17,7 +17,7 @@ use crate::adapters::cursor::{
 };
 use crate::domain::operations::SweepReport;
 use crate::domain::operations::{Notification, NotificationOutbox, OperationsLog};
-use crate::domain::store::{Page, PageRequest, StoreError};
+use crate::domain::store::{retry_on_conflict, Page, PageRequest, StoreError};
 
 /// The partition of sweep reports.
 const SWEEP: &str = "SWEEP";
@@ -25,9 +25,6 @@ const SWEEP: &str = "SWEEP";
 const NOTIFIED: &str = "NOTIFIED";
 /// How long a sweep report is kept after its run (the table's TTL purges it).
 const SWEEP_RETENTION: Duration = Duration::days(30);
-/// How often a notification is tried while a concurrent one with the same event and
-/// kind is being written.
-const RECORD_ATTEMPTS: usize = 3;
 /// The condition of every put that creates an item.
 const NEW_ITEM: &str = "attribute_not_exists(pk)";
 
@@ -80,21 +77,20 @@ impl NotificationOutbox for DynamoOperations {
             &notification_id(notification),
         );
         item.insert(BODY.to_owned(), body(notification)?);
-        for _ in 0..RECORD_ATTEMPTS {
+        // A concurrent record of it was writing (a conflict): send again to see who won.
+        retry_on_conflict(|| async {
             let writes = vec![
                 put(&self.table, guard_key(notification), NEW_ITEM, Item::new())?,
                 put(&self.table, item.clone(), NEW_ITEM, Item::new())?,
             ];
             match try_transact(&self.client, writes).await {
-                Ok(()) => return Ok(true),
+                Ok(()) => Ok(true),
                 // The guard, or the very same notification, is there: recorded before.
-                Err(Cancelled::Refused(_)) => return Ok(false),
-                // A concurrent record of it was writing: see who won.
-                Err(Cancelled::Failed(StoreError::Conflict)) => {}
-                Err(Cancelled::Failed(error)) => return Err(error),
+                Err(Cancelled::Refused(_)) => Ok(false),
+                Err(Cancelled::Failed(error)) => Err(error),
             }
-        }
-        Err(StoreError::Conflict)
+        })
+        .await
     }
 
     async fn notifications_for(

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::Client;
 
 use super::error::{invalid_request, unavailable};
 use super::item::Item;
-use crate::domain::store::StoreError;
+use crate::domain::store::{LostRace, StoreError};
 
 /// DynamoDB's reason for an item whose condition expression was false.
 const CONDITION_FAILED: &str = "ConditionalCheckFailed";
@@ -89,6 +89,13 @@ pub(super) enum Cancelled {
     /// Anything else; [`StoreError::Conflict`] if another transaction was writing one
     /// of the items at the same time.
     Failed(StoreError),
+}
+
+impl LostRace for Cancelled {
+    /// Another transaction was writing one of the items: sending again may succeed.
+    fn lost_race(&self) -> bool {
+        matches!(self, Cancelled::Failed(StoreError::Conflict))
+    }
 }
 
 /// Writes `writes` all or nothing. If conditions failed, `refusal` gets the position of

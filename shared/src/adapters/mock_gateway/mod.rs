@@ -44,7 +44,7 @@ use crate::domain::money::Money;
 use crate::domain::payments::{
     refund_id_of, AuthorizeRequest, GatewayError, GatewayEvent, GatewayEventKind, PaymentGateway,
 };
-use crate::domain::store::StoreError;
+use crate::domain::store::{retry_on_conflict, StoreError};
 
 /// Approves the authorization.
 pub const APPROVE: &str = "tok_approve";
@@ -52,9 +52,6 @@ pub const APPROVE: &str = "tok_approve";
 pub const DECLINE: &str = "tok_decline";
 /// Never answers the authorization.
 pub const NO_ANSWER: &str = "tok_no_answer";
-
-/// How often a step is decided again when concurrent calls keep changing its payment.
-const STEP_ATTEMPTS: usize = 5;
 
 /// How the gateway's webhooks leave it.
 pub enum Answering {
@@ -129,33 +126,36 @@ impl<L: MockLedger> MockGateway<L> {
         rule: impl Fn(&MockPayment) -> Result<MockPayment, String>,
         answer: Answer,
     ) -> Result<(), GatewayError> {
-        for _ in 0..STEP_ATTEMPTS {
-            let payment = self
-                .ledger
-                .payment(reference)
-                .await
-                .map_err(unavailable)?
-                .ok_or_else(|| GatewayError::UnknownReference(reference.to_owned()))?;
+        // A stale step (its payment changed since it was read) is decided again.
+        let performed = retry_on_conflict(|| async {
+            let Some(payment) = self.ledger.payment(reference).await? else {
+                return Ok(Err(GatewayError::UnknownReference(reference.to_owned())));
+            };
             let mut step = Step::decided(key, reference, &payment, rule(&payment));
             if step.outcome == StepOutcome::Performed {
                 step.webhook = self.answer(&answer, &payment, reference);
             }
-            match self.ledger.record_step(&step).await.map_err(unavailable)? {
+            match self.ledger.record_step(&step).await? {
                 StepRecorded::Recorded => {
                     if let (Answering::InBackground(sender), Some(webhook)) =
                         (&self.answering, &step.webhook)
                     {
                         sender.send_in_background(webhook);
                     }
-                    return step.outcome.into_result();
+                    Ok(step.outcome.into_result())
                 }
-                StepRecorded::Earlier(earlier) => return earlier.into_result(),
-                StepRecorded::Stale => continue,
+                StepRecorded::Earlier(earlier) => Ok(earlier.into_result()),
+                StepRecorded::Stale => Err(StoreError::Conflict),
             }
+        })
+        .await;
+        match performed {
+            Ok(outcome) => outcome,
+            Err(StoreError::Conflict) => Err(GatewayError::Unavailable(format!(
+                "payment {reference} keeps changing; try again"
+            ))),
+            Err(error) => Err(unavailable(error)),
         }
-        Err(GatewayError::Unavailable(format!(
-            "payment {reference} keeps changing; try again"
-        )))
     }
 }
 

@@ -7,6 +7,7 @@ use crate::domain::clock::{SequentialIds, SystemClock};
 use crate::domain::ids::OrderId;
 use crate::domain::money::Currency;
 use crate::domain::payments::signature::verify;
+use crate::domain::store::WRITE_ATTEMPTS;
 use tokio::sync::mpsc;
 
 struct Channel(mpsc::UnboundedSender<GatewayEvent>);
@@ -425,11 +426,11 @@ async fn a_stale_step_is_decided_again_and_given_up_when_it_stays_stale() {
         )
     };
     let amount = Money::new(1_000, Currency::USD);
-    let gateway = contended(STEP_ATTEMPTS - 1);
+    let gateway = contended(WRITE_ATTEMPTS - 1);
     let reference = gateway.authorize(&request(APPROVE, "k1")).await.unwrap();
     assert_eq!(gateway.capture(&reference, amount, "c1").await, Ok(()));
 
-    let gateway = contended(STEP_ATTEMPTS);
+    let gateway = contended(WRITE_ATTEMPTS);
     let reference = gateway.authorize(&request(APPROVE, "k1")).await.unwrap();
     assert!(matches!(
         gateway.capture(&reference, amount, "c1").await,

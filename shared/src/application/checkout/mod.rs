@@ -1,6 +1,12 @@
-//! Checkout: the saga's steps (reserve → pay → confirm, and the compensations that undo
-//! them), the events they publish, and the settings they share. The HTTP side —
-//! placing an order, the payment webhook — is in [`crate::api`].
+//! Checkout, the whole flow:
+//!
+//! 1. [`place_order`] (`POST /checkout`): the cart, priced afresh, becomes a PENDING order;
+//!    its stock is reserved at once, so the shopper learns at once whether they got it;
+//!    then the saga starts, its execution named after the order.
+//! 2. The saga ([`CHECKOUT_ASL`], run by Step Functions or the local runner) calls the
+//!    steps of [`SagaTasks`]: reserve → authorize payment (waiting for the gateway's
+//!    webhook, see [`crate::application::payments`]) → confirm, and the compensations that
+//!    undo them. Each failure is a [`TaskError`] the ASL's Retry and Catch match.
 //!
 //! Every step is idempotent: Step Functions (or the local runner) may run it again after
 //! a timeout, a crash or a retry, and the second run changes nothing the first did.
@@ -10,9 +16,11 @@
 pub const CHECKOUT_ASL: &str = include_str!("../../../../statemachines/checkout.asl.json");
 
 mod events;
+mod place;
+mod saga;
 mod task_error;
-mod tasks;
 
 pub use events::put_events_entry;
+pub use place::{order_id_for, place_order, scoped_key};
+pub use saga::{SagaTasks, TASK_FUNCTIONS};
 pub use task_error::TaskError;
-pub use tasks::{SagaTasks, TASK_FUNCTIONS};

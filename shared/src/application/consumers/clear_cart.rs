@@ -11,14 +11,13 @@ use crate::domain::events::payloads::OrderConfirmed;
 use crate::domain::events::{ConsumeError, DomainEvent, EventConsumer, EventType};
 use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::ids::CartId;
-use crate::domain::store::StoreError;
+use crate::domain::store::{retry_on_conflict, StoreError};
 
 /// The consumer's name: the target of its rule in `events/rules/`, and its key in the
 /// handled-events ledger.
 pub const CLEAR_CART: &str = "clear-cart";
 /// How long a handled event id is remembered; redeliveries come within minutes.
 const REMEMBER_HANDLED: Duration = Duration::days(7);
-const WRITE_ATTEMPTS: usize = 3;
 
 /// Empties the cart of the user whose order was confirmed, once per event.
 pub struct ClearCartOnConfirmation {
@@ -53,22 +52,20 @@ impl EventConsumer for ClearCartOnConfirmation {
             .payload()
             .map_err(|error| ConsumeError(error.to_string()))?;
         let cart_id = CartId::for_user(&confirmed.user_id);
-        for _ in 0..WRITE_ATTEMPTS {
+        retry_on_conflict(|| async {
             let now = self.clock.now();
-            let Some(mut cart) = self.carts.cart(&cart_id, now).await.map_err(failed)? else {
-                break;
+            let Some(mut cart) = self.carts.cart(&cart_id, now).await? else {
+                return Ok(());
             };
             if cart.lines.is_empty() {
-                break;
+                return Ok(());
             }
             cart.lines.clear();
             cart.touch(now);
-            match self.carts.save(&cart, now).await {
-                Ok(()) => break,
-                Err(StoreError::Conflict) => continue,
-                Err(error) => return Err(failed(error)),
-            }
-        }
+            self.carts.save(&cart, now).await
+        })
+        .await
+        .map_err(failed)?;
         let remember_until = self.clock.now() + REMEMBER_HANDLED;
         self.idempotency
             .record_handled(CLEAR_CART, &event_id, remember_until)

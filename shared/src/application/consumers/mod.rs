@@ -1,5 +1,4 @@
-//! Event consumers besides checkout's own (`clear-cart`, in [`crate::application::checkout`]): each
-//! is the target of one rule in `events/rules/`, a Lambda behind an SQS queue on AWS and
+//! Event consumers (`clear-cart`, `notify-shopper`, `stock-alerts`): each is the target of one rule in `events/rules/`, a Lambda behind an SQS queue on AWS and
 //! a consumer of the local bus on one machine. Deliveries may repeat; every consumer
 //! acts once per event.
 

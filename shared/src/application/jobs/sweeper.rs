@@ -33,28 +33,26 @@ use std::sync::Arc;
 
 use time::{Duration, OffsetDateTime};
 
+use crate::application::actor::Actor;
+use crate::application::error::ShopError;
+use crate::application::orders::{change_order, move_to, Decision};
+use crate::application::settlement::{self, StockReturned, Voided};
 use crate::application::Services;
 use crate::domain::clock::Clock;
-use crate::domain::events::{event_id, order_failed};
-use crate::domain::events::{payloads, DomainEvent, EventPublisher, EventType};
+use crate::domain::events::{self, EventPublisher};
 use crate::domain::ids::OrderId;
-use crate::domain::inventory::{InventoryStore, ReservationStatus, SettleOutcome};
-use crate::domain::operations::OperationsLog;
-use crate::domain::operations::SweepReport;
-use crate::domain::orders::OrderStore;
-use crate::domain::orders::{Order, OrderStatus};
-use crate::domain::payments::PaymentStore;
-use crate::domain::payments::{Payment, PaymentGateway, PaymentStatus, Refund, RefundStatus};
+use crate::domain::inventory::InventoryStore;
+use crate::domain::operations::{OperationsLog, SweepReport};
+use crate::domain::orders::{Order, OrderStatus, OrderStore};
+use crate::domain::payments::{Payment, PaymentGateway, PaymentStatus, PaymentStore, RefundStatus};
 use crate::domain::store::{Page, PageRequest, StoreError};
 use crate::domain::workflow::Workflow;
 
-/// The sweeper's function name (`functions/manifest.json`) and the actor it writes into
-/// order histories.
+/// The sweeper's function name (`functions/manifest.json`) and the restock marker of
+/// the stock it gives back.
 pub const SWEEPER: &str = "sweeper";
 /// The id of the refunds the sweeper makes.
 pub const RECONCILE_REFUND: &str = "reconcile";
-/// How often a write that lost a race is re-read and tried again.
-const WRITE_ATTEMPTS: usize = 5;
 /// The status a saga execution has while it can still settle its order.
 const RUNNING: &str = "RUNNING";
 
@@ -229,7 +227,7 @@ impl Sweeper {
             Ok(Some(execution)) if execution.status == RUNNING => {
                 tracing::debug!(order_id = %order.id, "pending past its window, but its saga still runs");
             }
-            Ok(_) => match self.fail_order(order, now, report).await {
+            Ok(_) => match self.fail_order(&order.id, now, report).await {
                 Ok(()) => {}
                 Err(problem) => report.errors.push(problem),
             },
@@ -246,12 +244,12 @@ impl Sweeper {
     /// expired, pass 3 refunds or voids the payment of the FAILED order.
     async fn fail_order(
         &self,
-        order: Order,
+        id: &OrderId,
         now: OffsetDateTime,
         report: &mut SweepReport,
     ) -> Result<(), Problem> {
         let reason = "checkout abandoned: the order was never confirmed and its saga has ended";
-        let Some(order) = self.move_to_failed(order, reason, now).await? else {
+        let Some(order) = self.move_to_failed(id, reason, now).await? else {
             return Ok(());
         };
         tracing::warn!(order_id = %order.id, "orphaned order failed");
@@ -263,12 +261,9 @@ impl Sweeper {
         if let Err(problem) = self.settle_payment(&order.id, now, report).await {
             problems.push(problem);
         }
-        let published = order_failed(&order, reason.to_owned(), now)
-            .map_err(|error| error.to_string())
-            .map(|event| vec![event]);
-        match published {
-            Ok(events) => {
-                if let Err(error) = self.events.publish(events).await {
+        match events::order_failed(&order, reason.to_owned(), now) {
+            Ok(event) => {
+                if let Err(error) = self.events.publish(vec![event]).await {
                     problems.push(format!(
                         "cannot publish OrderFailed of {}: {error}",
                         order.id
@@ -286,61 +281,45 @@ impl Sweeper {
         }
     }
 
-    /// Moves the PENDING `order` to FAILED; `None` when it is no longer PENDING (its
-    /// saga or a cancel got there first).
+    /// Moves the order `id` from PENDING to FAILED; `None` when it is no longer PENDING
+    /// (its saga or a cancel got there first) or is gone.
     async fn move_to_failed(
         &self,
-        mut order: Order,
+        id: &OrderId,
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<Option<Order>, Problem> {
-        for _ in 0..WRITE_ATTEMPTS {
+        let changed = change_order(self.orders.as_ref(), id, &Actor::Sweeper, |order| {
             if order.status != OrderStatus::Pending {
-                return Ok(None);
+                return Ok(Decision::AlreadyDone);
             }
-            order
-                .transition(OrderStatus::Failed, SWEEPER, Some(reason.to_owned()), now)
-                .map_err(|error| error.to_string())?;
-            match self.orders.update(&order).await {
-                Ok(()) => return Ok(Some(order)),
-                Err(StoreError::Conflict) => {
-                    order = match self.orders.order(&order.id).await {
-                        Ok(Some(fresh)) => fresh,
-                        Ok(None) => return Ok(None),
-                        Err(error) => {
-                            return Err(format!("cannot read order {}: {error}", order.id))
-                        }
-                    };
-                }
-                Err(error) => return Err(format!("cannot fail order {}: {error}", order.id)),
-            }
+            move_to(
+                order,
+                OrderStatus::Failed,
+                &Actor::Sweeper,
+                Some(reason.to_owned()),
+                now,
+            )
+        })
+        .await;
+        match changed {
+            Ok(changed) => Ok(changed.written.then_some(changed.order)),
+            Err(ShopError::NotFound(_)) => Ok(None),
+            Err(error) => Err(format!("cannot fail order {id}: {error}")),
         }
-        Err(format!("order {} keeps changing", order.id))
     }
 
     /// Releases the order's pending reservation; puts back the stock of one that was
     /// committed (the payment was captured, but the order never confirmed).
     async fn give_back_stock(&self, order: &Order, now: OffsetDateTime) -> Result<(), Problem> {
-        let outcome = self
-            .inventory
-            .release(&order.id)
+        let returned = settlement::return_stock(self.inventory.as_ref(), order, SWEEPER)
             .await
-            .map_err(|error| format!("cannot release the stock of {}: {error}", order.id))?;
-        match outcome {
-            SettleOutcome::Applied => {
-                self.announce_release(&order.id, "order abandoned", now)
-                    .await
-            }
-            SettleOutcome::AlreadySettled(ReservationStatus::Committed) => {
-                let lines = order.stock_lines();
-                self.inventory
-                    .restock(&order.id, &format!("{}#{SWEEPER}", order.id), &lines)
-                    .await
-                    .map(|_| ())
-                    .map_err(|error| format!("cannot restock order {}: {error}", order.id))
-            }
-            SettleOutcome::AlreadySettled(_) | SettleOutcome::NotFound => Ok(()),
+            .map_err(|error| format!("cannot give back the stock of {}: {error}", order.id))?;
+        if returned == StockReturned::Released {
+            self.announce_release(&order.id, "order abandoned", now)
+                .await?;
         }
+        Ok(())
     }
 
     /// Publishes InventoryReleased for a reservation the sweeper released.
@@ -358,22 +337,12 @@ impl Sweeper {
         let Some(reservation) = reservation else {
             return Ok(());
         };
-        let released = DomainEvent::new(
-            EventType::InventoryReleased,
-            event_id(order_id, EventType::InventoryReleased, SWEEPER),
-            *order_id,
+        let released = events::inventory_released(
+            order_id,
+            &reservation.lines,
+            SWEEPER,
+            reason.to_owned(),
             now,
-            payloads::InventoryReleased {
-                lines: reservation
-                    .lines
-                    .iter()
-                    .map(|line| payloads::StockQuantity {
-                        sku: line.sku.clone(),
-                        quantity: line.quantity,
-                    })
-                    .collect(),
-                reason: reason.to_owned(),
-            },
         )
         .map_err(|error| error.to_string())?;
         self.events
@@ -448,22 +417,23 @@ impl Sweeper {
         order_id: &OrderId,
         now: OffsetDateTime,
     ) -> Result<(), Problem> {
-        let payment = self.reread_payment(order_id).await?;
+        let payment = self
+            .payments
+            .payment(order_id)
+            .await
+            .map_err(|error| format!("cannot read the payment of {order_id}: {error}"))?
+            .ok_or_else(|| format!("the payment of {order_id} vanished"))?;
         let stale = payment.refunds.iter().filter(|refund| {
             refund.status == RefundStatus::Requested
                 && refund.requested_at + self.settings.grace <= now
         });
         for refund in stale {
-            let reference = payment.gateway_reference.as_deref().ok_or_else(|| {
-                format!("the captured payment of {order_id} has no gateway reference")
-            })?;
             tracing::warn!(
                 %order_id,
                 refund_id = %refund.id,
                 "a refund is still unconfirmed; asking the gateway again"
             );
-            self.gateway
-                .refund(reference, refund.amount, &payment.refund_key(&refund.id))
+            settlement::send_refund(self.gateway.as_ref(), &payment, &refund.id)
                 .await
                 .map_err(|error| {
                     format!(
@@ -476,7 +446,11 @@ impl Sweeper {
     }
 
     /// Gives back the money of an order that will never be fulfilled: voids an
-    /// authorization, refunds what of a capture no refund covers yet.
+    /// authorization (under the saga's own key, so a void the saga made already is
+    /// replayed, not repeated), refunds what of a capture no refund covers yet as the
+    /// refund [`RECONCILE_REFUND`] (recorded on the payment first, so a cancel or a
+    /// second sweeper racing this one cannot also claim that money; one recorded before
+    /// is left to [`Sweeper::ask_again_for_stale_refunds`]).
     async fn settle_payment(
         &self,
         order_id: &OrderId,
@@ -491,129 +465,44 @@ impl Sweeper {
         let Some(payment) = payment else {
             return Ok(());
         };
-        match payment.status {
-            PaymentStatus::Authorizing | PaymentStatus::Authorized => {
-                if self.void(payment, now).await? {
-                    report.voided_payments.push(*order_id);
-                }
-                Ok(())
-            }
-            PaymentStatus::Captured => {
-                if self.refund(payment, now).await? {
-                    report.refunded_payments.push(*order_id);
-                }
-                Ok(())
-            }
-            PaymentStatus::Declined | PaymentStatus::Voided | PaymentStatus::Refunded => Ok(()),
-        }
-    }
-
-    /// Voids the authorization at the gateway (the saga's own key, so a void the saga
-    /// made already is replayed, not repeated) and marks the payment Voided. `true` when
-    /// this call voided it.
-    async fn void(&self, payment: Payment, now: OffsetDateTime) -> Result<bool, Problem> {
-        let order_id = payment.order_id;
-        if let Some(reference) = &payment.gateway_reference {
-            self.gateway
-                .void(reference, &payment.idempotency_key("void"))
+        let payments = self.payments.as_ref();
+        let gateway = self.gateway.as_ref();
+        if payment.status.holds_authorization() {
+            let voided = settlement::void_authorization(payments, gateway, order_id, now)
                 .await
                 .map_err(|error| format!("cannot void the payment of {order_id}: {error}"))?;
-        }
-        let mut payment = payment;
-        for _ in 0..WRITE_ATTEMPTS {
-            if !matches!(
-                payment.status,
-                PaymentStatus::Authorizing | PaymentStatus::Authorized
-            ) {
-                return Ok(false);
-            }
-            match self
-                .payments
-                .save(&payment.moved_to(PaymentStatus::Voided, now))
-                .await
-            {
-                Ok(()) => {
+            return match voided {
+                Voided::Voided => {
                     tracing::warn!(%order_id, "payment of an unfulfilled order voided");
-                    return Ok(true);
+                    report.voided_payments.push(*order_id);
+                    Ok(())
                 }
-                Err(StoreError::Conflict) => {
-                    payment = self.reread_payment(&order_id).await?;
-                }
-                Err(error) => {
-                    return Err(format!("cannot save the payment of {order_id}: {error}"))
-                }
-            }
+                Voided::NothingToVoid => Ok(()),
+                Voided::Refused(reason) => Err(format!(
+                    "the gateway will not void the payment of {order_id}: {reason}"
+                )),
+            };
         }
-        Err(format!("the payment of {order_id} keeps changing"))
-    }
-
-    /// Refunds what of the captured amount no refund covers yet, as the refund
-    /// [`RECONCILE_REFUND`]: recorded on the payment first (a conditional write, so a
-    /// cancel or a second sweeper racing this one cannot also claim that money), then
-    /// asked of the gateway under a key of its own. One recorded before is left to
-    /// [`Sweeper::ask_again_for_stale_refunds`]. `true` when this call recorded it.
-    async fn refund(&self, payment: Payment, now: OffsetDateTime) -> Result<bool, Problem> {
-        let order_id = payment.order_id;
-        let reference = payment.gateway_reference.clone().ok_or_else(|| {
-            format!("the captured payment of {order_id} has no gateway reference")
-        })?;
-        let Some(payment) = self.claim_refund(payment, now).await? else {
-            return Ok(false);
+        if payment.status != PaymentStatus::Captured {
+            return Ok(());
+        }
+        let claimed =
+            settlement::claim_refund(payments, order_id, RECONCILE_REFUND, Vec::new(), now)
+                .await
+                .map_err(|error| format!("cannot refund the payment of {order_id}: {error}"))?;
+        let Some((payment, true)) = claimed else {
+            return Ok(());
         };
-        let Some(refund) = payment.refund(RECONCILE_REFUND) else {
-            return Ok(false);
-        };
-        self.gateway
-            .refund(
-                &reference,
-                refund.amount,
-                &payment.refund_key(RECONCILE_REFUND),
-            )
+        settlement::send_refund(gateway, &payment, RECONCILE_REFUND)
             .await
             .map_err(|error| format!("cannot refund the payment of {order_id}: {error}"))?;
         tracing::warn!(
             %order_id,
-            amount = refund.amount.amount,
+            amount = payment.refund(RECONCILE_REFUND).map_or(0, |refund| refund.amount.amount),
             "captured payment of an unfulfilled order refunded"
         );
-        Ok(true)
-    }
-
-    /// Records the refund [`RECONCILE_REFUND`] of what no refund covers yet. Returns the
-    /// payment holding it; `None` when refunds (this one among them, recorded before)
-    /// cover the whole capture already.
-    async fn claim_refund(
-        &self,
-        mut payment: Payment,
-        now: OffsetDateTime,
-    ) -> Result<Option<Payment>, Problem> {
-        let order_id = payment.order_id;
-        for _ in 0..WRITE_ATTEMPTS {
-            let outstanding = payment.refundable();
-            if outstanding.amount <= 0 || payment.refund(RECONCILE_REFUND).is_some() {
-                return Ok(None);
-            }
-            let claimed = payment.with_refund(
-                Refund::requested(RECONCILE_REFUND, Vec::new(), outstanding, now),
-                now,
-            );
-            match self.payments.save(&claimed).await {
-                Ok(()) => return Ok(Some(claimed)),
-                Err(StoreError::Conflict) => payment = self.reread_payment(&order_id).await?,
-                Err(error) => {
-                    return Err(format!("cannot save the payment of {order_id}: {error}"))
-                }
-            }
-        }
-        Err(format!("the payment of {order_id} keeps changing"))
-    }
-
-    async fn reread_payment(&self, order_id: &OrderId) -> Result<Payment, Problem> {
-        self.payments
-            .payment(order_id)
-            .await
-            .map_err(|error| format!("cannot read the payment of {order_id}: {error}"))?
-            .ok_or_else(|| format!("the payment of {order_id} vanished"))
+        report.refunded_payments.push(*order_id);
+        Ok(())
     }
 
     async fn page_of_orders(

@@ -1,7 +1,12 @@
 //! Cancelling an order, and giving back what it held.
 
-use super::settle::{self, StockReturned, Voided, CANCEL_REFUND};
-use super::{move_to, Actor, Lifecycle, LifecycleError};
+use super::Lifecycle;
+use crate::application::actor::Actor;
+use crate::application::error::ShopError;
+use crate::application::orders::move_to;
+use crate::application::settlement::{
+    self as settle, StockReturned, Voided, CANCEL_REFUND, CANCEL_RESTOCK,
+};
 use crate::domain::events;
 use crate::domain::ids::OrderId;
 use crate::domain::orders::{Order, OrderStatus};
@@ -24,7 +29,7 @@ impl Lifecycle<'_> {
         id: &OrderId,
         actor: &Actor,
         reason: Option<String>,
-    ) -> Result<Order, LifecycleError> {
+    ) -> Result<Order, ShopError> {
         let reason = reason.unwrap_or_else(|| match actor {
             Actor::Shopper(_) => "cancelled by the shopper".to_owned(),
             _ => "cancelled by an operator".to_owned(),
@@ -41,10 +46,12 @@ impl Lifecycle<'_> {
             })
             .await?;
         let mut events = Vec::new();
-        let stock = settle::return_stock(self.services.inventory.as_ref(), &order).await?;
+        let stock =
+            settle::return_stock(self.services.inventory.as_ref(), &order, CANCEL_RESTOCK).await?;
         if stock == StockReturned::Released {
             events.push(events::inventory_released(
-                &order,
+                &order.id,
+                &order.stock_lines(),
                 "cancel",
                 "order cancelled".to_owned(),
                 order
@@ -61,7 +68,7 @@ impl Lifecycle<'_> {
         Ok(order)
     }
 
-    async fn settle_cancelled_payment(&self, order: &Order) -> Result<(), LifecycleError> {
+    async fn settle_cancelled_payment(&self, order: &Order) -> Result<(), ShopError> {
         let payments = self.services.payments.as_ref();
         let gateway = self.services.gateway.as_ref();
         let Some(payment) = payments.payment(&order.id).await? else {

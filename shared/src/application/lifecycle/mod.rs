@@ -6,53 +6,27 @@
 //! Every operation first makes its status change: one write conditional on the order's
 //! version (and so on its status), recorded in its history with who made it, so of two
 //! racing changes exactly one wins and the other sees the new status. Then come the
-//! follow-ups — stock, payment, events — each idempotent (see [`settle`]). An operation
+//! follow-ups — stock, payment, events — each idempotent (see
+//! [`settlement`](crate::application::settlement)). An operation
 //! asked again of an order that already made its change re-runs the follow-ups and
 //! changes nothing twice: that is how a retry finishes what a crash interrupted, and why
 //! a repeated cancel answers like the first. Events are built from the order itself
 //! ([`events`]), so a re-run publishes the very same events, which consumers drop by id.
 
 mod cancel;
-mod error;
 mod returns;
-pub mod settle;
 
 pub use cancel::CANCELLED_ERROR;
-pub use error::{Actor, LifecycleError};
 
 use time::OffsetDateTime;
 
+use crate::application::actor::Actor;
+use crate::application::error::ShopError;
+use crate::application::orders::{change_order, move_to, order_for, Decision};
 use crate::application::Services;
 use crate::domain::events::{self, DomainEvent};
 use crate::domain::ids::OrderId;
 use crate::domain::orders::{Order, OrderStatus, Shipment};
-use crate::domain::store::StoreError;
-
-/// How often a write that lost a race is re-read and tried again.
-const WRITE_ATTEMPTS: usize = 5;
-
-/// What an operation decided about the order it read.
-enum Decision {
-    /// Write the changed order.
-    Write,
-    /// The order is where the operation would take it already; write nothing.
-    AlreadyDone,
-}
-
-/// `order` moved to `to` by `actor`, or already there.
-fn move_to(
-    order: &mut Order,
-    to: OrderStatus,
-    actor: &Actor,
-    reason: Option<String>,
-    now: OffsetDateTime,
-) -> Result<Decision, LifecycleError> {
-    if order.status == to {
-        return Ok(Decision::AlreadyDone);
-    }
-    order.transition(to, &actor.name(), reason, now)?;
-    Ok(Decision::Write)
-}
 
 /// The lifecycle operations on one shop's [`Services`].
 pub struct Lifecycle<'a> {
@@ -70,52 +44,34 @@ impl<'a> Lifecycle<'a> {
     }
 
     /// The order `id`, if `actor` may see it.
-    pub async fn order(&self, id: &OrderId, actor: &Actor) -> Result<Order, LifecycleError> {
-        self.services
-            .orders
-            .order(id)
-            .await?
-            .filter(|order| actor.may_see(order))
-            .ok_or(LifecycleError::NotFound(*id))
+    pub async fn order(&self, id: &OrderId, actor: &Actor) -> Result<Order, ShopError> {
+        order_for(self.services, id, actor).await
     }
 
-    /// Reads the order, lets `decide` change it, and writes it conditionally on the
-    /// version read; re-reads and decides again when another write got there first.
-    async fn change<F>(
-        &self,
-        id: &OrderId,
-        actor: &Actor,
-        decide: F,
-    ) -> Result<Order, LifecycleError>
+    /// Reads the order, lets `decide` change it at the time of the read, and writes it
+    /// conditionally on the version read (see [`change_order`]).
+    async fn change<F>(&self, id: &OrderId, actor: &Actor, decide: F) -> Result<Order, ShopError>
     where
-        F: Fn(&mut Order, OffsetDateTime) -> Result<Decision, LifecycleError>,
+        F: Fn(&mut Order, OffsetDateTime) -> Result<Decision, ShopError>,
     {
-        for _ in 0..WRITE_ATTEMPTS {
-            let mut order = self.order(id, actor).await?;
-            match decide(&mut order, self.now())? {
-                Decision::AlreadyDone => return Ok(order),
-                Decision::Write => {}
-            }
-            match self.services.orders.update(&order).await {
-                Ok(()) => return Ok(order),
-                Err(StoreError::Conflict) => continue,
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(LifecycleError::Busy(*id))
+        let changed = change_order(self.services.orders.as_ref(), id, actor, |order| {
+            decide(order, self.now())
+        })
+        .await?;
+        Ok(changed.order)
     }
 
     async fn publish(
         &self,
         events: Vec<Result<DomainEvent, serde_json::Error>>,
-    ) -> Result<(), LifecycleError> {
+    ) -> Result<(), ShopError> {
         let events = events.into_iter().collect::<Result<Vec<_>, _>>()?;
         self.services.events.publish(events).await?;
         Ok(())
     }
 
     /// CONFIRMED → PROCESSING: an operator starts picking and packing.
-    pub async fn process(&self, id: &OrderId, actor: &Actor) -> Result<Order, LifecycleError> {
+    pub async fn process(&self, id: &OrderId, actor: &Actor) -> Result<Order, ShopError> {
         let order = self
             .change(id, actor, |order, now| {
                 move_to(order, OrderStatus::Processing, actor, None, now)
@@ -133,7 +89,7 @@ impl<'a> Lifecycle<'a> {
         actor: &Actor,
         carrier: String,
         tracking_number: String,
-    ) -> Result<Order, LifecycleError> {
+    ) -> Result<Order, ShopError> {
         let order = self
             .change(id, actor, |order, now| {
                 if order.status == OrderStatus::Shipped {
@@ -143,7 +99,7 @@ impl<'a> Lifecycle<'a> {
                     return if same {
                         Ok(Decision::AlreadyDone)
                     } else {
-                        Err(LifecycleError::WrongStatus {
+                        Err(ShopError::WrongStatus {
                             current: OrderStatus::Shipped,
                             detail: "the order was shipped already, with another parcel".into(),
                         })
@@ -163,7 +119,7 @@ impl<'a> Lifecycle<'a> {
     }
 
     /// SHIPPED → DELIVERED: the carrier delivered; the return window opens.
-    pub async fn deliver(&self, id: &OrderId, actor: &Actor) -> Result<Order, LifecycleError> {
+    pub async fn deliver(&self, id: &OrderId, actor: &Actor) -> Result<Order, ShopError> {
         let order = self
             .change(id, actor, |order, now| {
                 move_to(order, OrderStatus::Delivered, actor, None, now)

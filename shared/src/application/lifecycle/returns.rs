@@ -1,7 +1,10 @@
 //! Returns: the shopper asks, an operator approves, the gateway refunds.
 
-use super::settle::{self, RETURN_REFUND};
-use super::{move_to, Actor, Decision, Lifecycle, LifecycleError};
+use super::Lifecycle;
+use crate::application::actor::Actor;
+use crate::application::error::ShopError;
+use crate::application::orders::{move_to, Decision};
+use crate::application::settlement::{self as settle, RETURN_REFUND, RETURN_RESTOCK};
 use crate::domain::events;
 use crate::domain::ids::OrderId;
 use crate::domain::inventory::StockLine;
@@ -18,7 +21,7 @@ impl Lifecycle<'_> {
         actor: &Actor,
         items: &[ReturnItem],
         reason: String,
-    ) -> Result<Order, LifecycleError> {
+    ) -> Result<Order, ShopError> {
         let window = self.services.checkout.return_window;
         let order = self
             .change(id, actor, |order, now| {
@@ -47,11 +50,7 @@ impl Lifecycle<'_> {
     /// are refunded (the refund `return`); the gateway's `refund.succeeded` then makes
     /// the order REFUNDED ([`Lifecycle::refund_succeeded`]). Approving again re-runs the
     /// follow-ups, which finish what an interruption left.
-    pub async fn approve_return(
-        &self,
-        id: &OrderId,
-        actor: &Actor,
-    ) -> Result<Order, LifecycleError> {
+    pub async fn approve_return(&self, id: &OrderId, actor: &Actor) -> Result<Order, ShopError> {
         let order = self
             .change(id, actor, |order, now| match order.status {
                 OrderStatus::Returned | OrderStatus::Refunded => Ok(Decision::AlreadyDone),
@@ -59,10 +58,10 @@ impl Lifecycle<'_> {
             })
             .await?;
         let request = order.return_request.clone().ok_or_else(|| {
-            LifecycleError::Internal(format!("returned order {id} has no return request"))
+            ShopError::Internal(format!("returned order {id} has no return request"))
         })?;
         let amount = request.refund_amount().ok_or_else(|| {
-            LifecycleError::Internal(format!("the return of order {id} cannot be summed"))
+            ShopError::Internal(format!("the return of order {id} cannot be summed"))
         })?;
         let stock: Vec<_> = request
             .lines
@@ -74,7 +73,11 @@ impl Lifecycle<'_> {
             .collect();
         self.services
             .inventory
-            .restock(&order.id, &settle::restock_id(&order.id, "return"), &stock)
+            .restock(
+                &order.id,
+                &settle::restock_id(&order.id, RETURN_RESTOCK),
+                &stock,
+            )
             .await?;
         let lines = request
             .lines
@@ -112,7 +115,7 @@ impl Lifecycle<'_> {
         id: &OrderId,
         refund_id: &str,
         amount: Money,
-    ) -> Result<Option<Order>, LifecycleError> {
+    ) -> Result<Option<Order>, ShopError> {
         if refund_id != RETURN_REFUND {
             return Ok(None);
         }

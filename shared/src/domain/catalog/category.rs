@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::CategoryId;
+use crate::domain::validation::FieldError;
 
 /// A category as stored: a name and, unless it is a root, its parent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +24,32 @@ pub struct CategoryNode {
     pub id: CategoryId,
     pub name: String,
     pub children: Vec<CategoryNode>,
+}
+
+/// Checks that `category` may sit below `parent` among `categories`: the parent exists
+/// and is not the category itself or one of its descendants. Walking up from the parent
+/// is bounded, so stored data with a cycle cannot loop forever.
+pub fn check_parent(
+    categories: &[Category],
+    category: &CategoryId,
+    parent: &CategoryId,
+) -> Result<(), FieldError> {
+    let mut ancestor = Some(parent.clone());
+    for _ in 0..=categories.len() {
+        let Some(current) = ancestor else { break };
+        if &current == category {
+            return Err(FieldError::new(
+                "parentId",
+                "a category cannot sit below itself",
+            ));
+        }
+        let found = categories
+            .iter()
+            .find(|known| known.id == current)
+            .ok_or_else(|| FieldError::new("parentId", format!("no category {current}")))?;
+        ancestor = found.parent_id.clone();
+    }
+    Ok(())
 }
 
 /// Builds the forest of categories, children sorted by name. A category whose parent is

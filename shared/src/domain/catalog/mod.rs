@@ -5,10 +5,10 @@ mod product;
 mod search;
 mod store;
 
-pub use category::{category_tree, descendants_of, Category, CategoryNode};
+pub use category::{category_tree, check_parent, descendants_of, Category, CategoryNode};
 pub use product::{Availability, Product, ProductDraft, Variant, VariantDraft, MAX_VARIANTS};
 pub use search::{
     search, BrandFacet, Facets, PriceRangeFacet, ProductPage, ProductQuery, ProductSort,
-    ProductSummary, MAX_PAGE_SIZE,
+    ProductSummary, SearchCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT,
 };
 pub use store::CatalogStore;

@@ -1,8 +1,8 @@
-//! The events of an order's life after checkout, built from the order itself: the id
-//! from the order and the event type, the time and reason from the order's history. So
-//! whoever publishes one — the operation that made the change, a retry of it, or the
-//! checkout saga finishing a cancellation — publishes the very same event, and consumers
-//! drop the copies by its `eventId`.
+//! Every event of an order's life, from checkout to refund, built here and nowhere else,
+//! from the order itself: the id from the order and the event type, the time and reason
+//! from the order's history. So whoever publishes one — the step that made the change, a
+//! retry of it, the saga finishing a cancellation, the sweeper — publishes the very same
+//! event, and consumers drop the copies by its `eventId`.
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -10,7 +10,10 @@ use uuid::Uuid;
 
 use crate::domain::events::{payloads, DomainEvent, EventType};
 use crate::domain::ids::OrderId;
+use crate::domain::inventory::StockLine;
+use crate::domain::money::Money;
 use crate::domain::orders::{Order, OrderStatus, ReturnLine};
+use crate::domain::payments::Payment;
 
 const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_6d62_6f67_4f00_8000_6576_656e_7473);
 
@@ -61,6 +64,108 @@ fn returned_lines(order: &Order) -> Vec<payloads::ReturnLine> {
         .as_ref()
         .map(|request| event_lines(&request.lines))
         .unwrap_or_default()
+}
+
+fn quantities(lines: &[StockLine]) -> Vec<payloads::StockQuantity> {
+    lines
+        .iter()
+        .map(|line| payloads::StockQuantity {
+            sku: line.sku.clone(),
+            quantity: line.quantity,
+        })
+        .collect()
+}
+
+/// `OrderPlaced`: the order's lines and total, as checkout priced them.
+pub fn order_placed(order: &Order) -> Built {
+    order_event(
+        order,
+        EventType::OrderPlaced,
+        "",
+        OrderStatus::Pending,
+        payloads::OrderPlaced {
+            user_id: order.user_id.clone(),
+            total: order.totals.total,
+            lines: order
+                .lines
+                .iter()
+                .map(|line| payloads::EventLine {
+                    sku: line.sku.clone(),
+                    quantity: line.quantity,
+                    unit_price: line.unit_price,
+                })
+                .collect(),
+            reservation_expires_at: order.reservation_expires_at,
+        },
+    )
+}
+
+/// `InventoryReserved`: the order's stock held until its reservation expires.
+pub fn inventory_reserved(order: &Order) -> Built {
+    order_event(
+        order,
+        EventType::InventoryReserved,
+        "",
+        OrderStatus::Pending,
+        payloads::InventoryReserved {
+            lines: quantities(&order.stock_lines()),
+            expires_at: order.reservation_expires_at,
+        },
+    )
+}
+
+/// `OrderConfirmed`: paid for, its stock sold.
+pub fn order_confirmed(order: &Order) -> Built {
+    order_event(
+        order,
+        EventType::OrderConfirmed,
+        "",
+        OrderStatus::Confirmed,
+        payloads::OrderConfirmed {
+            user_id: order.user_id.clone(),
+            total: order.totals.total,
+        },
+    )
+}
+
+/// `PaymentAuthorized` or `PaymentFailed`, for the gateway's event `gateway_event_id`
+/// that left `payment` authorized or declined; `None` for any other status.
+pub fn payment_answered(
+    payment: &Payment,
+    gateway_event_id: &str,
+    at: OffsetDateTime,
+) -> Option<Built> {
+    use crate::domain::payments::PaymentStatus;
+    let order = payment.order_id;
+    let (event_type, payload) = match payment.status {
+        PaymentStatus::Authorized => (
+            EventType::PaymentAuthorized,
+            serde_json::to_value(payloads::PaymentAuthorized {
+                amount: payment.amount,
+                gateway_reference: payment.gateway_reference.clone().unwrap_or_default(),
+            }),
+        ),
+        PaymentStatus::Declined => (
+            EventType::PaymentFailed,
+            serde_json::to_value(payloads::PaymentFailed {
+                amount: payment.amount,
+                reason: payment
+                    .failure_reason
+                    .clone()
+                    .unwrap_or_else(|| "declined".into()),
+            }),
+        ),
+        _ => return None,
+    };
+    Some(payload.and_then(|payload| {
+        DomainEvent::new(
+            event_type,
+            event_id(&order, event_type, gateway_event_id),
+            order,
+            at,
+            payload,
+        )
+    }))
 }
 
 /// `OrderCancelled`, with the reason recorded when the order was cancelled.
@@ -148,7 +253,7 @@ pub fn return_requested(order: &Order) -> Built {
 }
 
 /// `OrderReturned`: the returned lines, and the refund asked for them.
-pub fn order_returned(order: &Order, refund_amount: crate::domain::money::Money) -> Built {
+pub fn order_returned(order: &Order, refund_amount: Money) -> Built {
     order_event(
         order,
         EventType::OrderReturned,
@@ -182,28 +287,22 @@ pub fn order_refunded(
     )
 }
 
-/// `InventoryReleased` for the order's lines, released by `discriminator` (`cancel`, …)
-/// at `at`.
+/// `InventoryReleased` for the `lines` of `order` that went back on sale, released by
+/// `discriminator` (`cancel`, `checkout`, `sweeper`) at `at`.
 pub fn inventory_released(
-    order: &Order,
+    order: &OrderId,
+    lines: &[StockLine],
     discriminator: &str,
     reason: String,
     at: OffsetDateTime,
 ) -> Built {
     DomainEvent::new(
         EventType::InventoryReleased,
-        event_id(&order.id, EventType::InventoryReleased, discriminator),
-        order.id,
+        event_id(order, EventType::InventoryReleased, discriminator),
+        *order,
         at,
         payloads::InventoryReleased {
-            lines: order
-                .lines
-                .iter()
-                .map(|line| payloads::StockQuantity {
-                    sku: line.sku.clone(),
-                    quantity: line.quantity,
-                })
-                .collect(),
+            lines: quantities(lines),
             reason,
         },
     )

@@ -26,7 +26,13 @@ pub use stock::{StockLevel, StockLine};
 pub use store::{InventoryStore, ReserveOutcome, SettleOutcome};
 
 use crate::domain::ids::{OrderId, Sku};
-use crate::domain::store::StoreError;
+use crate::domain::store::{LostRace, StoreError};
+
+impl LostRace for InventoryError {
+    fn lost_race(&self) -> bool {
+        matches!(self, InventoryError::Store(StoreError::Conflict))
+    }
+}
 
 /// Why an inventory change was refused or failed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

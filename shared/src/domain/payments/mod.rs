@@ -3,10 +3,12 @@
 
 mod gateway;
 pub mod signature;
+mod status;
 mod store;
 mod webhook;
 
 pub use gateway::{AuthorizeRequest, GatewayError, PaymentGateway};
+pub use status::{IllegalPaymentTransition, PaymentStatus};
 pub use store::PaymentStore;
 pub use webhook::{refund_id_of, GatewayEvent, GatewayEventKind};
 
@@ -15,45 +17,6 @@ use time::OffsetDateTime;
 
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::money::Money;
-
-/// Where a payment is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PaymentStatus {
-    /// Asked the gateway; waiting for its webhook.
-    Authorizing,
-    Authorized,
-    Declined,
-    Captured,
-    /// The authorization was cancelled before capture (or never answered).
-    Voided,
-    /// Captured, then given back in full.
-    Refunded,
-}
-
-impl PaymentStatus {
-    /// Every status, in the order of the enum.
-    pub const ALL: [PaymentStatus; 6] = [
-        PaymentStatus::Authorizing,
-        PaymentStatus::Authorized,
-        PaymentStatus::Declined,
-        PaymentStatus::Captured,
-        PaymentStatus::Voided,
-        PaymentStatus::Refunded,
-    ];
-
-    /// The status as stores and the API spell it: `AUTHORIZING`, `CAPTURED`, ….
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentStatus::Authorizing => "AUTHORIZING",
-            PaymentStatus::Authorized => "AUTHORIZED",
-            PaymentStatus::Declined => "DECLINED",
-            PaymentStatus::Captured => "CAPTURED",
-            PaymentStatus::Voided => "VOIDED",
-            PaymentStatus::Refunded => "REFUNDED",
-        }
-    }
-}
 
 /// Where one refund is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -165,10 +128,30 @@ impl Payment {
         }
     }
 
-    /// This payment moved to `status` at `now`, with the version bumped.
-    pub fn moved_to(&self, status: PaymentStatus, now: OffsetDateTime) -> Self {
+    /// This payment moved to `to` at `now`, with the version bumped for the conditional
+    /// write, if the rules allow the move from its status ([`PaymentStatus::can_become`]).
+    pub fn transition(
+        &self,
+        to: PaymentStatus,
+        now: OffsetDateTime,
+    ) -> Result<Self, IllegalPaymentTransition> {
+        if !self.status.can_become(to) {
+            return Err(IllegalPaymentTransition {
+                current: self.status,
+                requested: to,
+            });
+        }
+        Ok(Payment {
+            status: to,
+            ..self.touched(now)
+        })
+    }
+
+    /// This payment, in the same status, changed at `now`: the version bumped for the
+    /// conditional write of a change to something else (its task token, its gateway
+    /// reference).
+    pub fn touched(&self, now: OffsetDateTime) -> Self {
         Payment {
-            status,
             updated_at: now,
             version: self.version + 1,
             ..self.clone()
@@ -242,7 +225,7 @@ impl Payment {
             .filter(|refund| refund.status == RefundStatus::Succeeded)
             .map(|refund| refund.amount.amount)
             .sum();
-        if next.status == PaymentStatus::Captured && succeeded >= next.amount.amount {
+        if succeeded >= next.amount.amount && next.status.can_become(PaymentStatus::Refunded) {
             next.status = PaymentStatus::Refunded;
         }
         Some(next)
@@ -261,7 +244,9 @@ mod tests {
         let order = OrderId::parse("0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55").unwrap();
         let amount = Money::new(1_000, Currency::USD);
         Payment::authorizing(order, amount, "tok".into(), "task".into(), now)
-            .moved_to(PaymentStatus::Captured, now)
+            .transition(PaymentStatus::Authorized, now)
+            .and_then(|authorized| authorized.transition(PaymentStatus::Captured, now))
+            .unwrap()
     }
 
     #[test]
@@ -274,6 +259,7 @@ mod tests {
             .with_refund(Refund::requested("return", vec![], usd(400), now), now)
             .with_refund(Refund::requested("cancel", vec![], usd(600), now), now);
         assert_eq!(asked.version, payment.version + 2);
+        assert_eq!(payment.version, 3, "authorizing, authorized, captured");
         assert_eq!(
             (asked.refunded_total().amount, asked.refundable().amount),
             (1_000, 0)

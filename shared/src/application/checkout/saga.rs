@@ -1,6 +1,11 @@
 //! The saga's steps, one function each, called by the state machine's Task states (a
 //! Lambda per step on AWS, the local runner in-process). Each takes the task's JSON
-//! payload and returns its JSON result.
+//! payload and returns its JSON result; a failure is a [`TaskError`] whose name the
+//! ASL's `Retry` and `Catch` match.
+//!
+//! The steps change orders and payments through the same helpers as everything else
+//! ([`change_order`], [`settlement`]), and build their events with the domain's one set
+//! of builders.
 
 use std::sync::Arc;
 
@@ -9,21 +14,18 @@ use serde_json::{json, Value};
 
 use super::events::put_events_entry;
 use super::TaskError;
-use crate::application::lifecycle::settle::{self, Voided, CANCEL_REFUND};
-use crate::application::lifecycle::LifecycleError;
+use crate::application::actor::Actor;
+use crate::application::error::ShopError;
+use crate::application::orders::{change_order, move_to, Decision};
+use crate::application::settlement::{self, change_payment, Voided, CANCEL_REFUND};
 use crate::application::Services;
-use crate::domain::events::{event_id, order_failed};
-use crate::domain::events::{payloads, DomainEvent, EventType};
+use crate::domain::events::{self, DomainEvent};
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{ReservationStatus, ReserveOutcome, SettleOutcome};
 use crate::domain::orders::{Order, OrderStatus};
-use crate::domain::payments::{AuthorizeRequest, Payment, PaymentGateway, PaymentStatus};
+use crate::domain::payments::{AuthorizeRequest, GatewayError, Payment, PaymentStatus};
 use crate::domain::store::StoreError;
-
-/// The actor named in order histories for changes the saga makes.
-const ACTOR: &str = "checkout-saga";
-/// How often a step re-reads and retries a write that lost a race.
-const WRITE_ATTEMPTS: usize = 5;
+use crate::domain::workflow::WorkflowError;
 
 /// The ASL template placeholder of each step's function, and the function's name (the
 /// Lambda's, and the local runner's key).
@@ -37,11 +39,11 @@ pub const TASK_FUNCTIONS: [(&str, &str); 7] = [
     ("mark_order_cancelled_function", "mark-order-cancelled"),
 ];
 
-/// What the steps need: the shop's services and the payment gateway.
+/// The steps, on the shop's services (on AWS, those of the step's function; the payment
+/// gateway among them answers only a step granted the gateway's key).
 #[derive(Clone)]
 pub struct SagaTasks {
-    pub services: Arc<Services>,
-    pub gateway: Arc<dyn PaymentGateway>,
+    services: Arc<Services>,
 }
 
 #[derive(Deserialize)]
@@ -79,7 +81,20 @@ fn parse<T: serde::de::DeserializeOwned>(payload: Value) -> Result<T, TaskError>
     serde_json::from_value(payload).map_err(|error| TaskError::InvalidInput(error.to_string()))
 }
 
+fn built(event: Result<DomainEvent, serde_json::Error>) -> Result<DomainEvent, TaskError> {
+    event.map_err(|error| TaskError::InvalidInput(error.to_string()))
+}
+
+fn wrong_state(order: &Order) -> TaskError {
+    TaskError::WrongState(format!("order {} is {}", order.id, order.status))
+}
+
 impl SagaTasks {
+    /// The steps on `services`.
+    pub fn new(services: Arc<Services>) -> Self {
+        SagaTasks { services }
+    }
+
     /// Runs the step named `function` (see [`TASK_FUNCTIONS`]).
     pub async fn run(&self, function: &str, payload: Value) -> Result<Value, TaskError> {
         match function {
@@ -102,8 +117,8 @@ impl SagaTasks {
             .ok_or_else(|| TaskError::InvalidInput(format!("no order {id}")))
     }
 
-    /// Moves the order to `to` unless it is there already; re-reads and retries when
-    /// another writer got there first.
+    /// Moves the order to `to` unless it is there already, noting the SKUs that were
+    /// short when it fails for stock.
     async fn move_order(
         &self,
         id: &OrderId,
@@ -111,63 +126,16 @@ impl SagaTasks {
         reason: Option<String>,
         out_of_stock: &[Sku],
     ) -> Result<Order, TaskError> {
-        for _ in 0..WRITE_ATTEMPTS {
-            let mut order = self.order(id).await?;
-            if order.status == to {
-                return Ok(order);
-            }
-            order
-                .transition(to, ACTOR, reason.clone(), self.services.clock.now())
-                .map_err(|refused| TaskError::WrongState(refused.to_string()))?;
-            if !out_of_stock.is_empty() {
+        let now = self.services.clock.now();
+        let changed = change_order(self.services.orders.as_ref(), id, &Actor::Saga, |order| {
+            let decision = move_to(order, to, &Actor::Saga, reason.clone(), now)?;
+            if decision == Decision::Write && !out_of_stock.is_empty() {
                 order.out_of_stock = out_of_stock.to_vec();
             }
-            match self.services.orders.update(&order).await {
-                Ok(()) => return Ok(order),
-                Err(StoreError::Conflict) => continue,
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(TaskError::Transient(format!("order {id} keeps changing")))
-    }
-
-    /// Re-reads the payment and applies `change` until its conditional write succeeds.
-    async fn change_payment<F>(&self, id: &OrderId, change: F) -> Result<Option<Payment>, TaskError>
-    where
-        F: Fn(&Payment) -> Option<Payment>,
-    {
-        for _ in 0..WRITE_ATTEMPTS {
-            let Some(payment) = self.services.payments.payment(id).await? else {
-                return Ok(None);
-            };
-            let Some(changed) = change(&payment) else {
-                return Ok(Some(payment));
-            };
-            match self.services.payments.save(&changed).await {
-                Ok(()) => return Ok(Some(changed)),
-                Err(StoreError::Conflict) => continue,
-                Err(error) => return Err(error.into()),
-            }
-        }
-        Err(TaskError::Transient(format!(
-            "payment of {id} keeps changing"
-        )))
-    }
-
-    fn event(
-        &self,
-        order: &Order,
-        event_type: EventType,
-        payload: impl serde::Serialize,
-    ) -> Result<DomainEvent, TaskError> {
-        DomainEvent::new(
-            event_type,
-            event_id(&order.id, event_type, ""),
-            order.id,
-            self.services.clock.now(),
-            payload,
-        )
-        .map_err(|error| TaskError::InvalidInput(error.to_string()))
+            Ok(decision)
+        })
+        .await?;
+        Ok(changed.order)
     }
 
     fn entries(&self, events: &[DomainEvent]) -> Value {
@@ -179,10 +147,7 @@ impl SagaTasks {
     async fn reserve_inventory(&self, input: OrderInput) -> Result<Value, TaskError> {
         let order = self.order(&input.order_id).await?;
         if order.status != OrderStatus::Pending {
-            return Err(TaskError::WrongState(format!(
-                "order {} is {}",
-                order.id, order.status
-            )));
+            return Err(wrong_state(&order));
         }
         let outcome = self
             .services
@@ -211,12 +176,10 @@ impl SagaTasks {
         let order = self.order(&input.order_id).await?;
         if order.status != OrderStatus::Pending {
             // Cancelled while the saga got here: nothing to pay for.
-            return Err(TaskError::WrongState(format!(
-                "order {} is {}",
-                order.id, order.status
-            )));
+            return Err(wrong_state(&order));
         }
         let now = self.services.clock.now();
+        let payments = self.services.payments.as_ref();
         let fresh = Payment::authorizing(
             order.id,
             order.totals.total,
@@ -224,18 +187,21 @@ impl SagaTasks {
             input.task_token.clone(),
             now,
         );
-        let payment = match self.services.payments.save(&fresh).await {
+        let payment = match payments.save(&fresh).await {
             Ok(()) => fresh,
             Err(StoreError::Conflict) => {
                 // A retry of this step: the payment exists and needs this attempt's token.
-                let token = input.task_token.clone();
-                self.change_payment(&order.id, |payment| {
-                    (payment.task_token.as_deref() != Some(token.as_str())).then(|| Payment {
-                        task_token: Some(token.clone()),
-                        ..payment.moved_to(payment.status, now)
-                    })
+                let token = input.task_token.as_str();
+                change_payment(payments, &order.id, |payment| {
+                    Ok(
+                        (payment.task_token.as_deref() != Some(token)).then(|| Payment {
+                            task_token: Some(token.to_owned()),
+                            ..payment.touched(now)
+                        }),
+                    )
                 })
                 .await?
+                .map(|(payment, _)| payment)
                 .ok_or_else(|| TaskError::Transient("the payment vanished".into()))?
             }
             Err(error) => return Err(error.into()),
@@ -264,26 +230,28 @@ impl SagaTasks {
             payment_token: input.payment_token,
             idempotency_key: payment.idempotency_key("authorize"),
         };
-        let reference = match self.gateway.authorize(&request).await {
+        let reference = match self.services.gateway.authorize(&request).await {
             Ok(reference) => reference,
-            Err(crate::domain::payments::GatewayError::Declined(reason)) => {
-                let declined_reason = reason.clone();
-                self.change_payment(&order.id, |payment| {
-                    (payment.status == PaymentStatus::Authorizing).then(|| Payment {
-                        failure_reason: Some(declined_reason.clone()),
-                        ..payment.moved_to(PaymentStatus::Declined, now)
-                    })
+            Err(GatewayError::Declined(reason)) => {
+                change_payment(payments, &order.id, |payment| {
+                    if payment.status != PaymentStatus::Authorizing {
+                        return Ok(None);
+                    }
+                    Ok(Some(Payment {
+                        failure_reason: Some(reason.clone()),
+                        ..payment.transition(PaymentStatus::Declined, now)?
+                    }))
                 })
                 .await?;
                 return Err(TaskError::PaymentDeclined(reason));
             }
             Err(error) => return Err(error.into()),
         };
-        self.change_payment(&order.id, |payment| {
-            payment.gateway_reference.is_none().then(|| Payment {
+        change_payment(payments, &order.id, |payment| {
+            Ok(payment.gateway_reference.is_none().then(|| Payment {
                 gateway_reference: Some(reference.clone()),
-                ..payment.moved_to(payment.status, now)
-            })
+                ..payment.touched(now)
+            }))
         })
         .await?;
         Ok(json!({ "gatewayReference": reference }))
@@ -297,10 +265,7 @@ impl SagaTasks {
         let order = self.order(&input.order_id).await?;
         if order.status != OrderStatus::Confirmed {
             if order.status != OrderStatus::Pending {
-                return Err(TaskError::WrongState(format!(
-                    "order {} is {}",
-                    order.id, order.status
-                )));
+                return Err(wrong_state(&order));
             }
             self.capture(&order).await?;
             match self.services.inventory.commit(&order.id).await? {
@@ -317,14 +282,7 @@ impl SagaTasks {
         let order = self
             .move_order(&order.id, OrderStatus::Confirmed, None, &[])
             .await?;
-        let confirmed = self.event(
-            &order,
-            EventType::OrderConfirmed,
-            payloads::OrderConfirmed {
-                user_id: order.user_id.clone(),
-                total: order.totals.total,
-            },
-        )?;
+        let confirmed = built(events::order_confirmed(&order))?;
         Ok(self.entries(&[confirmed]))
     }
 
@@ -348,7 +306,8 @@ impl SagaTasks {
             .gateway_reference
             .clone()
             .ok_or_else(|| TaskError::WrongState("the payment has no gateway reference".into()))?;
-        self.gateway
+        self.services
+            .gateway
             .capture(
                 &reference,
                 payment.amount,
@@ -356,9 +315,11 @@ impl SagaTasks {
             )
             .await?;
         let now = self.services.clock.now();
-        self.change_payment(&order.id, |payment| {
-            (payment.status == PaymentStatus::Authorized)
-                .then(|| payment.moved_to(PaymentStatus::Captured, now))
+        change_payment(self.services.payments.as_ref(), &order.id, |payment| {
+            if payment.status != PaymentStatus::Authorized {
+                return Ok(None);
+            }
+            Ok(Some(payment.transition(PaymentStatus::Captured, now)?))
         })
         .await?;
         Ok(())
@@ -385,30 +346,32 @@ impl SagaTasks {
                 &out_of_stock,
             )
             .await?;
-        let failed = order_failed(&order, reason, self.services.clock.now())
-            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
+        let failed = built(events::order_failed(
+            &order,
+            reason,
+            self.services.clock.now(),
+        ))?;
         Ok(self.entries(&[failed]))
     }
 
     /// Gives a captured payment back, or voids one that was only authorized. The refund
     /// is the cancelled order's refund `cancel`, the same a shopper's cancel makes: of the
-    /// two, one records it and the gateway performs it once (see [`settle`]). A payment
-    /// already voided or refunded is left alone.
+    /// two, one records it and the gateway performs it once (see [`settlement`]). A
+    /// payment already voided or refunded is left alone.
     async fn refund_payment(&self, input: OrderInput) -> Result<Value, TaskError> {
         let Some(payment) = self.services.payments.payment(&input.order_id).await? else {
             return Ok(json!({}));
         };
         if payment.status == PaymentStatus::Captured || payment.refund(CANCEL_REFUND).is_some() {
-            settle::refund_in_full(
+            settlement::refund_in_full(
                 self.services.payments.as_ref(),
-                self.gateway.as_ref(),
+                self.services.gateway.as_ref(),
                 &input.order_id,
                 CANCEL_REFUND,
                 Vec::new(),
                 self.services.clock.now(),
             )
-            .await
-            .map_err(task_error)?;
+            .await?;
         } else {
             self.void(&input.order_id).await?;
         }
@@ -417,14 +380,13 @@ impl SagaTasks {
 
     /// Cancels an authorization that was not captured, at the gateway and here.
     async fn void(&self, order_id: &OrderId) -> Result<(), TaskError> {
-        let voided = settle::void_authorization(
+        let voided = settlement::void_authorization(
             self.services.payments.as_ref(),
-            self.gateway.as_ref(),
+            self.services.gateway.as_ref(),
             order_id,
             self.services.clock.now(),
         )
-        .await
-        .map_err(task_error)?;
+        .await?;
         match voided {
             Voided::Voided | Voided::NothingToVoid => Ok(()),
             Voided::Refused(reason) => Err(TaskError::WrongState(format!(
@@ -444,13 +406,13 @@ impl SagaTasks {
             let reason = input
                 .error
                 .map_or_else(|| "checkout undone".to_owned(), |caught| caught.error);
-            let released = crate::domain::events::inventory_released(
-                &order,
+            let released = built(events::inventory_released(
+                &order.id,
+                &order.stock_lines(),
                 "checkout",
                 reason,
                 self.services.clock.now(),
-            )
-            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
+            ))?;
             self.services.events.publish(vec![released]).await?;
         }
         Ok(json!({}))
@@ -469,36 +431,35 @@ impl SagaTasks {
             .await?;
         // Built from the order, so when the shopper cancelled first this is the very
         // event their cancel published.
-        let cancelled = crate::domain::events::order_cancelled(&order)
-            .map_err(|error| TaskError::InvalidInput(error.to_string()))?;
+        let cancelled = built(events::order_cancelled(&order))?;
         Ok(self.entries(&[cancelled]))
     }
 }
 
-/// A lifecycle failure as a step's error, named for the state machine's Retry and Catch.
-fn task_error(error: LifecycleError) -> TaskError {
+/// A task that already finished or timed out needs nothing more.
+fn ignore_closed(error: WorkflowError) -> Result<(), WorkflowError> {
     match error {
-        LifecycleError::Store(error) => error.into(),
-        LifecycleError::Inventory(error) => error.into(),
-        LifecycleError::Gateway(error) => error.into(),
-        LifecycleError::Workflow(error) => error.into(),
-        LifecycleError::Publish(error) => error.into(),
-        LifecycleError::Busy(_) => TaskError::Transient(error.to_string()),
-        LifecycleError::NotFound(_) | LifecycleError::Invalid(_) => {
-            TaskError::InvalidInput(error.to_string())
-        }
-        LifecycleError::WrongStatus { .. } | LifecycleError::Internal(_) => {
-            TaskError::WrongState(error.to_string())
-        }
+        WorkflowError::TaskClosed => Ok(()),
+        other => Err(other),
     }
 }
 
-/// A task that already finished or timed out needs nothing more.
-fn ignore_closed(
-    error: crate::domain::workflow::WorkflowError,
-) -> Result<(), crate::domain::workflow::WorkflowError> {
-    match error {
-        crate::domain::workflow::WorkflowError::TaskClosed => Ok(()),
-        other => Err(other),
+impl From<ShopError> for TaskError {
+    /// A use case's failure as a step's error, named for the state machine's Retry and
+    /// Catch: the one place the application's error becomes a step's.
+    fn from(error: ShopError) -> Self {
+        match error {
+            ShopError::Store(error) => error.into(),
+            ShopError::Inventory(error) => error.into(),
+            ShopError::Gateway(error) => error.into(),
+            ShopError::Workflow(error) => error.into(),
+            ShopError::Publish(error) => error.into(),
+            ShopError::Busy(_) => TaskError::Transient(error.to_string()),
+            ShopError::OutOfStock { skus, .. } => TaskError::OutOfStock(skus),
+            ShopError::NotFound(_) | ShopError::Missing(_) | ShopError::Invalid(_) => {
+                TaskError::InvalidInput(error.to_string())
+            }
+            other => TaskError::WrongState(other.to_string()),
+        }
     }
 }

@@ -1,4 +1,11 @@
-//! What every store port shares: the errors a store answers with, and pages of listings.
+//! What every store port shares: the errors a store answers with, pages of listings and
+//! their cursors, and the retry of optimistic writes.
+
+mod cursor;
+mod retry;
+
+pub use cursor::{decode_cursor, encode_cursor, MAX_CURSOR_LENGTH};
+pub use retry::{retry_on_conflict, LostRace, WRITE_ATTEMPTS};
 
 use serde::Serialize;
 

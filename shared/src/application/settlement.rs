@@ -1,6 +1,7 @@
 //! Giving back what an order held — its stock and its money — exactly once, however many
 //! callers race: the shopper's cancel and its retries, the checkout saga's compensation
-//! steps, an operator approving a return.
+//! steps, an operator approving a return, the sweeper. There is one void, one refund and
+//! one restock, here, and every one of them calls these.
 //!
 //! - **Stock.** A pending reservation is released; the store guards the release by the
 //!   reservation's own status, so a release and the saga's commit never both happen. Stock
@@ -18,22 +19,25 @@
 
 use time::OffsetDateTime;
 
-use super::LifecycleError;
+use super::error::ShopError;
 use crate::domain::ids::OrderId;
 use crate::domain::inventory::{InventoryStore, ReservationStatus, SettleOutcome};
+use crate::domain::money::Money;
 use crate::domain::orders::Order;
-use crate::domain::payments::PaymentStore;
 use crate::domain::payments::{
-    GatewayError, Payment, PaymentGateway, PaymentStatus, Refund, RefundLine, RefundStatus,
+    GatewayError, Payment, PaymentGateway, PaymentStatus, PaymentStore, Refund, RefundLine,
+    RefundStatus,
 };
-use crate::domain::store::StoreError;
+use crate::domain::store::{retry_on_conflict, LostRace};
 
 /// The refund of a cancelled order's captured payment, whoever cancelled it.
 pub const CANCEL_REFUND: &str = "cancel";
 /// The refund of the lines of an approved return.
 pub const RETURN_REFUND: &str = "return";
-/// How often a write that lost a race is re-read and tried again.
-const WRITE_ATTEMPTS: usize = 5;
+/// The restock marker of a cancelled order's sold stock.
+pub const CANCEL_RESTOCK: &str = "cancel";
+/// The restock marker of a returned order's sent-back lines.
+pub const RETURN_RESTOCK: &str = "return";
 
 /// What became of a cancelled order's reserved or sold stock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,12 +66,14 @@ pub fn restock_id(order: &OrderId, purpose: &str) -> String {
     format!("{order}#{purpose}")
 }
 
-/// Puts the stock of a cancelled order back on sale: releases its pending reservation,
-/// or restocks what a committed one sold.
+/// Puts the stock of an order that will not be fulfilled back on sale: releases its
+/// pending reservation, or restocks what a committed one sold under the marker
+/// `<order>#<purpose>` ([`CANCEL_RESTOCK`] for a cancelled order).
 pub async fn return_stock(
     inventory: &dyn InventoryStore,
     order: &Order,
-) -> Result<StockReturned, LifecycleError> {
+    purpose: &str,
+) -> Result<StockReturned, ShopError> {
     let Some(reservation) = inventory.reservation(&order.id).await? else {
         return Ok(StockReturned::Nothing);
     };
@@ -87,7 +93,7 @@ pub async fn return_stock(
     let restocked = inventory
         .restock(
             &order.id,
-            &restock_id(&order.id, "cancel"),
+            &restock_id(&order.id, purpose),
             &order.stock_lines(),
         )
         .await?;
@@ -97,31 +103,36 @@ pub async fn return_stock(
     })
 }
 
-/// Re-reads the payment of `order` and applies `change` until its conditional write
-/// succeeds; `change` returns `None` when there is nothing to write. Returns the payment
-/// as it stands afterwards, and whether this call wrote it.
+/// Reads the payment of `order`, lets `change` change it and writes it conditionally on
+/// the version read, again on a fresh read when another writer got there first;
+/// `change` returns `None` when there is nothing to write. Returns the payment as it
+/// stands afterwards and whether this call wrote it; `None` when there is no payment.
 pub async fn change_payment<F>(
     payments: &dyn PaymentStore,
     order: &OrderId,
     change: F,
-) -> Result<Option<(Payment, bool)>, LifecycleError>
+) -> Result<Option<(Payment, bool)>, ShopError>
 where
-    F: Fn(&Payment) -> Option<Payment>,
+    F: Fn(&Payment) -> Result<Option<Payment>, ShopError>,
 {
-    for _ in 0..WRITE_ATTEMPTS {
+    retry_on_conflict(|| async {
         let Some(payment) = payments.payment(order).await? else {
             return Ok(None);
         };
-        let Some(changed) = change(&payment) else {
+        let Some(changed) = change(&payment)? else {
             return Ok(Some((payment, false)));
         };
-        match payments.save(&changed).await {
-            Ok(()) => return Ok(Some((changed, true))),
-            Err(StoreError::Conflict) => continue,
-            Err(error) => return Err(error.into()),
+        payments.save(&changed).await?;
+        Ok(Some((changed, true)))
+    })
+    .await
+    .map_err(|error: ShopError| {
+        if error.lost_race() {
+            ShopError::Busy(format!("the payment of order {order}"))
+        } else {
+            error
         }
-    }
-    Err(LifecycleError::Busy(*order))
+    })
 }
 
 /// Voids an authorization that was asked for or granted: at the gateway when it has
@@ -131,17 +142,11 @@ pub async fn void_authorization(
     gateway: &dyn PaymentGateway,
     order: &OrderId,
     now: OffsetDateTime,
-) -> Result<Voided, LifecycleError> {
-    let waiting = |payment: &Payment| {
-        matches!(
-            payment.status,
-            PaymentStatus::Authorizing | PaymentStatus::Authorized
-        )
-    };
+) -> Result<Voided, ShopError> {
     let Some(payment) = payments.payment(order).await? else {
         return Ok(Voided::NothingToVoid);
     };
-    if !waiting(&payment) {
+    if !payment.status.holds_authorization() {
         return Ok(Voided::NothingToVoid);
     }
     if let Some(reference) = &payment.gateway_reference {
@@ -155,16 +160,20 @@ pub async fn void_authorization(
         }
     }
     change_payment(payments, order, |payment| {
-        waiting(payment).then(|| payment.moved_to(PaymentStatus::Voided, now))
+        if !payment.status.holds_authorization() {
+            return Ok(None);
+        }
+        Ok(Some(payment.transition(PaymentStatus::Voided, now)?))
     })
     .await?;
     Ok(Voided::Voided)
 }
 
 /// Refunds whatever of the captured payment of `order` no refund covers yet, as the
-/// refund `refund_id` for `lines`: recorded, then asked of the gateway. A refund of that
-/// id recorded before (by this caller or a racing one) is asked again instead, which the
-/// gateway answers as the first time. Returns the payment afterwards, if there is one.
+/// refund `refund_id` for `lines`: recorded ([`claim_refund`]), then asked of the
+/// gateway ([`send_refund`]). A refund of that id recorded before (by this caller or a
+/// racing one) is asked again instead, which the gateway answers as the first time.
+/// Returns the payment afterwards, if there is one.
 pub async fn refund_in_full(
     payments: &dyn PaymentStore,
     gateway: &dyn PaymentGateway,
@@ -172,25 +181,39 @@ pub async fn refund_in_full(
     refund_id: &str,
     lines: Vec<RefundLine>,
     now: OffsetDateTime,
-) -> Result<Option<Payment>, LifecycleError> {
-    let claimed = change_payment(payments, order, |payment| {
-        if payment.refund(refund_id).is_some() {
-            return None;
-        }
-        let outstanding = payment.refundable();
-        (outstanding.amount > 0).then(|| {
-            payment.with_refund(
-                Refund::requested(refund_id, lines.clone(), outstanding, now),
-                now,
-            )
-        })
-    })
-    .await?;
-    let Some((payment, _)) = claimed else {
+) -> Result<Option<Payment>, ShopError> {
+    let Some((payment, _)) = claim_refund(payments, order, refund_id, lines, now).await? else {
         return Ok(None);
     };
     send_refund(gateway, &payment, refund_id).await?;
     Ok(Some(payment))
+}
+
+/// Records on the payment of `order` the refund `refund_id` of whatever of the captured
+/// amount no refund covers yet, unless a refund of that id is recorded already or
+/// nothing is left to refund. One conditional write: of racing callers exactly one
+/// claims that money. Returns the payment afterwards and whether this call recorded the
+/// refund; `None` when there is no payment.
+pub async fn claim_refund(
+    payments: &dyn PaymentStore,
+    order: &OrderId,
+    refund_id: &str,
+    lines: Vec<RefundLine>,
+    now: OffsetDateTime,
+) -> Result<Option<(Payment, bool)>, ShopError> {
+    change_payment(payments, order, |payment| {
+        if payment.refund(refund_id).is_some() {
+            return Ok(None);
+        }
+        let outstanding = payment.refundable();
+        Ok((outstanding.amount > 0).then(|| {
+            payment.with_refund(
+                Refund::requested(refund_id, lines.clone(), outstanding, now),
+                now,
+            )
+        }))
+    })
+    .await
 }
 
 /// Records the refund `refund_id` of `amount` for `lines` on the captured payment of
@@ -201,26 +224,26 @@ pub async fn record_refund(
     order: &OrderId,
     refund_id: &str,
     lines: Vec<RefundLine>,
-    amount: crate::domain::money::Money,
+    amount: Money,
     now: OffsetDateTime,
-) -> Result<Payment, LifecycleError> {
+) -> Result<Payment, ShopError> {
     let recorded = change_payment(payments, order, |payment| {
         if payment.refund(refund_id).is_some() || payment.status != PaymentStatus::Captured {
-            return None;
+            return Ok(None);
         }
-        Some(payment.with_refund(
+        Ok(Some(payment.with_refund(
             Refund::requested(refund_id, lines.clone(), amount, now),
             now,
-        ))
+        )))
     })
     .await?;
     match recorded {
         Some((payment, _)) if payment.refund(refund_id).is_some() => Ok(payment),
-        Some((payment, _)) => Err(LifecycleError::Internal(format!(
+        Some((payment, _)) => Err(ShopError::Internal(format!(
             "the payment of order {order} is {:?}: nothing captured to refund",
             payment.status
         ))),
-        None => Err(LifecycleError::Internal(format!(
+        None => Err(ShopError::Internal(format!(
             "order {order} has no payment to refund"
         ))),
     }
@@ -232,7 +255,7 @@ pub async fn send_refund(
     gateway: &dyn PaymentGateway,
     payment: &Payment,
     refund_id: &str,
-) -> Result<(), LifecycleError> {
+) -> Result<(), ShopError> {
     let Some(refund) = payment.refund(refund_id) else {
         return Ok(());
     };
@@ -240,7 +263,7 @@ pub async fn send_refund(
         return Ok(());
     }
     let reference = payment.gateway_reference.as_deref().ok_or_else(|| {
-        LifecycleError::Internal(format!(
+        ShopError::Internal(format!(
             "the captured payment of order {} has no gateway reference",
             payment.order_id
         ))

@@ -4,10 +4,10 @@
 //! which is no Lambda here, uses its stores directly.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::demo::seed_demo_catalog;
 use mambogo::adapters::access::{FunctionSpec, Manifest};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
@@ -17,7 +17,7 @@ use mambogo::adapters::sqlite::{
     SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteIdempotency, SqliteInventory,
     SqliteOperations, SqliteOrders, SqlitePayments,
 };
-use mambogo::application::checkout::{SagaTasks, CHECKOUT_ASL, TASK_FUNCTIONS};
+use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::application::jobs::{Sweeper, SWEEPER};
@@ -28,9 +28,11 @@ use mambogo::domain::money::Currency;
 use time::Duration;
 
 use crate::config::{DataLocation, LocalConfig};
-use crate::saga_glue::{BusEventSink, FaultInjector, LoopbackWebhooks, SagaStepHandler};
-use crate::server::StartError;
-use crate::workflow::{ExecutionStore, StateMachine, WorkflowRunner};
+use crate::demo::seed_demo_catalog;
+use crate::error::StartError;
+use crate::saga_steps::{BusEventSink, FaultInjector, SagaSteps};
+use crate::webhooks::LoopbackWebhooks;
+use crate::workflow::{ExecutionStore, LocalWorkflow, StateMachine, WorkflowRunner};
 
 /// How long the local shop serves the catalog from memory. Its own writes drop the cache
 /// at once, so this only bounds how stale a second shop on the same file can be.
@@ -53,8 +55,6 @@ pub struct LocalShop {
     pub services: Arc<Services>,
     pub runner: WorkflowRunner,
     pub bus: Arc<LocalEventBus>,
-    pub webhooks: Arc<LoopbackWebhooks>,
-    pub steps: Arc<SagaStepHandler>,
     pub gateway: Arc<MockGateway>,
     /// The sweeper, with the `sweeper` function's grants; the server runs it every
     /// minute of the shop's clock.
@@ -68,8 +68,13 @@ fn executions_file(data: &DataLocation) -> Option<PathBuf> {
     }
 }
 
-/// Opens the data, builds every port and seeds the demo catalog if asked and empty.
-pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalShop, StartError> {
+/// Opens the data, builds every port and seeds the demo catalog if asked and empty, for
+/// a shop that will listen on `address` (where the mock gateway sends its webhooks).
+pub async fn build_shop(
+    config: &LocalConfig,
+    hooks: TestHooks,
+    address: SocketAddr,
+) -> Result<LocalShop, StartError> {
     let db = match &config.data {
         DataLocation::File(path) => SqliteDb::open(path)?,
         DataLocation::Memory => SqliteDb::in_memory()?,
@@ -99,7 +104,6 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
         Arc::clone(&ids),
     ));
 
-    let steps = Arc::new(SagaStepHandler::new(hooks.faults));
     let substitutions: HashMap<String, String> = TASK_FUNCTIONS
         .iter()
         .map(|(placeholder, function)| ((*placeholder).to_owned(), (*function).to_owned()))
@@ -111,20 +115,10 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
         None => ExecutionStore::in_memory(),
     }
     .map_err(|error| StartError::Workflow(error.to_string()))?;
-    let runner = WorkflowRunner::new(
-        machine,
-        steps.clone(),
-        Arc::new(BusEventSink {
-            publisher: bus.clone(),
-        }),
-        executions,
-        Arc::clone(&clock),
-        config.saga_retry_delay_scale,
-    );
+    let (workflow, started) = LocalWorkflow::new(&machine, executions, Arc::clone(&clock));
 
-    let webhooks = Arc::new(LoopbackWebhooks::default());
     let gateway = Arc::new(MockGateway::new(
-        webhooks.clone(),
+        Arc::new(LoopbackWebhooks::to_shop_at(address)?),
         config.webhook_secret.as_bytes().to_vec(),
         Arc::clone(&clock),
         Arc::clone(&ids),
@@ -138,7 +132,7 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
         payments: Arc::new(SqlitePayments::new(db)),
         idempotency,
         events: bus.clone(),
-        workflow: Arc::new(runner.clone()),
+        workflow: Arc::new(workflow.clone()),
         gateway: gateway.clone(),
         dead_letters: bus.clone(),
         notifications: operations.clone(),
@@ -160,19 +154,24 @@ pub async fn build_shop(config: &LocalConfig, hooks: TestHooks) -> Result<LocalS
             tracing::info!(products = added, "demo catalog loaded");
         }
     }
-    let tasks = SagaTasks {
-        services: Arc::clone(&services),
-        gateway: gateway.clone(),
-    };
-    steps.set_tasks(&tasks, manifest)?;
+    // The steps hold the services, which hold the workflow port, not the runner.
+    let steps = SagaSteps::new(&services, manifest, hooks.faults)?;
+    let runner = WorkflowRunner::driving(
+        machine,
+        workflow,
+        started,
+        Arc::new(steps),
+        Arc::new(BusEventSink {
+            publisher: bus.clone(),
+        }),
+        config.saga_retry_delay_scale,
+    );
     attach_consumers(&bus, &services, manifest)?;
     let sweeper = Sweeper::new(&services.restricted_to(function_of(manifest, SWEEPER, "job")?));
     Ok(LocalShop {
         services,
         runner,
         bus,
-        webhooks,
-        steps,
         gateway,
         sweeper,
     })

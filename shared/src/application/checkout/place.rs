@@ -1,0 +1,255 @@
+//! Placing an order (`POST /checkout`): the shopper's cart, priced afresh, becomes a
+//! PENDING order with a price snapshot; its stock is reserved inline, in one transaction,
+//! so the shopper learns at once whether they got it (and in a flash sale the many who
+//! did not never reach the saga); only then does the checkout saga start, its execution
+//! named after the order so that a retried start is a no-op.
+//!
+//! The order's id follows from the shopper and their idempotency key
+//! ([`order_id_for`]): a retry after a crash finds the same order, the same reservation
+//! and the same execution, and publishes the same events.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::application::actor::Actor;
+use crate::application::carts::cart_products;
+use crate::application::error::ShopError;
+use crate::application::orders::{change_order, move_to, Decision};
+use crate::application::Services;
+use crate::domain::cart::Cart;
+use crate::domain::catalog::Product;
+use crate::domain::events;
+use crate::domain::ids::{CartId, OrderId, ProductId, Sku, UserId};
+use crate::domain::inventory::{InventoryError, MAX_RESERVATION_LINES};
+use crate::domain::money::Money;
+use crate::domain::orders::{Order, OrderLine, OrderStatus};
+use crate::domain::store::StoreError;
+use crate::domain::validation::FieldError;
+
+const ORDER_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_6d62_6f67_4f00_8000_6f72_6465_7273);
+
+/// A checkout's idempotency key as the shop keeps it: `user`'s own, for checkouts.
+pub fn scoped_key(user: &UserId, key: &str) -> String {
+    format!("checkout:{user}:{key}")
+}
+
+/// The order a checkout by `user` under the idempotency key `key` makes: the same for
+/// every retry of it.
+pub fn order_id_for(user: &UserId, key: &str) -> OrderId {
+    OrderId::from_uuid(Uuid::new_v5(
+        &ORDER_NAMESPACE,
+        scoped_key(user, key).as_bytes(),
+    ))
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ShopError {
+    ShopError::Invalid(vec![FieldError::new(field, message)])
+}
+
+/// Whether `token` looks like a payment method the gateway's client library tokenized.
+fn well_formed_token(token: &str) -> bool {
+    token.starts_with("tok_")
+        && (5..=64).contains(&token.len())
+        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Turns `user`'s cart into the PENDING order `order_id`, reserves its stock and starts
+/// the checkout saga, which pays with `payment_token`. Out of stock fails the order and
+/// answers [`ShopError::OutOfStock`] naming the SKUs. Asked again for the same order, it
+/// answers the same.
+pub async fn place_order(
+    services: &Services,
+    user: &UserId,
+    order_id: OrderId,
+    payment_token: &str,
+) -> Result<Order, ShopError> {
+    if !well_formed_token(payment_token) {
+        return Err(invalid(
+            "paymentToken",
+            "must be a payment token such as tok_approve",
+        ));
+    }
+    let order = match services.orders.order(&order_id).await? {
+        Some(existing) if existing.user_id == *user => existing,
+        Some(_) => {
+            return Err(ShopError::Conflict(
+                "this Idempotency-Key belongs to another order".into(),
+            ))
+        }
+        None => create_order(services, user, order_id).await?,
+    };
+    if order.status == OrderStatus::Failed {
+        return Err(ShopError::OutOfStock {
+            order_id: order.id,
+            skus: order.out_of_stock.clone(),
+        });
+    }
+    reserve(services, &order).await?;
+    let input = json!({
+        "orderId": order.id,
+        "paymentToken": payment_token,
+        "reservationTtlSeconds": services.checkout.reservation_ttl.whole_seconds(),
+    });
+    services
+        .workflow
+        .start(&order.id.to_string(), input)
+        .await?;
+    tracing::info!(order_id = %order.id, total = order.totals.total.amount, "order placed");
+    Ok(order)
+}
+
+/// The cart's lines as order lines at today's prices; a line whose product is gone or
+/// withdrawn is refused, naming its SKU.
+fn price_lines(
+    cart: &Cart,
+    products: &HashMap<ProductId, Product>,
+) -> Result<Vec<OrderLine>, ShopError> {
+    let mut lines = Vec::with_capacity(cart.lines.len());
+    let mut unavailable = Vec::new();
+    for line in &cart.lines {
+        let variant = products
+            .get(&line.product_id)
+            .filter(|product| product.active)
+            .and_then(|product| product.variant(&line.sku));
+        let Some(variant) = variant else {
+            unavailable.push(line.sku.to_string());
+            continue;
+        };
+        let unit_price = variant.effective_price();
+        let line_total = unit_price
+            .times(line.quantity)
+            .map_err(|error| invalid("cart", error.to_string()))?;
+        lines.push(OrderLine {
+            product_id: line.product_id.clone(),
+            sku: line.sku.clone(),
+            name: line.name.clone(),
+            quantity: line.quantity,
+            unit_price,
+            line_total,
+        });
+    }
+    if !unavailable.is_empty() {
+        return Err(invalid(
+            "cart",
+            format!(
+                "no longer sold: {}; remove them to check out",
+                unavailable.join(", ")
+            ),
+        ));
+    }
+    Ok(lines)
+}
+
+/// Prices the caller's cart afresh and stores the PENDING order.
+async fn create_order(
+    services: &Services,
+    user: &UserId,
+    order_id: OrderId,
+) -> Result<Order, ShopError> {
+    let now = services.clock.now();
+    let cart = services
+        .carts
+        .cart(&CartId::for_user(user), now)
+        .await?
+        .filter(|cart| !cart.lines.is_empty())
+        .ok_or_else(|| invalid("cart", "the cart is empty"))?;
+    if cart.lines.len() > MAX_RESERVATION_LINES {
+        return Err(invalid(
+            "cart",
+            format!("checkout takes at most {MAX_RESERVATION_LINES} lines"),
+        ));
+    }
+    let products = cart_products(services, &cart).await?;
+    let lines = price_lines(&cart, &products)?;
+    let subtotal = lines
+        .iter()
+        .try_fold(Money::zero(services.currency), |sum, line| {
+            sum.checked_add(line.line_total)
+        })
+        .map_err(|error| invalid("cart", error.to_string()))?;
+    let totals = services
+        .checkout
+        .pricing
+        .totals(subtotal)
+        .map_err(|error| invalid("cart", error.to_string()))?;
+    let order = Order::place(
+        order_id,
+        user.clone(),
+        lines,
+        totals,
+        now + services.checkout.reservation_ttl,
+        now,
+    );
+    match services.orders.create(&order).await {
+        Ok(()) => Ok(order),
+        Err(StoreError::AlreadyExists) => services
+            .orders
+            .order(&order_id)
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("the order is being created".into()).into()),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Reserves the order's stock inline and publishes OrderPlaced and InventoryReserved.
+/// Out of stock fails the order.
+async fn reserve(services: &Services, order: &Order) -> Result<(), ShopError> {
+    let now = services.clock.now();
+    match services
+        .inventory
+        .reserve(
+            &order.id,
+            &order.stock_lines(),
+            order.reservation_expires_at,
+            now,
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(InventoryError::OutOfStock(skus)) => {
+            fail_for_stock(services, order, &skus).await?;
+            return Err(ShopError::OutOfStock {
+                order_id: order.id,
+                skus,
+            });
+        }
+        Err(InventoryError::Store(error)) => return Err(error.into()),
+        Err(other) => return Err(invalid("cart", other.to_string())),
+    }
+    let events = vec![
+        events::order_placed(order)?,
+        events::inventory_reserved(order)?,
+    ];
+    services.events.publish(events).await?;
+    Ok(())
+}
+
+/// The order FAILED for lack of `skus`, and OrderFailed published.
+async fn fail_for_stock(services: &Services, order: &Order, skus: &[Sku]) -> Result<(), ShopError> {
+    let reason = "out of stock".to_owned();
+    let now = services.clock.now();
+    let failed = change_order(
+        services.orders.as_ref(),
+        &order.id,
+        &Actor::Checkout,
+        |order| {
+            let decision = move_to(
+                order,
+                OrderStatus::Failed,
+                &Actor::Checkout,
+                Some(reason.clone()),
+                now,
+            )?;
+            if decision == Decision::Write {
+                order.out_of_stock = skus.to_vec();
+            }
+            Ok(decision)
+        },
+    )
+    .await?;
+    let event = events::order_failed(&failed.order, reason, now)?;
+    services.events.publish(vec![event]).await?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! Orders as the use cases read and change them: one helper that every status change
+//! goes through ([`change_order`]), and an order as shoppers and operators see it, with
+//! its payment.
+
+mod change;
+
+pub use change::{change_order, move_to, Changed, Decision};
+
+use crate::application::actor::Actor;
+use crate::application::error::ShopError;
+use crate::application::Services;
+use crate::domain::ids::OrderId;
+use crate::domain::orders::Order;
+use crate::domain::payments::Payment;
+
+/// The order `id`, if `actor` may see it.
+pub async fn order_for(
+    services: &Services,
+    id: &OrderId,
+    actor: &Actor,
+) -> Result<Order, ShopError> {
+    services
+        .orders
+        .order(id)
+        .await?
+        .filter(|order| actor.may_see(order))
+        .ok_or(ShopError::NotFound(*id))
+}
+
+/// `order` with its payment, if it has one yet.
+pub async fn with_payment(
+    services: &Services,
+    order: Order,
+) -> Result<(Order, Option<Payment>), ShopError> {
+    let payment = services.payments.payment(&order.id).await?;
+    Ok((order, payment))
+}
