@@ -254,6 +254,7 @@ mod tests {
 
     fn function(name: &str) -> &'static FunctionSpec {
         Manifest::embedded()
+            .unwrap()
             .function(name)
             .unwrap_or_else(|| panic!("{name} is in functions/manifest.json"))
     }

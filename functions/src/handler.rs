@@ -7,6 +7,7 @@ use std::time::Instant;
 use crate::config_error::ConfigError;
 use lambda_http::http::header::AUTHORIZATION;
 use lambda_http::{Body, Request, Response};
+use mambogo::adapters::access::ManifestError;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::route_table::RouteTableError;
 use mambogo::api::{
@@ -31,6 +32,9 @@ pub enum StartError {
     /// The binary names an operation the OpenAPI file does not have.
     #[error("operation {0} is not in api/openapi.yaml")]
     UnknownOperation(String),
+    /// The embedded `functions/manifest.json` cannot be read.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
 }
 
 /// What every invocation of one function shares, built once at cold start.

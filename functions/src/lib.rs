@@ -11,6 +11,7 @@ mod config_error;
 pub mod consumer;
 pub mod handler;
 mod logging;
+#[cfg(feature = "mock-gateway")]
 pub mod mock_gateway;
 pub mod request;
 pub mod response;
@@ -62,7 +63,7 @@ pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), l
 }
 
 async fn start(operation_id: &str, endpoint: Endpoint) -> Result<FunctionContext, StartError> {
-    let function = mambogo::adapters::access::Manifest::embedded()
+    let function = mambogo::adapters::access::Manifest::embedded()?
         .by_operation(operation_id)
         .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
     let built = services::function_services(&function.name).await?;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use mambogo::api::auth::{Caller, TokenVerifier};
-use mambogo::api::{authenticate, parse_query, ApiError, ApiRequest, AuthRequirement};
+use mambogo::api::{authenticate, ApiError, ApiRequest, AuthRequirement};
 
 /// The request as the handlers see it. `auth` is the route's requirement from the OpenAPI
 /// file; `verifier` checks tokens that no authorizer has checked.
@@ -29,13 +29,13 @@ pub fn to_api_request(
         })
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
-    let mut api_request = ApiRequest::new(parts.method, caller);
-    api_request.path_params = path_params;
-    api_request.query = parse_query(parts.uri.query());
-    api_request.headers = parts.headers;
-    api_request.body = body_bytes(body).into();
-    api_request.request_id = request_id.to_owned();
-    Ok(api_request)
+    Ok(ApiRequest::from_http(
+        parts,
+        path_params,
+        body_bytes(body).into(),
+        caller,
+        request_id,
+    ))
 }
 
 /// API Gateway's id for the request, or else the Lambda invocation's; empty if neither

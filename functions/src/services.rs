@@ -43,6 +43,10 @@ pub struct FunctionServices {
 /// fetches its secrets and builds its services.
 pub async fn function_services(function: &str) -> Result<FunctionServices, ConfigError> {
     let spec = mambogo::adapters::access::Manifest::embedded()
+        .map_err(|error| ConfigError {
+            variable: "AWS_LAMBDA_FUNCTION_NAME".to_owned(),
+            problem: error.to_string(),
+        })?
         .function(function)
         .ok_or_else(|| ConfigError {
             variable: "AWS_LAMBDA_FUNCTION_NAME".to_owned(),

@@ -1,6 +1,9 @@
 //! API Gateway HTTP API events (payload 2.0, in `tests/fixtures/`) through the same
 //! translation and handler path the Lambda binaries use, on the embedded adapters.
 
+// A test stops at the line that failed: tests unwrap where production code may not.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -88,7 +91,10 @@ async fn invoke(
     let event = std::fs::read_to_string(&path).unwrap();
     let request = lambda_http::request::from_str(&event)
         .unwrap_or_else(|error| panic!("{name} is not an API Gateway event: {error}"));
-    let function = Manifest::embedded().by_operation(operation_id).unwrap();
+    let function = Manifest::embedded()
+        .unwrap()
+        .by_operation(operation_id)
+        .unwrap();
     let services = Arc::new(services.restricted_to(function));
     let context = FunctionContext::new(
         operation_id,

@@ -13,6 +13,8 @@ pub enum StartError {
     /// there is nothing to tell what it may use.
     #[error("{0} has no function in functions/manifest.json")]
     NotInManifest(String),
+    #[error(transparent)]
+    Manifest(#[from] mambogo::adapters::access::ManifestError),
     #[error("cannot read the JWKS: {0}")]
     KeySet(#[from] serde_json::Error),
     #[error("cannot open the data: {0}")]

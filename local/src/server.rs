@@ -18,8 +18,8 @@ use http::Method;
 use mambogo::adapters::access::Manifest;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::{
-    authenticate, endpoint, log_request, parse_query, respond, routes, ApiError, ApiRequest,
-    ApiResponse, AuthRequirement, Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
+    authenticate, endpoint, log_request, respond, routes, ApiError, ApiRequest, ApiResponse,
+    AuthRequirement, Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
 };
 use mambogo::application::Services;
 use tokio::net::TcpListener;
@@ -120,7 +120,7 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
     let context = Arc::new(RouteContext {
         verifier: config.tokens.verifier()?,
     });
-    let router = router(context, &shop.services, Manifest::embedded())?;
+    let router = router(context, &shop.services, Manifest::embedded()?)?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, router)
@@ -271,16 +271,17 @@ async fn to_api_request(
         .map_err(|_| ApiError::PayloadTooLarge {
             limit: MAX_BODY_BYTES,
         })?;
-    let mut api_request = ApiRequest::new(parts.method, caller);
-    api_request.path_params = params
+    let path_params = params
         .iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
-    api_request.query = parse_query(parts.uri.query());
-    api_request.headers = parts.headers;
-    api_request.body = body;
-    api_request.request_id = request_id.to_owned();
-    Ok(api_request)
+    Ok(ApiRequest::from_http(
+        parts,
+        path_params,
+        body,
+        caller,
+        request_id,
+    ))
 }
 
 fn to_http(response: ApiResponse) -> Response {

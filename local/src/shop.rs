@@ -94,7 +94,7 @@ pub async fn build_shop(
     ));
     let idempotency = Arc::new(SqliteIdempotency::new(db.clone()));
 
-    let manifest = Manifest::embedded();
+    let manifest = Manifest::embedded()?;
     let rules = Rule::embedded().map_err(|error| StartError::Events(error.to_string()))?;
     // Events consumers fail on every attempt are parked in the shop's own dead-letter
     // table; the consumers are attached once the services exist.

@@ -689,31 +689,41 @@ fn target_dir() -> PathBuf {
 }
 
 /// Builds the binaries of `functions` for this host with `profile`; answers where they
-/// are. Functions without a binary are left out (and reported as such).
+/// are. Functions without a binary are left out (and reported as such). The mock
+/// gateway's functions are built with the `mock-gateway` feature they require, the
+/// shop's without, as `scripts/package-lambdas` builds them.
 fn build_functions(root: &Path, target: &Path, profile: &str, functions: &[Function]) -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--profile", profile, "-p", "mambogo-functions"])
-        .arg("--target-dir")
-        .arg(target)
-        .current_dir(root);
     let sources = root.join("functions/src/bin");
-    let with_binary: Vec<&str> = functions
+    let with_binary: Vec<&Function> = functions
         .iter()
-        .map(|function| function.name.as_str())
-        .filter(|name| sources.join(format!("{name}.rs")).exists())
+        .filter(|function| sources.join(format!("{}.rs", function.name)).exists())
         .collect();
-    for name in &with_binary {
-        command.args(["--bin", name]);
-    }
     println!(
         "building {} function(s) for this host: \
          cargo build --profile {profile} -p mambogo-functions --bin …",
         with_binary.len()
     );
     let started = Instant::now();
-    if !with_binary.is_empty() {
+    let (mock, shop): (Vec<&Function>, Vec<&Function>) = with_binary
+        .into_iter()
+        .partition(|function| matches!(function.trigger.as_str(), "mock-api" | "mock-stream"));
+    for (group, features) in [(shop, None), (mock, Some("mock-gateway"))] {
+        if group.is_empty() {
+            continue;
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let mut command = Command::new(cargo);
+        command
+            .args(["build", "--profile", profile, "-p", "mambogo-functions"])
+            .arg("--target-dir")
+            .arg(target)
+            .current_dir(root);
+        if let Some(features) = features {
+            command.args(["--features", features]);
+        }
+        for function in group {
+            command.args(["--bin", function.name.as_str()]);
+        }
         let status = command.status().expect("cargo runs");
         assert!(status.success(), "building the functions failed ({status})");
     }

@@ -30,7 +30,7 @@ pub struct ApiRequest {
 }
 
 /// Decodes a raw query string (`a=1&b=x%20y`) into ordered pairs.
-pub fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
+fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
     raw.map(|raw| {
         form_urlencoded::parse(raw.as_bytes())
             .into_owned()
@@ -50,6 +50,28 @@ impl ApiRequest {
             body: Bytes::new(),
             caller,
             request_id: String::new(),
+        }
+    }
+
+    /// A request as an HTTP front end (the local server, a Lambda's API Gateway event)
+    /// hands it over: its method, query and headers from `head`, the values of the
+    /// route's `{name}` segments, the body, who is calling, and the id that correlates
+    /// its logs.
+    pub fn from_http(
+        head: http::request::Parts,
+        path_params: HashMap<String, String>,
+        body: Bytes,
+        caller: Caller,
+        request_id: &str,
+    ) -> Self {
+        ApiRequest {
+            query: parse_query(head.uri.query()),
+            method: head.method,
+            path_params,
+            headers: head.headers,
+            body,
+            caller,
+            request_id: request_id.to_owned(),
         }
     }
 

@@ -102,4 +102,3 @@ fn the_domain_and_the_application_name_no_transport_crates() {
         assert!(named.is_empty(), "{layer} names {named:?}");
     }
 }
-

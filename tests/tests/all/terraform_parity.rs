@@ -131,7 +131,12 @@ fn every_function_is_read_from_the_manifest_and_has_a_binary() {
         "{other}"
     );
 
-    let manifest: BTreeSet<String> = Manifest::embedded().functions.keys().cloned().collect();
+    let manifest: BTreeSet<String> = Manifest::embedded()
+        .unwrap()
+        .functions
+        .keys()
+        .cloned()
+        .collect();
     assert_eq!(
         manifest,
         function_binaries(),
@@ -166,7 +171,7 @@ fn every_operation_has_a_route_a_lambda_and_a_binary() {
     );
     assert!(local_source(&locals, "function_by_operation").contains("local.api_functions"));
 
-    let manifest = Manifest::embedded();
+    let manifest = Manifest::embedded().unwrap();
     let binaries = function_binaries();
     let operations = routes(OPENAPI_YAML).unwrap();
     for route in &operations {
@@ -212,6 +217,7 @@ fn every_state_machine_placeholder_is_supplied() {
         "{arns}"
     );
     let supplied: BTreeSet<String> = Manifest::embedded()
+        .unwrap()
         .functions
         .values()
         .filter(|function| function.trigger == Trigger::Saga)
@@ -243,7 +249,7 @@ fn every_rule_file_targets_a_queue_consumer() {
     assert!(source(attribute(mapping.body(), "function_response_types"))
         .contains("ReportBatchItemFailures"));
 
-    let manifest = Manifest::embedded();
+    let manifest = Manifest::embedded().unwrap();
     let rules = Rule::embedded().unwrap();
     assert!(!rules.is_empty());
     for rule in rules {
@@ -262,7 +268,7 @@ fn schedules_come_from_the_manifest() {
         source(attribute(schedule.body(), "for_each")),
         "local.schedule_functions"
     );
-    for function in Manifest::embedded().functions.values() {
+    for function in Manifest::embedded().unwrap().functions.values() {
         assert_eq!(
             function.schedule.is_some(),
             function.trigger == Trigger::Schedule,

@@ -6,10 +6,11 @@
 //! history are in `executions`, task attempts and their tokens in `tasks`.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use mambogo::adapters::sqlite::SqliteDb;
+use mambogo::domain::store::StoreError;
+use rusqlite::{Transaction, TransactionBehavior};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -59,9 +60,6 @@ CREATE INDEX IF NOT EXISTS workflow_task_tokens_open_by_deadline
     ON workflow_task_tokens (deadline) WHERE status IN ('STARTING', 'WAITING');
 ";
 
-/// How long a write waits for another connection to the same file.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Why the store failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExecutionStoreError {
@@ -71,6 +69,15 @@ pub enum ExecutionStoreError {
     /// What the store holds cannot be read back.
     #[error("the execution store holds unreadable data: {0}")]
     Corrupt(String),
+}
+
+impl From<StoreError> for ExecutionStoreError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Corrupt(detail) => ExecutionStoreError::Corrupt(detail),
+            other => ExecutionStoreError::Unavailable(other.to_string()),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for ExecutionStoreError {
@@ -83,10 +90,10 @@ pub(super) fn corrupt(error: impl ToString) -> ExecutionStoreError {
     ExecutionStoreError::Corrupt(error.to_string())
 }
 
-/// The runner's own SQLite connection and tables.
+/// The runner's own tables, on their own SQLite database.
 #[derive(Clone)]
 pub struct ExecutionStore {
-    connection: Arc<Mutex<Connection>>,
+    db: SqliteDb,
     changes: Arc<watch::Sender<u64>>,
 }
 
@@ -170,32 +177,19 @@ impl ExecutionStore {
     /// Opens (creating if needed) the store in the SQLite file at `path`, which may be
     /// shared with other tables.
     pub fn open(path: &Path) -> Result<Self, ExecutionStoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                ExecutionStoreError::Unavailable(format!(
-                    "cannot create {}: {error}",
-                    parent.display()
-                ))
-            })?;
-        }
-        let connection = Connection::open(path)?;
-        connection.busy_timeout(BUSY_TIMEOUT)?;
-        connection.pragma_update(None, "journal_mode", "WAL")?;
-        connection.pragma_update(None, "synchronous", "NORMAL")?;
-        Self::with_schema(connection)
+        Ok(Self::on(SqliteDb::open_with(path, SCHEMA)?))
     }
 
     /// A store that lives only in memory.
     pub fn in_memory() -> Result<Self, ExecutionStoreError> {
-        Self::with_schema(Connection::open_in_memory()?)
+        Ok(Self::on(SqliteDb::in_memory_with(SCHEMA)?))
     }
 
-    fn with_schema(connection: Connection) -> Result<Self, ExecutionStoreError> {
-        connection.execute_batch(SCHEMA)?;
-        Ok(ExecutionStore {
-            connection: Arc::new(Mutex::new(connection)),
+    fn on(db: SqliteDb) -> Self {
+        ExecutionStore {
+            db,
             changes: Arc::new(watch::channel(0).0),
-        })
+        }
     }
 
     /// A receiver told of every change from now on.
@@ -208,23 +202,20 @@ impl ExecutionStore {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, ExecutionStoreError> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        let result = tokio::task::spawn_blocking(move || {
-            let mut connection = connection
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let behavior = if writes {
-                TransactionBehavior::Immediate
-            } else {
-                TransactionBehavior::Deferred
-            };
-            let transaction = connection.transaction_with_behavior(behavior)?;
-            let result = work(&transaction)?;
-            transaction.commit()?;
-            Ok(result)
-        })
-        .await
-        .map_err(|error| ExecutionStoreError::Unavailable(format!("store task failed: {error}")))?;
+        let result = self
+            .db
+            .run_failing_with(move |connection| {
+                let behavior = if writes {
+                    TransactionBehavior::Immediate
+                } else {
+                    TransactionBehavior::Deferred
+                };
+                let transaction = connection.transaction_with_behavior(behavior)?;
+                let result = work(&transaction)?;
+                transaction.commit()?;
+                Ok(result)
+            })
+            .await;
         if writes && result.is_ok() {
             self.changes.send_modify(|version| *version += 1);
         }

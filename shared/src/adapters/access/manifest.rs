@@ -223,6 +223,11 @@ impl FunctionSpec {
     }
 }
 
+/// The embedded `functions/manifest.json` does not parse.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+#[error("functions/manifest.json does not parse: {0}")]
+pub struct ManifestError(pub String);
+
 /// Every function, by name.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -243,14 +248,16 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// The manifest this build embeds. A unit test parses it, so a build whose manifest
-    /// does not parse never passes its tests.
-    pub fn embedded() -> &'static Manifest {
-        static EMBEDDED: OnceLock<Manifest> = OnceLock::new();
-        EMBEDDED.get_or_init(|| {
-            Manifest::parse(MANIFEST_JSON)
-                .unwrap_or_else(|error| panic!("functions/manifest.json does not parse: {error}"))
-        })
+    /// The manifest this build embeds, parsed once. A unit test parses it, so a build
+    /// whose manifest does not parse never passes its tests.
+    pub fn embedded() -> Result<&'static Manifest, ManifestError> {
+        static EMBEDDED: OnceLock<Result<Manifest, ManifestError>> = OnceLock::new();
+        EMBEDDED
+            .get_or_init(|| {
+                Manifest::parse(MANIFEST_JSON).map_err(|error| ManifestError(error.to_string()))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// The function named `name`.
@@ -277,12 +284,12 @@ mod tests {
         for (name, spec) in &manifest.functions {
             assert_eq!(&spec.name, name);
         }
-        assert_eq!(Manifest::embedded(), &manifest);
+        assert_eq!(Manifest::embedded().unwrap(), &manifest);
     }
 
     #[test]
     fn exactly_the_api_functions_have_an_operation_id() {
-        for spec in Manifest::embedded().functions.values() {
+        for spec in Manifest::embedded().unwrap().functions.values() {
             assert_eq!(
                 spec.trigger == Trigger::Api,
                 spec.operation_id.is_some(),
@@ -295,7 +302,7 @@ mod tests {
     #[test]
     fn operation_ids_are_unique() {
         let mut seen = BTreeSet::new();
-        for spec in Manifest::embedded().functions.values() {
+        for spec in Manifest::embedded().unwrap().functions.values() {
             if let Some(operation_id) = &spec.operation_id {
                 assert!(
                     seen.insert(operation_id),
@@ -307,7 +314,7 @@ mod tests {
 
     #[test]
     fn only_schedule_functions_have_a_schedule() {
-        for spec in Manifest::embedded().functions.values() {
+        for spec in Manifest::embedded().unwrap().functions.values() {
             assert_eq!(
                 spec.trigger == Trigger::Schedule,
                 spec.schedule.is_some(),
@@ -319,7 +326,7 @@ mod tests {
 
     #[test]
     fn lookups_find_functions_by_name_and_by_operation() {
-        let manifest = Manifest::embedded();
+        let manifest = Manifest::embedded().unwrap();
         let by_name = manifest.function("get-cart").expect("get-cart is declared");
         assert_eq!(manifest.by_operation("getCart"), Some(by_name));
         assert_eq!(manifest.function("no-such-function"), None);

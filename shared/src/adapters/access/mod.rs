@@ -18,7 +18,8 @@ mod tests;
 use std::sync::Arc;
 
 pub use manifest::{
-    Access, FunctionSpec, Manifest, Secret, Table, Trigger, WorkflowAction, MANIFEST_JSON,
+    Access, FunctionSpec, Manifest, ManifestError, Secret, Table, Trigger, WorkflowAction,
+    MANIFEST_JSON,
 };
 
 use crate::application::Services;

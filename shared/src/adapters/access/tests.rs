@@ -17,7 +17,7 @@ use crate::domain::workflow::WorkflowError;
 
 #[test]
 fn every_operation_has_an_api_function_and_every_api_function_an_operation() {
-    let manifest = Manifest::embedded();
+    let manifest = Manifest::embedded().unwrap();
     for (operation_id, _) in OPERATIONS {
         let spec = manifest
             .by_operation(operation_id)
@@ -37,7 +37,7 @@ fn every_operation_has_an_api_function_and_every_api_function_an_operation() {
 
 #[test]
 fn every_saga_step_has_a_saga_function_and_back() {
-    let manifest = Manifest::embedded();
+    let manifest = Manifest::embedded().unwrap();
     for (_, function) in TASK_FUNCTIONS {
         let spec = manifest
             .function(function)
@@ -58,6 +58,7 @@ fn every_saga_step_has_a_saga_function_and_back() {
 #[test]
 fn the_clear_cart_consumer_is_a_queue_function() {
     let spec = Manifest::embedded()
+        .unwrap()
         .function(CLEAR_CART)
         .expect("clear-cart is in the manifest");
     assert_eq!(spec.trigger, Trigger::Queue);

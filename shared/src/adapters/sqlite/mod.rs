@@ -134,52 +134,106 @@ CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, created_at, id);
 CREATE INDEX IF NOT EXISTS payments_by_status ON payments (status, updated_at, order_id);
 ";
 
-/// A shared SQLite connection. Calls run on tokio's blocking pool, one at a time, which
-/// also makes every multi-statement change a serialized transaction.
+/// How long a write waits for another connection to the same file (a second shop on it).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A shared SQLite connection: the one wrapper every embedded store uses, the shop's
+/// and the local runner's. Calls run on tokio's blocking pool, one at a time, which also
+/// makes every multi-statement change a serialized transaction.
 #[derive(Clone)]
 pub struct SqliteDb {
     connection: Arc<Mutex<Connection>>,
 }
 
 impl SqliteDb {
-    /// Opens (creating if needed) the database file at `path`, and its parent folder.
+    /// Opens (creating if needed) the shop's database file at `path`, and its parent
+    /// folder.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Self::open_file(path)?;
+        db.with_shop_schema()
+    }
+
+    /// A fresh shop database that lives only in memory.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::in_memory_with("")?.with_shop_schema()
+    }
+
+    /// Opens (creating if needed) the database file at `path` holding the tables of
+    /// `schema` (statements that create what is missing).
+    pub fn open_with(path: &Path, schema: &str) -> Result<Self, StoreError> {
+        let db = Self::open_file(path)?;
+        db.execute_schema(schema)?;
+        Ok(db)
+    }
+
+    /// A fresh database in memory holding the tables of `schema`.
+    pub fn in_memory_with(schema: &str) -> Result<Self, StoreError> {
+        let db = SqliteDb {
+            connection: Arc::new(Mutex::new(
+                Connection::open_in_memory().map_err(unavailable)?,
+            )),
+        };
+        db.execute_schema(schema)?;
+        Ok(db)
+    }
+
+    fn open_file(path: &Path) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|error| {
                 StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
             })?;
         }
         let connection = Connection::open(path).map_err(unavailable)?;
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
         connection
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(unavailable)?;
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(unavailable)?;
-        Self::with_schema(connection)
-    }
-
-    /// A fresh database that lives only in memory.
-    pub fn in_memory() -> Result<Self, StoreError> {
-        Self::with_schema(Connection::open_in_memory().map_err(unavailable)?)
-    }
-
-    fn with_schema(connection: Connection) -> Result<Self, StoreError> {
-        connection.execute_batch(SCHEMA).map_err(unavailable)?;
-        migrate::add_missing_columns(&connection)?;
-        connection
-            .execute_batch(LATER_INDEXES)
-            .map_err(unavailable)?;
         Ok(SqliteDb {
             connection: Arc::new(Mutex::new(connection)),
         })
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.connection
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn execute_schema(&self, schema: &str) -> Result<(), StoreError> {
+        self.lock().execute_batch(schema).map_err(unavailable)
+    }
+
+    fn with_shop_schema(self) -> Result<Self, StoreError> {
+        {
+            let connection = self.lock();
+            connection.execute_batch(SCHEMA).map_err(unavailable)?;
+            migrate::add_missing_columns(&connection)?;
+            connection
+                .execute_batch(LATER_INDEXES)
+                .map_err(unavailable)?;
+        }
+        Ok(self)
+    }
+
     /// Runs `work` with the connection on the blocking pool.
-    pub(crate) async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.run_failing_with(work).await
+    }
+
+    /// [`SqliteDb::run`] for work that fails with an error of its own, which a store
+    /// error (the blocking pool's) converts into.
+    pub async fn run_failing_with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
         let connection = Arc::clone(&self.connection);
         tokio::task::spawn_blocking(move || {
@@ -189,7 +243,11 @@ impl SqliteDb {
             work(&mut connection)
         })
         .await
-        .map_err(|error| StoreError::Unavailable(format!("store task failed: {error}")))?
+        .map_err(|error| {
+            E::from(StoreError::Unavailable(format!(
+                "store task failed: {error}"
+            )))
+        })?
     }
 }
 
