@@ -136,7 +136,7 @@ async fn within<T>(future: impl Future<Output = T>) -> T {
 }
 
 async fn start(runner: &WorkflowRunner, name: &str, input: Value) {
-    let started = runner.start(name, input).await;
+    let started = runner.workflow().start(name, input).await;
     assert_eq!(started, Ok(StartOutcome::Started));
 }
 
@@ -551,6 +551,7 @@ async fn a_callback_task_succeeds_with_what_its_token_is_sent() {
     start(&runner, "o-1", json!({ "orderId": "o-1" })).await;
     let token = task_token(&runner, "o-1").await;
     let sent = runner
+        .workflow()
         .send_task_success(&token, json!({ "authorizationId": "auth-1" }))
         .await;
     let execution = finished(&runner, "o-1").await;
@@ -565,17 +566,21 @@ async fn a_callback_task_succeeds_with_what_its_token_is_sent() {
         Some(json!({ "orderId": "o-1", "payment": { "authorizationId": "auth-1" } }))
     );
     assert_eq!(
-        runner.send_task_success(&token, json!({})).await,
+        runner.workflow().send_task_success(&token, json!({})).await,
         Err(WorkflowError::TaskClosed)
     );
     assert_eq!(
         runner
+            .workflow()
             .send_task_failure(&token, "PaymentDeclined", "")
             .await,
         Err(WorkflowError::TaskClosed)
     );
     assert_eq!(
-        runner.send_task_success("not-a-token", json!({})).await,
+        runner
+            .workflow()
+            .send_task_success("not-a-token", json!({}))
+            .await,
         Err(WorkflowError::InvalidToken)
     );
 }
@@ -587,6 +592,7 @@ async fn a_callback_task_fails_with_the_error_its_token_is_sent() {
     start(&runner, "o-1", json!({ "orderId": "o-1" })).await;
     let token = task_token(&runner, "o-1").await;
     let sent = runner
+        .workflow()
         .send_task_failure(&token, "PaymentDeclined", "insufficient funds")
         .await;
     let execution = finished(&runner, "o-1").await;
@@ -623,7 +629,7 @@ async fn a_callback_task_times_out_when_the_clock_passes_its_deadline() {
     );
     assert_eq!(execution.events(HistoryEventKind::TaskTimedOut).count(), 1);
     assert_eq!(
-        runner.send_task_success(&token, json!({})).await,
+        runner.workflow().send_task_success(&token, json!({})).await,
         Err(WorkflowError::TaskClosed)
     );
 }
@@ -701,10 +707,19 @@ async fn a_second_start_with_the_same_name_is_a_no_op() {
     let lambdas = Lambdas::echo();
     let runner = runner(CATCHING, &lambdas);
 
-    let first = runner.start("o-1", json!({ "orderId": "o-1" })).await;
-    let second = runner.start("o-1", json!({ "orderId": "o-1" })).await;
+    let first = runner
+        .workflow()
+        .start("o-1", json!({ "orderId": "o-1" }))
+        .await;
+    let second = runner
+        .workflow()
+        .start("o-1", json!({ "orderId": "o-1" }))
+        .await;
     finished(&runner, "o-1").await;
-    let after_the_end = runner.start("o-1", json!({ "orderId": "o-1" })).await;
+    let after_the_end = runner
+        .workflow()
+        .start("o-1", json!({ "orderId": "o-1" }))
+        .await;
 
     assert_eq!(first, Ok(StartOutcome::Started));
     assert_eq!(second, Ok(StartOutcome::AlreadyStarted));
@@ -725,6 +740,7 @@ async fn an_execution_waiting_for_its_token_survives_a_restart() {
     let after = runner_on(AUTHORIZING, &lambdas, database.open(), &clock);
     let resumed = after.resume_all().await;
     let sent = after
+        .workflow()
         .send_task_success(&token, json!({ "authorizationId": "auth-1" }))
         .await;
     let execution = finished(&after, "o-1").await;

@@ -3,13 +3,10 @@
 
 use std::sync::{Arc, Mutex, Weak};
 
-use async_trait::async_trait;
-use serde_json::Value;
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::Instrument;
 
 use mambogo::domain::clock::Clock;
-use mambogo::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
 
 use super::definition::StateMachine;
 use super::driver::Engine;
@@ -232,47 +229,5 @@ async fn listen(runner: Weak<RunnerInner>, mut started: StartedExecutions) {
             return;
         };
         runner.spawn(info, position, false);
-    }
-}
-
-/// The runner's own workflow, for callers that hold the runner.
-#[async_trait]
-impl Workflow for WorkflowRunner {
-    async fn start(
-        &self,
-        execution_name: &str,
-        input: Value,
-    ) -> Result<StartOutcome, WorkflowError> {
-        self.inner.workflow.start(execution_name, input).await
-    }
-
-    async fn send_task_success(
-        &self,
-        task_token: &str,
-        output: Value,
-    ) -> Result<(), WorkflowError> {
-        self.inner
-            .workflow
-            .send_task_success(task_token, output)
-            .await
-    }
-
-    async fn send_task_failure(
-        &self,
-        task_token: &str,
-        error: &str,
-        cause: &str,
-    ) -> Result<(), WorkflowError> {
-        self.inner
-            .workflow
-            .send_task_failure(task_token, error, cause)
-            .await
-    }
-
-    async fn describe(
-        &self,
-        execution_name: &str,
-    ) -> Result<Option<ExecutionReport>, WorkflowError> {
-        self.inner.workflow.describe(execution_name).await
     }
 }
