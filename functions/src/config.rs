@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use mambogo::adapters::access::{FunctionSpec, Secret, Table, Trigger, WorkflowAction};
 use mambogo::adapters::sqs_dead_letters::{parse_dead_letter_queues, ConsumerQueues};
 use mambogo::api::auth::{TokenVerifier, VerifierKeys};
-use mambogo::application::settings::{DEFAULT_RETURN_WINDOW_DAYS, RETURN_WINDOW_DAYS};
+use mambogo::application::settings::DEFAULT_RETURN_WINDOW_DAYS;
 use mambogo::domain::money::Currency;
 use reqwest::Url;
 use time::Duration;
@@ -24,6 +24,8 @@ pub const STATE_MACHINE_ARN: &str = "STATE_MACHINE_ARN";
 pub const RESERVATION_TTL_SECONDS: &str = "RESERVATION_TTL_SECONDS";
 /// The one currency the shop sells in; `USD` when unset.
 pub const SHOP_CURRENCY: &str = "SHOP_CURRENCY";
+/// How many days after delivery a shopper may ask for a return; 30 when unset.
+pub const RETURN_WINDOW_DAYS: &str = "RETURN_WINDOW_DAYS";
 /// How many seconds the catalog is served from memory; 10 when unset.
 pub const CATALOG_CACHE_SECONDS: &str = "CATALOG_CACHE_SECONDS";
 /// The identity provider's public keys (a JWKS document), for routes where signing in is

@@ -1,4 +1,5 @@
-//! Everything the handlers need from the outside, built once per process.
+//! The ports and settings every use case takes, built once per process by an entry
+//! point (a Lambda's cold start, the local shop).
 
 use std::sync::Arc;
 

@@ -4,9 +4,7 @@ use time::Duration;
 
 use crate::domain::orders::PricingRules;
 
-/// The environment variable that sets [`CheckoutSettings::return_window`], in days.
-pub const RETURN_WINDOW_DAYS: &str = "RETURN_WINDOW_DAYS";
-/// Days a shopper has to ask for a return when [`RETURN_WINDOW_DAYS`] is unset.
+/// Days a shopper has to ask for a return when the shop's configuration names none.
 pub const DEFAULT_RETURN_WINDOW_DAYS: u16 = 30;
 
 /// Checkout's settings, read once at start.
@@ -22,8 +20,8 @@ pub struct CheckoutSettings {
     pub event_bus_name: String,
     /// How long idempotency keys are remembered.
     pub idempotency_ttl: Duration,
-    /// How long after delivery a shopper may ask to return an order
-    /// (`RETURN_WINDOW_DAYS`, 30 days when unset).
+    /// How long after delivery a shopper may ask to return an order (30 days unless
+    /// configured).
     pub return_window: Duration,
 }
 

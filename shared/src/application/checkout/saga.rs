@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 use super::events::put_events_entry;
 use super::TaskError;
 use crate::application::actor::Actor;
-use crate::application::error::ShopError;
 use crate::application::orders::{change_order, move_to, Decision};
 use crate::application::settlement::{self, change_payment, Voided, CANCEL_REFUND};
 use crate::application::Services;
@@ -441,25 +440,5 @@ fn ignore_closed(error: WorkflowError) -> Result<(), WorkflowError> {
     match error {
         WorkflowError::TaskClosed => Ok(()),
         other => Err(other),
-    }
-}
-
-impl From<ShopError> for TaskError {
-    /// A use case's failure as a step's error, named for the state machine's Retry and
-    /// Catch: the one place the application's error becomes a step's.
-    fn from(error: ShopError) -> Self {
-        match error {
-            ShopError::Store(error) => error.into(),
-            ShopError::Inventory(error) => error.into(),
-            ShopError::Gateway(error) => error.into(),
-            ShopError::Workflow(error) => error.into(),
-            ShopError::Publish(error) => error.into(),
-            ShopError::Busy(_) => TaskError::Transient(error.to_string()),
-            ShopError::OutOfStock { skus, .. } => TaskError::OutOfStock(skus),
-            ShopError::NotFound(_) | ShopError::Missing(_) | ShopError::Invalid(_) => {
-                TaskError::InvalidInput(error.to_string())
-            }
-            other => TaskError::WrongState(other.to_string()),
-        }
     }
 }

@@ -1,5 +1,6 @@
 //! Why a saga step failed, named the way the state machine's `Retry` and `Catch` match.
 
+use crate::application::error::ShopError;
 use crate::domain::events::PublishError;
 use crate::domain::ids::Sku;
 use crate::domain::inventory::InventoryError;
@@ -110,6 +111,26 @@ impl From<PublishError> for TaskError {
         match error {
             PublishError::NotGranted(detail) => TaskError::NotGranted(detail),
             other => TaskError::Transient(other.to_string()),
+        }
+    }
+}
+
+impl From<ShopError> for TaskError {
+    /// A use case's failure as a step's error, named for the state machine's Retry and
+    /// Catch: the one place the application's error becomes a step's.
+    fn from(error: ShopError) -> Self {
+        match error {
+            ShopError::Store(error) => error.into(),
+            ShopError::Inventory(error) => error.into(),
+            ShopError::Gateway(error) => error.into(),
+            ShopError::Workflow(error) => error.into(),
+            ShopError::Publish(error) => error.into(),
+            ShopError::Busy(_) => TaskError::Transient(error.to_string()),
+            ShopError::OutOfStock { skus, .. } => TaskError::OutOfStock(skus),
+            ShopError::NotFound(_) | ShopError::Missing(_) | ShopError::Invalid(_) => {
+                TaskError::InvalidInput(error.to_string())
+            }
+            other => TaskError::WrongState(other.to_string()),
         }
     }
 }
