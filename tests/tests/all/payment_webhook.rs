@@ -1,8 +1,16 @@
 //! The payment webhook: signatures checked, deliveries deduplicated by the gateway's
 //! event id, refusals changing nothing.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
+use mambogo::application::payments::receive_gateway_event;
+use mambogo::application::Services;
+use mambogo::domain::ids::OrderId;
+use mambogo::domain::payments::{
+    GatewayEvent, GatewayEventKind, Payment, PaymentStatus, PaymentStore,
+};
+use mambogo::domain::store::{Page, PageRequest, StoreError};
 use mambogo_local::workflow::ExecutionStatus;
 use mambogo_tests::checkout::{
     assert_consistent, checkout, fill_cart, order, order_id, published, saga_finished,
@@ -148,6 +156,97 @@ async fn forged_stale_and_unknown_webhooks_are_refused_and_change_nothing() {
     assert_eq!(
         saga_finished(&shop, &id).await.status,
         ExecutionStatus::Succeeded
+    );
+    assert_eq!(order(&shop, &alice, &id).await["status"], "CANCELLED");
+    assert_consistent(&shop).await;
+    shop.stop().await;
+}
+
+/// Payments whose first read answers the payment as it was and then lets another delivery
+/// of the same event write it: what a delivery reads while another one is under way.
+struct OvertakenRead {
+    inner: Arc<dyn PaymentStore>,
+    overtaking: Mutex<Option<(String, Payment)>>,
+}
+
+#[async_trait]
+impl PaymentStore for OvertakenRead {
+    async fn payment(&self, order: &OrderId) -> Result<Option<Payment>, StoreError> {
+        let read = self.inner.payment(order).await;
+        let overtaking = self.overtaking.lock().unwrap().take();
+        if let Some((event_id, payment)) = overtaking {
+            let now = OffsetDateTime::now_utc();
+            assert!(
+                self.inner
+                    .apply_gateway_event(&event_id, &payment, now)
+                    .await?
+            );
+        }
+        read
+    }
+
+    async fn save(&self, payment: &Payment) -> Result<(), StoreError> {
+        self.inner.save(payment).await
+    }
+
+    async fn apply_gateway_event(
+        &self,
+        event_id: &str,
+        payment: &Payment,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.inner.apply_gateway_event(event_id, payment, now).await
+    }
+
+    async fn payments_with_status(
+        &self,
+        status: PaymentStatus,
+        page: &PageRequest,
+    ) -> Result<Page<Payment>, StoreError> {
+        self.inner.payments_with_status(status, page).await
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_overtaken_by_another_finishes_what_that_one_has_not_yet() {
+    let shop = TestShop::start().await;
+    let alice = token("alice", false);
+    fill_cart(&shop, &alice, &[("MB-0002-BLK", 1)]).await;
+    let id = order_id(&checkout(&shop, &alice, "key-1", "tok_no_answer").await);
+    shop.inner()
+        .runner
+        .wait_for_task_token(&id.to_string())
+        .await
+        .unwrap();
+    let services = &shop.inner().services;
+    let waiting = services.payments.payment(&id).await.unwrap().unwrap();
+    let event = GatewayEvent {
+        id: "evt_1".into(),
+        kind: GatewayEventKind::Declined,
+        order_id: id,
+        reference: waiting.gateway_reference.clone().unwrap(),
+        amount: waiting.amount,
+        reason: Some("insufficient funds".into()),
+        refund_id: None,
+    };
+    let declined = waiting
+        .transition(PaymentStatus::Declined, OffsetDateTime::now_utc())
+        .unwrap();
+    let overtaken = Services {
+        payments: Arc::new(OvertakenRead {
+            inner: Arc::clone(&services.payments),
+            overtaking: Mutex::new(Some((event.id.clone(), declined))),
+        }),
+        ..Services::clone(services)
+    };
+
+    let receipt = receive_gateway_event(&overtaken, &event).await.unwrap();
+    assert!(!receipt.first_time, "the other delivery recorded the event");
+    assert_eq!(receipt.payment.status, PaymentStatus::Declined);
+    assert_eq!(
+        saga_finished(&shop, &id).await.status,
+        ExecutionStatus::Succeeded,
+        "this delivery resumed the saga the other had not yet"
     );
     assert_eq!(order(&shop, &alice, &id).await["status"], "CANCELLED");
     assert_consistent(&shop).await;

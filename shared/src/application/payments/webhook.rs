@@ -92,7 +92,7 @@ fn changed_by(payment: &Payment, event: &GatewayEvent, now: time::OffsetDateTime
 }
 
 /// Records the event and changes the payment, once; `(false, payment)` for an event
-/// recorded before.
+/// recorded before, with the payment as it is now.
 async fn apply(services: &Services, event: &GatewayEvent) -> Result<(bool, Payment), ShopError> {
     retry_on_conflict(|| async {
         let payment = services
@@ -117,10 +117,12 @@ async fn apply(services: &Services, event: &GatewayEvent) -> Result<(bool, Payme
             .apply_gateway_event(&event.id, &changed, now)
             .await?
         {
-            Ok((true, changed))
-        } else {
-            Ok((false, payment))
+            return Ok((true, changed));
         }
+        // Recorded before, perhaps by a delivery still under way: the payment as that
+        // delivery left it (event and payment are written together), not as first read.
+        let recorded = services.payments.payment(&event.order_id).await?;
+        Ok((false, recorded.unwrap_or(payment)))
     })
     .await
     .map_err(|error| {
