@@ -12,7 +12,7 @@ use crate::domain::clock::Clock;
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReserveOutcome, Restock, SettleOutcome,
-    StockLevel, StockLine,
+    ShardedStock, StockLevel, StockLine,
 };
 use crate::domain::store::StoreError;
 
@@ -56,9 +56,18 @@ impl CachedStockLevels {
 
 #[async_trait]
 impl InventoryStore for CachedStockLevels {
-    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
-        let result = self.inner.set_on_hand(sku, on_hand).await;
+    async fn set_stock(
+        &self,
+        sku: &Sku,
+        on_hand: u32,
+        shards: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
+        let result = self.inner.set_stock(sku, on_hand, shards).await;
         self.after_write(result)
+    }
+
+    async fn sharded_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
+        self.inner.sharded_stock(sku).await
     }
 
     async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {

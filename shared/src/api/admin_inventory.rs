@@ -11,14 +11,18 @@ use crate::domain::ids::Sku;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct StockChange {
     on_hand: u32,
+    /// Over how many shards to split the stock; as many as now when absent.
+    #[serde(default)]
+    shards: Option<u32>,
 }
 
-/// `PUT /admin/inventory/{sku}`: sets the units on hand; reserved units stay reserved.
+/// `PUT /admin/inventory/{sku}`: sets the units on hand, and optionally the number of
+/// shards they are split over; reserved units stay reserved.
 pub async fn set_stock(services: &Services, request: ApiRequest) -> Result<ApiResponse, ApiError> {
     require_admin(&request)?;
     let sku = request.path_id("sku", Sku::parse)?;
     let change: StockChange = request.json_body()?;
     Ok(ApiResponse::ok(
-        &catalog::set_stock(services, &sku, change.on_hand).await?,
+        &catalog::set_stock(services, &sku, change.on_hand, change.shards).await?,
     ))
 }

@@ -9,7 +9,7 @@ use crate::domain::catalog::{
     ProductDraft, ProductPage, ProductQuery,
 };
 use crate::domain::ids::{CategoryId, ProductId, Sku};
-use crate::domain::inventory::{InventoryError, StockLevel};
+use crate::domain::inventory::{check_shard_count, InventoryError, StockLevel};
 use crate::domain::validation::{Checks, FieldError};
 
 /// Units available to sell of `skus`, or of every SKU when `skus` is `None`.
@@ -160,27 +160,38 @@ pub async fn put_category(
     Ok(category)
 }
 
-/// Sets the units on hand of `sku`, which a product must sell; reserved units stay
-/// reserved, so on hand cannot go below them.
+/// Sets the units on hand of `sku`, which a product must sell, over `shards` shards
+/// (as many as now when `None`); reserved units stay reserved, so on hand cannot go
+/// below them, nor can a shard holding them be dropped.
 pub async fn set_stock(
     services: &Services,
     sku: &Sku,
     on_hand: u32,
+    shards: Option<u32>,
 ) -> Result<StockLevel, ShopError> {
+    if let Some(shards) = shards {
+        check_shard_count(shards).map_err(|error| {
+            ShopError::Invalid(vec![FieldError::new("shards", error.to_string())])
+        })?;
+    }
     if services.catalog.product_by_sku(sku).await?.is_none() {
         return Err(ShopError::Missing(format!("no product sells SKU {sku}")));
     }
     let level = services
         .inventory
-        .set_on_hand(sku, on_hand)
+        .set_stock(sku, on_hand, shards)
         .await
         .map_err(|error| match error {
             InventoryError::BelowReserved { reserved, .. } => ShopError::Conflict(format!(
                 "{reserved} units of {sku} are reserved for orders being paid; on hand cannot go below that"
             )),
+            InventoryError::ShardReserved { .. } => ShopError::Conflict(error.to_string()),
+            InventoryError::BadShardCount(_) => {
+                ShopError::Invalid(vec![FieldError::new("shards", error.to_string())])
+            }
             InventoryError::Store(store) => ShopError::Store(store),
             other => ShopError::Invalid(vec![FieldError::new("onHand", other.to_string())]),
         })?;
-    tracing::info!(%sku, on_hand, "stock set");
+    tracing::info!(%sku, on_hand, shards = level.shards, "stock set");
     Ok(level)
 }

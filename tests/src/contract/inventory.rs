@@ -8,7 +8,7 @@ use std::sync::Arc;
 use mambogo::domain::ids::{OrderId, Sku};
 use mambogo::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
-    SettleOutcome, StockLevel, StockLine, MAX_RESERVATION_LINES,
+    SettleOutcome, ShardTake, StockLevel, StockLine, MAX_RESERVATION_LINES,
 };
 use time::Duration;
 use uuid::Uuid;
@@ -24,6 +24,10 @@ const STORM_STOCK: u32 = 50;
 const STORM_BUYERS: usize = 200;
 /// …this many times.
 const STORM_ROUNDS: usize = 20;
+/// The shards of the hot SKU in the sharded storm…
+const STORM_SHARDS: u32 = 16;
+/// …which runs fewer rounds: its reserves read before they write, and moto is slow.
+const SHARDED_STORM_ROUNDS: usize = 5;
 /// Restocks of one order sent at once.
 const CONCURRENT_RESTOCKS: usize = 10;
 
@@ -47,6 +51,7 @@ pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<Stri
         .await
         .map_err(|error| vec![format!("cannot read the restocks: {error}")])?;
     let mut broken = restocks_within_commits(&reservations, &restocks);
+    broken.extend(shards_hold_their_takes(store, &levels, &reservations).await);
     let mut pending: HashMap<Sku, i64> = HashMap::new();
     let mut committed: HashMap<Sku, i64> = HashMap::new();
     for reservation in &reservations {
@@ -111,6 +116,60 @@ pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<Stri
     } else {
         Err(broken)
     }
+}
+
+/// Per shard of every SKU: `available ≥ 0`, `available = on_hand − reserved` and
+/// `reserved = Σ` the pending reservations' takes from it; the broken promises.
+async fn shards_hold_their_takes(
+    store: &dyn InventoryStore,
+    levels: &[StockLevel],
+    reservations: &[Reservation],
+) -> Vec<String> {
+    let mut taken: HashMap<(Sku, u32), i64> = HashMap::new();
+    for reservation in reservations
+        .iter()
+        .filter(|reservation| reservation.status == ReservationStatus::Pending)
+    {
+        for take in reservation.shard_takes() {
+            *taken.entry((take.sku, take.shard)).or_default() += i64::from(take.quantity);
+        }
+    }
+    let mut broken = Vec::new();
+    for level in levels {
+        let sku = &level.sku;
+        let stock = match store.sharded_stock(sku).await {
+            Ok(Some(stock)) => stock,
+            other => {
+                broken.push(format!("{sku}: its shards cannot be read: {other:?}"));
+                continue;
+            }
+        };
+        if stock.level() != *level {
+            broken.push(format!(
+                "{sku}: the shards sum to {:?}, the level is {level:?}",
+                stock.level()
+            ));
+        }
+        for shard in &stock.shards {
+            let n = shard.shard;
+            if shard.available < 0 || shard.available != shard.on_hand - shard.reserved {
+                broken.push(format!("{sku} shard {n}: {shard:?}"));
+            }
+            let pending = taken.remove(&(sku.clone(), n)).unwrap_or(0);
+            if shard.reserved != pending {
+                broken.push(format!(
+                    "{sku} shard {n}: reserved {} != {pending} units pending there",
+                    shard.reserved
+                ));
+            }
+        }
+    }
+    for ((sku, shard), units) in taken.into_iter().filter(|(_, units)| *units > 0) {
+        broken.push(format!(
+            "{sku}: {units} pending units taken from shard {shard}, which it does not have"
+        ));
+    }
+    broken
 }
 
 /// Every restock is of a committed reservation, and no order got more units of a SKU
@@ -183,6 +242,7 @@ fn counters(sku: &Sku, on_hand: i64, reserved: i64, sold: i64, received: i64) ->
         sold,
         received,
         low_stock_threshold: None,
+        shards: 1,
     }
 }
 
@@ -309,6 +369,18 @@ pub async fn check_reserve_is_all_or_nothing(store: Arc<dyn InventoryStore>) {
         Some(Reservation {
             order_id: order,
             lines: fitting.to_vec(),
+            takes: vec![
+                ShardTake {
+                    sku: a.clone(),
+                    shard: 0,
+                    quantity: 3
+                },
+                ShardTake {
+                    sku: b.clone(),
+                    shard: 0,
+                    quantity: 2
+                },
+            ],
             status: ReservationStatus::Pending,
             expires_at: NOW + TTL,
             created_at: NOW,
@@ -592,10 +664,31 @@ where
     F: Fn() -> S,
     S: Future<Output = Arc<dyn InventoryStore>>,
 {
-    for round in 0..STORM_ROUNDS {
+    storm(new_store, 1, STORM_ROUNDS).await;
+}
+
+/// The same storm on a SKU split over [`STORM_SHARDS`] shards: as many units sold, none
+/// twice, and every shard holding exactly what was taken from it.
+pub async fn check_sharded_reservation_storm<F, S>(new_store: F)
+where
+    F: Fn() -> S,
+    S: Future<Output = Arc<dyn InventoryStore>>,
+{
+    storm(new_store, STORM_SHARDS, SHARDED_STORM_ROUNDS).await;
+}
+
+async fn storm<F, S>(new_store: F, shards: u32, rounds: usize)
+where
+    F: Fn() -> S,
+    S: Future<Output = Arc<dyn InventoryStore>>,
+{
+    for round in 0..rounds {
         let store = new_store().await;
         let hot = sku(&format!("STORM-{round}"));
-        set(&*store, &hot, STORM_STOCK).await;
+        store
+            .set_stock(&hot, STORM_STOCK, Some(shards))
+            .await
+            .expect("the storm's stock is set");
         let buyers: Vec<_> = (0..STORM_BUYERS)
             .map(|_| {
                 let store = Arc::clone(&store);
@@ -622,10 +715,121 @@ where
         let stock = i64::from(STORM_STOCK);
         assert_eq!(
             level(&*store, &hot).await,
-            Some(counters(&hot, stock, stock, 0, stock))
+            Some(StockLevel {
+                shards,
+                ..counters(&hot, stock, stock, 0, stock)
+            })
         );
         assert_invariants(&*store).await;
     }
+}
+
+async fn shard_on_hand(store: &dyn InventoryStore, sku: &Sku) -> Vec<i64> {
+    store
+        .sharded_stock(sku)
+        .await
+        .expect("reading the shards")
+        .expect("the SKU has stock")
+        .shards
+        .iter()
+        .map(|shard| shard.on_hand)
+        .collect()
+}
+
+/// Stock set over shards is spread evenly and reads back as one level; a recount over
+/// fewer shards keeps every unit, sold ones included.
+pub async fn check_stock_is_spread_over_shards(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    let level = store.set_stock(&a, 10, Some(4)).await.expect("4 shards");
+    assert_eq!(
+        level,
+        StockLevel {
+            shards: 4,
+            ..counters(&a, 10, 0, 0, 10)
+        }
+    );
+    assert_eq!(shard_on_hand(&*store, &a).await, [3, 3, 2, 2]);
+    sold(&*store, &[line(&a, 3)]).await;
+    assert_eq!(
+        set(&*store, &a, 9).await,
+        StockLevel {
+            shards: 4,
+            ..counters(&a, 9, 0, 3, 12)
+        },
+        "the number of shards is kept"
+    );
+    let merged = store.set_stock(&a, 9, Some(2)).await.expect("2 shards");
+    assert_eq!(
+        merged,
+        StockLevel {
+            shards: 2,
+            ..counters(&a, 9, 0, 3, 12)
+        }
+    );
+    assert_eq!(shard_on_hand(&*store, &a).await, [5, 4]);
+    assert_eq!(
+        store.all_stock_levels().await.expect("reading all levels"),
+        vec![merged]
+    );
+    assert_eq!(
+        store.set_stock(&a, 9, Some(0)).await,
+        Err(InventoryError::BadShardCount(0))
+    );
+    assert_invariants(&*store).await;
+}
+
+/// A line larger than any one shard takes from several in one reservation, which
+/// settles and restocks across them.
+pub async fn check_a_line_larger_than_any_shard_takes_from_several(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    store.set_stock(&a, 10, Some(4)).await.expect("4 shards");
+    let order = new_order();
+    reserved(&*store, &order, &[line(&a, 7)]).await;
+    let takes = reservation(&*store, &order)
+        .await
+        .expect("the reservation")
+        .takes;
+    assert!(takes.len() >= 3, "7 units from shards of 3: {takes:?}");
+    assert_eq!(takes.iter().map(|take| take.quantity).sum::<u32>(), 7);
+    assert_invariants(&*store).await;
+    assert_eq!(
+        reserve(&*store, &new_order(), &[line(&a, 4)]).await,
+        Err(InventoryError::OutOfStock(vec![a.clone()])),
+        "3 left over all shards"
+    );
+    assert_eq!(store.commit(&order).await, Ok(SettleOutcome::Applied));
+    assert_invariants(&*store).await;
+    assert_eq!(
+        store
+            .restock(&order, &format!("{order}#return"), &[line(&a, 7)])
+            .await,
+        Ok(SettleOutcome::Applied)
+    );
+    assert_eq!(
+        level(&*store, &a).await,
+        Some(StockLevel {
+            shards: 4,
+            ..counters(&a, 10, 0, 0, 10)
+        })
+    );
+    assert_invariants(&*store).await;
+}
+
+/// A shard holding reserved units cannot be dropped; the refusal changes nothing.
+pub async fn check_a_shard_holding_reserved_units_is_not_dropped(store: Arc<dyn InventoryStore>) {
+    let a = sku("A-1");
+    store.set_stock(&a, 4, Some(4)).await.expect("4 shards");
+    reserved(&*store, &new_order(), &[line(&a, 4)]).await;
+    assert_eq!(
+        store.set_stock(&a, 4, Some(1)).await,
+        Err(InventoryError::ShardReserved {
+            sku: a.clone(),
+            shard: 1,
+            reserved: 1
+        })
+    );
+    assert_eq!(shard_on_hand(&*store, &a).await, [1, 1, 1, 1]);
+    assert_invariants(&*store).await;
 }
 
 /// `lines` of a new order, reserved and committed: the order.

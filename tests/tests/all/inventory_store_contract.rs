@@ -70,6 +70,9 @@ contract!(
         check_only_committed_orders_are_restocked,
         check_concurrent_restocks_apply_once,
         check_low_stock_threshold_is_kept,
+        check_stock_is_spread_over_shards,
+        check_a_line_larger_than_any_shard_takes_from_several,
+        check_a_shard_holding_reserved_units_is_not_dropped,
     ],
-    new_stores: [check_reservation_storm],
+    new_stores: [check_reservation_storm, check_sharded_reservation_storm],
 );

@@ -30,17 +30,11 @@ pub(super) fn invalid_request(error: BuildError) -> StoreError {
 pub(super) trait WriteError: Error + 'static {
     /// The write's condition expression was false.
     fn condition_failed(&self) -> bool;
-    /// A transaction was writing the item at the same time.
-    fn transaction_conflict(&self) -> bool;
 }
 
 impl WriteError for PutItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
-    }
-
-    fn transaction_conflict(&self) -> bool {
-        self.is_transaction_conflict_exception()
     }
 }
 
@@ -48,19 +42,11 @@ impl WriteError for UpdateItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
     }
-
-    fn transaction_conflict(&self) -> bool {
-        self.is_transaction_conflict_exception()
-    }
 }
 
 impl WriteError for DeleteItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
-    }
-
-    fn transaction_conflict(&self) -> bool {
-        self.is_transaction_conflict_exception()
     }
 }
 
@@ -82,20 +68,6 @@ pub(super) fn written_or<O, E: WriteError, R: Debug>(
         Ok(())
     } else {
         Err(refusal)
-    }
-}
-
-/// A conditional write that fails with [`StoreError::Conflict`] if its condition was
-/// false or a transaction was writing the item: either way the item changed under the
-/// caller, who should read it again.
-pub(super) fn written_unless_changed<O, E: WriteError, R: Debug>(
-    outcome: Result<O, SdkError<E, R>>,
-) -> Result<(), StoreError> {
-    let changed = |error: &E| error.condition_failed() || error.transaction_conflict();
-    if refused_when(outcome, changed)? {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
     }
 }
 

@@ -1,29 +1,30 @@
 //! Stock and reservations in DynamoDB; the table design is in the [module docs](super).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use aws_sdk_dynamodb::Client;
 use futures::{StreamExt, TryStreamExt};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::error::{unavailable, written_unless_changed};
+use super::error::unavailable;
 use super::item::{
-    attributes, composite_key, get, number, read_number, read_text, text, Item, EXPIRES_AT, PK,
+    attributes, composite_key, get, number, read_number, read_text, text, Item, EXPIRES_AT, PK, SK,
 };
-use super::transaction::{put, try_transact, update, Cancelled, Names};
+use super::transaction::{delete, put, try_transact, update, Cancelled, Names};
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{
-    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
-    SettleOutcome, Settlement, StockLevel, StockLine,
+    first_shard, InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome,
+    Restock, SettleOutcome, Settlement, ShardLevel, ShardTake, ShardedStock, StockLevel, StockLine,
+    MAX_RESERVATION_LINES, MAX_SHARDS,
 };
 use crate::domain::store::{retry_on_conflict, StoreError};
 
 const SKU_PREFIX: &str = "SKU#";
 const ORDER_PREFIX: &str = "ORDER#";
-/// The sort key of stock items.
+/// The sort key of a SKU's stock item, shard 0; shard `n` is `STOCK#n`.
 const STOCK: &str = "STOCK";
 /// The sort key of reservation items.
 const RESERVATION: &str = "RESERVATION";
@@ -35,6 +36,8 @@ const SOLD: &str = "sold";
 const RECEIVED: &str = "received";
 /// Present only on SKUs that have a low-stock threshold.
 const LOW_STOCK_THRESHOLD: &str = "low_stock_threshold";
+/// On shard 0: how many shards the stock is split over; absent means one.
+const SHARDS: &str = "shards";
 /// The prefix of a reservation's restock markers, `restock:<restock id>`, each holding
 /// the restocked lines as JSON.
 const RESTOCK_MARKER: &str = "restock:";
@@ -43,11 +46,21 @@ const RESTOCKED: &str = "restocked:";
 
 const STATUS: &str = "status";
 const LINES: &str = "lines";
+/// The shards a reservation took from, as JSON; absent on reservations from before
+/// stock was sharded (every line from shard 0).
+const TAKES: &str = "takes";
 const CREATED_AT: &str = "created_at";
 /// Present, with the value `PENDING`, only on pending reservations: the partition key of
 /// the sparse index of pending reservations by expiry.
 const PENDING: &str = "pending";
 const PENDING_BY_EXPIRY: &str = "pending_by_expiry";
+
+/// How many times a reserve looks at the shards again when one it picked was emptied
+/// between its read and its write. Each such refusal means other reservations took
+/// those units, so the SKU is selling, not stuck: there is no point waiting (as
+/// [`retry_on_conflict`] does for lost version races), only in looking again, and twice
+/// the most shards lets a buyer look past every shard emptied under it.
+const SHARD_LOOKS: usize = 2 * MAX_SHARDS as usize;
 
 /// At most this many stock reads are in flight for one `stock_levels` call.
 const CONCURRENT_READS: usize = 16;
@@ -69,49 +82,164 @@ impl DynamoInventory {
     }
 }
 
-fn stock_key(sku: &Sku) -> Item {
-    composite_key(format!("{SKU_PREFIX}{sku}"), STOCK)
+fn shard_key(sku: &Sku, shard: u32) -> Item {
+    let pk = format!("{SKU_PREFIX}{sku}");
+    match shard {
+        0 => composite_key(pk, STOCK),
+        shard => composite_key(pk, &format!("{STOCK}#{shard}")),
+    }
 }
 
 fn reservation_key(order: &OrderId) -> Item {
     composite_key(format!("{ORDER_PREFIX}{order}"), RESERVATION)
 }
 
-fn stock_item(level: &StockLevel) -> Item {
-    let mut item = stock_key(&level.sku);
+/// The item of one shard of `stock`; shard 0 also carries the SKU's own figures.
+fn shard_item(stock: &ShardedStock, shard: &ShardLevel) -> Item {
+    let mut item = shard_key(&stock.sku, shard.shard);
     for (name, value) in [
-        (ON_HAND, level.on_hand),
-        (RESERVED, level.reserved),
-        (AVAILABLE, level.available),
-        (SOLD, level.sold),
-        (RECEIVED, level.received),
+        (ON_HAND, shard.on_hand),
+        (RESERVED, shard.reserved),
+        (AVAILABLE, shard.available),
+        (SOLD, shard.sold),
     ] {
         item.insert(name.to_owned(), number(value));
     }
-    if let Some(threshold) = level.low_stock_threshold {
-        item.insert(LOW_STOCK_THRESHOLD.to_owned(), number(threshold));
+    if shard.shard == 0 {
+        item.insert(RECEIVED.to_owned(), number(stock.received));
+        item.insert(SHARDS.to_owned(), number(stock.shards.len()));
+        if let Some(threshold) = stock.low_stock_threshold {
+            item.insert(LOW_STOCK_THRESHOLD.to_owned(), number(threshold));
+        }
     }
     item
 }
 
-fn read_level(item: &Item) -> Result<StockLevel, StoreError> {
-    let pk = read_text(item, PK)?;
-    let sku = pk
-        .strip_prefix(SKU_PREFIX)
-        .and_then(|sku| Sku::parse(sku).ok())
-        .ok_or_else(|| StoreError::Corrupt(format!("item {pk}: not a stock key")))?;
-    Ok(StockLevel {
-        sku,
-        on_hand: read_number(item, ON_HAND)?,
-        reserved: read_number(item, RESERVED)?,
-        available: read_number(item, AVAILABLE)?,
-        sold: read_number(item, SOLD)?,
-        received: read_number(item, RECEIVED)?,
-        low_stock_threshold: item
+/// The shard index of a stock item's sort key.
+fn shard_of(sk: &str) -> Option<u32> {
+    match sk.strip_prefix(STOCK)? {
+        "" => Some(0),
+        index => index.strip_prefix('#')?.parse().ok(),
+    }
+}
+
+/// The stock of `sku` from its shard items, in any order.
+fn read_stock(sku: &Sku, items: &[Item]) -> Result<ShardedStock, StoreError> {
+    let corrupt = |what: String| StoreError::Corrupt(format!("stock of {sku}: {what}"));
+    let mut shards = Vec::with_capacity(items.len());
+    let mut base = None;
+    for item in items {
+        let sk = read_text(item, SK)?;
+        let shard = shard_of(sk).ok_or_else(|| corrupt(format!("{sk} is not a shard")))?;
+        if shard == 0 {
+            base = Some(item);
+        }
+        shards.push(ShardLevel {
+            shard,
+            on_hand: read_number(item, ON_HAND)?,
+            reserved: read_number(item, RESERVED)?,
+            available: read_number(item, AVAILABLE)?,
+            sold: read_number(item, SOLD)?,
+        });
+    }
+    let base = base.ok_or_else(|| corrupt("no shard 0".to_owned()))?;
+    shards.sort_by_key(|shard| shard.shard);
+    let count: usize = match base.get(SHARDS) {
+        Some(_) => read_number(base, SHARDS)?,
+        None => 1,
+    };
+    let contiguous = shards
+        .iter()
+        .zip(0..)
+        .all(|(shard, index)| shard.shard == index);
+    if shards.len() != count || !contiguous {
+        return Err(corrupt(format!(
+            "{} shard items for {count} shards",
+            shards.len()
+        )));
+    }
+    Ok(ShardedStock {
+        sku: sku.clone(),
+        received: read_number(base, RECEIVED)?,
+        low_stock_threshold: base
             .contains_key(LOW_STOCK_THRESHOLD)
-            .then(|| read_number(item, LOW_STOCK_THRESHOLD))
+            .then(|| read_number(base, LOW_STOCK_THRESHOLD))
             .transpose()?,
+        shards,
     })
+}
+
+/// The SKU whose stock item this is.
+fn sku_of(item: &Item) -> Result<Sku, StoreError> {
+    let pk = read_text(item, PK)?;
+    pk.strip_prefix(SKU_PREFIX)
+        .and_then(|sku| Sku::parse(sku).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("item {pk}: not a stock key")))
+}
+
+/// The writes that turn `current` (none: a new SKU) into `next`, each conditional on
+/// its item being as it was read: shards kept are updated, new ones created, dropped
+/// ones deleted.
+fn recount_writes(
+    table: &str,
+    current: Option<&ShardedStock>,
+    next: &ShardedStock,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let was = |shard: u32| current.and_then(|stock| stock.shards.iter().find(|s| s.shard == shard));
+    let unchanged = "on_hand = :was_on_hand AND reserved = :was_reserved AND sold = :was_sold";
+    let as_read = |shard: &ShardLevel| {
+        attributes([
+            (":was_on_hand", number(shard.on_hand)),
+            (":was_reserved", number(shard.reserved)),
+            (":was_sold", number(shard.sold)),
+        ])
+    };
+    let mut writes = Vec::with_capacity(next.shards.len());
+    for shard in &next.shards {
+        let Some(before) = was(shard.shard) else {
+            writes.push(put(
+                table,
+                shard_item(next, shard),
+                "attribute_not_exists(pk)",
+                Item::new(),
+            )?);
+            continue;
+        };
+        let mut set = "SET on_hand = :on_hand, available = :available, sold = :sold".to_owned();
+        let mut values = as_read(before);
+        values.extend(attributes([
+            (":on_hand", number(shard.on_hand)),
+            (":available", number(shard.available)),
+            (":sold", number(shard.sold)),
+        ]));
+        if shard.shard == 0 {
+            set.push_str(&format!(", {RECEIVED} = :received, {SHARDS} = :shards"));
+            values.insert(":received".to_owned(), number(next.received));
+            values.insert(":shards".to_owned(), number(next.shards.len()));
+        }
+        writes.push(update(
+            table,
+            shard_key(&next.sku, shard.shard),
+            &set,
+            unchanged,
+            Names::new(),
+            values,
+        )?);
+    }
+    let kept = next.shards.len();
+    for dropped in current
+        .into_iter()
+        .flat_map(|stock| &stock.shards)
+        .filter(|shard| usize::try_from(shard.shard).is_ok_and(|index| index >= kept))
+    {
+        writes.push(delete(
+            table,
+            shard_key(&next.sku, dropped.shard),
+            unchanged,
+            as_read(dropped),
+        )?);
+    }
+    Ok(writes)
 }
 
 /// The restocks recorded on a reservation item, one per marker attribute.
@@ -141,12 +269,13 @@ fn read_restocks(item: &Item) -> Result<Vec<Restock>, StoreError> {
 /// The transaction of `restock` out of `reservation`: the reservation item gets the
 /// restock's marker (conditional on it being absent and on the reservation being
 /// committed) and per SKU its restocked counter raised (conditional on not passing
-/// what the order committed); then per line the units move from `sold` back to
-/// `on_hand` and `available`.
+/// what the order committed); then the units move from `sold` back to `on_hand` and
+/// `available` on the shards of `gives`.
 fn restock_writes(
     table: &str,
     reservation: &Reservation,
     restock: &Restock,
+    gives: &[ShardTake],
 ) -> Result<Vec<TransactWriteItem>, StoreError> {
     let lines = serde_json::to_string(&restock.lines)
         .map_err(|error| StoreError::Corrupt(error.to_string()))?;
@@ -190,14 +319,14 @@ fn restock_writes(
         names,
         values,
     )?];
-    for line in &restock.lines {
+    for give in gives {
         writes.push(update(
             table,
-            stock_key(&line.sku),
+            shard_key(&give.sku, give.shard),
             "SET on_hand = on_hand + :q, available = available + :q, sold = sold - :q",
             "attribute_exists(pk) AND sold >= :q",
             Names::new(),
-            quantity(line.quantity),
+            quantity(give.quantity),
         )?);
     }
     Ok(writes)
@@ -218,6 +347,11 @@ fn reservation_item(reservation: &Reservation) -> Result<Item, StoreError> {
         number(reservation.expires_at.unix_timestamp()),
     );
     item.insert(LINES.to_owned(), text(lines));
+    if !reservation.takes.is_empty() {
+        let takes = serde_json::to_string(&reservation.takes)
+            .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+        item.insert(TAKES.to_owned(), text(takes));
+    }
     item.insert(CREATED_AT.to_owned(), text(created_at));
     if reservation.status == ReservationStatus::Pending {
         item.insert(
@@ -240,6 +374,11 @@ fn read_reservation(item: &Item) -> Result<Reservation, StoreError> {
         order_id,
         lines: serde_json::from_str(read_text(item, LINES)?)
             .map_err(|error| corrupt(format!("{LINES}: {error}")))?,
+        takes: match item.get(TAKES) {
+            Some(_) => serde_json::from_str(read_text(item, TAKES)?)
+                .map_err(|error| corrupt(format!("{TAKES}: {error}")))?,
+            None => Vec::new(),
+        },
         status: ReservationStatus::parse(status)
             .ok_or_else(|| corrupt(format!("unknown {STATUS} {status:?}")))?,
         expires_at: OffsetDateTime::from_unix_timestamp(read_number(item, EXPIRES_AT)?)
@@ -263,22 +402,27 @@ fn stock_change(settlement: Settlement) -> &'static str {
     }
 }
 
-/// The lines of `reservation` at the `positions` of a transaction whose first write is
-/// the reservation's own.
-fn lines_at<'a>(
-    reservation: &'a Reservation,
-    positions: &'a [usize],
-) -> impl Iterator<Item = &'a StockLine> {
-    positions
+/// The SKUs of `takes` at the `positions` of a transaction whose first write is the
+/// reservation's own, each once.
+fn skus_at(takes: &[ShardTake], positions: &[usize]) -> Vec<Sku> {
+    let mut skus: Vec<Sku> = Vec::new();
+    for take in positions
         .iter()
         .filter_map(|position| position.checked_sub(1))
-        .filter_map(|line| reservation.lines.get(line))
+        .filter_map(|take| takes.get(take))
+    {
+        if !skus.contains(&take.sku) {
+            skus.push(take.sku.clone());
+        }
+    }
+    skus
 }
 
 impl DynamoInventory {
     /// Restocks `lines` of `order` under `restock_id` as [`InventoryStore::restock`]
-    /// says: decided on the reservation as read, written under conditions that hold
-    /// only while it is still so; decided again when a concurrent restock got there first.
+    /// says: decided on the reservation and the stock as read, written under conditions
+    /// that hold only while they are still so; decided again when a concurrent change
+    /// got there first.
     async fn restock_order(
         &self,
         order: &OrderId,
@@ -295,36 +439,45 @@ impl DynamoInventory {
                 return Ok(SettleOutcome::AlreadySettled(ReservationStatus::Committed));
             }
             let restock = Restock::of(&reservation, restock_id, lines, &earlier)?;
+            let mut gives = Vec::new();
+            for line in &restock.lines {
+                let give = self
+                    .load_stock(&line.sku)
+                    .await?
+                    .and_then(|stock| stock.give_back(line.quantity, first_shard(order)));
+                match give {
+                    Some(give) => gives.extend(give),
+                    None => return Err(self.sold_too_few(&item, &line.sku, order).await.into()),
+                }
+            }
             match self
-                .transact(restock_writes(&self.table, &reservation, &restock)?)
+                .transact(restock_writes(&self.table, &reservation, &restock, &gives)?)
                 .await
             {
                 Ok(()) => Ok(SettleOutcome::Applied),
-                // The reservation changed since it was read: read it and decide again.
-                Err(Cancelled::Refused(positions)) if positions.contains(&0) => {
-                    Err(StoreError::Conflict.into())
-                }
-                Err(Cancelled::Refused(positions)) => {
-                    let short: Vec<&str> = positions
-                        .iter()
-                        .filter_map(|position| position.checked_sub(1))
-                        .filter_map(|line| restock.lines.get(line))
-                        .map(|line| line.sku.as_str())
-                        .collect();
-                    Err(StoreError::Corrupt(format!(
-                        "SKUs {} have fewer units sold than committed order {order} gives back",
-                        short.join(", ")
-                    ))
-                    .into())
-                }
+                // The reservation or a shard changed since they were read: decide again.
+                Err(Cancelled::Refused(_)) => Err(StoreError::Conflict.into()),
                 Err(Cancelled::Failed(error)) => Err(error.into()),
             }
         })
         .await
     }
 
-    /// Sets or removes the SKU's threshold in one UpdateItem that also creates the
-    /// stock item, all counters zero, if there is none.
+    /// Why `sku` has fewer units sold than `order` gives back: another restock of the
+    /// order came in since its reservation was read as `read` (a conflict: decide
+    /// again), or else the store is corrupt.
+    async fn sold_too_few(&self, read: &Item, sku: &Sku, order: &OrderId) -> StoreError {
+        match get(&self.client, &self.table, reservation_key(order)).await {
+            Ok(Some(now)) if now != *read => StoreError::Conflict,
+            Ok(_) => StoreError::Corrupt(format!(
+                "SKU {sku} has fewer units sold than committed order {order} gives back"
+            )),
+            Err(error) => error,
+        }
+    }
+
+    /// Sets or removes the SKU's threshold in one UpdateItem on shard 0 that also
+    /// creates it, all counters zero and one shard, if there is none.
     async fn write_threshold(
         &self,
         sku: &Sku,
@@ -333,7 +486,8 @@ impl DynamoInventory {
         let mut update_expression = [ON_HAND, RESERVED, AVAILABLE, SOLD, RECEIVED]
             .map(|counter| format!("{counter} = if_not_exists({counter}, :zero)"))
             .join(", ");
-        let mut values = attributes([(":zero", number(0))]);
+        update_expression.push_str(&format!(", {SHARDS} = if_not_exists({SHARDS}, :one)"));
+        let mut values = attributes([(":zero", number(0)), (":one", number(1))]);
         match threshold {
             Some(threshold) => {
                 update_expression.push_str(&format!(", {LOW_STOCK_THRESHOLD} = :threshold"));
@@ -347,14 +501,13 @@ impl DynamoInventory {
                 .client
                 .update_item()
                 .table_name(&self.table)
-                .set_key(Some(stock_key(sku)))
+                .set_key(Some(shard_key(sku, 0)))
                 .update_expression(&update_expression)
                 .set_expression_attribute_values(Some(values.clone()))
-                .return_values(ReturnValue::AllNew)
                 .send()
                 .await;
             match written {
-                Ok(output) => read_level(&output.attributes.unwrap_or_default()),
+                Ok(_) => Ok(()),
                 // A transaction was writing the stock item: the update can simply go again.
                 Err(error)
                     if error
@@ -366,18 +519,47 @@ impl DynamoInventory {
                 Err(error) => Err(unavailable(error)),
             }
         })
-        .await
-    }
-
-    async fn stock_level(&self, sku: &Sku) -> Result<Option<StockLevel>, StoreError> {
-        get(&self.client, &self.table, stock_key(sku))
+        .await?;
+        self.load_stock(sku)
             .await?
-            .map(|item| read_level(&item))
-            .transpose()
+            .map(|stock| stock.level())
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("the stock of {sku} vanished as it was written"))
+            })
     }
 
-    /// Every item whose sort key is `sk`: a full scan, for audits only.
-    async fn scan(&self, sk: &str) -> Result<Vec<Item>, StoreError> {
+    /// The SKU's stock: every shard item in one strongly consistent Query.
+    async fn load_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND begins_with(sk, :stock)")
+                .expression_attribute_values(":pk", text(format!("{SKU_PREFIX}{sku}")))
+                .expression_attribute_values(":stock", text(STOCK))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => break,
+            }
+        }
+        if items.is_empty() {
+            return Ok(None);
+        }
+        read_stock(sku, &items).map(Some)
+    }
+
+    /// Every item whose sort key `filter` accepts (`:sk` bound to `sk`): a full scan,
+    /// for audits only.
+    async fn scan(&self, filter: &str, sk: &str) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start_key = None;
         loop {
@@ -385,7 +567,7 @@ impl DynamoInventory {
                 .client
                 .scan()
                 .table_name(&self.table)
-                .filter_expression("sk = :sk")
+                .filter_expression(filter)
                 .expression_attribute_values(":sk", text(sk))
                 .consistent_read(true)
                 .set_exclusive_start_key(start_key)
@@ -400,49 +582,6 @@ impl DynamoInventory {
         }
     }
 
-    /// Writes the first stock record of a SKU, unless one appeared meanwhile.
-    async fn create_stock(&self, level: &StockLevel) -> Result<(), StoreError> {
-        let written = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(stock_item(level)))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await;
-        // Refused by the condition or racing a transaction: someone else wrote it first.
-        written_unless_changed(written)
-    }
-
-    /// Writes `next` over `current`, unless the stock changed since `current` was read.
-    async fn recount_stock(
-        &self,
-        current: &StockLevel,
-        next: &StockLevel,
-    ) -> Result<(), StoreError> {
-        let written = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(stock_key(&current.sku)))
-            .update_expression(
-                "SET on_hand = :on_hand, available = :available, received = :received",
-            )
-            .condition_expression(
-                "on_hand = :was_on_hand AND reserved = :was_reserved AND received = :was_received",
-            )
-            .expression_attribute_values(":on_hand", number(next.on_hand))
-            .expression_attribute_values(":available", number(next.available))
-            .expression_attribute_values(":received", number(next.received))
-            .expression_attribute_values(":was_on_hand", number(current.on_hand))
-            .expression_attribute_values(":was_reserved", number(current.reserved))
-            .expression_attribute_values(":was_received", number(current.received))
-            .send()
-            .await;
-        // Refused by the condition or racing a transaction: the stock changed meanwhile.
-        written_unless_changed(written)
-    }
-
     /// Sends `writes`, again while another transaction is writing one of its items.
     async fn transact(&self, writes: Vec<TransactWriteItem>) -> Result<(), Cancelled> {
         retry_on_conflict(|| try_transact(&self.client, writes.clone())).await
@@ -454,6 +593,66 @@ impl DynamoInventory {
             Some(reservation) => Ok(reservation.status),
             // Reservations are never deleted, so it went missing between two requests.
             None => Err(StoreError::Conflict),
+        }
+    }
+
+    /// Reserves `pending`'s lines on the shards the stock as read now offers, in one
+    /// transaction with the reservation's creation; `None` when a shard it picked was
+    /// emptied since it was read.
+    async fn reserve_once(
+        &self,
+        pending: &Reservation,
+    ) -> Result<Option<ReserveOutcome>, InventoryError> {
+        let first = first_shard(&pending.order_id);
+        let mut reservation = pending.clone();
+        let mut short = Vec::new();
+        for line in &pending.lines {
+            match self
+                .load_stock(&line.sku)
+                .await?
+                .and_then(|stock| stock.take(line.quantity, first))
+            {
+                Some(takes) => reservation.takes.extend(takes),
+                None => short.push(line.sku.clone()),
+            }
+        }
+        if !short.is_empty() {
+            // A retried reserve finds its reservation whatever the stock is now.
+            return match self.reservation(&pending.order_id).await? {
+                Some(existing) => Ok(Some(ReserveOutcome::Existing(existing.status))),
+                None => Err(InventoryError::OutOfStock(short)),
+            };
+        }
+        if reservation.takes.len() > MAX_RESERVATION_LINES {
+            return Err(InventoryError::TooManyLines);
+        }
+        // The reservation comes first: if it exists, that is the answer whatever the stock.
+        let mut writes = vec![put(
+            &self.table,
+            reservation_item(&reservation)?,
+            "attribute_not_exists(pk)",
+            Item::new(),
+        )?];
+        for take in &reservation.takes {
+            writes.push(update(
+                &self.table,
+                shard_key(&take.sku, take.shard),
+                "SET available = available - :q, reserved = reserved + :q",
+                "attribute_exists(pk) AND available >= :q",
+                Names::new(),
+                quantity(take.quantity),
+            )?);
+        }
+        match self.transact(writes).await {
+            Ok(()) => Ok(Some(ReserveOutcome::Reserved)),
+            Err(Cancelled::Refused(positions)) if positions.contains(&0) => Ok(Some(
+                ReserveOutcome::Existing(self.status_after_refusal(&pending.order_id).await?),
+            )),
+            Err(Cancelled::Refused(positions)) => {
+                tracing::debug!(order_id = %pending.order_id, skus = ?skus_at(&reservation.takes, &positions), "shards emptied meanwhile; reading the stock again");
+                Ok(None)
+            }
+            Err(Cancelled::Failed(error)) => Err(error.into()),
         }
     }
 
@@ -482,14 +681,15 @@ impl DynamoInventory {
             Names::from([("#status".to_owned(), STATUS.to_owned())]),
             values,
         )?];
-        for line in &reservation.lines {
+        let takes = reservation.shard_takes();
+        for take in &takes {
             writes.push(update(
                 &self.table,
-                stock_key(&line.sku),
+                shard_key(&take.sku, take.shard),
                 stock_change(settlement),
                 "attribute_exists(pk) AND reserved >= :q",
                 Names::new(),
-                quantity(line.quantity),
+                quantity(take.quantity),
             )?);
         }
         match self.transact(writes).await {
@@ -500,16 +700,15 @@ impl DynamoInventory {
                     settled => Ok(SettleOutcome::AlreadySettled(settled)),
                 }
             }
-            Err(Cancelled::Refused(positions)) => {
-                let short: Vec<&str> = lines_at(reservation, &positions)
-                    .map(|line| line.sku.as_str())
-                    .collect();
-                Err(StoreError::Corrupt(format!(
-                    "SKUs {} have fewer units reserved than the pending reservation of order {}",
-                    short.join(", "),
-                    reservation.order_id
-                )))
-            }
+            Err(Cancelled::Refused(positions)) => Err(StoreError::Corrupt(format!(
+                "SKUs {} have fewer units reserved than the pending reservation of order {}",
+                skus_at(&takes, &positions)
+                    .iter()
+                    .map(Sku::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                reservation.order_id
+            ))),
             Err(Cancelled::Failed(error)) => Err(error),
         }
     }
@@ -531,36 +730,54 @@ impl DynamoInventory {
 
 #[async_trait]
 impl InventoryStore for DynamoInventory {
-    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
+    async fn set_stock(
+        &self,
+        sku: &Sku,
+        on_hand: u32,
+        shards: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
         retry_on_conflict(|| async {
-            match self.stock_level(sku).await? {
-                None => {
-                    let first = StockLevel::initial(sku.clone(), on_hand);
-                    self.create_stock(&first).await?;
-                    Ok(first)
-                }
-                Some(current) => {
-                    let next = current.with_on_hand(on_hand)?;
-                    self.recount_stock(&current, &next).await?;
-                    Ok(next)
-                }
+            let current = self.load_stock(sku).await?;
+            let next = match &current {
+                None => ShardedStock::initial(sku.clone(), on_hand, shards.unwrap_or(1))?,
+                Some(current) => current.recounted(on_hand, shards)?,
+            };
+            match self
+                .transact(recount_writes(&self.table, current.as_ref(), &next)?)
+                .await
+            {
+                Ok(()) => Ok(next.level()),
+                // A shard changed since it was read: read them again and recount.
+                Err(Cancelled::Refused(_)) => Err(StoreError::Conflict.into()),
+                Err(Cancelled::Failed(error)) => Err(error.into()),
             }
         })
         .await
     }
 
+    async fn sharded_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
+        self.load_stock(sku).await
+    }
+
     async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {
         let unique: BTreeSet<Sku> = skus.iter().cloned().collect();
-        let levels: Vec<Option<StockLevel>> = futures::stream::iter(unique)
-            .map(|sku| async move { self.stock_level(&sku).await })
+        let levels: Vec<Option<ShardedStock>> = futures::stream::iter(unique)
+            .map(|sku| async move { self.load_stock(&sku).await })
             .buffer_unordered(CONCURRENT_READS)
             .try_collect()
             .await?;
-        Ok(levels.into_iter().flatten().collect())
+        Ok(levels.iter().flatten().map(ShardedStock::level).collect())
     }
 
     async fn all_stock_levels(&self) -> Result<Vec<StockLevel>, StoreError> {
-        self.scan(STOCK).await?.iter().map(read_level).collect()
+        let mut by_sku: BTreeMap<Sku, Vec<Item>> = BTreeMap::new();
+        for item in self.scan("begins_with(sk, :sk)", STOCK).await? {
+            by_sku.entry(sku_of(&item)?).or_default().push(item);
+        }
+        by_sku
+            .iter()
+            .map(|(sku, items)| read_stock(sku, items).map(|stock| stock.level()))
+            .collect()
     }
 
     async fn reserve(
@@ -570,36 +787,13 @@ impl InventoryStore for DynamoInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        let reservation = Reservation::pending(*order, lines, expires_at, now)?;
-        // The reservation comes first: if it exists, that is the answer whatever the stock.
-        let mut writes = vec![put(
-            &self.table,
-            reservation_item(&reservation)?,
-            "attribute_not_exists(pk)",
-            Item::new(),
-        )?];
-        for line in &reservation.lines {
-            writes.push(update(
-                &self.table,
-                stock_key(&line.sku),
-                "SET available = available - :q, reserved = reserved + :q",
-                "attribute_exists(pk) AND available >= :q",
-                Names::new(),
-                quantity(line.quantity),
-            )?);
+        let pending = Reservation::pending(*order, lines, expires_at, now)?;
+        for _ in 0..SHARD_LOOKS {
+            if let Some(outcome) = self.reserve_once(&pending).await? {
+                return Ok(outcome);
+            }
         }
-        match self.transact(writes).await {
-            Ok(()) => Ok(ReserveOutcome::Reserved),
-            Err(Cancelled::Refused(positions)) if positions.contains(&0) => Ok(
-                ReserveOutcome::Existing(self.status_after_refusal(order).await?),
-            ),
-            Err(Cancelled::Refused(positions)) => Err(InventoryError::OutOfStock(
-                lines_at(&reservation, &positions)
-                    .map(|line| line.sku.clone())
-                    .collect(),
-            )),
-            Err(Cancelled::Failed(error)) => Err(error.into()),
-        }
+        Err(StoreError::Conflict.into())
     }
 
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
@@ -653,7 +847,7 @@ impl InventoryStore for DynamoInventory {
     }
 
     async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError> {
-        self.scan(RESERVATION)
+        self.scan("sk = :sk", RESERVATION)
             .await?
             .iter()
             .map(read_reservation)
@@ -671,7 +865,7 @@ impl InventoryStore for DynamoInventory {
 
     async fn restocks(&self) -> Result<Vec<Restock>, StoreError> {
         let mut restocks = Vec::new();
-        for item in self.scan(RESERVATION).await? {
+        for item in self.scan("sk = :sk", RESERVATION).await? {
             restocks.extend(read_restocks(&item)?);
         }
         Ok(restocks)

@@ -1,5 +1,11 @@
 //! Stock and reservations in SQLite. Every operation is one transaction on the one
 //! connection, so each is atomic and they never interleave.
+//!
+//! A SKU's row in `stock` holds shard 0's counters and the SKU's own figures (received,
+//! threshold, number of shards); `stock_shards` holds shards 1 and up, as DynamoDB keeps
+//! them in items of their own.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension, Row};
@@ -9,14 +15,16 @@ use time::OffsetDateTime;
 use super::{from_json, to_json, unavailable, SqliteDb};
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{
-    InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome, Restock,
-    SettleOutcome, Settlement, StockLevel, StockLine,
+    first_shard, InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome,
+    Restock, SettleOutcome, Settlement, ShardLevel, ShardTake, ShardedStock, StockLevel, StockLine,
+    MAX_RESERVATION_LINES,
 };
 use crate::domain::store::StoreError;
 
-const LEVEL_COLUMNS: &str =
-    "sku, on_hand, reserved, available, sold, received, low_stock_threshold";
-const RESERVATION_COLUMNS: &str = "order_id, status, expires_at, created_at, lines";
+const STOCK_COLUMNS: &str =
+    "sku, on_hand, reserved, available, sold, received, low_stock_threshold, shards";
+const SHARD_COLUMNS: &str = "sku, shard, on_hand, reserved, available, sold";
+const RESERVATION_COLUMNS: &str = "order_id, status, expires_at, created_at, lines, takes";
 
 /// [`InventoryStore`] on SQLite.
 #[derive(Clone)]
@@ -31,35 +39,172 @@ impl SqliteInventory {
     }
 }
 
-/// A stock row as SQLite returns it, before its SKU is checked.
-struct LevelRow(String, [i64; 5], Option<u32>);
+/// A `stock` row as SQLite returns it: the SKU, shard 0's counters, received, threshold
+/// and number of shards (NULL in rows from before shards: one).
+struct StockRow(String, [i64; 4], i64, Option<u32>, Option<u32>);
 
-fn level_row(row: &Row<'_>) -> rusqlite::Result<LevelRow> {
-    Ok(LevelRow(
+fn stock_row(row: &Row<'_>) -> rusqlite::Result<StockRow> {
+    Ok(StockRow(
         row.get(0)?,
-        [
-            row.get(1)?,
-            row.get(2)?,
-            row.get(3)?,
-            row.get(4)?,
-            row.get(5)?,
-        ],
+        [row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?],
+        row.get(5)?,
         row.get(6)?,
+        row.get(7)?,
     ))
 }
 
-fn level(LevelRow(sku, counters, low_stock_threshold): LevelRow) -> Result<StockLevel, StoreError> {
-    let [on_hand, reserved, available, sold, received] = counters;
-    Ok(StockLevel {
-        sku: Sku::parse(&sku)
-            .map_err(|error| StoreError::Corrupt(format!("stock row {sku:?}: {error}")))?,
+/// A `stock_shards` row: the SKU, and the shard's index and counters.
+struct ShardRow(String, u32, [i64; 4]);
+
+fn shard_row(row: &Row<'_>) -> rusqlite::Result<ShardRow> {
+    Ok(ShardRow(
+        row.get(0)?,
+        row.get(1)?,
+        [row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?],
+    ))
+}
+
+fn shard_level(shard: u32, [on_hand, reserved, available, sold]: [i64; 4]) -> ShardLevel {
+    ShardLevel {
+        shard,
         on_hand,
         reserved,
         available,
         sold,
+    }
+}
+
+/// The stock of a `stock` row and its SKU's `stock_shards` rows.
+fn sharded(
+    StockRow(sku, counters, received, low_stock_threshold, shards): StockRow,
+    rows: Vec<ShardRow>,
+) -> Result<ShardedStock, StoreError> {
+    let parsed = Sku::parse(&sku)
+        .map_err(|error| StoreError::Corrupt(format!("stock row {sku:?}: {error}")))?;
+    let mut levels = vec![shard_level(0, counters)];
+    levels.extend(
+        rows.into_iter()
+            .map(|ShardRow(_, shard, counters)| shard_level(shard, counters)),
+    );
+    levels.sort_by_key(|level| level.shard);
+    let expected = shards.unwrap_or(1);
+    let indexes_ok = levels
+        .iter()
+        .zip(0..)
+        .all(|(level, index): (&ShardLevel, u32)| level.shard == index);
+    if !indexes_ok || u32::try_from(levels.len()).ok() != Some(expected) {
+        return Err(StoreError::Corrupt(format!(
+            "stock of {sku}: {} shard rows for {expected} shards",
+            levels.len()
+        )));
+    }
+    Ok(ShardedStock {
+        sku: parsed,
         received,
         low_stock_threshold,
+        shards: levels,
     })
+}
+
+fn load_stock(connection: &Connection, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
+    let Some(row) = connection
+        .prepare_cached(&format!("SELECT {STOCK_COLUMNS} FROM stock WHERE sku = ?1"))
+        .and_then(|mut statement| statement.query_row([sku.as_str()], stock_row).optional())
+        .map_err(unavailable)?
+    else {
+        return Ok(None);
+    };
+    let shards = every_row(
+        connection,
+        &format!("SELECT {SHARD_COLUMNS} FROM stock_shards WHERE sku = ?1"),
+        [sku.as_str()],
+        shard_row,
+        Ok,
+    )?;
+    sharded(row, shards).map(Some)
+}
+
+/// Writes `stock` over whatever its SKU had: the `stock` row, and exactly its shards
+/// past 0 in `stock_shards`.
+fn write_stock(connection: &Connection, stock: &ShardedStock) -> Result<(), StoreError> {
+    let sku = stock.sku.as_str();
+    let count = stock.shards.len();
+    let base = stock
+        .shards
+        .first()
+        .cloned()
+        .unwrap_or(ShardLevel::empty(0));
+    connection
+        .execute(
+            "INSERT INTO stock
+                 (sku, on_hand, reserved, available, sold, received, low_stock_threshold, shards)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand,
+                 reserved = excluded.reserved, available = excluded.available,
+                 sold = excluded.sold, received = excluded.received, shards = excluded.shards",
+            params![
+                sku,
+                base.on_hand,
+                base.reserved,
+                base.available,
+                base.sold,
+                stock.received,
+                stock.low_stock_threshold,
+                count
+            ],
+        )
+        .map_err(unavailable)?;
+    connection
+        .execute(
+            "DELETE FROM stock_shards WHERE sku = ?1 AND shard >= ?2",
+            params![sku, count],
+        )
+        .map_err(unavailable)?;
+    for shard in stock.shards.iter().skip(1) {
+        connection
+            .execute(
+                "INSERT INTO stock_shards (sku, shard, on_hand, reserved, available, sold)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (sku, shard) DO UPDATE SET on_hand = excluded.on_hand,
+                     reserved = excluded.reserved, available = excluded.available,
+                     sold = excluded.sold",
+                params![
+                    sku,
+                    shard.shard,
+                    shard.on_hand,
+                    shard.reserved,
+                    shard.available,
+                    shard.sold
+                ],
+            )
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+/// Moves `take.quantity` units (`?2`) on `take`'s shard by `set`, where `condition`
+/// holds; whether it did.
+fn change_shard(
+    connection: &Connection,
+    take: &ShardTake,
+    set: &str,
+    condition: &str,
+) -> Result<bool, StoreError> {
+    let sku = take.sku.as_str();
+    let changed = if take.shard == 0 {
+        connection
+            .prepare_cached(&format!(
+                "UPDATE stock SET {set} WHERE sku = ?1 AND {condition}"
+            ))
+            .and_then(|mut statement| statement.execute(params![sku, take.quantity]))
+    } else {
+        connection
+            .prepare_cached(&format!(
+                "UPDATE stock_shards SET {set} WHERE sku = ?1 AND shard = ?3 AND {condition}"
+            ))
+            .and_then(|mut statement| statement.execute(params![sku, take.quantity, take.shard]))
+    };
+    Ok(changed.map_err(unavailable)? == 1)
 }
 
 /// A restock row as SQLite returns it: order id, restock id, lines as JSON.
@@ -113,19 +258,26 @@ fn restock_in(
         )
         .map_err(unavailable)?;
     for line in &restock.lines {
-        let changed = connection
-            .execute(
-                "UPDATE stock SET on_hand = on_hand + ?2, available = available + ?2,
-                     sold = sold - ?2
-                 WHERE sku = ?1 AND sold >= ?2",
-                params![line.sku.as_str(), line.quantity],
-            )
-            .map_err(unavailable)?;
-        if changed != 1 {
-            return Err(StoreError::Corrupt(format!(
-                "SKU {} has fewer units sold than committed order {order} gives back",
-                line.sku
-            )));
+        let gives = load_stock(connection, &line.sku)?
+            .and_then(|stock| stock.give_back(line.quantity, first_shard(order)))
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "SKU {} has fewer units sold than committed order {order} gives back",
+                    line.sku
+                ))
+            })?;
+        for give in &gives {
+            if !change_shard(
+                connection,
+                give,
+                "on_hand = on_hand + ?2, available = available + ?2, sold = sold - ?2",
+                "sold >= ?2",
+            )? {
+                return Err(StoreError::Corrupt(format!(
+                    "shard {} of SKU {} sold fewer units than it counted",
+                    give.shard, give.sku
+                )));
+            }
         }
     }
     Ok(Ok(SettleOutcome::Applied))
@@ -138,6 +290,7 @@ struct ReservationRow {
     expires_at: i64,
     created_at: String,
     lines: String,
+    takes: Option<String>,
 }
 
 fn reservation_row(row: &Row<'_>) -> rusqlite::Result<ReservationRow> {
@@ -147,6 +300,7 @@ fn reservation_row(row: &Row<'_>) -> rusqlite::Result<ReservationRow> {
         expires_at: row.get(2)?,
         created_at: row.get(3)?,
         lines: row.get(4)?,
+        takes: row.get(5)?,
     })
 }
 
@@ -156,6 +310,12 @@ fn reservation(row: ReservationRow) -> Result<Reservation, StoreError> {
     Ok(Reservation {
         order_id: OrderId::parse(&row.order_id).map_err(|error| corrupt(error.to_string()))?,
         lines: from_json(&row.lines)?,
+        takes: row
+            .takes
+            .as_deref()
+            .map(from_json)
+            .transpose()?
+            .unwrap_or_default(),
         status: ReservationStatus::parse(&row.status)
             .ok_or_else(|| corrupt(format!("unknown status {:?}", row.status)))?,
         expires_at: OffsetDateTime::from_unix_timestamp(row.expires_at)
@@ -163,15 +323,6 @@ fn reservation(row: ReservationRow) -> Result<Reservation, StoreError> {
         created_at: OffsetDateTime::parse(&row.created_at, &Rfc3339)
             .map_err(|error| corrupt(format!("created_at: {error}")))?,
     })
-}
-
-fn load_level(connection: &Connection, sku: &Sku) -> Result<Option<StockLevel>, StoreError> {
-    connection
-        .prepare_cached(&format!("SELECT {LEVEL_COLUMNS} FROM stock WHERE sku = ?1"))
-        .and_then(|mut statement| statement.query_row([sku.as_str()], level_row).optional())
-        .map_err(unavailable)?
-        .map(level)
-        .transpose()
 }
 
 fn load_reservation(
@@ -207,19 +358,14 @@ fn every_row<R, T>(
     Ok(records)
 }
 
-/// The update of one line's stock, `?1` the SKU and `?2` the quantity; it changes
-/// no row if fewer units are reserved.
-fn stock_change(settlement: Settlement) -> &'static str {
-    match settlement {
-        Settlement::Commit => {
-            "UPDATE stock SET reserved = reserved - ?2, on_hand = on_hand - ?2, sold = sold + ?2
-                 WHERE sku = ?1 AND reserved >= ?2"
-        }
-        Settlement::Release => {
-            "UPDATE stock SET reserved = reserved - ?2, available = available + ?2
-                 WHERE sku = ?1 AND reserved >= ?2"
-        }
-    }
+/// The change of one take's shard when its reservation settles: what is set, and the
+/// condition that the units are reserved there.
+fn stock_change(settlement: Settlement) -> (&'static str, &'static str) {
+    let set = match settlement {
+        Settlement::Commit => "reserved = reserved - ?2, on_hand = on_hand - ?2, sold = sold + ?2",
+        Settlement::Release => "reserved = reserved - ?2, available = available + ?2",
+    };
+    (set, "reserved >= ?2")
 }
 
 /// Settles the pending reservation of `order` and moves its units out of `reserved`;
@@ -244,15 +390,10 @@ fn settle(
     if settled != 1 {
         return Err(StoreError::Conflict);
     }
-    for line in &reservation.lines {
-        let changed = connection
-            .execute(
-                stock_change(settlement),
-                params![line.sku.as_str(), line.quantity],
-            )
-            .map_err(unavailable)?;
-        if changed != 1 {
-            return Err(short_reserved(&line.sku, order));
+    let (set, condition) = stock_change(settlement);
+    for take in reservation.shard_takes() {
+        if !change_shard(connection, &take, set, condition)? {
+            return Err(short_reserved(&take.sku, order));
         }
     }
     Ok(SettleOutcome::Applied)
@@ -288,37 +429,36 @@ impl SqliteInventory {
 
 #[async_trait]
 impl InventoryStore for SqliteInventory {
-    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
+    async fn set_stock(
+        &self,
+        sku: &Sku,
+        on_hand: u32,
+        shards: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
         let sku = sku.clone();
         self.db
             .run(move |connection| {
                 let tx = connection.transaction().map_err(unavailable)?;
-                let next = match load_level(&tx, &sku)? {
-                    None => StockLevel::initial(sku, on_hand),
-                    Some(current) => match current.with_on_hand(on_hand) {
-                        Ok(next) => next,
-                        Err(refusal) => return Ok(Err(refusal)),
-                    },
+                let next = match load_stock(&tx, &sku)? {
+                    None => ShardedStock::initial(sku, on_hand, shards.unwrap_or(1)),
+                    Some(current) => current.recounted(on_hand, shards),
                 };
-                tx.execute(
-                    "INSERT INTO stock (sku, on_hand, reserved, available, sold, received)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                     ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand,
-                         available = excluded.available, received = excluded.received",
-                    params![
-                        next.sku.as_str(),
-                        next.on_hand,
-                        next.reserved,
-                        next.available,
-                        next.sold,
-                        next.received
-                    ],
-                )
-                .map_err(unavailable)?;
+                let next = match next {
+                    Ok(next) => next,
+                    Err(refusal) => return Ok(Err(refusal)),
+                };
+                write_stock(&tx, &next)?;
                 tx.commit().map_err(unavailable)?;
-                Ok(Ok(next))
+                Ok(Ok(next.level()))
             })
             .await?
+    }
+
+    async fn sharded_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
+        let sku = sku.clone();
+        self.db
+            .run(move |connection| load_stock(connection, &sku))
+            .await
     }
 
     async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {
@@ -329,7 +469,7 @@ impl InventoryStore for SqliteInventory {
             .run(move |connection| {
                 let mut levels = Vec::with_capacity(skus.len());
                 for sku in &skus {
-                    levels.extend(load_level(connection, sku)?);
+                    levels.extend(load_stock(connection, sku)?.map(|stock| stock.level()));
                 }
                 Ok(levels)
             })
@@ -339,13 +479,29 @@ impl InventoryStore for SqliteInventory {
     async fn all_stock_levels(&self) -> Result<Vec<StockLevel>, StoreError> {
         self.db
             .run(|connection| {
+                let mut shards: HashMap<String, Vec<ShardRow>> = HashMap::new();
+                for row in every_row(
+                    connection,
+                    &format!("SELECT {SHARD_COLUMNS} FROM stock_shards"),
+                    [],
+                    shard_row,
+                    Ok,
+                )? {
+                    shards.entry(row.0.clone()).or_default().push(row);
+                }
                 every_row(
                     connection,
-                    &format!("SELECT {LEVEL_COLUMNS} FROM stock"),
+                    &format!("SELECT {STOCK_COLUMNS} FROM stock"),
                     [],
-                    level_row,
-                    level,
-                )
+                    stock_row,
+                    Ok,
+                )?
+                .into_iter()
+                .map(|row| {
+                    let rows = shards.remove(&row.0).unwrap_or_default();
+                    sharded(row, rows).map(|stock| stock.level())
+                })
+                .collect()
             })
             .await
     }
@@ -357,8 +513,7 @@ impl InventoryStore for SqliteInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        let reservation = Reservation::pending(*order, lines, expires_at, now)?;
-        let lines = to_json(&reservation.lines)?;
+        let mut reservation = Reservation::pending(*order, lines, expires_at, now)?;
         let created_at = reservation
             .created_at
             .format(&Rfc3339)
@@ -369,32 +524,46 @@ impl InventoryStore for SqliteInventory {
                 if let Some(existing) = load_reservation(&tx, &reservation.order_id)? {
                     return Ok(Ok(ReserveOutcome::Existing(existing.status)));
                 }
+                let first = first_shard(&reservation.order_id);
                 let mut short = Vec::new();
                 for line in &reservation.lines {
-                    let taken = tx
-                        .execute(
-                            "UPDATE stock SET available = available - ?2, reserved = reserved + ?2
-                             WHERE sku = ?1 AND available >= ?2",
-                            params![line.sku.as_str(), line.quantity],
-                        )
-                        .map_err(unavailable)?;
-                    if taken != 1 {
-                        short.push(line.sku.clone());
+                    let takes = load_stock(&tx, &line.sku)?
+                        .and_then(|stock| stock.take(line.quantity, first));
+                    match takes {
+                        Some(takes) => reservation.takes.extend(takes),
+                        None => short.push(line.sku.clone()),
                     }
                 }
                 if !short.is_empty() {
-                    // Dropping the transaction rolls back the lines that were taken.
                     return Ok(Err(InventoryError::OutOfStock(short)));
                 }
+                if reservation.takes.len() > MAX_RESERVATION_LINES {
+                    return Ok(Err(InventoryError::TooManyLines));
+                }
+                for take in &reservation.takes {
+                    if !change_shard(
+                        &tx,
+                        take,
+                        "available = available - ?2, reserved = reserved + ?2",
+                        "available >= ?2",
+                    )? {
+                        return Err(StoreError::Corrupt(format!(
+                            "shard {} of SKU {} has fewer units available than it counted",
+                            take.shard, take.sku
+                        )));
+                    }
+                }
                 tx.execute(
-                    "INSERT INTO reservations (order_id, status, expires_at, created_at, lines)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO reservations
+                         (order_id, status, expires_at, created_at, lines, takes)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     params![
                         reservation.order_id.to_string(),
                         reservation.status.as_str(),
                         reservation.expires_at.unix_timestamp(),
                         created_at,
-                        lines
+                        to_json(&reservation.lines)?,
+                        to_json(&reservation.takes)?
                     ],
                 )
                 .map_err(unavailable)?;
@@ -506,17 +675,21 @@ impl InventoryStore for SqliteInventory {
             .run(move |connection| {
                 let tx = connection.transaction().map_err(unavailable)?;
                 tx.execute(
-                    "INSERT INTO stock
-                         (sku, on_hand, reserved, available, sold, received, low_stock_threshold)
-                     VALUES (?1, 0, 0, 0, 0, 0, ?2)
+                    "INSERT INTO stock (sku, on_hand, reserved, available, sold, received,
+                         low_stock_threshold, shards)
+                     VALUES (?1, 0, 0, 0, 0, 0, ?2, 1)
                      ON CONFLICT (sku) DO UPDATE
                          SET low_stock_threshold = excluded.low_stock_threshold",
                     params![sku.as_str(), threshold],
                 )
                 .map_err(unavailable)?;
-                let level = load_level(&tx, &sku)?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("the stock of {sku} vanished as it was written"))
-                })?;
+                let level = load_stock(&tx, &sku)?
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!(
+                            "the stock of {sku} vanished as it was written"
+                        ))
+                    })?
+                    .level();
                 tx.commit().map_err(unavailable)?;
                 Ok(level)
             })

@@ -55,14 +55,25 @@ CREATE TABLE IF NOT EXISTS stock (
     available INTEGER NOT NULL,
     sold INTEGER NOT NULL,
     received INTEGER NOT NULL,
-    low_stock_threshold INTEGER
+    low_stock_threshold INTEGER,
+    shards INTEGER
+);
+CREATE TABLE IF NOT EXISTS stock_shards (
+    sku TEXT NOT NULL,
+    shard INTEGER NOT NULL,
+    on_hand INTEGER NOT NULL,
+    reserved INTEGER NOT NULL,
+    available INTEGER NOT NULL,
+    sold INTEGER NOT NULL,
+    PRIMARY KEY (sku, shard)
 );
 CREATE TABLE IF NOT EXISTS reservations (
     order_id TEXT PRIMARY KEY,
     status TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
     created_at TEXT NOT NULL,
-    lines TEXT NOT NULL
+    lines TEXT NOT NULL,
+    takes TEXT
 );
 CREATE INDEX IF NOT EXISTS pending_reservations_by_expiry ON reservations (expires_at)
     WHERE status = 'PENDING';

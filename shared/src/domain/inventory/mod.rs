@@ -9,12 +9,16 @@
 //! `reserved = Σ PENDING quantities`, `sold = Σ COMMITTED quantities − Σ restocked
 //! quantities ≤ received`.
 //!
+//! A hot SKU's stock may be split over shards ([`ShardedStock`]): each shard keeps the
+//! counters and the invariant, a reservation records which shards it took from.
+//!
 //! A cancelled or returned order's committed units come back through a [`Restock`]:
 //! once per restock id, in one transaction with the stock change, never more units of
 //! a SKU than the order committed.
 
 mod reservation;
 mod restock;
+mod shards;
 mod stock;
 mod store;
 
@@ -22,6 +26,7 @@ pub use reservation::{
     merge_lines, Reservation, ReservationStatus, Settlement, MAX_RESERVATION_LINES,
 };
 pub use restock::Restock;
+pub use shards::{check_shard_count, first_shard, ShardLevel, ShardTake, ShardedStock, MAX_SHARDS};
 pub use stock::{StockLevel, StockLine};
 pub use store::{InventoryStore, ReserveOutcome, SettleOutcome};
 
@@ -51,6 +56,19 @@ pub enum InventoryError {
         /// The SKU whose stock was being set.
         sku: Sku,
         /// The units reserved of it when the change was refused.
+        reserved: i64,
+    },
+    /// A shard count outside 1 to [`MAX_SHARDS`].
+    #[error("stock is split over 1 to {MAX_SHARDS} shards, not {0}")]
+    BadShardCount(u32),
+    /// A shard about to be dropped holds units reserved for orders being paid.
+    #[error("shard {shard} of SKU {sku} holds {reserved} reserved units; it cannot be dropped until they settle")]
+    ShardReserved {
+        /// The SKU being recounted.
+        sku: Sku,
+        /// The shard that would be dropped.
+        shard: u32,
+        /// Its reserved units.
         reserved: i64,
     },
     /// A restock the order cannot take: its reservation is not committed, or the

@@ -3,11 +3,12 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use super::{InventoryError, StockLine};
+use super::{InventoryError, ShardTake, StockLine};
 use crate::domain::ids::OrderId;
 
-/// The most SKUs one reservation may hold. DynamoDB writes at most 100 items in one
-/// transaction: the reservation itself and one stock item per line.
+/// The most SKUs one reservation may hold, and the most shards its lines may take from
+/// together. DynamoDB writes at most 100 items in one transaction: the reservation
+/// itself and one stock item per shard taken from.
 pub const MAX_RESERVATION_LINES: usize = 99;
 
 /// Where a reservation is in its life. It starts `Pending` and is settled once.
@@ -52,6 +53,9 @@ pub struct Reservation {
     pub order_id: OrderId,
     /// One line per SKU.
     pub lines: Vec<StockLine>,
+    /// The shards the lines took their units from (see [`Reservation::shard_takes`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub takes: Vec<ShardTake>,
     /// Where the reservation is in its life.
     pub status: ReservationStatus,
     /// From this instant on, a pending reservation may be released by the sweeper.
@@ -79,10 +83,27 @@ impl Reservation {
         Ok(Reservation {
             order_id: order,
             lines,
+            takes: Vec::new(),
             status: ReservationStatus::Pending,
             expires_at: expires_at - Duration::nanoseconds(i64::from(expires_at.nanosecond())),
             created_at: now,
         })
+    }
+
+    /// Where the units came from: [`Reservation::takes`], or for a reservation made
+    /// before stock was sharded, every line from shard 0.
+    pub fn shard_takes(&self) -> Vec<ShardTake> {
+        if !self.takes.is_empty() {
+            return self.takes.clone();
+        }
+        self.lines
+            .iter()
+            .map(|line| ShardTake {
+                sku: line.sku.clone(),
+                shard: 0,
+                quantity: line.quantity,
+            })
+            .collect()
     }
 
     /// The units of `sku` the reservation holds; 0 for a SKU it does not hold.

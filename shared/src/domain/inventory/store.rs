@@ -3,7 +3,11 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use super::{InventoryError, Reservation, ReservationStatus, Restock, StockLevel, StockLine};
+#[cfg(doc)]
+use super::first_shard;
+use super::{
+    InventoryError, Reservation, ReservationStatus, Restock, ShardedStock, StockLevel, StockLine,
+};
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::store::StoreError;
 
@@ -33,11 +37,26 @@ pub enum SettleOutcome {
 /// so that the invariant of the [module docs](super) holds at every instant.
 #[async_trait]
 pub trait InventoryStore: Send + Sync {
-    /// Counts `on_hand` units of `sku`: creates its record, or sets `on_hand` keeping
-    /// `available = on_hand − reserved` (an increase adds to `received`). Refuses to go
-    /// below the reserved units with [`InventoryError::BelowReserved`]. Returns the
-    /// counters as written.
-    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError>;
+    /// Counts `on_hand` units of `sku` over `shards` shards (as many as now when `None`,
+    /// one for a new SKU): creates its record, or spreads `on_hand` over the shards as
+    /// [`ShardedStock::recounted`] does, keeping each shard's reserved units (an increase
+    /// adds to `received`), in one transaction. Refuses to go below the reserved units
+    /// with [`InventoryError::BelowReserved`], to drop a shard holding reserved units
+    /// with [`InventoryError::ShardReserved`]. Returns the counters as written.
+    async fn set_stock(
+        &self,
+        sku: &Sku,
+        on_hand: u32,
+        shards: Option<u32>,
+    ) -> Result<StockLevel, InventoryError>;
+
+    /// [`Self::set_stock`] keeping the number of shards.
+    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
+        self.set_stock(sku, on_hand, None).await
+    }
+
+    /// The SKU's stock shard by shard, if it has a record.
+    async fn sharded_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError>;
 
     /// The stock levels of those `skus` that have a record, in no particular order.
     async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError>;
@@ -46,7 +65,9 @@ pub trait InventoryStore: Send + Sync {
     async fn all_stock_levels(&self) -> Result<Vec<StockLevel>, StoreError>;
 
     /// Reserves `lines` (duplicate SKUs merged) for `order` until `expires_at` (kept to
-    /// the whole second), all or nothing, in one transaction. If the order has a
+    /// the whole second), all or nothing, in one transaction. Each line takes from the
+    /// shards [`ShardedStock::take`] picks (starting at [`first_shard`] of the order),
+    /// and the reservation records them. If the order has a
     /// reservation already, in any status, nothing changes and the answer is
     /// [`ReserveOutcome::Existing`]: a retried reserve is never a double reservation.
     /// [`InventoryError::OutOfStock`] names every SKU short of its quantity;
@@ -61,7 +82,8 @@ pub trait InventoryStore: Send + Sync {
     ) -> Result<ReserveOutcome, InventoryError>;
 
     /// Payment captured: the pending reservation of `order` becomes committed and its
-    /// units leave `reserved` and `on_hand` for `sold`, in one transaction.
+    /// units leave `reserved` and `on_hand` for `sold` on the shards they were taken
+    /// from, in one transaction.
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError>;
 
     /// Payment failed or the order was cancelled: the pending reservation of `order`
@@ -81,7 +103,8 @@ pub trait InventoryStore: Send + Sync {
     async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError>;
 
     /// Puts `lines` (duplicate SKUs merged) of `order`'s committed reservation back:
-    /// per line `on_hand += q, available += q, sold −= q`, exactly once per
+    /// per line `on_hand += q, available += q, sold −= q` on shards that sold that many
+    /// ([`ShardedStock::give_back`]), exactly once per
     /// `restock_id` (`<order>#cancel`, `<order>#return`, …), in one transaction with
     /// the record of the restock. [`SettleOutcome::Applied`] when the units came back
     /// now; `AlreadySettled(Committed)` when this restock id was applied before (nothing

@@ -10,7 +10,7 @@ use crate::adapters::access::manifest::Access;
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{
     InventoryError, InventoryStore, Reservation, ReserveOutcome, Restock, SettleOutcome,
-    StockLevel, StockLine,
+    ShardedStock, StockLevel, StockLine,
 };
 use crate::domain::store::StoreError;
 
@@ -30,9 +30,19 @@ impl GuardedInventory {
 
 #[async_trait]
 impl InventoryStore for GuardedInventory {
-    async fn set_on_hand(&self, sku: &Sku, on_hand: u32) -> Result<StockLevel, InventoryError> {
+    async fn set_stock(
+        &self,
+        sku: &Sku,
+        on_hand: u32,
+        shards: Option<u32>,
+    ) -> Result<StockLevel, InventoryError> {
         self.grant.check(Access::Write)?;
-        self.inner.set_on_hand(sku, on_hand).await
+        self.inner.set_stock(sku, on_hand, shards).await
+    }
+
+    async fn sharded_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
+        self.grant.check(Access::Read)?;
+        self.inner.sharded_stock(sku).await
     }
 
     async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {
