@@ -13,6 +13,7 @@ use super::error::unavailable;
 use super::item::{
     attributes, composite_key, get, number, read_number, read_text, text, Item, EXPIRES_AT, PK, SK,
 };
+use super::query::Listing;
 use super::transaction::{delete, put, try_transact, update, Cancelled, Names};
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{
@@ -530,27 +531,20 @@ impl DynamoInventory {
 
     /// The SKU's stock: every shard item in one strongly consistent Query.
     async fn load_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
-        let mut items = Vec::new();
-        let mut start_key = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :stock)")
-                .expression_attribute_values(":pk", text(format!("{SKU_PREFIX}{sku}")))
-                .expression_attribute_values(":stock", text(STOCK))
-                .consistent_read(true)
-                .set_exclusive_start_key(start_key)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            items.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => break,
-            }
+        let items = Listing {
+            table: &self.table,
+            index: None,
+            key_condition: "pk = :pk AND begins_with(sk, :stock)",
+            names: Names::new(),
+            values: attributes([
+                (":pk", text(format!("{SKU_PREFIX}{sku}"))),
+                (":stock", text(STOCK)),
+            ]),
+            forward: true,
+            start_key: None,
         }
+        .read(&self.client, MAX_SHARDS as usize)
+        .await?;
         if items.is_empty() {
             return Ok(None);
         }
