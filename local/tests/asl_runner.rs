@@ -141,7 +141,7 @@ async fn start(runner: &WorkflowRunner, name: &str, input: Value) {
 }
 
 async fn finished(runner: &WorkflowRunner, name: &str) -> ExecutionView {
-    within(runner.wait_until(name, ExecutionView::is_finished))
+    within(runner.wait_until_finished(name))
         .await
         .unwrap_or_else(|error| panic!("{error}"))
 }

@@ -1,7 +1,8 @@
 //! Checkout latency and reservation throughput on the local shop.
 //!
 //! `cargo bench -p mambogo-tests --bench checkout` prints:
-//! - p50/p99 of a checkout from `POST /checkout` until the saga has CONFIRMED the order
+//! - p50/p99 of a checkout from `POST /checkout` until its 202 and until the saga has
+//!   CONFIRMED the order
 //!   (reserve, authorize through the mock gateway's signed webhook, capture, commit,
 //!   publish), at 1 and 50 concurrent shoppers, with a file-backed shop as `cargo run`
 //!   runs it; each beside the shop's plain cart write (`POST /cart/items`) as reference;
@@ -16,7 +17,6 @@ use mambogo::adapters::sqlite::{SqliteDb, SqliteInventory};
 use mambogo::api::auth::mint_token;
 use mambogo::domain::ids::{OrderId, Sku};
 use mambogo::domain::inventory::{InventoryStore, StockLine};
-use mambogo_local::workflow::ExecutionView;
 use mambogo_local::{start, DataLocation, LocalConfig, RunningShop, DEV_JWT_SECRET};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -41,7 +41,18 @@ fn token(user: &str) -> String {
 
 struct Timings {
     add_item: Histogram<u64>,
+    accepted: Histogram<u64>,
     checkout: Histogram<u64>,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            add_item: histogram(),
+            accepted: histogram(),
+            checkout: histogram(),
+        }
+    }
 }
 
 async fn shopper(
@@ -52,10 +63,7 @@ async fn shopper(
 ) -> Timings {
     let base = shop.url();
     let bearer = format!("Bearer {}", token(&format!("bench-{shopper_index}")));
-    let mut timings = Timings {
-        add_item: histogram(),
-        checkout: histogram(),
-    };
+    let mut timings = Timings::new();
     for round in 0..checkouts {
         let started = Instant::now();
         let added = client
@@ -83,11 +91,15 @@ async fn shopper(
             .expect("the shop answers");
         assert_eq!(accepted.status().as_u16(), 202);
         let body: serde_json::Value = accepted.json().await.expect("JSON");
+        timings
+            .accepted
+            .record(started.elapsed().as_micros().max(1) as u64)
+            .expect("in bounds");
         let order =
             OrderId::parse(body["orderId"].as_str().expect("an order id")).expect("a valid id");
         let finished = shop
             .runner
-            .wait_until(&order.to_string(), ExecutionView::is_finished)
+            .wait_until_finished(&order.to_string())
             .await
             .expect("the execution is readable");
         assert_eq!(finished.status.as_str(), "SUCCEEDED");
@@ -116,13 +128,11 @@ async fn checkout_latency(shop: &Arc<RunningShop>, shoppers: usize) -> (Timings,
             ))
         })
         .collect();
-    let mut total = Timings {
-        add_item: histogram(),
-        checkout: histogram(),
-    };
+    let mut total = Timings::new();
     for task in tasks {
         let timings = task.await.expect("a shopper task");
         total.add_item.add(timings.add_item).expect("compatible");
+        total.accepted.add(timings.accepted).expect("compatible");
         total.checkout.add(timings.checkout).expect("compatible");
     }
     let per_second = total.checkout.len() as f64 / started.elapsed().as_secs_f64();
@@ -189,6 +199,7 @@ fn main() {
             let reference = timings.add_item.value_at_quantile(0.5);
             for (label, histogram, rate) in [
                 ("POST /cart/items (reference)", &timings.add_item, String::from("-")),
+                ("POST /checkout → 202 Accepted", &timings.accepted, String::from("-")),
                 ("POST /checkout → CONFIRMED (through saga)", &timings.checkout, format!("{per_second:.0}")),
             ] {
                 println!(

@@ -52,7 +52,7 @@ pub fn order_id(reply: &Reply) -> OrderId {
 pub async fn saga_finished(shop: &TestShop, order: &OrderId) -> ExecutionView {
     shop.inner()
         .runner
-        .wait_until(&order.to_string(), ExecutionView::is_finished)
+        .wait_until_finished(&order.to_string())
         .await
         .expect("the execution is readable")
 }

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, Mutex, Weak};
 
+use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::Instrument;
 
@@ -184,11 +185,24 @@ impl WorkflowRunner {
                     return Ok(view);
                 }
             }
-            if changes.changed().await.is_err() {
-                return Err(
-                    ExecutionStoreError::Unavailable("the store was closed".to_owned()).into(),
-                );
+            next_change_of(&mut changes, name).await?;
+        }
+    }
+
+    /// Waits, without polling, until the execution `name` has ended; returns it as it
+    /// ended. Cheaper than [`WorkflowRunner::wait_until`] with
+    /// [`ExecutionView::is_finished`]: it reads only the status until then.
+    pub async fn wait_until_finished(&self, name: &str) -> Result<ExecutionView, RunnerError> {
+        let store = &self.engine().store;
+        let mut changes = store.subscribe();
+        loop {
+            if matches!(store.status(name).await?, Some(status) if status != ExecutionStatus::Running)
+            {
+                if let Some(view) = self.execution(name).await? {
+                    return Ok(view);
+                }
             }
+            next_change_of(&mut changes, name).await?;
         }
     }
 
@@ -229,5 +243,25 @@ async fn listen(runner: Weak<RunnerInner>, mut started: StartedExecutions) {
             return;
         };
         runner.spawn(info, position, false);
+    }
+}
+
+/// Returns once the store announces a change of the execution `name` (or may have: a
+/// waiter that fell behind cannot tell).
+async fn next_change_of(
+    changes: &mut broadcast::Receiver<Arc<str>>,
+    name: &str,
+) -> Result<(), RunnerError> {
+    loop {
+        match changes.recv().await {
+            Ok(changed) if *changed == *name => return Ok(()),
+            Ok(_) => {}
+            Err(RecvError::Lagged(_)) => return Ok(()),
+            Err(RecvError::Closed) => {
+                return Err(
+                    ExecutionStoreError::Unavailable("the store was closed".to_owned()).into(),
+                )
+            }
+        }
     }
 }

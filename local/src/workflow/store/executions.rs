@@ -1,11 +1,12 @@
 //! Executions and their history: created, moved from state to state, ended, shown.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use mambogo::adapters::sqlite::Cached;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::{
-    corrupt, from_text, instant, millis, to_text, Ending, ExecutionInfo, ExecutionStore,
+    corrupt, from_text, instant, millis, to_text, Change, Ending, ExecutionInfo, ExecutionStore,
     ExecutionStoreError, Position,
 };
 use crate::workflow::history::{ExecutionStatus, ExecutionView, HistoryEvent, HistoryEventKind};
@@ -32,10 +33,10 @@ impl ExecutionStore {
         };
         let (stored_info, stored_position) = (info.clone(), position.clone());
         let created = self
-            .run(true, move |transaction| {
+            .run(Change::Execution(name.to_owned()), move |transaction| {
                 let input = to_text(&info.input)?;
                 let at = millis(now);
-                let inserted = transaction.execute(
+                let inserted = transaction.execute_cached(
                     "INSERT OR IGNORE INTO workflow_executions
                          (name, status, input, started_at, step, state, state_input, state_entered_at)
                      VALUES (?1, 'RUNNING', ?2, ?3, 1, ?4, ?2, ?3)",
@@ -79,9 +80,9 @@ impl ExecutionStore {
         let (name, from_step, from_state, stored) =
             (name.to_owned(), from.step, from.state.clone(), next.clone());
         let moved = self
-            .run(true, move |transaction| {
+            .run(Change::Execution(name.clone()), move |transaction| {
                 let at = millis(now);
-                let changed = transaction.execute(
+                let changed = transaction.execute_cached(
                     "UPDATE workflow_executions
                      SET step = ?3, state = ?4, state_input = ?5, state_entered_at = ?6
                      WHERE name = ?1 AND step = ?2 AND status = 'RUNNING'",
@@ -131,7 +132,7 @@ impl ExecutionStore {
         now: OffsetDateTime,
     ) -> Result<bool, ExecutionStoreError> {
         let (name, step, state) = (name.to_owned(), from.step, from.state.clone());
-        self.run(true, move |transaction| {
+        self.run(Change::Execution(name.clone()), move |transaction| {
             let at = millis(now);
             let (status, output, error, cause) = match &ending {
                 Ending::Succeeded(output) => ("SUCCEEDED", Some(to_text(output)?), None, None),
@@ -142,7 +143,7 @@ impl ExecutionStore {
                     Some(failure.cause.clone()),
                 ),
             };
-            let changed = transaction.execute(
+            let changed = transaction.execute_cached(
                 "UPDATE workflow_executions SET status = ?3, output = ?4, error = ?5, cause = ?6
                  WHERE name = ?1 AND step = ?2 AND status = 'RUNNING'",
                 params![name, step, status, output, error, cause],
@@ -150,7 +151,7 @@ impl ExecutionStore {
             if changed == 0 {
                 return Ok(false);
             }
-            transaction.execute(
+            transaction.execute_cached(
                 "UPDATE workflow_task_tokens SET status = 'ABANDONED'
                  WHERE execution = ?1 AND status IN ('STARTING', 'WAITING')",
                 params![name],
@@ -202,7 +203,7 @@ impl ExecutionStore {
         now: OffsetDateTime,
     ) -> Result<(), ExecutionStoreError> {
         let (name, state) = (name.to_owned(), state.to_owned());
-        self.run(true, move |transaction| {
+        self.run(Change::Execution(name.clone()), move |transaction| {
             append(
                 transaction,
                 &name,
@@ -219,8 +220,8 @@ impl ExecutionStore {
     pub(crate) async fn running(
         &self,
     ) -> Result<Vec<(ExecutionInfo, Position)>, ExecutionStoreError> {
-        self.run(false, |transaction| {
-            let mut statement = transaction.prepare(
+        self.run(Change::Nothing, |transaction| {
+            let mut statement = transaction.prepare_cached(
                 "SELECT name, input, started_at, step, state, state_input, state_entered_at
                  FROM workflow_executions WHERE status = 'RUNNING' ORDER BY started_at, name",
             )?;
@@ -260,15 +261,34 @@ impl ExecutionStore {
         .await
     }
 
+    /// The status of the execution named `name`, if it exists.
+    pub(crate) async fn status(
+        &self,
+        name: &str,
+    ) -> Result<Option<ExecutionStatus>, ExecutionStoreError> {
+        let name = name.to_owned();
+        self.run(Change::Nothing, move |transaction| {
+            let status = transaction
+                .query_row_cached(
+                    "SELECT status FROM workflow_executions WHERE name = ?1",
+                    params![name],
+                    |row| row.get::<_, String>(0),
+                )
+                .optional()?;
+            status.as_deref().map(execution_status).transpose()
+        })
+        .await
+    }
+
     /// The execution named `name`, with its history.
     pub(crate) async fn view(
         &self,
         name: &str,
     ) -> Result<Option<ExecutionView>, ExecutionStoreError> {
         let name = name.to_owned();
-        self.run(false, move |transaction| {
+        self.run(Change::Nothing, move |transaction| {
             let row = transaction
-                .query_row(
+                .query_row_cached(
                     "SELECT status, input, output, error, cause, state, step
                      FROM workflow_executions WHERE name = ?1",
                     params![name],
@@ -288,12 +308,11 @@ impl ExecutionStore {
             let Some((status, input, output, error, cause, state, step)) = row else {
                 return Ok(None);
             };
-            let status = ExecutionStatus::from_name(&status)
-                .ok_or_else(|| corrupt(format!("unknown execution status {status:?}")))?;
+            let status = execution_status(&status)?;
             let running = status == ExecutionStatus::Running;
             let task_token = if running {
                 transaction
-                    .query_row(
+                    .query_row_cached(
                         "SELECT token FROM workflow_task_tokens
                          WHERE execution = ?1 AND step = ?2 AND callback AND status = 'WAITING'
                          ORDER BY rowid DESC LIMIT 1",
@@ -320,16 +339,21 @@ impl ExecutionStore {
     }
 }
 
+fn execution_status(name: &str) -> Result<ExecutionStatus, ExecutionStoreError> {
+    ExecutionStatus::from_name(name)
+        .ok_or_else(|| corrupt(format!("unknown execution status {name:?}")))
+}
+
 /// Appends one event to an execution's history, numbered after the last one.
 pub(super) fn append(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     execution: &str,
     kind: HistoryEventKind,
     state: Option<&str>,
     details: &Value,
     at: i64,
 ) -> Result<(), ExecutionStoreError> {
-    transaction.execute(
+    transaction.execute_cached(
         "INSERT INTO workflow_history (execution, id, kind, at, state, details)
          SELECT ?1, COALESCE(MAX(id), 0) + 1, ?2, ?3, ?4, ?5
          FROM workflow_history WHERE execution = ?1",
@@ -339,10 +363,10 @@ pub(super) fn append(
 }
 
 fn history(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     execution: &str,
 ) -> Result<Vec<HistoryEvent>, ExecutionStoreError> {
-    let mut statement = transaction.prepare(
+    let mut statement = transaction.prepare_cached(
         "SELECT id, kind, at, state, details FROM workflow_history
          WHERE execution = ?1 ORDER BY id",
     )?;

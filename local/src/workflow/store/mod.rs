@@ -1,19 +1,20 @@
 //! Persisting executions in SQLite, so that a restarted shop resumes them: each
 //! execution's current state and that state's input, its history, and its task tokens.
 //!
-//! Every change is one transaction, and every change is announced on a
-//! [`tokio::sync::watch`] channel so that waiters never poll. Executions and their
+//! Every change is one transaction, and announced with the name of the execution it
+//! changed on a [`tokio::sync::broadcast`] channel, so that waiters never poll and
+//! wake only for their own execution. Executions and their
 //! history are in `executions`, task attempts and their tokens in `tasks`.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use mambogo::adapters::sqlite::SqliteDb;
+use mambogo::adapters::sqlite::{Cached, SqliteDb};
 use mambogo::domain::store::StoreError;
-use rusqlite::{Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension};
 use serde_json::Value;
 use time::OffsetDateTime;
-use tokio::sync::watch;
+use tokio::sync::broadcast;
 
 use super::errors::TaskFailure;
 
@@ -90,11 +91,14 @@ pub(super) fn corrupt(error: impl ToString) -> ExecutionStoreError {
     ExecutionStoreError::Corrupt(error.to_string())
 }
 
+/// How many change notices a slow waiter may fall behind by before it re-reads anyway.
+const CHANGES_KEPT: usize = 1024;
+
 /// The runner's own tables, on their own SQLite database.
 #[derive(Clone)]
 pub struct ExecutionStore {
     db: SqliteDb,
-    changes: Arc<watch::Sender<u64>>,
+    changes: broadcast::Sender<Arc<str>>,
 }
 
 /// What does not change during an execution.
@@ -188,39 +192,56 @@ impl ExecutionStore {
     fn on(db: SqliteDb) -> Self {
         ExecutionStore {
             db,
-            changes: Arc::new(watch::channel(0).0),
+            changes: broadcast::channel(CHANGES_KEPT).0,
         }
     }
 
-    /// A receiver told of every change from now on.
-    pub(crate) fn subscribe(&self) -> watch::Receiver<u64> {
+    /// A receiver told the name of every execution that changes from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
         self.changes.subscribe()
     }
 
-    async fn run<T, F>(&self, writes: bool, work: F) -> Result<T, ExecutionStoreError>
+    async fn run<T, F>(&self, change: Change, work: F) -> Result<T, ExecutionStoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T, ExecutionStoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ExecutionStoreError> + Send + 'static,
     {
-        let result = self
+        let (result, changed) = self
             .db
             .run_failing_with(move |connection| {
-                let behavior = if writes {
-                    TransactionBehavior::Immediate
-                } else {
-                    TransactionBehavior::Deferred
+                let savepoint = connection.savepoint()?;
+                let result = work(&savepoint)?;
+                let changed = match change {
+                    Change::Nothing => None,
+                    Change::Execution(name) => Some(name),
+                    Change::TaskOf(token) => savepoint
+                        .query_row_cached(
+                            "SELECT execution FROM workflow_task_tokens WHERE token = ?1",
+                            [token],
+                            |row| row.get(0),
+                        )
+                        .optional()?,
                 };
-                let transaction = connection.transaction_with_behavior(behavior)?;
-                let result = work(&transaction)?;
-                transaction.commit()?;
-                Ok(result)
+                savepoint.commit()?;
+                Ok::<_, ExecutionStoreError>((result, changed))
             })
-            .await;
-        if writes && result.is_ok() {
-            self.changes.send_modify(|version| *version += 1);
+            .await?;
+        if let Some(name) = changed {
+            // Nobody may be listening; that is fine.
+            let _ = self.changes.send(Arc::from(name));
         }
-        result
+        Ok(result)
     }
+}
+
+/// What a piece of store work changes: waiters on other executions sleep on.
+pub(super) enum Change {
+    /// Nothing: it only reads.
+    Nothing,
+    /// The execution of this name.
+    Execution(String),
+    /// The execution holding the task attempt of this token.
+    TaskOf(String),
 }
 
 /// Milliseconds since the Unix epoch, as stored.

@@ -1,13 +1,14 @@
 //! Task attempts and their tokens: scheduled, handed out, closed once, timed out,
 //! abandoned.
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use mambogo::adapters::sqlite::Cached;
+use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
 use super::executions::append;
 use super::{
-    corrupt, from_text, millis, to_text, Closing, ExecutionStore, ExecutionStoreError,
+    corrupt, from_text, millis, to_text, Change, Closing, ExecutionStore, ExecutionStoreError,
     ScheduledTask, TaskOutcome, TaskRecord, TaskStatus,
 };
 use crate::workflow::errors::TaskFailure;
@@ -21,37 +22,40 @@ impl ExecutionStore {
         details: Value,
         now: OffsetDateTime,
     ) -> Result<(), ExecutionStoreError> {
-        self.run(true, move |transaction| {
-            transaction.execute(
-                "INSERT INTO workflow_task_tokens
+        self.run(
+            Change::Execution(task.execution.clone()),
+            move |transaction| {
+                transaction.execute_cached(
+                    "INSERT INTO workflow_task_tokens
                      (token, execution, step, state, callback, deadline, status)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'STARTING')",
-                params![
-                    task.token,
-                    task.execution,
-                    task.step,
-                    task.state,
-                    task.callback,
-                    task.deadline.map(millis)
-                ],
-            )?;
-            append(
-                transaction,
-                &task.execution,
-                HistoryEventKind::TaskScheduled,
-                Some(&task.state),
-                &details,
-                millis(now),
-            )
-        })
+                    params![
+                        task.token,
+                        task.execution,
+                        task.step,
+                        task.state,
+                        task.callback,
+                        task.deadline.map(millis)
+                    ],
+                )?;
+                append(
+                    transaction,
+                    &task.execution,
+                    HistoryEventKind::TaskScheduled,
+                    Some(&task.state),
+                    &details,
+                    millis(now),
+                )
+            },
+        )
         .await
     }
 
     /// Notes that a callback task's resource returned: it now waits for its token.
     pub(crate) async fn task_delivered(&self, token: &str) -> Result<(), ExecutionStoreError> {
         let token = token.to_owned();
-        self.run(true, move |transaction| {
-            transaction.execute(
+        self.run(Change::TaskOf(token.clone()), move |transaction| {
+            transaction.execute_cached(
                 "UPDATE workflow_task_tokens SET status = 'WAITING'
                  WHERE token = ?1 AND status = 'STARTING'",
                 params![token],
@@ -72,9 +76,9 @@ impl ExecutionStore {
         now: OffsetDateTime,
     ) -> Result<Closing, ExecutionStoreError> {
         let token = token.to_owned();
-        self.run(true, move |transaction| {
+        self.run(Change::TaskOf(token.clone()), move |transaction| {
             let row = transaction
-                .query_row(
+                .query_row_cached(
                     "SELECT execution, state, callback, status, outcome
                      FROM workflow_task_tokens WHERE token = ?1",
                     params![token],
@@ -126,7 +130,7 @@ impl ExecutionStore {
                     )
                 }
             };
-            transaction.execute(
+            transaction.execute_cached(
                 "UPDATE workflow_task_tokens SET status = ?2, outcome = ?3 WHERE token = ?1",
                 params![token, status, stored],
             )?;
@@ -146,8 +150,8 @@ impl ExecutionStore {
     /// Gives up on an open task attempt, so that its state can run again.
     pub(crate) async fn abandon_task(&self, token: &str) -> Result<(), ExecutionStoreError> {
         let token = token.to_owned();
-        self.run(true, move |transaction| {
-            transaction.execute(
+        self.run(Change::TaskOf(token.clone()), move |transaction| {
+            transaction.execute_cached(
                 "UPDATE workflow_task_tokens SET status = 'ABANDONED'
                  WHERE token = ?1 AND status IN ('STARTING', 'WAITING')",
                 params![token],
@@ -162,8 +166,8 @@ impl ExecutionStore {
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<String>, ExecutionStoreError> {
-        self.run(false, move |transaction| {
-            let mut statement = transaction.prepare(
+        self.run(Change::Nothing, move |transaction| {
+            let mut statement = transaction.prepare_cached(
                 "SELECT token FROM workflow_task_tokens
                  WHERE status IN ('STARTING', 'WAITING') AND deadline <= ?1",
             )?;
@@ -182,7 +186,7 @@ impl ExecutionStore {
         step: i64,
     ) -> Result<Option<TaskRecord>, ExecutionStoreError> {
         let name = name.to_owned();
-        self.run(false, move |transaction| {
+        self.run(Change::Nothing, move |transaction| {
             task_record(
                 transaction,
                 "WHERE execution = ?1 AND step = ?2 ORDER BY rowid DESC LIMIT 1",
@@ -198,7 +202,7 @@ impl ExecutionStore {
         token: &str,
     ) -> Result<Option<TaskRecord>, ExecutionStoreError> {
         let token = token.to_owned();
-        self.run(false, move |transaction| {
+        self.run(Change::Nothing, move |transaction| {
             task_record(transaction, "WHERE token = ?1", params![token])
         })
         .await
@@ -206,12 +210,12 @@ impl ExecutionStore {
 }
 
 fn task_record(
-    transaction: &Transaction<'_>,
+    transaction: &Connection,
     filter: &str,
     parameters: impl rusqlite::Params,
 ) -> Result<Option<TaskRecord>, ExecutionStoreError> {
     let row = transaction
-        .query_row(
+        .query_row_cached(
             &format!("SELECT token, callback, status, outcome FROM workflow_task_tokens {filter}"),
             parameters,
             |row| {

@@ -1,10 +1,10 @@
 //! Carts in SQLite.
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
-use super::{from_json, to_json, unavailable, SqliteDb};
+use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::domain::cart::Cart;
 use crate::domain::cart::CartStore;
 use crate::domain::ids::CartId;
@@ -24,12 +24,12 @@ impl SqliteCarts {
 }
 
 /// Writes `cart` under the version rule of [`CartStore::save`].
-fn write(tx: &Transaction<'_>, cart: &Cart, now: i64) -> Result<(), StoreError> {
+fn write(tx: &Connection, cart: &Cart, now: i64) -> Result<(), StoreError> {
     let id = cart.id.to_string();
     let body = to_json(cart)?;
     let expires_at = cart.expires_at.unix_timestamp();
     let written = if cart.version == 1 {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO carts (id, version, expires_at, body) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (id) DO UPDATE SET version = excluded.version,
                  expires_at = excluded.expires_at, body = excluded.body
@@ -37,7 +37,7 @@ fn write(tx: &Transaction<'_>, cart: &Cart, now: i64) -> Result<(), StoreError> 
             params![id, cart.version, expires_at, body, now],
         )
     } else {
-        tx.execute(
+        tx.execute_cached(
             "UPDATE carts SET version = ?2, expires_at = ?3, body = ?4
              WHERE id = ?1 AND version = ?5 AND expires_at > ?6",
             params![id, cart.version, expires_at, body, cart.version - 1, now],
@@ -59,7 +59,7 @@ impl CartStore for SqliteCarts {
         self.db
             .run(move |connection| {
                 connection
-                    .query_row(
+                    .query_row_cached(
                         "SELECT body FROM carts WHERE id = ?1 AND expires_at > ?2",
                         params![id, now],
                         |row| row.get::<_, String>(0),
@@ -77,7 +77,7 @@ impl CartStore for SqliteCarts {
         let now = now.unix_timestamp();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 write(&tx, &cart, now)?;
                 tx.commit().map_err(unavailable)
             })
@@ -96,10 +96,10 @@ impl CartStore for SqliteCarts {
         let now = now.unix_timestamp();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 write(&tx, &user_cart, now)?;
                 let deleted = tx
-                    .execute(
+                    .execute_cached(
                         "DELETE FROM carts WHERE id = ?1 AND version = ?2 AND expires_at > ?3",
                         params![guest_id, guest_version, now],
                     )

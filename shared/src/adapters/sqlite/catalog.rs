@@ -4,9 +4,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{from_json, to_json, unavailable, SqliteDb};
+use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::domain::catalog::CatalogStore;
 use crate::domain::catalog::{Category, Product};
 use crate::domain::ids::{ProductId, Sku};
@@ -27,7 +27,7 @@ impl SqliteCatalog {
 
 fn load(connection: &rusqlite::Connection, id: &str) -> Result<Option<Product>, StoreError> {
     connection
-        .query_row("SELECT body FROM products WHERE id = ?1", [id], |row| {
+        .query_row_cached("SELECT body FROM products WHERE id = ?1", [id], |row| {
             row.get::<_, String>(0)
         })
         .optional()
@@ -41,7 +41,7 @@ fn every_body<T: serde::de::DeserializeOwned>(
     connection: &rusqlite::Connection,
     query: &str,
 ) -> Result<Vec<T>, StoreError> {
-    let mut statement = connection.prepare(query).map_err(unavailable)?;
+    let mut statement = connection.prepare_cached(query).map_err(unavailable)?;
     let bodies = statement
         .query_map([], |row| row.get::<_, String>(0))
         .map_err(unavailable)?;
@@ -53,10 +53,10 @@ fn every_body<T: serde::de::DeserializeOwned>(
 }
 
 /// Claims every SKU of `product` that it does not hold yet.
-fn claim_skus(tx: &Transaction<'_>, product: &Product) -> Result<(), StoreError> {
+fn claim_skus(tx: &Connection, product: &Product) -> Result<(), StoreError> {
     for variant in &product.variants {
         let owner: Option<String> = tx
-            .query_row(
+            .query_row_cached(
                 "SELECT product_id FROM product_skus WHERE sku = ?1",
                 [variant.sku.as_str()],
                 |row| row.get(0),
@@ -67,7 +67,7 @@ fn claim_skus(tx: &Transaction<'_>, product: &Product) -> Result<(), StoreError>
             Some(owner) if owner == product.id.as_str() => {}
             Some(_) => return Err(StoreError::SkuTaken(variant.sku.clone())),
             None => {
-                tx.execute(
+                tx.execute_cached(
                     "INSERT INTO product_skus (sku, product_id) VALUES (?1, ?2)",
                     params![variant.sku.as_str(), product.id.as_str()],
                 )
@@ -103,7 +103,7 @@ impl CatalogStore for SqliteCatalog {
         self.db
             .run(move |connection| {
                 let owner: Option<String> = connection
-                    .query_row(
+                    .query_row_cached(
                         "SELECT product_id FROM product_skus WHERE sku = ?1",
                         [&sku],
                         |row| row.get(0),
@@ -128,9 +128,9 @@ impl CatalogStore for SqliteCatalog {
         let product = product.clone();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let inserted = tx
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO products (id, version, body) VALUES (?1, ?2, ?3)
                          ON CONFLICT (id) DO NOTHING",
                         params![product.id.as_str(), product.version, to_json(&product)?],
@@ -159,9 +159,9 @@ impl CatalogStore for SqliteCatalog {
             .collect();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let updated = tx
-                    .execute(
+                    .execute_cached(
                         "UPDATE products SET version = ?2, body = ?3 WHERE id = ?1 AND version = ?4",
                         params![
                             product.id.as_str(),
@@ -175,7 +175,7 @@ impl CatalogStore for SqliteCatalog {
                     return Err(StoreError::Conflict);
                 }
                 for sku in &dropped {
-                    tx.execute(
+                    tx.execute_cached(
                         "DELETE FROM product_skus WHERE sku = ?1 AND product_id = ?2",
                         params![sku, product.id.as_str()],
                     )
@@ -198,7 +198,7 @@ impl CatalogStore for SqliteCatalog {
         self.db
             .run(move |connection| {
                 connection
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO categories (id, body) VALUES (?1, ?2)
                          ON CONFLICT (id) DO UPDATE SET body = excluded.body",
                         params![category.id.as_str(), to_json(&category)?],

@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
-use super::{from_json, to_json, unavailable, SqliteDb};
+use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::adapters::cursor::{nanos, page_of, Cursor};
 use crate::domain::events::{DeadLetter, DeadLetters};
 use crate::domain::store::{Page, PageRequest, StoreError};
@@ -37,7 +37,7 @@ impl DeadLetters for SqliteDeadLetters {
         self.db
             .run(move |connection| {
                 connection
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO dead_letters (id, consumer, parked_at, body) VALUES (?1, ?2, ?3, ?4)
                          ON CONFLICT (id) DO NOTHING",
                         params![id, consumer, parked_at, body],
@@ -83,7 +83,7 @@ impl DeadLetters for SqliteDeadLetters {
             .db
             .run(move |connection| {
                 connection
-                    .query_row(
+                    .query_row_cached(
                         "DELETE FROM dead_letters WHERE id = ?1 RETURNING body",
                         [&id],
                         |row| row.get(0),

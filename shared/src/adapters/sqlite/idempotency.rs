@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 use time::OffsetDateTime;
 
-use super::{unavailable, SqliteDb};
+use super::{unavailable, Cached, SqliteDb};
 use crate::domain::idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
 use crate::domain::store::StoreError;
 
@@ -35,9 +35,9 @@ impl IdempotencyStore for SqliteIdempotency {
         let (now, expires_at) = (now.unix_timestamp(), expires_at.unix_timestamp());
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let claimed = tx
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO idempotency_keys (key, fingerprint, status, body, expires_at) VALUES (?1, ?2, NULL, NULL, ?3)
                          ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, status = NULL, body = NULL,
                              expires_at = excluded.expires_at
@@ -49,7 +49,7 @@ impl IdempotencyStore for SqliteIdempotency {
                     IdempotencyClaim::Claimed
                 } else {
                     let (stored_fingerprint, status, body): (String, Option<u16>, Option<String>) = tx
-                        .query_row(
+                        .query_row_cached(
                             "SELECT fingerprint, status, body FROM idempotency_keys WHERE key = ?1",
                             [&key],
                             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
@@ -73,7 +73,7 @@ impl IdempotencyStore for SqliteIdempotency {
         self.db
             .run(move |connection| {
                 connection
-                    .execute(
+                    .execute_cached(
                         "UPDATE idempotency_keys SET status = ?2, body = ?3 WHERE key = ?1",
                         params![key, response.status, response.body],
                     )
@@ -88,7 +88,7 @@ impl IdempotencyStore for SqliteIdempotency {
         self.db
             .run(move |connection| {
                 connection
-                    .execute(
+                    .execute_cached(
                         "DELETE FROM idempotency_keys WHERE key = ?1 AND status IS NULL",
                         [key],
                     )
@@ -103,7 +103,7 @@ impl IdempotencyStore for SqliteIdempotency {
         self.db
             .run(move |connection| {
                 let found: Option<i64> = connection
-                    .query_row(
+                    .query_row_cached(
                         "SELECT 1 FROM handled_events WHERE consumer = ?1 AND event_id = ?2",
                         [consumer, event_id],
                         |row| row.get(0),
@@ -126,7 +126,7 @@ impl IdempotencyStore for SqliteIdempotency {
         self.db
             .run(move |connection| {
                 connection
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO handled_events (consumer, event_id, expires_at) VALUES (?1, ?2, ?3)
                          ON CONFLICT (consumer, event_id) DO NOTHING",
                         params![consumer, event_id, expires_at],

@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::{from_json, to_json, unavailable, SqliteDb};
+use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{
     first_shard, InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome,
@@ -135,7 +135,7 @@ fn write_stock(connection: &Connection, stock: &ShardedStock) -> Result<(), Stor
         .cloned()
         .unwrap_or(ShardLevel::empty(0));
     connection
-        .execute(
+        .execute_cached(
             "INSERT INTO stock
                  (sku, on_hand, reserved, available, sold, received, low_stock_threshold, shards)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -155,14 +155,14 @@ fn write_stock(connection: &Connection, stock: &ShardedStock) -> Result<(), Stor
         )
         .map_err(unavailable)?;
     connection
-        .execute(
+        .execute_cached(
             "DELETE FROM stock_shards WHERE sku = ?1 AND shard >= ?2",
             params![sku, count],
         )
         .map_err(unavailable)?;
     for shard in stock.shards.iter().skip(1) {
         connection
-            .execute(
+            .execute_cached(
                 "INSERT INTO stock_shards (sku, shard, on_hand, reserved, available, sold)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (sku, shard) DO UPDATE SET on_hand = excluded.on_hand,
@@ -252,7 +252,7 @@ fn restock_in(
         Err(refusal) => return Ok(Err(refusal)),
     };
     connection
-        .execute(
+        .execute_cached(
             "INSERT INTO restocks (order_id, restock_id, lines) VALUES (?1, ?2, ?3)",
             params![order.to_string(), restock_id, to_json(&restock.lines)?],
         )
@@ -330,7 +330,7 @@ fn load_reservation(
     order: &OrderId,
 ) -> Result<Option<Reservation>, StoreError> {
     connection
-        .query_row(
+        .query_row_cached(
             &format!("SELECT {RESERVATION_COLUMNS} FROM reservations WHERE order_id = ?1"),
             [order.to_string()],
             reservation_row,
@@ -349,7 +349,7 @@ fn every_row<R, T>(
     read: fn(&Row<'_>) -> rusqlite::Result<R>,
     check: fn(R) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
-    let mut statement = connection.prepare(query).map_err(unavailable)?;
+    let mut statement = connection.prepare_cached(query).map_err(unavailable)?;
     let rows = statement.query_map(parameters, read).map_err(unavailable)?;
     let mut records = Vec::new();
     for row in rows {
@@ -382,7 +382,7 @@ fn settle(
         return Ok(SettleOutcome::AlreadySettled(reservation.status));
     }
     let settled = connection
-        .execute(
+        .execute_cached(
             "UPDATE reservations SET status = ?2 WHERE order_id = ?1 AND status = 'PENDING'",
             params![order.to_string(), settlement.status().as_str()],
         )
@@ -417,7 +417,7 @@ impl SqliteInventory {
         let outcome = self
             .db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let outcome = settle(&tx, &order, settlement)?;
                 tx.commit().map_err(unavailable)?;
                 Ok(outcome)
@@ -438,7 +438,7 @@ impl InventoryStore for SqliteInventory {
         let sku = sku.clone();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let next = match load_stock(&tx, &sku)? {
                     None => ShardedStock::initial(sku, on_hand, shards.unwrap_or(1)),
                     Some(current) => current.recounted(on_hand, shards),
@@ -520,7 +520,7 @@ impl InventoryStore for SqliteInventory {
             .map_err(|error| StoreError::Corrupt(format!("created_at: {error}")))?;
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 if let Some(existing) = load_reservation(&tx, &reservation.order_id)? {
                     return Ok(Ok(ReserveOutcome::Existing(existing.status)));
                 }
@@ -553,7 +553,7 @@ impl InventoryStore for SqliteInventory {
                         )));
                     }
                 }
-                tx.execute(
+                tx.execute_cached(
                     "INSERT INTO reservations
                          (order_id, status, expires_at, created_at, lines, takes)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -585,7 +585,7 @@ impl InventoryStore for SqliteInventory {
         let now = now.unix_timestamp();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let expired = every_row(
                     &tx,
                     &format!(
@@ -640,7 +640,7 @@ impl InventoryStore for SqliteInventory {
         let (order, restock_id, lines) = (*order, restock_id.to_owned(), lines.to_vec());
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let outcome = restock_in(&tx, &order, &restock_id, &lines)?;
                 if outcome.is_ok() {
                     tx.commit().map_err(unavailable)?;
@@ -673,8 +673,8 @@ impl InventoryStore for SqliteInventory {
         let level = self
             .db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
-                tx.execute(
+                let tx = connection.savepoint().map_err(unavailable)?;
+                tx.execute_cached(
                     "INSERT INTO stock (sku, on_hand, reserved, available, sold, received,
                          low_stock_threshold, shards)
                      VALUES (?1, 0, 0, 0, 0, 0, ?2, 1)

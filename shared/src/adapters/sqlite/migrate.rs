@@ -121,8 +121,8 @@ mod tests {
             )
             .unwrap();
         }
-        let db = SqliteDb::open(&path).unwrap();
-        let connection = db.connection.lock().unwrap();
+        SqliteDb::open(&path).unwrap();
+        let connection = Connection::open(&path).unwrap();
         let (status, updated_at): (String, i64) = connection
             .query_row("SELECT status, updated_at FROM payments", [], |row| {
                 Ok((row.get(0)?, row.get(1)?))

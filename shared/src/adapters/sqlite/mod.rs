@@ -10,6 +10,7 @@ mod migrate;
 mod operations;
 mod orders;
 mod payments;
+mod worker;
 
 pub use cart::SqliteCarts;
 pub use catalog::SqliteCatalog;
@@ -21,11 +22,13 @@ pub use orders::SqliteOrders;
 pub use payments::SqlitePayments;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Params, Row};
+use tokio::sync::oneshot;
 
 use crate::domain::store::StoreError;
+use worker::Job;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS products (
@@ -147,89 +150,62 @@ CREATE INDEX IF NOT EXISTS payments_by_status ON payments (status, updated_at, o
 
 /// How long a write waits for another connection to the same file (a second shop on it).
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Statements kept prepared per connection: every statement the stores run, with room.
+const CACHED_STATEMENTS: usize = 256;
 
 /// A shared SQLite connection: the one wrapper every embedded store uses, the shop's
-/// and the local runner's. Calls run on tokio's blocking pool, one at a time, which also
-/// makes every multi-statement change a serialized transaction.
+/// and the local runner's. The connection lives on a thread of its own ([`worker`])
+/// that runs the stores' work one piece at a time, in the order it was sent, which
+/// makes every piece of work serializable; the pieces queued together are committed
+/// together.
 #[derive(Clone)]
 pub struct SqliteDb {
-    connection: Arc<Mutex<Connection>>,
+    jobs: mpsc::Sender<Job>,
 }
 
 impl SqliteDb {
     /// Opens (creating if needed) the shop's database file at `path`, and its parent
     /// folder.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let db = Self::open_file(path)?;
-        db.with_shop_schema()
+        let connection = open_file(path)?;
+        with_shop_schema(&connection)?;
+        Self::serve(connection)
     }
 
     /// A fresh shop database that lives only in memory.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::in_memory_with("")?.with_shop_schema()
+        let connection = Connection::open_in_memory().map_err(unavailable)?;
+        with_shop_schema(&connection)?;
+        Self::serve(connection)
     }
 
     /// Opens (creating if needed) the database file at `path` holding the tables of
     /// `schema` (statements that create what is missing).
     pub fn open_with(path: &Path, schema: &str) -> Result<Self, StoreError> {
-        let db = Self::open_file(path)?;
-        db.execute_schema(schema)?;
-        Ok(db)
+        let connection = open_file(path)?;
+        connection.execute_batch(schema).map_err(unavailable)?;
+        Self::serve(connection)
     }
 
     /// A fresh database in memory holding the tables of `schema`.
     pub fn in_memory_with(schema: &str) -> Result<Self, StoreError> {
-        let db = SqliteDb {
-            connection: Arc::new(Mutex::new(
-                Connection::open_in_memory().map_err(unavailable)?,
-            )),
-        };
-        db.execute_schema(schema)?;
-        Ok(db)
+        let connection = Connection::open_in_memory().map_err(unavailable)?;
+        connection.execute_batch(schema).map_err(unavailable)?;
+        Self::serve(connection)
     }
 
-    fn open_file(path: &Path) -> Result<Self, StoreError> {
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
-            })?;
-        }
-        let connection = Connection::open(path).map_err(unavailable)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
-        connection
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(unavailable)?;
-        connection
-            .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(unavailable)?;
+    /// Moves `connection` onto its own thread, which ends when the last handle is gone.
+    fn serve(connection: Connection) -> Result<Self, StoreError> {
+        connection.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         Ok(SqliteDb {
-            connection: Arc::new(Mutex::new(connection)),
+            jobs: worker::spawn(connection)?,
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn execute_schema(&self, schema: &str) -> Result<(), StoreError> {
-        self.lock().execute_batch(schema).map_err(unavailable)
-    }
-
-    fn with_shop_schema(self) -> Result<Self, StoreError> {
-        {
-            let connection = self.lock();
-            connection.execute_batch(SCHEMA).map_err(unavailable)?;
-            migrate::add_missing_columns(&connection)?;
-            connection
-                .execute_batch(LATER_INDEXES)
-                .map_err(unavailable)?;
-        }
-        Ok(self)
-    }
-
-    /// Runs `work` with the connection on the blocking pool.
+    /// Runs `work` with the connection on its thread, inside a transaction that may hold
+    /// other work too: work that must change several rows or none does so in a
+    /// savepoint ([`Connection::savepoint`]), never in a transaction of its own. Its
+    /// result comes once that transaction has committed.
     pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -239,26 +215,83 @@ impl SqliteDb {
     }
 
     /// [`SqliteDb::run`] for work that fails with an error of its own, which a store
-    /// error (the blocking pool's) converts into.
+    /// error (the connection's thread gone) converts into.
     pub async fn run_failing_with<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
-        tokio::task::spawn_blocking(move || {
-            let mut connection = connection
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            work(&mut connection)
-        })
-        .await
-        .map_err(|error| {
-            E::from(StoreError::Unavailable(format!(
-                "store task failed: {error}"
-            )))
-        })?
+        let (reply, answer) = oneshot::channel();
+        let job: Job = Box::new(move |connection| {
+            let result = work(connection);
+            Box::new(move |committed| {
+                let result = match committed {
+                    Ok(()) => result,
+                    Err(reason) => Err(E::from(StoreError::Unavailable(format!(
+                        "the SQLite commit failed: {reason}"
+                    )))),
+                };
+                // The caller may have stopped waiting; then nobody needs the answer.
+                let _ = reply.send(result);
+            })
+        });
+        let failed = || {
+            E::from(StoreError::Unavailable(
+                "the SQLite store's work failed".to_owned(),
+            ))
+        };
+        self.jobs.send(job).map_err(|_| failed())?;
+        answer.await.map_err(|_| failed())?
+    }
+}
+
+fn open_file(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|error| {
+            StoreError::Unavailable(format!("cannot create {}: {error}", parent.display()))
+        })?;
+    }
+    let connection = Connection::open(path).map_err(unavailable)?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
+    connection
+        .pragma_update(None, "journal_mode", "WAL")
+        .map_err(unavailable)?;
+    connection
+        .pragma_update(None, "synchronous", "NORMAL")
+        .map_err(unavailable)?;
+    Ok(connection)
+}
+
+fn with_shop_schema(connection: &Connection) -> Result<(), StoreError> {
+    connection.execute_batch(SCHEMA).map_err(unavailable)?;
+    migrate::add_missing_columns(connection)?;
+    connection.execute_batch(LATER_INDEXES).map_err(unavailable)
+}
+
+/// Statements run through the connection's cache of prepared statements, so that each is
+/// parsed and planned once per connection rather than on every call.
+pub trait Cached {
+    /// [`Connection::execute`], prepared once.
+    fn execute_cached<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+    /// [`Connection::query_row`], prepared once.
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, row: F) -> rusqlite::Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn execute_cached<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, row: F) -> rusqlite::Result<T>
+    where
+        P: Params,
+        F: FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, row)
     }
 }
 

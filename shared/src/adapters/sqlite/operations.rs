@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use rusqlite::params;
 use time::Duration;
 
-use super::{from_json, to_json, unavailable, SqliteDb};
+use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::adapters::cursor::{
     nanos, notification_cursor, notification_id, notification_listing, notification_sort_key,
     page_of, Cursor,
@@ -41,7 +41,7 @@ impl NotificationOutbox for SqliteOperations {
                     &notification_id(&notification),
                 );
                 let inserted = connection
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO notifications (event_id, kind, recipient, sort_key, body)
                          VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (event_id, kind) DO NOTHING",
                         params![
@@ -102,14 +102,14 @@ impl OperationsLog for SqliteOperations {
         let body = to_json(report)?;
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
-                tx.execute(
+                let tx = connection.savepoint().map_err(unavailable)?;
+                tx.execute_cached(
                     "INSERT INTO sweep_reports (ran_at, body) VALUES (?1, ?2)
                      ON CONFLICT (ran_at) DO UPDATE SET body = excluded.body",
                     params![ran_at, body],
                 )
                 .map_err(unavailable)?;
-                tx.execute("DELETE FROM sweep_reports WHERE ran_at < ?1", [expired])
+                tx.execute_cached("DELETE FROM sweep_reports WHERE ran_at < ?1", [expired])
                     .map_err(unavailable)?;
                 tx.commit().map_err(unavailable)
             })

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{from_json, to_json, unavailable, SqliteDb};
+use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::adapters::cursor::{page_of, Cursor};
 use crate::domain::ids::{OrderId, UserId};
 use crate::domain::orders::OrderStore;
@@ -85,7 +85,7 @@ impl OrderStore for SqliteOrders {
         self.db
             .run(move |connection| {
                 let inserted = connection
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO orders (id, user_id, version, created_at, body, status)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                          ON CONFLICT (id) DO NOTHING",
@@ -113,7 +113,7 @@ impl OrderStore for SqliteOrders {
         self.db
             .run(move |connection| {
                 connection
-                    .query_row("SELECT body FROM orders WHERE id = ?1", [id], |row| {
+                    .query_row_cached("SELECT body FROM orders WHERE id = ?1", [id], |row| {
                         row.get::<_, String>(0)
                     })
                     .optional()
@@ -129,7 +129,7 @@ impl OrderStore for SqliteOrders {
         self.db
             .run(move |connection| {
                 let updated = connection
-                    .execute(
+                    .execute_cached(
                         "UPDATE orders SET version = ?2, body = ?3, status = ?5
                          WHERE id = ?1 AND version = ?4",
                         params![

@@ -1,10 +1,10 @@
 //! Payments and applied gateway events in SQLite.
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
-use super::{from_json, to_json, unavailable, SqliteDb};
+use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::adapters::cursor::{page_of, Cursor};
 use crate::domain::ids::OrderId;
 use crate::domain::payments::PaymentStore;
@@ -25,19 +25,19 @@ impl SqlitePayments {
 }
 
 /// Writes `payment` under the version rule of [`PaymentStore::save`].
-fn write(tx: &Transaction<'_>, payment: &Payment) -> Result<(), StoreError> {
+fn write(tx: &Connection, payment: &Payment) -> Result<(), StoreError> {
     let id = payment.order_id.to_string();
     let body = to_json(payment)?;
     let status = payment.status.as_str();
     let updated_at = payment.updated_at.unix_timestamp();
     let written = if payment.version == 1 {
-        tx.execute(
+        tx.execute_cached(
             "INSERT INTO payments (order_id, version, body, status, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (order_id) DO NOTHING",
             params![id, payment.version, body, status, updated_at],
         )
     } else {
-        tx.execute(
+        tx.execute_cached(
             "UPDATE payments SET version = ?2, body = ?3, status = ?5, updated_at = ?6
              WHERE order_id = ?1 AND version = ?4",
             params![
@@ -65,7 +65,7 @@ impl PaymentStore for SqlitePayments {
         self.db
             .run(move |connection| {
                 connection
-                    .query_row(
+                    .query_row_cached(
                         "SELECT body FROM payments WHERE order_id = ?1",
                         [id],
                         |row| row.get::<_, String>(0),
@@ -82,7 +82,7 @@ impl PaymentStore for SqlitePayments {
         let payment = payment.clone();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 write(&tx, &payment)?;
                 tx.commit().map_err(unavailable)
             })
@@ -99,9 +99,9 @@ impl PaymentStore for SqlitePayments {
         let event_id = event_id.to_owned();
         self.db
             .run(move |connection| {
-                let tx = connection.transaction().map_err(unavailable)?;
+                let tx = connection.savepoint().map_err(unavailable)?;
                 let recorded = tx
-                    .execute(
+                    .execute_cached(
                         "INSERT INTO gateway_events (id, order_id, recorded_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING",
                         params![event_id, payment.order_id.to_string(), now.unix_timestamp()],
                     )
