@@ -77,3 +77,69 @@ resource "terraform_data" "definition_checks" {
     }
   }
 }
+
+# ---- Limits AWS enforces and the emulator of scripts/check-deploy does not -----------
+#
+# Names are known at plan time, so an environment that would make one too long fails
+# `terraform plan`. Each name is measured as if `environment` had the 16 characters
+# variables.tf allows at most (every name carries it once), so that no allowed
+# environment can break a name that fits today.
+#
+# Environment sizes are measured once their values are known: the ARNs and queue URLs in
+# them are not before the first apply, so that first time the check runs during apply.
+# Inline policy sizes are checked by tests/emulator/check_deployed.py on the deployed
+# policies: the documents are built inside modules/function, which does not expose them.
+
+locals {
+  environment_growth = max(0, 16 - length(var.environment))
+
+  name_limits = {
+    "IAM role" = {
+      limit = 64
+      names = concat(
+        [for fn in values(module.saga_function) : fn.role_name],
+        [for fn in values(module.function) : fn.role_name],
+        [aws_iam_role.state_machine.name],
+        [for role in values(aws_iam_role.scheduler) : role.name],
+      )
+    }
+    "Lambda function"    = { limit = 64, names = values(local.function_names) }
+    "EventBridge rule"   = { limit = 64, names = [for rule in values(aws_cloudwatch_event_rule.rule) : rule.name] }
+    "Scheduler schedule" = { limit = 64, names = [for job in values(aws_scheduler_schedule.job) : job.name] }
+    "SQS queue" = {
+      limit = 80
+      names = concat(
+        [for queue in values(aws_sqs_queue.consumer) : queue.name],
+        [for queue in values(aws_sqs_queue.dead_letter) : queue.name],
+      )
+    }
+  }
+
+  names_too_long = flatten([
+    for kind, limit in local.name_limits : [
+      for name in limit.names : "${kind} ${name} (${length(name) + local.environment_growth} characters with a 16-character environment; AWS allows ${limit.limit})"
+      if length(name) + local.environment_growth > limit.limit
+    ]
+  ])
+
+  # Lambda allows 4 KB of environment variables per function; measured as their JSON,
+  # which is at least as long as the keys and values alone.
+  environments_too_large = [
+    for name, variables in merge(local.saga_environment, local.other_environment) :
+    "${name} (${length(jsonencode(variables))} bytes)" if length(jsonencode(variables)) > 4096
+  ]
+}
+
+resource "terraform_data" "limit_checks" {
+  lifecycle {
+    precondition {
+      condition     = length(local.names_too_long) == 0
+      error_message = "Names AWS would refuse: ${join("; ", local.names_too_long)}. Shorten the manifest key, rule name or environment."
+    }
+
+    precondition {
+      condition     = length(local.environments_too_large) == 0
+      error_message = "Lambda environments over AWS's 4 KB: ${join(", ", local.environments_too_large)}."
+    }
+  }
+}

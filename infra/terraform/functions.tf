@@ -100,7 +100,10 @@ module "saga_function" {
   tables        = { for table, access in each.value.tables : table => { arn = aws_dynamodb_table.this[table].arn, access = access } }
   publishes     = each.value.publishes
   event_bus_arn = aws_cloudwatch_event_bus.main.arn
-  secret_arns   = { for secret in each.value.secrets : secret => aws_secretsmanager_secret.this[secret].arn }
+  # Only "callback" can be granted here (authorize-payment resumes its own task on a
+  # retry): start and describe would need the state machine's ARN (see checks.tf).
+  workflow    = each.value.workflow
+  secret_arns = { for secret in each.value.secrets : secret => aws_secretsmanager_secret.this[secret].arn }
 
   dead_letters           = each.value.dead_letters
   dead_letter_queue_arns = [for fn in keys(local.queue_functions) : aws_sqs_queue.dead_letter[fn].arn]

@@ -372,19 +372,20 @@ fn table_grants_become_read_or_write_statements_on_those_tables_only() {
     assert!(source(&module_locals["read_tables"]).contains("table.access == \"read\""));
     assert!(source(&module_locals["write_tables"]).contains("table.access == \"write\""));
 
-    // The caller hands each function exactly its manifest entry's tables.
+    // The caller hands each function exactly its manifest entry's tables, events and
+    // workflow actions (a saga step may resume its own task: authorize-payment).
     for module_name in ["saga_function", "function"] {
         let call = stack_block(&files, "module", &[module_name]);
         let tables = source(attribute(call.body(), "tables"));
         assert!(tables.contains("each.value.tables"), "{tables}");
-        let publishes = source(attribute(call.body(), "publishes"));
-        assert_eq!(publishes, "each.value.publishes");
+        for grant in ["publishes", "workflow"] {
+            assert_eq!(
+                source(attribute(call.body(), grant)),
+                format!("each.value.{grant}"),
+                "module {module_name}: {grant}"
+            );
+        }
     }
-    let call = stack_block(&files, "module", &["function"]);
-    assert_eq!(
-        source(attribute(call.body(), "workflow")),
-        "each.value.workflow"
-    );
 }
 
 #[test]

@@ -1,0 +1,148 @@
+"""moto_locked.py with the gaps filled that `terraform apply` of infra/terraform hits.
+
+scripts/check-deploy applies the whole stack to this emulator. moto (pinned exactly in
+requirements.txt: these patches reach into its internals, so another version is refused)
+lacks a few calls and attributes the AWS provider relies on; each patch below says which
+resource needs it.
+Everything else, the one lock around each request included, is moto_locked.py's: it
+prints `READY <port>` and exits when stdin closes.
+"""
+
+import json
+import pathlib
+import runpy
+import sys
+
+import moto
+from moto.awslambda.models import LambdaFunction
+from moto.kms.responses import KmsResponse
+from moto.sqs.models import Queue, SQSBackend
+from moto.stepfunctions.responses import StepFunctionResponse
+from statelint.linter import Linter
+
+HERE = pathlib.Path(__file__).parent
+pinned = f"moto[server]=={moto.__version__}"
+if pinned not in (HERE / "requirements.txt").read_text().split():
+    sys.exit(f"deploy_emulator.py patches the moto of tests/emulator/requirements.txt, not moto "
+             f"{moto.__version__}: pip install -r tests/requirements.txt")
+
+
+# ---- Step Functions ---------------------------------------------------------------
+# aws_sfn_state_machine validates the definition before creating it, and retries the
+# unimplemented call for hours. The answer comes from statelint, so a definition that
+# templatefile() turned into invalid ASL fails the apply as it would in AWS.
+def validate_state_machine_definition(self):
+    problems = Linter.validate(self._get_param("definition"))
+    return json.dumps({
+        "result": "FAIL" if problems else "OK",
+        "diagnostics": [
+            {"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": problem}
+            for problem in problems
+        ],
+        "truncated": False,
+    })
+
+
+# Read after create; the stack never publishes versions.
+def list_state_machine_versions(self):
+    return json.dumps({"stateMachineVersions": []})
+
+
+StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+
+# ---- SQS --------------------------------------------------------------------------
+# aws_sqs_queue_redrive_allow_policy waits until GetQueueAttributes returns the policy
+# it set; moto accepts RedriveAllowPolicy but never returns it.
+Queue.BASE_ATTRIBUTES.append("RedriveAllowPolicy")
+Queue.redrive_allow_policy = None
+
+set_queue_attributes = SQSBackend.set_queue_attributes
+
+
+def set_queue_attributes_keeping_policy(self, queue_name, attributes):
+    attributes = dict(attributes)
+    # moto clears the queue policy on every SetQueueAttributes that omits Policy, so
+    # aws_sqs_queue_redrive_allow_policy undid aws_sqs_queue_policy on the same queue.
+    attributes.setdefault("Policy", self.get_queue(queue_name).policy)
+    # AWS removes the attribute when it is set to "" (the redrive-allow resource's delete).
+    if attributes.get("RedriveAllowPolicy") == "":
+        attributes["RedriveAllowPolicy"] = None
+    return set_queue_attributes(self, queue_name, attributes)
+
+
+SQSBackend.set_queue_attributes = set_queue_attributes_keeping_policy
+
+queue_attributes = Queue.attributes.fget
+
+
+def queue_attributes_compact(self):
+    # AWS returns RedrivePolicy as compact JSON; moto's spaced json.dumps showed as a
+    # change to redrive_policy on every plan.
+    result = queue_attributes(self)
+    if self.redrive_policy:
+        result["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+    return result
+
+
+Queue.attributes = property(queue_attributes_compact)
+
+
+# ---- Lambda -----------------------------------------------------------------------
+# moto drops LoggingConfig: every plan wanted to set logging_config (JSON logs to the
+# function's own log group) again. Kept as sent; AWS's defaults when never sent.
+lambda_init = LambdaFunction.__init__
+lambda_configuration = LambdaFunction.get_configuration
+lambda_update = LambdaFunction.update_configuration
+
+
+def lambda_init_keeping_logging(self, account_id, spec, region, version=1):
+    lambda_init(self, account_id, spec, region, version)
+    self.logging_config = spec.get("LoggingConfig") or {
+        "LogFormat": "Text",
+        "LogGroup": f"/aws/lambda/{self.function_name}",
+    }
+
+
+def lambda_configuration_with_logging(self, on_create=False):
+    return {**lambda_configuration(self, on_create), "LoggingConfig": self.logging_config}
+
+
+def lambda_update_keeping_logging(self, config_updates):
+    if "LoggingConfig" in config_updates:
+        self.logging_config = config_updates["LoggingConfig"]
+    return lambda_update(self, config_updates)
+
+
+LambdaFunction.__init__ = lambda_init_keeping_logging
+LambdaFunction.get_configuration = lambda_configuration_with_logging
+LambdaFunction.update_configuration = lambda_update_keeping_logging
+
+
+# ---- KMS --------------------------------------------------------------------------
+# moto ignores RotationPeriodInDays: every plan wanted to set rotation_period_in_days.
+enable_key_rotation = KmsResponse.enable_key_rotation
+get_key_rotation_status = KmsResponse.get_key_rotation_status
+
+
+def enable_key_rotation_with_period(self):
+    answer = enable_key_rotation(self)
+    key = self.kms_backend.keys[self.kms_backend.get_key_id(self._get_param("KeyId"))]
+    key.rotation_period_in_days = self._get_param("RotationPeriodInDays", 365)
+    return answer
+
+
+def get_key_rotation_status_with_period(self):
+    status = json.loads(get_key_rotation_status(self))
+    key = self.kms_backend.keys[self.kms_backend.get_key_id(self._get_param("KeyId"))]
+    if status["KeyRotationEnabled"]:
+        status["RotationPeriodInDays"] = getattr(key, "rotation_period_in_days", 365)
+    return json.dumps(status)
+
+
+KmsResponse.enable_key_rotation = enable_key_rotation_with_period
+KmsResponse.get_key_rotation_status = get_key_rotation_status_with_period
+
+
+runpy.run_path(str(HERE / "moto_locked.py"), run_name="__main__")
