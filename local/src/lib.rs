@@ -14,4 +14,4 @@ pub use config::{DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEB
 pub use error::StartError;
 pub use saga_steps::FaultInjector;
 pub use server::{start, start_with, RunningShop};
-pub use shop::{build_shop, LocalShop, TestHooks};
+pub use shop::{build_shop, LocalShop, TestHooks, WorkflowWrapper};

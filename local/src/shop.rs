@@ -25,6 +25,7 @@ use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, IdSource, RandomIds, SystemClock};
 use mambogo::domain::money::Currency;
+use mambogo::domain::workflow::Workflow;
 use time::Duration;
 
 use crate::config::{DataLocation, LocalConfig};
@@ -43,11 +44,17 @@ const STOCK_CACHE: Duration = Duration::seconds(1);
 /// The event bus name put on PutEvents entries; the local bus accepts any.
 const LOCAL_BUS: &str = "mambogo-local";
 
-/// What tests may swap in: a clock they move by hand, and faults in saga steps.
+/// Wraps the workflow port the routes use, as tests do to stand in for a throttling
+/// Step Functions.
+pub type WorkflowWrapper = Arc<dyn Fn(Arc<dyn Workflow>) -> Arc<dyn Workflow> + Send + Sync>;
+
+/// What tests may swap in: a clock they move by hand, faults in saga steps, and a
+/// wrapper around the workflow port.
 #[derive(Clone, Default)]
 pub struct TestHooks {
     pub clock: Option<Arc<dyn Clock>>,
     pub faults: Option<FaultInjector>,
+    pub workflow: Option<WorkflowWrapper>,
 }
 
 /// The assembled shop, before it listens.
@@ -124,6 +131,11 @@ pub async fn build_shop(
         Arc::clone(&ids),
     ));
     let operations = Arc::new(SqliteOperations::new(db.clone()));
+    let workflow_port: Arc<dyn Workflow> = Arc::new(workflow.clone());
+    let workflow_port = match &hooks.workflow {
+        Some(wrap) => wrap(workflow_port),
+        None => workflow_port,
+    };
     let services = Arc::new(Services {
         catalog,
         carts,
@@ -132,7 +144,7 @@ pub async fn build_shop(
         payments: Arc::new(SqlitePayments::new(db)),
         idempotency,
         events: bus.clone(),
-        workflow: Arc::new(workflow.clone()),
+        workflow: workflow_port,
         gateway: gateway.clone(),
         dead_letters: bus.clone(),
         notifications: operations.clone(),

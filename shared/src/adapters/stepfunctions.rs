@@ -11,7 +11,7 @@ use std::error::Error;
 use std::fmt::Debug;
 
 use async_trait::async_trait;
-use aws_sdk_sfn::error::{DisplayErrorContext, SdkError};
+use aws_sdk_sfn::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionError;
 use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureError;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
@@ -23,6 +23,8 @@ use crate::domain::workflow::{
     ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError,
 };
 
+/// The error code of a request Step Functions throttled.
+const THROTTLED: &str = "ThrottlingException";
 /// The longest `error` SendTaskFailure accepts, in characters.
 const MAX_ERROR_CHARS: usize = 256;
 /// The longest `cause` SendTaskFailure accepts, in characters.
@@ -88,6 +90,10 @@ impl Workflow for StepFunctionsWorkflow {
                 Some(StartExecutionError::ExecutionAlreadyExists(_)) => {
                     Ok(StartOutcome::AlreadyStarted)
                 }
+                // The SDK has retried throttling already; past that it is the caller's
+                // to wait longer. Too many open executions is the same for a caller.
+                Some(StartExecutionError::ExecutionLimitExceeded(_)) => Err(throttled(error)),
+                Some(refusal) if refusal.code() == Some(THROTTLED) => Err(throttled(error)),
                 _ => Err(unavailable(error)),
             },
         }
@@ -215,6 +221,14 @@ where
     R: Debug,
 {
     WorkflowError::Unavailable(DisplayErrorContext(&error).to_string())
+}
+
+fn throttled<E, R>(error: SdkError<E, R>) -> WorkflowError
+where
+    E: Error + 'static,
+    R: Debug,
+{
+    WorkflowError::Throttled(DisplayErrorContext(&error).to_string())
 }
 
 /// `text` cut to at most `max_chars` characters, so that a long cause never turns a

@@ -5,7 +5,6 @@ use super::admin_catalog::require_admin;
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::application::Services;
 use crate::domain::ids::OrderId;
-use crate::domain::workflow::WorkflowError;
 
 /// The execution named after the order.
 pub async fn get_execution(
@@ -17,11 +16,7 @@ pub async fn get_execution(
     let report = services
         .workflow
         .describe(&order_id.to_string())
-        .await
-        .map_err(|error| match error {
-            WorkflowError::Unavailable(detail) => ApiError::Unavailable(detail),
-            other => ApiError::Internal(other.to_string()),
-        })?
+        .await?
         .ok_or_else(|| ApiError::NotFound(format!("no checkout execution for order {order_id}")))?;
     Ok(ApiResponse::ok(&report))
 }

@@ -53,6 +53,13 @@ pub enum ApiError {
     /// A dependency is down or overloaded; the client may retry.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many requests for now: the client should send the same request again after
+    /// `retry_after_seconds` (the `Retry-After` header).
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_seconds: u64,
+    },
     /// A fault of ours. The detail is logged, never shown.
     #[error("{0}")]
     Internal(String),
@@ -84,8 +91,16 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// Whether the same request may get another answer later: too many requests now, or
+    /// a fault on our side. Other errors are final for that request.
+    pub fn worth_retrying(&self) -> bool {
+        let status = self.status();
+        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
     }
 
     fn slug(&self) -> &'static str {
@@ -102,6 +117,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -140,6 +156,13 @@ impl ApiError {
         response.set_header("content-type", "application/problem+json");
         if let ApiError::Unauthorized(_) = self {
             response.set_header("www-authenticate", "Bearer");
+        }
+        if let ApiError::TooManyRequests {
+            retry_after_seconds,
+            ..
+        } = self
+        {
+            response.set_header("retry-after", &retry_after_seconds.to_string());
         }
         response
     }
@@ -195,10 +218,26 @@ impl From<ShopError> for ApiError {
             ShopError::Gateway(GatewayError::Unavailable(detail)) => ApiError::Unavailable(
                 format!("the payment gateway is unavailable ({detail}); send the request again"),
             ),
-            ShopError::Workflow(WorkflowError::Unavailable(detail)) => {
-                ApiError::Unavailable(detail)
-            }
+            ShopError::Workflow(workflow) => workflow.into(),
             ShopError::Publish(publish) => publish.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// How long a client throttled by the workflow engine is asked to wait.
+const THROTTLED_RETRY_AFTER_SECONDS: u64 = 1;
+
+impl From<WorkflowError> for ApiError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::Unavailable(detail) => ApiError::Unavailable(detail),
+            WorkflowError::Throttled(_) => ApiError::TooManyRequests {
+                detail: "checkout is busy: the order and its stock are kept; send the same \
+                    request (the same Idempotency-Key) again after Retry-After seconds"
+                    .to_owned(),
+                retry_after_seconds: THROTTLED_RETRY_AFTER_SECONDS,
+            },
             other => ApiError::Internal(other.to_string()),
         }
     }

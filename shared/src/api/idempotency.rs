@@ -78,7 +78,7 @@ where
     let outcome = handle().await;
     let kept = match &outcome {
         Ok(response) => Some(response.clone()),
-        Err(error) if error.status().is_client_error() => Some(error.clone().into_response()),
+        Err(error) if !error.worth_retrying() => Some(error.clone().into_response()),
         Err(_) => None,
     };
     match kept {

@@ -29,6 +29,11 @@ pub enum WorkflowError {
     /// The engine could not be reached or failed; worth retrying later.
     #[error("the workflow engine is unavailable: {0}")]
     Unavailable(String),
+    /// The engine refused the request for now: more requests than it takes per second
+    /// (Step Functions throttles StartExecution per account and region). Retrying after
+    /// a while succeeds.
+    #[error("the workflow engine is throttling requests: {0}")]
+    Throttled(String),
     /// The function was not granted this workflow action in `functions/manifest.json` (see
     /// [`crate::adapters::access`]); retrying cannot help.
     #[error("{0}")]

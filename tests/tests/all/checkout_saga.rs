@@ -139,6 +139,7 @@ async fn a_gateway_that_never_answers_times_out_and_compensates() {
     let hooks = TestHooks {
         clock: Some(clock.clone() as Arc<dyn Clock>),
         faults: None,
+        ..TestHooks::default()
     };
     let shop = TestShop::start_with(LocalConfig::ephemeral(), hooks).await;
     let alice = token("alice", false);
@@ -193,6 +194,7 @@ async fn a_confirmation_that_keeps_failing_refunds_and_releases() {
     let hooks = TestHooks {
         clock: None,
         faults: Some(always_fail("confirm-order", "Transient")),
+        ..TestHooks::default()
     };
     let shop = TestShop::start_with(LocalConfig::ephemeral(), hooks).await;
     let alice = token("alice", false);
@@ -405,6 +407,7 @@ async fn a_crash_between_steps_resumes_on_restart() {
         TestHooks {
             clock: None,
             faults: Some(hang),
+            ..TestHooks::default()
         },
     )
     .await;

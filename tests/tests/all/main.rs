@@ -24,6 +24,7 @@ mod order_lifecycle_cancel;
 mod order_store_contract;
 mod payment_store_contract;
 mod payment_webhook;
+mod saga_start_throttled;
 mod state_machine_parity;
 mod stepfunctions_adapter;
 mod sweeper;

@@ -30,6 +30,7 @@ pub async fn shop_with_clock() -> (TestShop, Arc<ManualClock>) {
     let hooks = TestHooks {
         clock: Some(clock.clone() as Arc<dyn Clock>),
         faults: None,
+        ..TestHooks::default()
     };
     (
         TestShop::start_with(LocalConfig::ephemeral(), hooks).await,

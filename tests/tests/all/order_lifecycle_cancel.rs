@@ -215,6 +215,7 @@ async fn a_confirmation_that_finds_the_order_cancelled_captures_nothing() {
     let hooks = TestHooks {
         clock: None,
         faults: Some(faults),
+        ..TestHooks::default()
     };
     let shop = TestShop::start_with(LocalConfig::ephemeral(), hooks).await;
     let alice = token("alice", false);

@@ -9,8 +9,10 @@
 //! and the same execution, and publishes the same events.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use serde_json::json;
+use backon::{ExponentialBuilder, Retryable};
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::application::actor::Actor;
@@ -27,8 +29,16 @@ use crate::domain::money::Money;
 use crate::domain::orders::{Order, OrderLine, OrderStatus};
 use crate::domain::store::StoreError;
 use crate::domain::validation::FieldError;
+use crate::domain::workflow::WorkflowError;
 
 const ORDER_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_6d62_6f67_4f00_8000_6f72_6465_7273);
+/// How often a checkout tries to start its saga while Step Functions throttles starts.
+pub const SAGA_START_ATTEMPTS: usize = 6;
+/// The wait before the second start, at most; each later wait may double it, and each
+/// is randomized so that the throttled checkouts of one second do not return together.
+const FIRST_START_WAIT: Duration = Duration::from_millis(50);
+/// The longest wait between two starts: the attempts span about 2 seconds in all.
+const LONGEST_START_WAIT: Duration = Duration::from_millis(800);
 
 /// A checkout's idempotency key as the shop keeps it: `user`'s own, for checkouts.
 pub fn scoped_key(user: &UserId, key: &str) -> String {
@@ -92,12 +102,34 @@ pub async fn place_order(
         "paymentToken": payment_token,
         "reservationTtlSeconds": services.checkout.reservation_ttl.whole_seconds(),
     });
-    services
-        .workflow
-        .start(&order.id.to_string(), input)
-        .await?;
+    start_saga(services, &order.id, &input).await?;
     tracing::info!(order_id = %order.id, total = order.totals.total.amount, "order placed");
     Ok(order)
+}
+
+/// Starts the order's saga, waiting and trying again while the engine throttles starts
+/// (a flash sale starts more executions per second than Step Functions takes). Still
+/// throttled after [`SAGA_START_ATTEMPTS`], the buyer is told to come back: the order
+/// and its reserved stock are kept, and the same request starts the saga then.
+async fn start_saga(
+    services: &Services,
+    order_id: &OrderId,
+    input: &Value,
+) -> Result<(), ShopError> {
+    let name = order_id.to_string();
+    let backoff = ExponentialBuilder::new()
+        .with_min_delay(FIRST_START_WAIT)
+        .with_max_delay(LONGEST_START_WAIT)
+        .with_jitter()
+        .with_max_times(SAGA_START_ATTEMPTS - 1);
+    (|| services.workflow.start(&name, input.clone()))
+        .retry(backoff)
+        .when(|error| matches!(error, WorkflowError::Throttled(_)))
+        .notify(|error, wait| {
+            tracing::warn!(order_id = %order_id, %error, ?wait, "saga start throttled; trying again");
+        })
+        .await?;
+    Ok(())
 }
 
 /// The cart's lines as order lines at today's prices; a line whose product is gone or
