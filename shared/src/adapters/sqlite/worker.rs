@@ -10,6 +10,7 @@
 
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -17,6 +18,8 @@ use crate::domain::store::StoreError;
 
 /// The most jobs one commit holds, so that a long queue is still answered in slices.
 const MOST_PER_COMMIT: usize = 64;
+/// How long the thread looks for more work before it sleeps, once it has none.
+const LOOK_BEFORE_SLEEPING: Duration = Duration::from_micros(200);
 
 /// What a job leaves to do once its batch has committed: answer its caller with its
 /// own result, or with why the commit failed.
@@ -33,7 +36,7 @@ pub(super) fn spawn(mut connection: Connection) -> Result<mpsc::Sender<Job>, Sto
     std::thread::Builder::new()
         .name("sqlite".to_owned())
         .spawn(move || {
-            while let Ok(first) = queue.recv() {
+            while let Some(first) = next_job(&queue) {
                 let batch =
                     std::iter::once(first).chain(queue.try_iter().take(MOST_PER_COMMIT - 1));
                 run_batch(&mut connection, batch.collect());
@@ -43,6 +46,24 @@ pub(super) fn spawn(mut connection: Connection) -> Result<mpsc::Sender<Job>, Sto
             StoreError::Unavailable(format!("cannot start the SQLite thread: {error}"))
         })?;
     Ok(jobs)
+}
+
+/// The next job, waiting as long as it takes; `None` once every sender is gone.
+///
+/// It looks for one for [`LOOK_BEFORE_SLEEPING`] before it sleeps: a request's store
+/// calls come a few microseconds apart, and a sleeping thread takes far longer to wake
+/// (measured on 2 cores: a one-row read's round trip was 75 µs when the thread slept
+/// between calls, 19 µs when it looked first). The channel's own wait spins only briefly.
+fn next_job(queue: &mpsc::Receiver<Job>) -> Option<Job> {
+    let looking = Instant::now();
+    while looking.elapsed() < LOOK_BEFORE_SLEEPING {
+        match queue.try_recv() {
+            Ok(job) => return Some(job),
+            Err(mpsc::TryRecvError::Disconnected) => return None,
+            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+        }
+    }
+    queue.recv().ok()
 }
 
 /// Runs `batch` in one transaction, then answers each job with how the commit went.
