@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -20,6 +19,7 @@ use crate::application::carts::cart_products;
 use crate::application::error::ShopError;
 use crate::application::orders::{change_order, move_to, Decision};
 use crate::application::Services;
+use crate::domain::backoff::{retry_while, Backoff};
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::events;
@@ -34,11 +34,14 @@ use crate::domain::workflow::WorkflowError;
 const ORDER_NAMESPACE: Uuid = Uuid::from_u128(0x6d61_6d62_6f67_4f00_8000_6f72_6465_7273);
 /// How often a checkout tries to start its saga while Step Functions throttles starts.
 pub const SAGA_START_ATTEMPTS: usize = 6;
-/// The wait before the second start, at most; each later wait may double it, and each
-/// is randomized so that the throttled checkouts of one second do not return together.
-const FIRST_START_WAIT: Duration = Duration::from_millis(50);
-/// The longest wait between two starts: the attempts span about 2 seconds in all.
-const LONGEST_START_WAIT: Duration = Duration::from_millis(800);
+/// The waits between those tries: from up to 50 ms, doubling to at most 800 ms, about 2
+/// seconds in all, randomized so that the throttled checkouts of one second do not
+/// return together.
+const SAGA_START_BACKOFF: Backoff = Backoff {
+    attempts: SAGA_START_ATTEMPTS,
+    first_wait: Duration::from_millis(50),
+    longest_wait: Duration::from_millis(800),
+};
 
 /// A checkout's idempotency key as the shop keeps it: `user`'s own, for checkouts.
 pub fn scoped_key(user: &UserId, key: &str) -> String {
@@ -117,18 +120,17 @@ async fn start_saga(
     input: &Value,
 ) -> Result<(), ShopError> {
     let name = order_id.to_string();
-    let backoff = ExponentialBuilder::new()
-        .with_min_delay(FIRST_START_WAIT)
-        .with_max_delay(LONGEST_START_WAIT)
-        .with_jitter()
-        .with_max_times(SAGA_START_ATTEMPTS - 1);
-    (|| services.workflow.start(&name, input.clone()))
-        .retry(backoff)
-        .when(|error| matches!(error, WorkflowError::Throttled(_)))
-        .notify(|error, wait| {
-            tracing::warn!(order_id = %order_id, %error, ?wait, "saga start throttled; trying again");
-        })
-        .await?;
+    let start = || async {
+        let started = services.workflow.start(&name, input.clone()).await;
+        if let Err(error @ WorkflowError::Throttled(_)) = &started {
+            tracing::warn!(order_id = %order_id, %error, "saga start throttled");
+        }
+        started
+    };
+    retry_while(SAGA_START_BACKOFF, start, |error| {
+        matches!(error, WorkflowError::Throttled(_))
+    })
+    .await?;
     Ok(())
 }
 

@@ -7,18 +7,18 @@
 use std::future::Future;
 use std::time::Duration;
 
-use backon::{ExponentialBuilder, Retryable};
-
 use super::StoreError;
+use crate::domain::backoff::{retry_while, Backoff};
 
 /// How many times a read-modify-write is attempted before the conflict is returned.
 pub const WRITE_ATTEMPTS: usize = 5;
-/// The wait before the second attempt, at most; each later wait may double it. Each
-/// wait is randomized (between none and the bound) so that writers that collided once do
-/// not collide again in step.
-const FIRST_WAIT: Duration = Duration::from_millis(2);
-/// The longest wait between two attempts.
-const LONGEST_WAIT: Duration = Duration::from_millis(25);
+/// The waits between the attempts of a read-modify-write: short, since the record is
+/// usually free again at once.
+const WRITE_BACKOFF: Backoff = Backoff {
+    attempts: WRITE_ATTEMPTS,
+    first_wait: Duration::from_millis(2),
+    longest_wait: Duration::from_millis(25),
+};
 
 /// Whether an error says that an optimistic write lost a race: the record changed
 /// since it was read, so reading again and retrying may succeed.
@@ -42,12 +42,7 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: LostRace,
 {
-    let backoff = ExponentialBuilder::new()
-        .with_min_delay(FIRST_WAIT)
-        .with_max_delay(LONGEST_WAIT)
-        .with_jitter()
-        .with_max_times(WRITE_ATTEMPTS - 1);
-    attempt.retry(backoff).when(E::lost_race).await
+    retry_while(WRITE_BACKOFF, attempt, E::lost_race).await
 }
 
 #[cfg(test)]
