@@ -136,6 +136,18 @@ uuid_id!(
     "an order id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"
 );
 
+uuid_id!(
+    /// A flash sale.
+    SaleId,
+    "a sale id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"
+);
+
+uuid_id!(
+    /// A buyer's place in a flash sale's waiting room.
+    TicketId,
+    "a ticket id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"
+);
+
 impl CartId {
     /// The one cart a signed-in user has: derived from their id, so that it can be found
     /// without an index and two first writes for the same user collide instead of forking.

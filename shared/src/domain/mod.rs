@@ -6,6 +6,7 @@ pub mod cart;
 pub mod catalog;
 pub mod clock;
 pub mod events;
+pub mod flash_sale;
 pub mod idempotency;
 pub mod ids;
 pub mod inventory;
