@@ -184,13 +184,32 @@ impl FlashSale {
     }
 }
 
+/// A sale of `units` units over `holds` holds, starting an hour after the epoch; for tests.
+#[cfg(test)]
+pub(super) fn example(units: u32, holds: u32) -> FlashSale {
+    let terms = tests::terms();
+    FlashSale {
+        id: SaleId::from_uuid(Uuid::nil()),
+        sku: terms.sku,
+        product_id: ProductId::parse("p1").unwrap(),
+        units,
+        sale_price: terms.sale_price,
+        regular_price: Money::new(1_000, crate::domain::money::Currency::USD),
+        starts_at: terms.starts_at,
+        ends_at: terms.ends_at,
+        per_customer_limit: 1,
+        token_ttl_seconds: 300,
+        holds,
+        created_at: OffsetDateTime::UNIX_EPOCH,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::SaleId;
     use crate::domain::money::Currency;
 
-    fn terms() -> NewSale {
+    pub(super) fn terms() -> NewSale {
         NewSale {
             sku: Sku::parse("HP-1").unwrap(),
             units: 10,
@@ -200,24 +219,6 @@ mod tests {
             per_customer_limit: 1,
             token_ttl_seconds: 300,
             holds: 4,
-        }
-    }
-
-    fn sale(units: u32, holds: u32) -> FlashSale {
-        let terms = terms();
-        FlashSale {
-            id: SaleId::from_uuid(Uuid::nil()),
-            sku: terms.sku,
-            product_id: ProductId::parse("p1").unwrap(),
-            units,
-            sale_price: terms.sale_price,
-            regular_price: Money::new(1_000, Currency::USD),
-            starts_at: terms.starts_at,
-            ends_at: terms.ends_at,
-            per_customer_limit: 1,
-            token_ttl_seconds: 300,
-            holds,
-            created_at: OffsetDateTime::UNIX_EPOCH,
         }
     }
 
@@ -244,7 +245,7 @@ mod tests {
 
     #[test]
     fn units_spread_evenly_over_holds_and_hold_ids_are_stable() {
-        let sale = sale(10, 4);
+        let sale = example(10, 4);
         assert_eq!(sale.units_per_hold(), [3, 3, 2, 2]);
         assert_eq!(sale.hold_ids(), sale.hold_ids());
         assert_ne!(sale.hold_id(0), sale.hold_id(1));
@@ -252,7 +253,7 @@ mod tests {
 
     #[test]
     fn the_status_follows_the_clock_and_the_units_left() {
-        let sale = sale(10, 4);
+        let sale = example(10, 4);
         assert_eq!(
             sale.status(OffsetDateTime::UNIX_EPOCH, 10),
             SaleStatus::Scheduled

@@ -223,25 +223,10 @@ impl Ticket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ids::{ProductId, Sku};
-    use crate::domain::money::{Currency, Money};
     use time::Duration;
 
     fn sale() -> FlashSale {
-        FlashSale {
-            id: SaleId::from_uuid(Uuid::from_u128(7)),
-            sku: Sku::parse("HP-1").unwrap(),
-            product_id: ProductId::parse("p1").unwrap(),
-            units: 10,
-            sale_price: Money::new(500, Currency::USD),
-            regular_price: Money::new(1_000, Currency::USD),
-            starts_at: OffsetDateTime::UNIX_EPOCH + Duration::hours(1),
-            ends_at: OffsetDateTime::UNIX_EPOCH + Duration::hours(2),
-            per_customer_limit: 2,
-            token_ttl_seconds: 300,
-            holds: 4,
-            created_at: OffsetDateTime::UNIX_EPOCH,
-        }
+        super::super::sale::example(10, 4)
     }
 
     fn ticket(n: u128, at: OffsetDateTime) -> Ticket {
