@@ -7,11 +7,14 @@
 //! - [`Ticket`]: a buyer's place in the waiting room ([`QueueKey`]: those who join before
 //!   the start are shuffled, later ones queue behind), then the units it was promised,
 //!   counted against the buyer's limit once per order ([`Ticket::claim`]).
+//! - [`FlashSaleStore`]: where sales and tickets are kept.
 //! - [`token::PurchaseToken`]: the signed proof of admission a buyer checks out with.
 
 mod sale;
+mod store;
 mod ticket;
 pub mod token;
 
 pub use sale::{FlashSale, NewSale, SalePhase, SaleStatus, MAX_HOLDS};
+pub use store::{FlashSaleStore, Joined};
 pub use ticket::{Claim, ClaimRefused, QueueKey, Ticket, TicketStatus};
