@@ -106,6 +106,40 @@ impl InventoryStore for CachedStockLevels {
         self.after_write(result)
     }
 
+    async fn set_aside(
+        &self,
+        hold: &OrderId,
+        line: &StockLine,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        let result = self.inner.set_aside(hold, line, expires_at, now).await;
+        self.after_write(result)
+    }
+
+    async fn promise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.inner.promise(hold, units).await
+    }
+
+    async fn unpromise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.inner.unpromise(hold, units).await
+    }
+
+    async fn reserve_drawing(
+        &self,
+        order: &OrderId,
+        lines: &[StockLine],
+        hold: &OrderId,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        let result = self
+            .inner
+            .reserve_drawing(order, lines, hold, expires_at, now)
+            .await;
+        self.after_write(result)
+    }
+
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
         let result = self.inner.commit(order).await;
         self.after_write(result)

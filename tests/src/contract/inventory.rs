@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::NOW;
 
-const TTL: Duration = Duration::minutes(15);
+pub(super) const TTL: Duration = Duration::minutes(15);
 /// Rounds of the race between a commit and the sweeper.
 const RACE_ROUNDS: u32 = 20;
 /// The flash sale: this many units of a SKU per round…
@@ -36,7 +36,8 @@ const CONCURRENT_RESTOCKS: usize = 10;
 /// `reserved = Σ PENDING quantities`, `sold = Σ COMMITTED quantities − Σ restocked
 /// quantities` and `sold ≤ received`; that no reservation holds a SKU without a stock
 /// record; and that only committed orders were restocked, never with more units of a
-/// SKU than they committed. Returns every broken promise.
+/// SKU than they committed; that a flash sale's hold promises no more units than it
+/// holds. Returns every broken promise.
 pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<String>> {
     let levels = store
         .all_stock_levels()
@@ -51,6 +52,7 @@ pub async fn check_invariants(store: &dyn InventoryStore) -> Result<(), Vec<Stri
         .await
         .map_err(|error| vec![format!("cannot read the restocks: {error}")])?;
     let mut broken = restocks_within_commits(&reservations, &restocks);
+    broken.extend(holds_promise_what_they_hold(&reservations));
     broken.extend(shards_hold_their_takes(store, &levels, &reservations).await);
     let mut pending: HashMap<Sku, i64> = HashMap::new();
     let mut committed: HashMap<Sku, i64> = HashMap::new();
@@ -211,29 +213,68 @@ fn restocks_within_commits(reservations: &[Reservation], restocks: &[Restock]) -
     broken
 }
 
-async fn assert_invariants(store: &dyn InventoryStore) {
+/// Every pending hold promises no more units than it holds, and every drawn order names
+/// a hold.
+fn holds_promise_what_they_hold(reservations: &[Reservation]) -> Vec<String> {
+    let holds: HashMap<OrderId, &Reservation> = reservations
+        .iter()
+        .filter(|reservation| reservation.is_hold())
+        .map(|hold| (hold.order_id, hold))
+        .collect();
+    let mut broken = Vec::new();
+    for hold in holds.values() {
+        let held: u32 = hold.lines.iter().map(|line| line.quantity).sum();
+        let promisable = hold.promisable.unwrap_or(0);
+        if hold.status == ReservationStatus::Pending && promisable > held {
+            broken.push(format!(
+                "hold {}: {promisable} units promisable of {held} held",
+                hold.order_id
+            ));
+        }
+    }
+    for drawn in reservations
+        .iter()
+        .filter(|reservation| reservation.drawn_from.is_some())
+    {
+        if drawn
+            .drawn_from
+            .is_some_and(|hold| !holds.contains_key(&hold))
+        {
+            broken.push(format!("order {} drew from no hold", drawn.order_id));
+        }
+    }
+    broken
+}
+
+pub(super) async fn assert_invariants(store: &dyn InventoryStore) {
     if let Err(broken) = check_invariants(store).await {
         panic!("the inventory invariant is broken:\n{}", broken.join("\n"));
     }
 }
 
-fn sku(raw: &str) -> Sku {
+pub(super) fn sku(raw: &str) -> Sku {
     Sku::parse(raw).expect("a valid SKU")
 }
 
-fn line(sku: &Sku, quantity: u32) -> StockLine {
+pub(super) fn line(sku: &Sku, quantity: u32) -> StockLine {
     StockLine {
         sku: sku.clone(),
         quantity,
     }
 }
 
-fn new_order() -> OrderId {
+pub(super) fn new_order() -> OrderId {
     OrderId::from_uuid(Uuid::new_v4())
 }
 
 /// The counters of a SKU with `available = on_hand − reserved`.
-fn counters(sku: &Sku, on_hand: i64, reserved: i64, sold: i64, received: i64) -> StockLevel {
+pub(super) fn counters(
+    sku: &Sku,
+    on_hand: i64,
+    reserved: i64,
+    sold: i64,
+    received: i64,
+) -> StockLevel {
     StockLevel {
         sku: sku.clone(),
         on_hand,
@@ -253,7 +294,7 @@ async fn set(store: &dyn InventoryStore, sku: &Sku, on_hand: u32) -> StockLevel 
         .unwrap_or_else(|error| panic!("setting {on_hand} units of {sku} on hand: {error}"))
 }
 
-async fn level(store: &dyn InventoryStore, sku: &Sku) -> Option<StockLevel> {
+pub(super) async fn level(store: &dyn InventoryStore, sku: &Sku) -> Option<StockLevel> {
     let mut levels = store
         .stock_levels(std::slice::from_ref(sku))
         .await
@@ -262,7 +303,10 @@ async fn level(store: &dyn InventoryStore, sku: &Sku) -> Option<StockLevel> {
     levels.pop()
 }
 
-async fn reservation(store: &dyn InventoryStore, order: &OrderId) -> Option<Reservation> {
+pub(super) async fn reservation(
+    store: &dyn InventoryStore,
+    order: &OrderId,
+) -> Option<Reservation> {
     store
         .reservation(order)
         .await
@@ -384,6 +428,8 @@ pub async fn check_reserve_is_all_or_nothing(store: Arc<dyn InventoryStore>) {
             status: ReservationStatus::Pending,
             expires_at: NOW + TTL,
             created_at: NOW,
+            promisable: None,
+            drawn_from: None,
         })
     );
 

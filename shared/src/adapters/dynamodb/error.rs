@@ -30,11 +30,18 @@ pub(super) fn invalid_request(error: BuildError) -> StoreError {
 pub(super) trait WriteError: Error + 'static {
     /// The write's condition expression was false.
     fn condition_failed(&self) -> bool;
+
+    /// A transaction was writing the item at the same time.
+    fn transaction_conflict(&self) -> bool;
 }
 
 impl WriteError for PutItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
+    }
+
+    fn transaction_conflict(&self) -> bool {
+        self.is_transaction_conflict_exception()
     }
 }
 
@@ -42,11 +49,19 @@ impl WriteError for UpdateItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
     }
+
+    fn transaction_conflict(&self) -> bool {
+        self.is_transaction_conflict_exception()
+    }
 }
 
 impl WriteError for DeleteItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
+    }
+
+    fn transaction_conflict(&self) -> bool {
+        self.is_transaction_conflict_exception()
     }
 }
 
@@ -56,6 +71,23 @@ pub(super) fn written<O, E: WriteError, R: Debug>(
     outcome: Result<O, SdkError<E, R>>,
 ) -> Result<bool, StoreError> {
     refused_when(outcome, E::condition_failed)
+}
+
+/// [`written`], except that a write a transaction got in the way of is
+/// [`StoreError::Conflict`], to be tried again.
+pub(super) fn written_unless_conflict<O, E: WriteError, R: Debug>(
+    outcome: Result<O, SdkError<E, R>>,
+) -> Result<bool, StoreError> {
+    match outcome {
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(WriteError::transaction_conflict) =>
+        {
+            Err(StoreError::Conflict)
+        }
+        outcome => written(outcome),
+    }
 }
 
 /// A conditional write that fails with `refusal` if its condition was false; any other

@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::error::unavailable;
+use super::error::{unavailable, written_unless_conflict};
 use super::item::{
     attributes, composite_key, get, number, read_number, read_text, text, Item, EXPIRES_AT, PK, SK,
 };
@@ -51,6 +51,10 @@ const LINES: &str = "lines";
 /// stock was sharded (every line from shard 0).
 const TAKES: &str = "takes";
 const CREATED_AT: &str = "created_at";
+/// On a flash sale's hold: its units promised to nobody yet.
+const PROMISABLE: &str = "promisable";
+/// On an order that drew sale units from a hold: the hold's id.
+const DRAWN_FROM: &str = "drawn_from";
 /// Present, with the value `PENDING`, only on pending reservations: the partition key of
 /// the sparse index of pending reservations by expiry.
 const PENDING: &str = "pending";
@@ -354,6 +358,12 @@ fn reservation_item(reservation: &Reservation) -> Result<Item, StoreError> {
         item.insert(TAKES.to_owned(), text(takes));
     }
     item.insert(CREATED_AT.to_owned(), text(created_at));
+    if let Some(promisable) = reservation.promisable {
+        item.insert(PROMISABLE.to_owned(), number(promisable));
+    }
+    if let Some(hold) = reservation.drawn_from {
+        item.insert(DRAWN_FROM.to_owned(), text(hold.to_string()));
+    }
     if reservation.status == ReservationStatus::Pending {
         item.insert(
             PENDING.to_owned(),
@@ -386,7 +396,77 @@ fn read_reservation(item: &Item) -> Result<Reservation, StoreError> {
             .map_err(|error| corrupt(format!("{EXPIRES_AT}: {error}")))?,
         created_at: OffsetDateTime::parse(read_text(item, CREATED_AT)?, &Rfc3339)
             .map_err(|error| corrupt(format!("{CREATED_AT}: {error}")))?,
+        promisable: item
+            .contains_key(PROMISABLE)
+            .then(|| read_number(item, PROMISABLE))
+            .transpose()?,
+        drawn_from: item
+            .contains_key(DRAWN_FROM)
+            .then(|| {
+                OrderId::parse(read_text(item, DRAWN_FROM)?)
+                    .map_err(|error| corrupt(format!("{DRAWN_FROM}: {error}")))
+            })
+            .transpose()?,
     })
+}
+
+fn to_text(value: &impl serde::Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|error| StoreError::Corrupt(error.to_string()))
+}
+
+/// The condition that a pending hold's lines and takes are still as in `read`, and its
+/// values; the hold changes only by draws and give-backs, which rewrite both.
+fn hold_unchanged(read: &Reservation) -> Result<(String, Item), StoreError> {
+    Ok((
+        "#status = :pending AND #lines = :was_lines AND #takes = :was_takes".to_owned(),
+        attributes([
+            (":pending", text(ReservationStatus::Pending.as_str())),
+            (":was_lines", text(to_text(&read.lines)?)),
+            (":was_takes", text(to_text(&read.takes)?)),
+        ]),
+    ))
+}
+
+/// The write that turns the pending hold `before` into `after`: a draw (its promisable
+/// units must still fit in what is left) or a give-back of `back` units.
+fn hold_write(
+    table: &str,
+    before: &Reservation,
+    after: &Reservation,
+    back: Option<u32>,
+) -> Result<TransactWriteItem, StoreError> {
+    let (mut condition, mut values) = hold_unchanged(before)?;
+    values.insert(":lines".to_owned(), text(to_text(&after.lines)?));
+    values.insert(":takes".to_owned(), text(to_text(&after.takes)?));
+    let mut set = "SET #lines = :lines, #takes = :takes".to_owned();
+    match back {
+        Some(units) => {
+            set.push_str(", promisable = promisable + :back");
+            values.insert(":back".to_owned(), number(units));
+        }
+        None => {
+            let left = after.lines.iter().map(|line| line.quantity).sum::<u32>();
+            condition.push_str(" AND promisable <= :left");
+            values.insert(":left".to_owned(), number(left));
+        }
+    }
+    update(
+        table,
+        reservation_key(&before.order_id),
+        &set,
+        &condition,
+        hold_names(),
+        values,
+    )
+}
+
+/// The names of a hold's conditions and changes, which DynamoDB reserves.
+fn hold_names() -> Names {
+    Names::from([
+        ("#status".to_owned(), STATUS.to_owned()),
+        ("#lines".to_owned(), LINES.to_owned()),
+        ("#takes".to_owned(), TAKES.to_owned()),
+    ])
 }
 
 fn quantity(units: u32) -> Item {
@@ -498,27 +578,17 @@ impl DynamoInventory {
         }
         let update_expression = format!("SET {update_expression}");
         retry_on_conflict(|| async {
-            let written = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .set_key(Some(shard_key(sku, 0)))
-                .update_expression(&update_expression)
-                .set_expression_attribute_values(Some(values.clone()))
-                .send()
-                .await;
-            match written {
-                Ok(_) => Ok(()),
-                // A transaction was writing the stock item: the update can simply go again.
-                Err(error)
-                    if error
-                        .as_service_error()
-                        .is_some_and(|error| error.is_transaction_conflict_exception()) =>
-                {
-                    Err(StoreError::Conflict)
-                }
-                Err(error) => Err(unavailable(error)),
-            }
+            // A transaction was writing the stock item: the update can simply go again.
+            written_unless_conflict(
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(shard_key(sku, 0)))
+                    .update_expression(&update_expression)
+                    .set_expression_attribute_values(Some(values.clone()))
+                    .send()
+                    .await,
+            )
         })
         .await?;
         self.load_stock(sku)
@@ -596,11 +666,38 @@ impl DynamoInventory {
     async fn reserve_once(
         &self,
         pending: &Reservation,
+        hold: Option<&OrderId>,
     ) -> Result<Option<ReserveOutcome>, InventoryError> {
         let first = first_shard(&pending.order_id);
         let mut reservation = pending.clone();
+        let mut drawing = None;
+        if let Some(hold_id) = hold {
+            let drawn = self
+                .reservation(hold_id)
+                .await?
+                .filter(|hold| hold.status == ReservationStatus::Pending)
+                .and_then(|hold| {
+                    let sku = hold.held_sku()?.clone();
+                    let (after, moved) = hold.drawn(&sku, pending.units_of(&sku))?;
+                    Some((hold_write(&self.table, &hold, &after, None), sku, moved))
+                });
+            let Some((write, sku, moved)) = drawn else {
+                return match self.reservation(&pending.order_id).await? {
+                    Some(existing) => Ok(Some(ReserveOutcome::Existing(existing.status))),
+                    None => Err(InventoryError::HoldUnavailable),
+                };
+            };
+            reservation.takes.extend(moved);
+            reservation.drawn_from = Some(*hold_id);
+            drawing = Some((write?, sku));
+        }
+        let drawn_sku = drawing.as_ref().map(|(_, sku)| sku.clone());
         let mut short = Vec::new();
-        for line in &pending.lines {
+        for line in pending
+            .lines
+            .iter()
+            .filter(|line| Some(&line.sku) != drawn_sku.as_ref())
+        {
             match self
                 .load_stock(&line.sku)
                 .await?
@@ -620,6 +717,12 @@ impl DynamoInventory {
         if reservation.takes.len() > MAX_RESERVATION_LINES {
             return Err(InventoryError::TooManyLines);
         }
+        let from_stock: Vec<ShardTake> = reservation
+            .takes
+            .iter()
+            .filter(|take| Some(&take.sku) != drawn_sku.as_ref())
+            .cloned()
+            .collect();
         // The reservation comes first: if it exists, that is the answer whatever the stock.
         let mut writes = vec![put(
             &self.table,
@@ -627,7 +730,7 @@ impl DynamoInventory {
             "attribute_not_exists(pk)",
             Item::new(),
         )?];
-        for take in &reservation.takes {
+        for take in &from_stock {
             writes.push(update(
                 &self.table,
                 shard_key(&take.sku, take.shard),
@@ -637,13 +740,15 @@ impl DynamoInventory {
                 quantity(take.quantity),
             )?);
         }
+        // The hold comes last, so that the positions of the shards' writes are theirs.
+        writes.extend(drawing.map(|(write, _)| write));
         match self.transact(writes).await {
             Ok(()) => Ok(Some(ReserveOutcome::Reserved)),
             Err(Cancelled::Refused(positions)) if positions.contains(&0) => Ok(Some(
                 ReserveOutcome::Existing(self.status_after_refusal(&pending.order_id).await?),
             )),
             Err(Cancelled::Refused(positions)) => {
-                tracing::debug!(order_id = %pending.order_id, skus = ?skus_at(&reservation.takes, &positions), "shards emptied meanwhile; reading the stock again");
+                tracing::debug!(order_id = %pending.order_id, skus = ?skus_at(&from_stock, &positions), "shards or hold changed meanwhile; reading them again");
                 Ok(None)
             }
             Err(Cancelled::Failed(error)) => Err(error.into()),
@@ -658,11 +763,15 @@ impl DynamoInventory {
         settlement: Settlement,
         expired_by: Option<OffsetDateTime>,
     ) -> Result<SettleOutcome, StoreError> {
-        let mut condition = "#status = :pending".to_owned();
-        let mut values = attributes([
-            (":pending", text(ReservationStatus::Pending.as_str())),
-            (":settled", text(settlement.status().as_str())),
-        ]);
+        let (mut condition, mut values) = if reservation.is_hold() {
+            hold_unchanged(reservation)?
+        } else {
+            (
+                "#status = :pending".to_owned(),
+                attributes([(":pending", text(ReservationStatus::Pending.as_str()))]),
+            )
+        };
+        values.insert(":settled".to_owned(), text(settlement.status().as_str()));
         if let Some(now) = expired_by {
             condition.push_str(" AND expires_at <= :now");
             values.insert(":now".to_owned(), number(now.unix_timestamp()));
@@ -672,10 +781,17 @@ impl DynamoInventory {
             reservation_key(&reservation.order_id),
             "SET #status = :settled REMOVE pending",
             &condition,
-            Names::from([("#status".to_owned(), STATUS.to_owned())]),
+            if reservation.is_hold() {
+                hold_names()
+            } else {
+                Names::from([("#status".to_owned(), STATUS.to_owned())])
+            },
             values,
         )?];
-        let takes = reservation.shard_takes();
+        let (takes, give_back) = match (settlement, reservation.drawn_from) {
+            (Settlement::Release, Some(hold)) => self.give_back_to(&hold, reservation).await?,
+            _ => (reservation.shard_takes(), None),
+        };
         for take in &takes {
             writes.push(update(
                 &self.table,
@@ -686,6 +802,8 @@ impl DynamoInventory {
                 quantity(take.quantity),
             )?);
         }
+        let hold_position = writes.len();
+        writes.extend(give_back);
         match self.transact(writes).await {
             Ok(()) => Ok(SettleOutcome::Applied),
             Err(Cancelled::Refused(positions)) if positions.contains(&0) => {
@@ -693,6 +811,10 @@ impl DynamoInventory {
                     ReservationStatus::Pending => Err(StoreError::Conflict),
                     settled => Ok(SettleOutcome::AlreadySettled(settled)),
                 }
+            }
+            // The hold changed since it was read: settle again.
+            Err(Cancelled::Refused(positions)) if positions.contains(&hold_position) => {
+                Err(StoreError::Conflict)
             }
             Err(Cancelled::Refused(positions)) => Err(StoreError::Corrupt(format!(
                 "SKUs {} have fewer units reserved than the pending reservation of order {}",
@@ -707,18 +829,97 @@ impl DynamoInventory {
         }
     }
 
+    /// Where a released order's drawn units go: the takes to release to stock, and the
+    /// write giving the rest back to `hold` while it is pending.
+    async fn give_back_to(
+        &self,
+        hold: &OrderId,
+        drawn: &Reservation,
+    ) -> Result<(Vec<ShardTake>, Option<TransactWriteItem>), StoreError> {
+        let pending = self
+            .reservation(hold)
+            .await?
+            .filter(|hold| hold.status == ReservationStatus::Pending);
+        let Some((hold, sku)) = pending.and_then(|hold| {
+            let sku = hold.held_sku()?.clone();
+            Some((hold, sku))
+        }) else {
+            return Ok((drawn.shard_takes(), None));
+        };
+        let (back, rest) = drawn.takes_split_by(&sku);
+        let units = back.iter().map(|take| take.quantity).sum();
+        match hold.given_back(&back) {
+            Some(after) => Ok((
+                rest,
+                Some(hold_write(&self.table, &hold, &after, Some(units))?),
+            )),
+            None => Ok((drawn.shard_takes(), None)),
+        }
+    }
+
+    /// Settles the pending reservation of `order`, read again after a lost race (a hold
+    /// changing under it).
     async fn settle(
         &self,
         order: &OrderId,
         settlement: Settlement,
-    ) -> Result<SettleOutcome, InventoryError> {
-        let Some(reservation) = self.reservation(order).await? else {
-            return Ok(SettleOutcome::NotFound);
-        };
-        if reservation.status != ReservationStatus::Pending {
-            return Ok(SettleOutcome::AlreadySettled(reservation.status));
+        expired_by: Option<OffsetDateTime>,
+    ) -> Result<SettleOutcome, StoreError> {
+        retry_on_conflict(|| async {
+            let Some(reservation) = self.reservation(order).await? else {
+                return Ok(SettleOutcome::NotFound);
+            };
+            if reservation.status != ReservationStatus::Pending {
+                return Ok(SettleOutcome::AlreadySettled(reservation.status));
+            }
+            self.settle_pending(&reservation, settlement, expired_by)
+                .await
+        })
+        .await
+    }
+
+    /// Adds `units` to the promisable units of the pending hold `hold` (negative:
+    /// promises them, where it has that many), in one UpdateItem; whether it did.
+    async fn change_promisable(&self, hold: &OrderId, units: i64) -> Result<bool, StoreError> {
+        let mut condition = "#status = :pending AND attribute_exists(promisable)".to_owned();
+        let mut values = attributes([
+            (":pending", text(ReservationStatus::Pending.as_str())),
+            (":change", number(units)),
+        ]);
+        if units < 0 {
+            condition.push_str(" AND promisable >= :most");
+            values.insert(":most".to_owned(), number(units.unsigned_abs()));
         }
-        Ok(self.settle_pending(&reservation, settlement, None).await?)
+        retry_on_conflict(|| async {
+            written_unless_conflict(
+                self.client
+                    .update_item()
+                    .table_name(&self.table)
+                    .set_key(Some(reservation_key(hold)))
+                    .update_expression("SET promisable = promisable + :change")
+                    .condition_expression(&condition)
+                    .expression_attribute_names("#status", STATUS)
+                    .set_expression_attribute_values(Some(values.clone()))
+                    .send()
+                    .await,
+            )
+        })
+        .await
+    }
+
+    /// Reserves `pending`, drawing from `hold` if there is one, looking at the shards
+    /// (and the hold) again when they changed under it.
+    async fn reserve_new(
+        &self,
+        pending: &Reservation,
+        hold: Option<&OrderId>,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        for _ in 0..SHARD_LOOKS {
+            if let Some(outcome) = self.reserve_once(pending, hold).await? {
+                return Ok(outcome);
+            }
+        }
+        Err(StoreError::Conflict.into())
     }
 }
 
@@ -782,20 +983,47 @@ impl InventoryStore for DynamoInventory {
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
         let pending = Reservation::pending(*order, lines, expires_at, now)?;
-        for _ in 0..SHARD_LOOKS {
-            if let Some(outcome) = self.reserve_once(&pending).await? {
-                return Ok(outcome);
-            }
-        }
-        Err(StoreError::Conflict.into())
+        self.reserve_new(&pending, None).await
+    }
+
+    async fn set_aside(
+        &self,
+        hold: &OrderId,
+        line: &StockLine,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        let mut pending = Reservation::pending(*hold, std::slice::from_ref(line), expires_at, now)?;
+        pending.promisable = Some(line.quantity);
+        self.reserve_new(&pending, None).await
+    }
+
+    async fn promise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.change_promisable(hold, -i64::from(units)).await
+    }
+
+    async fn unpromise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.change_promisable(hold, i64::from(units)).await
+    }
+
+    async fn reserve_drawing(
+        &self,
+        order: &OrderId,
+        lines: &[StockLine],
+        hold: &OrderId,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        let pending = Reservation::pending(*order, lines, expires_at, now)?;
+        self.reserve_new(&pending, Some(hold)).await
     }
 
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
-        self.settle(order, Settlement::Commit).await
+        Ok(self.settle(order, Settlement::Commit, None).await?)
     }
 
     async fn release(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
-        self.settle(order, Settlement::Release).await
+        Ok(self.settle(order, Settlement::Release, None).await?)
     }
 
     async fn release_expired(&self, now: OffsetDateTime) -> Result<Vec<OrderId>, StoreError> {
@@ -817,13 +1045,12 @@ impl InventoryStore for DynamoInventory {
                 .await
                 .map_err(unavailable)?;
             for item in page.items.unwrap_or_default() {
-                let reservation = read_reservation(&item)?;
-                if self
-                    .settle_pending(&reservation, Settlement::Release, Some(now))
-                    .await?
+                // Read again: a hold's lines change while it is pending.
+                let order = read_reservation(&item)?.order_id;
+                if self.settle(&order, Settlement::Release, Some(now)).await?
                     == SettleOutcome::Applied
                 {
-                    released.push(reservation.order_id);
+                    released.push(order);
                 }
             }
             match page.last_evaluated_key {

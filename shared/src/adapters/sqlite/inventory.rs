@@ -24,7 +24,8 @@ use crate::domain::store::StoreError;
 const STOCK_COLUMNS: &str =
     "sku, on_hand, reserved, available, sold, received, low_stock_threshold, shards";
 const SHARD_COLUMNS: &str = "sku, shard, on_hand, reserved, available, sold";
-const RESERVATION_COLUMNS: &str = "order_id, status, expires_at, created_at, lines, takes";
+const RESERVATION_COLUMNS: &str =
+    "order_id, status, expires_at, created_at, lines, takes, promisable, drawn_from";
 
 /// [`InventoryStore`] on SQLite.
 #[derive(Clone)]
@@ -291,6 +292,8 @@ struct ReservationRow {
     created_at: String,
     lines: String,
     takes: Option<String>,
+    promisable: Option<u32>,
+    drawn_from: Option<String>,
 }
 
 fn reservation_row(row: &Row<'_>) -> rusqlite::Result<ReservationRow> {
@@ -301,6 +304,8 @@ fn reservation_row(row: &Row<'_>) -> rusqlite::Result<ReservationRow> {
         created_at: row.get(3)?,
         lines: row.get(4)?,
         takes: row.get(5)?,
+        promisable: row.get(6)?,
+        drawn_from: row.get(7)?,
     })
 }
 
@@ -322,7 +327,40 @@ fn reservation(row: ReservationRow) -> Result<Reservation, StoreError> {
             .map_err(|error| corrupt(format!("expires_at: {error}")))?,
         created_at: OffsetDateTime::parse(&row.created_at, &Rfc3339)
             .map_err(|error| corrupt(format!("created_at: {error}")))?,
+        promisable: row.promisable,
+        drawn_from: row
+            .drawn_from
+            .as_deref()
+            .map(OrderId::parse)
+            .transpose()
+            .map_err(|error| corrupt(format!("drawn_from: {error}")))?,
     })
+}
+
+/// Writes the lines, takes and promisable units of `hold`, still pending; whether it was.
+fn write_hold(connection: &Connection, hold: &Reservation) -> Result<bool, StoreError> {
+    let written = connection
+        .execute_cached(
+            "UPDATE reservations SET lines = ?2, takes = ?3, promisable = ?4
+             WHERE order_id = ?1 AND status = 'PENDING'",
+            params![
+                hold.order_id.to_string(),
+                to_json(&hold.lines)?,
+                to_json(&hold.takes)?,
+                hold.promisable
+            ],
+        )
+        .map_err(unavailable)?;
+    Ok(written == 1)
+}
+
+/// The pending hold `hold`, if it is one.
+fn pending_hold(
+    connection: &Connection,
+    hold: &OrderId,
+) -> Result<Option<Reservation>, StoreError> {
+    Ok(load_reservation(connection, hold)?
+        .filter(|hold| hold.is_hold() && hold.status == ReservationStatus::Pending))
 }
 
 fn load_reservation(
@@ -390,13 +428,112 @@ fn settle(
     if settled != 1 {
         return Err(StoreError::Conflict);
     }
+    let mut takes = reservation.shard_takes();
+    if let (Settlement::Release, Some(hold)) = (settlement, reservation.drawn_from) {
+        if let Some(hold) = pending_hold(connection, &hold)? {
+            let sku = hold.held_sku().cloned();
+            let (back, rest) = sku
+                .map(|sku| reservation.takes_split_by(&sku))
+                .unwrap_or_else(|| (Vec::new(), takes.clone()));
+            if let Some(given_back) = hold.given_back(&back) {
+                write_hold(connection, &given_back)?;
+                takes = rest;
+            }
+        }
+    }
     let (set, condition) = stock_change(settlement);
-    for take in reservation.shard_takes() {
+    for take in takes {
         if !change_shard(connection, &take, set, condition)? {
             return Err(short_reserved(&take.sku, order));
         }
     }
     Ok(SettleOutcome::Applied)
+}
+
+/// Reserves the lines of `reservation`, new and pending, in the caller's transaction:
+/// with a `hold`, every unit of the hold's SKU drawn from it, the rest from stock.
+fn reserve_in(
+    connection: &Connection,
+    mut reservation: Reservation,
+    hold: Option<OrderId>,
+) -> Result<Result<ReserveOutcome, InventoryError>, StoreError> {
+    if let Some(existing) = load_reservation(connection, &reservation.order_id)? {
+        return Ok(Ok(ReserveOutcome::Existing(existing.status)));
+    }
+    let mut drawn_sku = None;
+    if let Some(hold_id) = hold {
+        let drawn = pending_hold(connection, &hold_id)?.and_then(|hold| {
+            let sku = hold.held_sku()?.clone();
+            let (after, moved) = hold.drawn(&sku, reservation.units_of(&sku))?;
+            Some((sku, after, moved))
+        });
+        let Some((sku, after, moved)) = drawn else {
+            return Ok(Err(InventoryError::HoldUnavailable));
+        };
+        write_hold(connection, &after)?;
+        reservation.takes.extend(moved);
+        reservation.drawn_from = Some(hold_id);
+        drawn_sku = Some(sku);
+    }
+    let first = first_shard(&reservation.order_id);
+    let mut short = Vec::new();
+    for line in reservation
+        .lines
+        .iter()
+        .filter(|line| Some(&line.sku) != drawn_sku.as_ref())
+    {
+        let takes =
+            load_stock(connection, &line.sku)?.and_then(|stock| stock.take(line.quantity, first));
+        match takes {
+            Some(takes) => reservation.takes.extend(takes),
+            None => short.push(line.sku.clone()),
+        }
+    }
+    if !short.is_empty() {
+        return Ok(Err(InventoryError::OutOfStock(short)));
+    }
+    if reservation.takes.len() > MAX_RESERVATION_LINES {
+        return Ok(Err(InventoryError::TooManyLines));
+    }
+    let from_stock = reservation
+        .takes
+        .iter()
+        .filter(|take| Some(&take.sku) != drawn_sku.as_ref());
+    for take in from_stock {
+        if !change_shard(
+            connection,
+            take,
+            "available = available - ?2, reserved = reserved + ?2",
+            "available >= ?2",
+        )? {
+            return Err(StoreError::Corrupt(format!(
+                "shard {} of SKU {} has fewer units available than it counted",
+                take.shard, take.sku
+            )));
+        }
+    }
+    let created_at = reservation
+        .created_at
+        .format(&Rfc3339)
+        .map_err(|error| StoreError::Corrupt(format!("created_at: {error}")))?;
+    connection
+        .execute_cached(
+            "INSERT INTO reservations
+                 (order_id, status, expires_at, created_at, lines, takes, promisable, drawn_from)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                reservation.order_id.to_string(),
+                reservation.status.as_str(),
+                reservation.expires_at.unix_timestamp(),
+                created_at,
+                to_json(&reservation.lines)?,
+                to_json(&reservation.takes)?,
+                reservation.promisable,
+                reservation.drawn_from.map(|hold| hold.to_string())
+            ],
+        )
+        .map_err(unavailable)?;
+    Ok(Ok(ReserveOutcome::Reserved))
 }
 
 /// A pending reservation whose units are not in its SKU's `reserved`: the invariant is
@@ -408,6 +545,48 @@ fn short_reserved(sku: &Sku, order: &OrderId) -> StoreError {
 }
 
 impl SqliteInventory {
+    /// Keeps `reservation`, new and pending, in one transaction with its units' moves.
+    async fn reserve_new(
+        &self,
+        reservation: Reservation,
+        hold: Option<OrderId>,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        self.db
+            .run(move |connection| {
+                let tx = connection.savepoint().map_err(unavailable)?;
+                let outcome = reserve_in(&tx, reservation, hold)?;
+                if outcome.is_ok() {
+                    tx.commit().map_err(unavailable)?;
+                }
+                Ok(outcome)
+            })
+            .await?
+    }
+
+    /// Sets the promisable units of the pending hold `hold` by `set` (`?2`: `units`)
+    /// where `condition` holds; whether it did.
+    async fn change_promisable(
+        &self,
+        hold: &OrderId,
+        units: u32,
+        set: &'static str,
+        condition: &'static str,
+    ) -> Result<bool, StoreError> {
+        let hold = hold.to_string();
+        self.db
+            .run(move |connection| {
+                let changed = connection
+                    .prepare_cached(&format!(
+                        "UPDATE reservations SET {set}
+                         WHERE order_id = ?1 AND status = 'PENDING' AND {condition}"
+                    ))
+                    .and_then(|mut statement| statement.execute(params![hold, units]))
+                    .map_err(unavailable)?;
+                Ok(changed == 1)
+            })
+            .await
+    }
+
     async fn settle(
         &self,
         order: &OrderId,
@@ -513,64 +692,53 @@ impl InventoryStore for SqliteInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        let mut reservation = Reservation::pending(*order, lines, expires_at, now)?;
-        let created_at = reservation
-            .created_at
-            .format(&Rfc3339)
-            .map_err(|error| StoreError::Corrupt(format!("created_at: {error}")))?;
-        self.db
-            .run(move |connection| {
-                let tx = connection.savepoint().map_err(unavailable)?;
-                if let Some(existing) = load_reservation(&tx, &reservation.order_id)? {
-                    return Ok(Ok(ReserveOutcome::Existing(existing.status)));
-                }
-                let first = first_shard(&reservation.order_id);
-                let mut short = Vec::new();
-                for line in &reservation.lines {
-                    let takes = load_stock(&tx, &line.sku)?
-                        .and_then(|stock| stock.take(line.quantity, first));
-                    match takes {
-                        Some(takes) => reservation.takes.extend(takes),
-                        None => short.push(line.sku.clone()),
-                    }
-                }
-                if !short.is_empty() {
-                    return Ok(Err(InventoryError::OutOfStock(short)));
-                }
-                if reservation.takes.len() > MAX_RESERVATION_LINES {
-                    return Ok(Err(InventoryError::TooManyLines));
-                }
-                for take in &reservation.takes {
-                    if !change_shard(
-                        &tx,
-                        take,
-                        "available = available - ?2, reserved = reserved + ?2",
-                        "available >= ?2",
-                    )? {
-                        return Err(StoreError::Corrupt(format!(
-                            "shard {} of SKU {} has fewer units available than it counted",
-                            take.shard, take.sku
-                        )));
-                    }
-                }
-                tx.execute_cached(
-                    "INSERT INTO reservations
-                         (order_id, status, expires_at, created_at, lines, takes)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        reservation.order_id.to_string(),
-                        reservation.status.as_str(),
-                        reservation.expires_at.unix_timestamp(),
-                        created_at,
-                        to_json(&reservation.lines)?,
-                        to_json(&reservation.takes)?
-                    ],
-                )
-                .map_err(unavailable)?;
-                tx.commit().map_err(unavailable)?;
-                Ok(Ok(ReserveOutcome::Reserved))
-            })
-            .await?
+        let reservation = Reservation::pending(*order, lines, expires_at, now)?;
+        self.reserve_new(reservation, None).await
+    }
+
+    async fn set_aside(
+        &self,
+        hold: &OrderId,
+        line: &StockLine,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        let mut reservation =
+            Reservation::pending(*hold, std::slice::from_ref(line), expires_at, now)?;
+        reservation.promisable = Some(line.quantity);
+        self.reserve_new(reservation, None).await
+    }
+
+    async fn promise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.change_promisable(
+            hold,
+            units,
+            "promisable = promisable - ?2",
+            "promisable >= ?2",
+        )
+        .await
+    }
+
+    async fn unpromise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.change_promisable(
+            hold,
+            units,
+            "promisable = promisable + ?2",
+            "promisable IS NOT NULL",
+        )
+        .await
+    }
+
+    async fn reserve_drawing(
+        &self,
+        order: &OrderId,
+        lines: &[StockLine],
+        hold: &OrderId,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        let reservation = Reservation::pending(*order, lines, expires_at, now)?;
+        self.reserve_new(reservation, Some(*hold)).await
     }
 
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {

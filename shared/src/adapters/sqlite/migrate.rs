@@ -10,13 +10,15 @@ use crate::domain::store::StoreError;
 
 /// Columns added after their table was first released: table, column, declaration.
 /// New files get them from the schema itself.
-const ADDED_COLUMNS: [(&str, &str, &str); 6] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 8] = [
     ("orders", "status", "TEXT"),
     ("payments", "status", "TEXT"),
     ("payments", "updated_at", "INTEGER"),
     ("stock", "low_stock_threshold", "INTEGER"),
     ("stock", "shards", "INTEGER"),
     ("reservations", "takes", "TEXT"),
+    ("reservations", "promisable", "INTEGER"),
+    ("reservations", "drawn_from", "TEXT"),
 ];
 
 /// Adds every column of [`ADDED_COLUMNS`] its table lacks, then fills in the listing

@@ -76,7 +76,9 @@ CREATE TABLE IF NOT EXISTS reservations (
     expires_at INTEGER NOT NULL,
     created_at TEXT NOT NULL,
     lines TEXT NOT NULL,
-    takes TEXT
+    takes TEXT,
+    promisable INTEGER,
+    drawn_from TEXT
 );
 CREATE INDEX IF NOT EXISTS pending_reservations_by_expiry ON reservations (expires_at)
     WHERE status = 'PENDING';

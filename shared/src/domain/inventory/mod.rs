@@ -12,10 +12,14 @@
 //! A hot SKU's stock may be split over shards ([`ShardedStock`]): each shard keeps the
 //! counters and the invariant, a reservation records which shards it took from.
 //!
+//! A flash sale's units wait in holds, reservations of their own ([`Reservation::is_hold`]): orders draw
+//! them from there, and what is left goes back to stock when the sale ends.
+//!
 //! A cancelled or returned order's committed units come back through a [`Restock`]:
 //! once per restock id, in one transaction with the stock change, never more units of
 //! a SKU than the order committed.
 
+mod hold;
 mod reservation;
 mod restock;
 mod shards;
@@ -80,6 +84,10 @@ pub enum InventoryError {
         /// Why not.
         reason: String,
     },
+    /// A flash sale's hold cannot give an order its units: it has gone back to stock,
+    /// or has fewer units promised and not drawn than the order draws.
+    #[error("the flash sale's units are no longer held for this order")]
+    HoldUnavailable,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

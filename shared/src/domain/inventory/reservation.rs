@@ -64,6 +64,13 @@ pub struct Reservation {
     /// When the stock was reserved.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// On a flash sale's hold only: of its units, those promised to nobody yet (see
+    /// [`super::hold`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promisable: Option<u32>,
+    /// On an order that drew sale units from a hold: that hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drawn_from: Option<OrderId>,
 }
 
 impl Reservation {
@@ -87,6 +94,8 @@ impl Reservation {
             status: ReservationStatus::Pending,
             expires_at: expires_at - Duration::nanoseconds(i64::from(expires_at.nanosecond())),
             created_at: now,
+            promisable: None,
+            drawn_from: None,
         })
     }
 

@@ -81,13 +81,47 @@ pub trait InventoryStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError>;
 
+    /// Sets `line` aside from stock as `hold`, a flash sale's hold, until `expires_at`,
+    /// every unit promisable: [`Self::reserve`] of that one line, with its outcomes.
+    async fn set_aside(
+        &self,
+        hold: &OrderId,
+        line: &StockLine,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError>;
+
+    /// Promises `units` of the pending hold `hold` to a buyer, in one conditional write
+    /// of the hold alone: whether it had that many promisable.
+    async fn promise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError>;
+
+    /// Gives `units` the hold `hold` promised, and no order drew, back to its promisable
+    /// units, in one conditional write of the hold alone: whether it took them (not once
+    /// it has gone back to stock). The caller gives back only what it was promised.
+    async fn unpromise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError>;
+
+    /// [`Self::reserve`], except that every unit of the hold's SKU in `lines` is drawn
+    /// from the pending hold `hold` (as [`Reservation::drawn`] moves it) instead of from
+    /// stock, in the same transaction. [`InventoryError::HoldUnavailable`] when the hold
+    /// has gone back to stock or has fewer promised units left than are drawn.
+    async fn reserve_drawing(
+        &self,
+        order: &OrderId,
+        lines: &[StockLine],
+        hold: &OrderId,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError>;
+
     /// Payment captured: the pending reservation of `order` becomes committed and its
     /// units leave `reserved` and `on_hand` for `sold` on the shards they were taken
     /// from, in one transaction.
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError>;
 
     /// Payment failed or the order was cancelled: the pending reservation of `order`
-    /// becomes released and its units go back to `available`, in one transaction.
+    /// becomes released and its units go back to `available`, in one transaction. Units
+    /// an order drew from a hold go back to the hold (promisable again) while it is
+    /// pending, else to `available`.
     async fn release(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError>;
 
     /// Releases every pending reservation that expires at or before `now`, each in a

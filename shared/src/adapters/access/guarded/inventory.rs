@@ -66,6 +66,41 @@ impl InventoryStore for GuardedInventory {
         self.inner.reserve(order, lines, expires_at, now).await
     }
 
+    async fn set_aside(
+        &self,
+        hold: &OrderId,
+        line: &StockLine,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner.set_aside(hold, line, expires_at, now).await
+    }
+
+    async fn promise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.grant.check(Access::Write)?;
+        self.inner.promise(hold, units).await
+    }
+
+    async fn unpromise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
+        self.grant.check(Access::Write)?;
+        self.inner.unpromise(hold, units).await
+    }
+
+    async fn reserve_drawing(
+        &self,
+        order: &OrderId,
+        lines: &[StockLine],
+        hold: &OrderId,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<ReserveOutcome, InventoryError> {
+        self.grant.check(Access::Write)?;
+        self.inner
+            .reserve_drawing(order, lines, hold, expires_at, now)
+            .await
+    }
+
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
         self.grant.check(Access::Write)?;
         self.inner.commit(order).await
