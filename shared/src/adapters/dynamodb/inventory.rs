@@ -427,24 +427,29 @@ fn hold_unchanged(read: &Reservation) -> Result<(String, Item), StoreError> {
     ))
 }
 
-/// The write that turns the pending hold `before` into `after`: a draw (its promisable
-/// units must still fit in what is left) or a give-back of `back` units.
+/// The write that turns the pending hold `before` into `after`: a give-back, when
+/// `after` has more units promisable (added to the stored count, which promises may
+/// have changed meanwhile), else a draw (the promisable units must still fit in what
+/// is left).
 fn hold_write(
     table: &str,
     before: &Reservation,
     after: &Reservation,
-    back: Option<u32>,
 ) -> Result<TransactWriteItem, StoreError> {
     let (mut condition, mut values) = hold_unchanged(before)?;
     values.insert(":lines".to_owned(), text(to_text(&after.lines)?));
     values.insert(":takes".to_owned(), text(to_text(&after.takes)?));
     let mut set = "SET #lines = :lines, #takes = :takes".to_owned();
+    let back = after
+        .promisable
+        .unwrap_or(0)
+        .saturating_sub(before.promisable.unwrap_or(0));
     match back {
-        Some(units) => {
+        units @ 1.. => {
             set.push_str(", promisable = promisable + :back");
             values.insert(":back".to_owned(), number(units));
         }
-        None => {
+        0 => {
             let left = after.lines.iter().map(|line| line.quantity).sum::<u32>();
             condition.push_str(" AND promisable <= :left");
             values.insert(":left".to_owned(), number(left));
@@ -679,7 +684,7 @@ impl DynamoInventory {
                 .and_then(|hold| {
                     let sku = hold.held_sku()?.clone();
                     let (after, moved) = hold.drawn(&sku, pending.units_of(&sku))?;
-                    Some((hold_write(&self.table, &hold, &after, None), sku, moved))
+                    Some((hold_write(&self.table, &hold, &after), sku, moved))
                 });
             let Some((write, sku, moved)) = drawn else {
                 return match self.reservation(&pending.order_id).await? {
@@ -836,25 +841,13 @@ impl DynamoInventory {
         hold: &OrderId,
         drawn: &Reservation,
     ) -> Result<(Vec<ShardTake>, Option<TransactWriteItem>), StoreError> {
-        let pending = self
-            .reservation(hold)
-            .await?
-            .filter(|hold| hold.status == ReservationStatus::Pending);
-        let Some((hold, sku)) = pending.and_then(|hold| {
-            let sku = hold.held_sku()?.clone();
-            Some((hold, sku))
-        }) else {
-            return Ok((drawn.shard_takes(), None));
+        let hold = self.reservation(hold).await?;
+        let (rest, after) = drawn.released_into(hold.as_ref());
+        let write = match (hold, after) {
+            (Some(hold), Some(after)) => Some(hold_write(&self.table, &hold, &after)?),
+            _ => None,
         };
-        let (back, rest) = drawn.takes_split_by(&sku);
-        let units = back.iter().map(|take| take.quantity).sum();
-        match hold.given_back(&back) {
-            Some(after) => Ok((
-                rest,
-                Some(hold_write(&self.table, &hold, &after, Some(units))?),
-            )),
-            None => Ok((drawn.shard_takes(), None)),
-        }
+        Ok((rest, write))
     }
 
     /// Settles the pending reservation of `order`, read again after a lost race (a hold
@@ -993,8 +986,7 @@ impl InventoryStore for DynamoInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        let mut pending = Reservation::pending(*hold, std::slice::from_ref(line), expires_at, now)?;
-        pending.promisable = Some(line.quantity);
+        let pending = Reservation::hold(*hold, line, expires_at, now)?;
         self.reserve_new(&pending, None).await
     }
 

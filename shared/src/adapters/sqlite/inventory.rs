@@ -430,16 +430,12 @@ fn settle(
     }
     let mut takes = reservation.shard_takes();
     if let (Settlement::Release, Some(hold)) = (settlement, reservation.drawn_from) {
-        if let Some(hold) = pending_hold(connection, &hold)? {
-            let sku = hold.held_sku().cloned();
-            let (back, rest) = sku
-                .map(|sku| reservation.takes_split_by(&sku))
-                .unwrap_or_else(|| (Vec::new(), takes.clone()));
-            if let Some(given_back) = hold.given_back(&back) {
-                write_hold(connection, &given_back)?;
-                takes = rest;
-            }
+        let hold = pending_hold(connection, &hold)?;
+        let (rest, given_back) = reservation.released_into(hold.as_ref());
+        if let Some(given_back) = given_back {
+            write_hold(connection, &given_back)?;
         }
+        takes = rest;
     }
     let (set, condition) = stock_change(settlement);
     for take in takes {
@@ -703,9 +699,7 @@ impl InventoryStore for SqliteInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        let mut reservation =
-            Reservation::pending(*hold, std::slice::from_ref(line), expires_at, now)?;
-        reservation.promisable = Some(line.quantity);
+        let reservation = Reservation::hold(*hold, line, expires_at, now)?;
         self.reserve_new(reservation, None).await
     }
 

@@ -14,10 +14,25 @@
 //! back to stock, to stock. A hold expires when its sale ends, and the sweeper releases
 //! what is left of it to stock as it does any expired reservation.
 
-use super::{Reservation, ReservationStatus, ShardTake};
-use crate::domain::ids::Sku;
+use time::OffsetDateTime;
+
+use super::{InventoryError, Reservation, ReservationStatus, ShardTake, StockLine};
+use crate::domain::ids::{OrderId, Sku};
 
 impl Reservation {
+    /// A new pending hold `hold` of `line` until `expires_at`, every unit promisable.
+    pub fn hold(
+        hold: OrderId,
+        line: &StockLine,
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<Self, InventoryError> {
+        let mut reservation =
+            Reservation::pending(hold, std::slice::from_ref(line), expires_at, now)?;
+        reservation.promisable = Some(line.quantity);
+        Ok(reservation)
+    }
+
     /// Whether this is a flash sale's hold.
     pub fn is_hold(&self) -> bool {
         self.promisable.is_some()
@@ -25,17 +40,31 @@ impl Reservation {
 
     /// The SKU a hold sets aside.
     pub fn held_sku(&self) -> Option<&Sku> {
-        self.is_hold()
-            .then(|| self.lines.first().map(|line| &line.sku))
-            .flatten()
+        self.lines
+            .first()
+            .map(|line| &line.sku)
+            .filter(|_| self.is_hold())
     }
 
-    /// A drawn order's takes split into those of `sku` (back to its hold) and the rest
-    /// (back to stock).
-    pub fn takes_split_by(&self, sku: &Sku) -> (Vec<ShardTake>, Vec<ShardTake>) {
-        self.shard_takes()
-            .into_iter()
-            .partition(|take| &take.sku == sku)
+    /// Where the units of this drawn order go when it is released, `hold` being its
+    /// hold as read now: the takes to give back to stock, and the hold with the rest
+    /// back in it while it is pending (`None`: everything goes to stock).
+    pub fn released_into(
+        &self,
+        hold: Option<&Reservation>,
+    ) -> (Vec<ShardTake>, Option<Reservation>) {
+        let back_into = hold.and_then(|hold| {
+            let sku = hold.held_sku()?;
+            let (back, rest): (Vec<ShardTake>, Vec<ShardTake>) = self
+                .shard_takes()
+                .into_iter()
+                .partition(|take| &take.sku == sku);
+            Some((rest, hold.given_back(&back)?))
+        });
+        match back_into {
+            Some((rest, after)) => (rest, Some(after)),
+            None => (self.shard_takes(), None),
+        }
     }
 
     /// This pending hold with `units` of `sku` drawn out, and the shards they leave
