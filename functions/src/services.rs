@@ -11,8 +11,8 @@ use mambogo::adapters::access::{Secret, Table};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::dynamodb::{
-    DynamoCarts, DynamoCatalog, DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders,
-    DynamoPayments,
+    DynamoCarts, DynamoCatalog, DynamoFlashSales, DynamoIdempotency, DynamoInventory,
+    DynamoOperations, DynamoOrders, DynamoPayments,
 };
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
@@ -140,7 +140,7 @@ pub fn aws_services(
             config.table(Table::Payments),
         )),
         idempotency: Arc::new(DynamoIdempotency::new(
-            dynamodb,
+            dynamodb.clone(),
             config.table(Table::Idempotency),
         )),
         events: Arc::new(EventBridgePublisher::new(
@@ -155,6 +155,10 @@ pub fn aws_services(
         dead_letters: dead_letters(config, sdk_config),
         notifications: operations.clone(),
         operations,
+        flash_sales: Arc::new(DynamoFlashSales::new(
+            dynamodb,
+            config.table(Table::FlashSales),
+        )),
         clock,
         ids: Arc::new(RandomIds),
         currency: config.currency,

@@ -12,6 +12,7 @@ locals {
     idempotency   = "IDEMPOTENCY_TABLE"
     "mock-ledger" = "MOCK_LEDGER_TABLE"
     operations    = "OPERATIONS_TABLE"
+    "flash-sales" = "FLASH_SALE_TABLE"
   }
 
   # What every function is told about the things it was granted: the granted tables'

@@ -79,6 +79,17 @@ locals {
         ttl        = "expires_at"
         stream     = false
       }
+      # Flash sales and their tickets (one per buyer per sale). queue is sparse and
+      # overloaded: waiting tickets by queue key (WAITING#<sale>), admitted ones by token
+      # expiry (ADMITTED#<sale>); expired tickets carry neither attribute. Kept, no TTL.
+      "flash-sales" = {
+        hash_key   = "pk"
+        range_key  = "sk"
+        attributes = { pk = "S", sk = "S", queue_pk = "S", queue_sk = "N" }
+        indexes    = { queue = { hash_key = "queue_pk", range_key = "queue_sk" } }
+        ttl        = null
+        stream     = false
+      }
     },
     # The mock payment gateway's ledger: its NEW_IMAGE stream feeds the function that
     # sends the mock's webhooks.

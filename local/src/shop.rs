@@ -14,8 +14,8 @@ use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::local_bus::{LocalEventBus, Rule};
 use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::adapters::sqlite::{
-    SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteIdempotency, SqliteInventory,
-    SqliteOperations, SqliteOrders, SqlitePayments,
+    SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteFlashSales, SqliteIdempotency,
+    SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
 };
 use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
@@ -141,7 +141,7 @@ pub async fn build_shop(
         carts,
         inventory,
         orders: Arc::new(SqliteOrders::new(db.clone())),
-        payments: Arc::new(SqlitePayments::new(db)),
+        payments: Arc::new(SqlitePayments::new(db.clone())),
         idempotency,
         events: bus.clone(),
         workflow: workflow_port,
@@ -149,6 +149,7 @@ pub async fn build_shop(
         dead_letters: bus.clone(),
         notifications: operations.clone(),
         operations,
+        flash_sales: Arc::new(SqliteFlashSales::new(db)),
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),
         currency: Currency::USD,

@@ -153,6 +153,7 @@ async fn create_account(functions: &[Function]) -> Account {
                 "payments" => emulator::create_payment_table(&dynamodb, &name).await,
                 "idempotency" => emulator::create_idempotency_table(&dynamodb, &name).await,
                 "operations" => emulator::create_operations_table(&dynamodb, &name).await,
+                "flash-sales" => emulator::create_flash_sales_table(&dynamodb, &name).await,
                 "mock-ledger" => emulator::create_mock_ledger_table(&dynamodb, &name).await,
                 other => {
                     println!(

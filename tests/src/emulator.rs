@@ -231,6 +231,11 @@ pub fn table_layout(table: Table) -> TableLayout {
             ttl: Some(EXPIRES_AT),
             ..TableLayout::keyed_by_pk()
         },
+        Table::FlashSales => TableLayout {
+            sort: Some(SK),
+            indexes: vec![index("queue", ("queue_pk", S), ("queue_sk", N))],
+            ..TableLayout::keyed_by_pk()
+        },
         Table::Carts | Table::Idempotency => TableLayout {
             ttl: Some(EXPIRES_AT),
             ..TableLayout::keyed_by_pk()
@@ -357,6 +362,11 @@ pub async fn create_payment_table(client: &Client, name: &str) {
 /// Creates an operations table.
 pub async fn create_operations_table(client: &Client, name: &str) {
     create_table(client, name, Table::Operations).await;
+}
+
+/// Creates a flash sale table.
+pub async fn create_flash_sales_table(client: &Client, name: &str) {
+    create_table(client, name, Table::FlashSales).await;
 }
 
 /// Creates an idempotency table.

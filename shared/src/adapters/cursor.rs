@@ -2,12 +2,13 @@
 //! item's sort position and id, with the listing they belong to, as URL-safe base64 of
 //! JSON. Callers treat them as opaque; a cursor that does not decode, or that another
 //! listing handed out, is [`StoreError::BadCursor`]. Also the notifications' sort keys,
-//! which both adapters compare as text.
+//! which both adapters compare as text, and the token expiry they sort tickets by.
 
 use serde::{Deserialize, Serialize};
 
 use time::OffsetDateTime;
 
+use crate::domain::flash_sale::Ticket;
 use crate::domain::operations::Notification;
 
 use crate::domain::store::{decode_cursor, encode_cursor, Page, StoreError};
@@ -75,6 +76,14 @@ pub(crate) fn page_of<T>(
 /// Nanoseconds since the epoch, which sort as the times do until the year 2262.
 pub(crate) fn nanos(time: OffsetDateTime) -> i64 {
     i64::try_from(time.unix_timestamp_nanos()).unwrap_or(i64::MAX)
+}
+
+/// Where an admitted ticket sorts among its sale's by its token's expiry: epoch
+/// nanoseconds, exact, so that a token is listed as run out neither before nor after it
+/// is; the earliest instant for a ticket without an expiry, whose token
+/// [`Ticket::token_expired`] counts as run out.
+pub(crate) fn token_expiry(ticket: &Ticket) -> i64 {
+    ticket.token_expires_at.map_or(i64::MIN, nanos)
 }
 
 /// Where a notification sorts among its recipient's: by time, then event id and kind.

@@ -8,6 +8,7 @@ use crate::domain::cart::CartStore;
 use crate::domain::catalog::CatalogStore;
 use crate::domain::clock::{Clock, IdSource};
 use crate::domain::events::{DeadLetters, EventPublisher};
+use crate::domain::flash_sale::FlashSaleStore;
 use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::inventory::InventoryStore;
 use crate::domain::money::Currency;
@@ -40,6 +41,8 @@ pub struct Services {
     pub notifications: Arc<dyn NotificationOutbox>,
     /// What the scheduled jobs report.
     pub operations: Arc<dyn OperationsLog>,
+    /// Flash sales and their waiting rooms' tickets.
+    pub flash_sales: Arc<dyn FlashSaleStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
     /// The one currency the shop sells in.

@@ -4,6 +4,7 @@
 
 pub mod cart;
 pub mod catalog;
+pub mod flash_sales;
 pub mod holds;
 pub mod idempotency;
 pub mod inventory;

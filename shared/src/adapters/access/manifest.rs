@@ -29,11 +29,14 @@ pub enum Table {
     /// Notifications and sweep reports ([`crate::domain::operations::NotificationOutbox`],
     /// [`crate::domain::operations::OperationsLog`]).
     Operations,
+    /// Flash sales and their waiting rooms' tickets
+    /// ([`crate::domain::flash_sale::FlashSaleStore`]).
+    FlashSales,
 }
 
 impl Table {
     /// Every table, in the order of the enum.
-    pub const ALL: [Table; 8] = [
+    pub const ALL: [Table; 9] = [
         Table::Catalog,
         Table::Carts,
         Table::Inventory,
@@ -42,6 +45,7 @@ impl Table {
         Table::Idempotency,
         Table::MockLedger,
         Table::Operations,
+        Table::FlashSales,
     ];
 
     /// The environment variable that names the table to a Lambda function.
@@ -55,6 +59,7 @@ impl Table {
             Table::Idempotency => "IDEMPOTENCY_TABLE",
             Table::MockLedger => "MOCK_LEDGER_TABLE",
             Table::Operations => "OPERATIONS_TABLE",
+            Table::FlashSales => "FLASH_SALE_TABLE",
         }
     }
 
@@ -69,6 +74,7 @@ impl Table {
             Table::Idempotency => "idempotency",
             Table::MockLedger => "mock-ledger",
             Table::Operations => "operations",
+            Table::FlashSales => "flash-sales",
         }
     }
 }

@@ -24,9 +24,9 @@ pub use manifest::{
 
 use crate::application::Services;
 use guarded::{
-    GuardedCarts, GuardedCatalog, GuardedDeadLetters, GuardedGateway, GuardedIdempotency,
-    GuardedInventory, GuardedNotifications, GuardedOperationsLog, GuardedOrders, GuardedPayments,
-    GuardedPublisher, GuardedWorkflow, TableGrant,
+    GuardedCarts, GuardedCatalog, GuardedDeadLetters, GuardedFlashSales, GuardedGateway,
+    GuardedIdempotency, GuardedInventory, GuardedNotifications, GuardedOperationsLog,
+    GuardedOrders, GuardedPayments, GuardedPublisher, GuardedWorkflow, TableGrant,
 };
 
 impl Services {
@@ -90,6 +90,10 @@ impl Services {
             operations: Arc::new(GuardedOperationsLog::new(
                 Arc::clone(&self.operations),
                 grant(Table::Operations),
+            )),
+            flash_sales: Arc::new(GuardedFlashSales::new(
+                Arc::clone(&self.flash_sales),
+                grant(Table::FlashSales),
             )),
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),

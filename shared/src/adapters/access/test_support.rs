@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::manifest::{FunctionSpec, Manifest};
 use crate::adapters::sqlite::{
-    SqliteCarts, SqliteCatalog, SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOrders,
-    SqlitePayments,
+    SqliteCarts, SqliteCatalog, SqliteDb, SqliteFlashSales, SqliteIdempotency, SqliteInventory,
+    SqliteOrders, SqlitePayments,
 };
 use crate::application::settings::CheckoutSettings;
 use crate::application::Services;
@@ -83,7 +83,8 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         payments: Arc::new(SqlitePayments::new(db.clone())),
         idempotency: Arc::new(SqliteIdempotency::new(db.clone())),
         notifications: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
-        operations: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db)),
+        operations: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
+        flash_sales: Arc::new(SqliteFlashSales::new(db)),
         events: bus,
         workflow,
         gateway: Arc::new(crate::adapters::access::guarded::GuardedGateway::refusing(

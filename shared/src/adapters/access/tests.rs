@@ -11,7 +11,7 @@ use crate::api::{ApiError, OPERATIONS};
 use crate::application::checkout::{TaskError, TASK_FUNCTIONS};
 use crate::application::consumers::CLEAR_CART;
 use crate::domain::events::PublishError;
-use crate::domain::ids::{CartId, OrderId};
+use crate::domain::ids::{CartId, OrderId, SaleId};
 use crate::domain::store::StoreError;
 use crate::domain::workflow::WorkflowError;
 
@@ -100,6 +100,13 @@ async fn restricted_services_apply_each_grant() {
         restricted
             .idempotency
             .handled("clear-cart", "event-1")
+            .await,
+        Err(StoreError::NotGranted(_))
+    ));
+    assert!(matches!(
+        restricted
+            .flash_sales
+            .sale(&SaleId::from_uuid(uuid::Uuid::new_v4()))
             .await,
         Err(StoreError::NotGranted(_))
     ));

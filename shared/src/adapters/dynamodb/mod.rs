@@ -172,10 +172,40 @@
 //! another `created_at`) finds the guard and writes nothing. A recipient's notifications
 //! are read newest first by a query of their partition, paged by keyset cursor; sweep
 //! reports likewise from `SWEEP`. Notifications are kept; sweep reports expire.
+//!
+//! # Flash sale table
+//!
+//! Partition key `pk` (S), sort key `sk` (S), on-demand billing, no TTL. Named by
+//! `FLASH_SALE_TABLE`; the manifest's table `flash-sales`.
+//!
+//! | Item   | `pk`             | `sk`              | Other attributes                                         |
+//! |--------|------------------|-------------------|----------------------------------------------------------|
+//! | Sale   | `SALE#<sale id>` | `SALE`            | `body`                                                   |
+//! | Ticket | `SALE#<sale id>` | `BUYER#<user id>` | `version` (N), `body`, `queue_pk` (S) and `queue_sk` (N) while waiting or admitted |
+//!
+//! Global secondary index `queue`: partition key `queue_pk` (S), sort key `queue_sk`
+//! (N), projection ALL. It is sparse and overloaded: a waiting ticket has `queue_pk` =
+//! `WAITING#<sale id>` and `queue_sk` = its queue key; an admitted one `queue_pk` =
+//! `ADMITTED#<sale id>` and `queue_sk` = its token's expiry in epoch nanoseconds (exact,
+//! as the domain compares expiries; the earliest instant if it has none); an expired
+//! ticket has neither, so it leaves the index. A sale's buyers are one partition of the
+//! table, each status of its tickets one partition of the index.
+//!
+//! Creating a sale, and joining its waiting room, put the item conditional on
+//! `attribute_not_exists(pk)`; a refused join reads the ticket there (consistently) and
+//! answers it. Updating a ticket puts its whole item conditional on `version =
+//! :previous`, so that the queue attributes follow the status (a put of an expired ticket
+//! drops them). The waiting ahead of a key and the admitted tickets are counted by
+//! Queries of the index with `Select COUNT` (`queue_sk < :key` for the former), continued
+//! across pages until the cap is reached; the next waiting tickets, and the admitted
+//! ones whose token expired (`queue_sk <= now`), are read ascending with `Limit`. Like
+//! every GSI the index lags the table by a moment, so a caller updates a listed ticket
+//! conditionally and reads it again if refused.
 
 mod cart;
 mod catalog;
 mod error;
+mod flash_sales;
 mod idempotency;
 mod inventory;
 mod item;
@@ -189,6 +219,7 @@ mod transaction;
 
 pub use cart::DynamoCarts;
 pub use catalog::DynamoCatalog;
+pub use flash_sales::DynamoFlashSales;
 pub use idempotency::DynamoIdempotency;
 pub use inventory::DynamoInventory;
 #[cfg(feature = "mock-gateway")]

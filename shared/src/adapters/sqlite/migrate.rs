@@ -1,5 +1,6 @@
 //! Bringing a database file made by an earlier version up to the current schema: the
-//! columns added since are added, and filled in from each record's JSON body.
+//! tables added since are created by the schema itself (it creates what is missing); the
+//! columns added since are added here, and filled in from each record's JSON body.
 
 use rusqlite::{params, Connection};
 
@@ -109,7 +110,7 @@ mod tests {
     ";
 
     #[test]
-    fn an_older_file_gets_the_new_columns_filled_in() {
+    fn an_older_file_gets_the_new_tables_and_the_new_columns_filled_in() {
         let directory = std::env::temp_dir().join(format!("mambogo-{}", uuid::Uuid::new_v4()));
         let path = directory.join("shop.db");
         std::fs::create_dir_all(&directory).unwrap();
@@ -139,6 +140,18 @@ mod tests {
             )
             .unwrap();
         assert_eq!(threshold, Some(1));
+        let flash_sale_schema: i64 = connection
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('flash_sales',
+                     'flash_sale_tickets', 'tickets_by_queue_key', 'tickets_by_token_expiry')",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            flash_sale_schema, 4,
+            "the flash-sale tables and their indexes"
+        );
         drop(connection);
         std::fs::remove_dir_all(directory).unwrap();
     }

@@ -4,6 +4,7 @@
 mod cart;
 mod catalog;
 mod dead_letters;
+mod flash_sales;
 mod idempotency;
 mod inventory;
 mod migrate;
@@ -15,6 +16,7 @@ mod worker;
 pub use cart::SqliteCarts;
 pub use catalog::SqliteCatalog;
 pub use dead_letters::SqliteDeadLetters;
+pub use flash_sales::SqliteFlashSales;
 pub use idempotency::SqliteIdempotency;
 pub use inventory::SqliteInventory;
 pub use operations::SqliteOperations;
@@ -24,7 +26,7 @@ pub use payments::SqlitePayments;
 use std::path::Path;
 use std::sync::mpsc;
 
-use rusqlite::{Connection, Params, Row};
+use rusqlite::{Connection, OptionalExtension, Params, Row};
 use tokio::sync::oneshot;
 
 use crate::domain::store::StoreError;
@@ -142,6 +144,24 @@ CREATE TABLE IF NOT EXISTS handled_events (
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (consumer, event_id)
 );
+CREATE TABLE IF NOT EXISTS flash_sales (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flash_sale_tickets (
+    sale_id TEXT NOT NULL,
+    buyer TEXT NOT NULL,
+    status TEXT NOT NULL,
+    queue_key INTEGER NOT NULL,
+    token_expires_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (sale_id, buyer)
+);
+CREATE INDEX IF NOT EXISTS tickets_by_queue_key
+    ON flash_sale_tickets (sale_id, status, queue_key);
+CREATE INDEX IF NOT EXISTS tickets_by_token_expiry
+    ON flash_sale_tickets (sale_id, status, token_expires_at);
 ";
 
 /// Indexes on columns that [`migrate`] may have had to add to an older file first.
@@ -307,4 +327,42 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreErr
 
 pub(crate) fn from_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T, StoreError> {
     serde_json::from_str(body).map_err(|error| StoreError::Corrupt(error.to_string()))
+}
+
+/// The record whose JSON body `sql` selects (as its only column) with `params`, if any.
+pub(crate) fn select_body<T, P>(
+    connection: &Connection,
+    sql: &str,
+    params: P,
+) -> Result<Option<T>, StoreError>
+where
+    T: serde::de::DeserializeOwned,
+    P: Params,
+{
+    connection
+        .query_row_cached(sql, params, |row| row.get::<_, String>(0))
+        .optional()
+        .map_err(unavailable)?
+        .map(|body| from_json(&body))
+        .transpose()
+}
+
+/// The records whose JSON bodies `sql` selects (as its only column) with `params`, in
+/// the order it selects them.
+pub(crate) fn select_bodies<T, P>(
+    connection: &Connection,
+    sql: &str,
+    params: P,
+) -> Result<Vec<T>, StoreError>
+where
+    T: serde::de::DeserializeOwned,
+    P: Params,
+{
+    let mut statement = connection.prepare_cached(sql).map_err(unavailable)?;
+    let bodies = statement
+        .query_map(params, |row| row.get::<_, String>(0))
+        .map_err(unavailable)?;
+    bodies
+        .map(|body| from_json(&body.map_err(unavailable)?))
+        .collect()
 }

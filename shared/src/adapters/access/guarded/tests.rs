@@ -10,13 +10,17 @@ use time::OffsetDateTime;
 use super::*;
 use crate::adapters::access::manifest::WorkflowAction;
 use crate::adapters::access::test_support::CountingBackend;
-use crate::adapters::sqlite::{SqliteCarts, SqliteDb, SqliteIdempotency, SqliteInventory};
+use crate::adapters::sqlite::{
+    SqliteCarts, SqliteDb, SqliteFlashSales, SqliteIdempotency, SqliteInventory,
+};
 use crate::domain::cart::CartStore;
 use crate::domain::cart::{Cart, CartOwner};
 use crate::domain::events::{EventPublisher, PublishError};
+use crate::domain::flash_sale::{FlashSale, FlashSaleStore, Ticket};
 use crate::domain::idempotency::IdempotencyStore;
-use crate::domain::ids::{CartId, Sku};
+use crate::domain::ids::{CartId, ProductId, SaleId, Sku, TicketId, UserId};
 use crate::domain::inventory::{InventoryError, InventoryStore};
+use crate::domain::money::{Currency, Money};
 use crate::domain::workflow::{Workflow, WorkflowError};
 
 fn carts(granted: Option<Access>) -> GuardedCarts {
@@ -112,6 +116,59 @@ async fn inventory_refusals_are_store_errors() {
             "get-product may not write the inventory table (functions/manifest.json)".into()
         )))
     );
+}
+
+/// A sale of ten units for an hour from now.
+fn flash_sale(now: OffsetDateTime) -> FlashSale {
+    FlashSale {
+        id: SaleId::from_uuid(uuid::Uuid::new_v4()),
+        sku: Sku::parse("TEE-1").expect("a valid SKU"),
+        product_id: ProductId::parse("tee").expect("a valid product id"),
+        units: 10,
+        sale_price: Money::new(500, Currency::USD),
+        regular_price: Money::new(1_000, Currency::USD),
+        starts_at: now,
+        ends_at: now + time::Duration::hours(1),
+        per_customer_limit: 1,
+        token_ttl_seconds: 300,
+        holds: 2,
+        created_at: now,
+    }
+}
+
+#[tokio::test]
+async fn flash_sale_reads_need_read_and_every_change_write() {
+    let db = SqliteDb::in_memory().expect("an in-memory database opens");
+    let store = GuardedFlashSales::new(
+        Arc::new(SqliteFlashSales::new(db)),
+        TableGrant::new("get-sale", Table::FlashSales, Some(Access::Read)),
+    );
+    let now = OffsetDateTime::now_utc();
+    let sale = flash_sale(now);
+    let buyer = UserId::parse("alice").expect("a valid user id");
+    let ticket = Ticket::new(
+        &sale,
+        buyer.clone(),
+        TicketId::from_uuid(uuid::Uuid::new_v4()),
+        now,
+    );
+    assert_eq!(store.sale(&sale.id).await, Ok(None));
+    assert_eq!(store.ticket(&sale.id, &buyer).await, Ok(None));
+    assert_eq!(
+        store.waiting_ahead(&sale.id, ticket.queue_key, 9).await,
+        Ok(0)
+    );
+    assert_eq!(store.next_waiting(&sale.id, 9).await, Ok(vec![]));
+    assert_eq!(store.admitted_count(&sale.id, 9).await, Ok(0));
+    assert_eq!(store.expired_tokens(&sale.id, now, 9).await, Ok(vec![]));
+    let refused = || {
+        StoreError::NotGranted(
+            "get-sale may not write the flash-sales table (functions/manifest.json)".into(),
+        )
+    };
+    assert_eq!(store.create_sale(&sale).await, Err(refused()));
+    assert_eq!(store.join(&ticket).await, Err(refused()));
+    assert_eq!(store.update_ticket(&ticket).await, Err(refused()));
 }
 
 #[tokio::test]
