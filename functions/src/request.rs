@@ -19,6 +19,11 @@ pub fn to_api_request(
     request_id: &str,
 ) -> Result<ApiRequest, ApiError> {
     let caller = caller(&request, auth, verifier)?;
+    let client = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.as_deref(),
+        _ => None,
+    }
+    .and_then(|address| address.parse().ok());
     let path_params = request
         .path_parameters_ref()
         .map(|params| {
@@ -29,13 +34,14 @@ pub fn to_api_request(
         })
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
-    Ok(ApiRequest::from_http(
+    let request = ApiRequest::from_http(
         parts,
         path_params,
         body_bytes(body).into(),
         caller,
         request_id,
-    ))
+    );
+    Ok(request.with_client_address(client))
 }
 
 /// API Gateway's id for the request, or else the Lambda invocation's; empty if neither

@@ -16,6 +16,7 @@ pub fn plain_variable(secret: Secret) -> &'static str {
     match secret {
         Secret::WebhookSecrets => "WEBHOOK_SECRETS",
         Secret::PaymentGatewayApiKey => "PAYMENT_GATEWAY_API_KEY",
+        Secret::PurchaseTokenKey => "PURCHASE_TOKEN_KEY",
     }
 }
 

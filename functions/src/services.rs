@@ -18,6 +18,7 @@ use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
 use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
+use mambogo::application::rate_limits::{RateLimitSettings, RateLimits};
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, RandomIds, SystemClock};
@@ -159,6 +160,10 @@ pub fn aws_services(
             dynamodb,
             config.table(Table::FlashSales),
         )),
+        rate_limits: Arc::new(RateLimits::new(
+            RateLimitSettings::default(),
+            Arc::clone(&clock),
+        )),
         clock,
         ids: Arc::new(RandomIds),
         currency: config.currency,
@@ -170,6 +175,10 @@ pub fn aws_services(
                 .map(|value| split_webhook_secrets(value))
                 .unwrap_or_default(),
             event_bus_name,
+            purchase_token_key: secrets
+                .get(&Secret::PurchaseTokenKey)
+                .map(|value| value.as_bytes().to_vec())
+                .unwrap_or_else(|| CheckoutSettings::default().purchase_token_key),
             ..CheckoutSettings::default()
         },
     }

@@ -45,6 +45,11 @@ output "payment_gateway_api_key_arn" {
   value       = try(aws_secretsmanager_secret.this["payment-gateway-api-key"].arn, null)
 }
 
+output "purchase_token_key_arn" {
+  description = "Secret holding the key flash-sale purchase tokens are signed with; put its value after the first apply."
+  value       = try(aws_secretsmanager_secret.this["purchase-token-key"].arn, null)
+}
+
 output "mock_gateway_url" {
   description = "The mock payment gateway's URL (null when it is not deployed)."
   value       = var.deploy_mock_gateway ? local.payment_gateway_url : null

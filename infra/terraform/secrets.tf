@@ -13,7 +13,7 @@ locals {
 }
 
 resource "aws_secretsmanager_secret" "this" {
-  #checkov:skip=CKV2_AWS_57:Both secrets are shared with the payment gateway (its API key, its webhook signing secrets), so they rotate on the gateway's schedule by hand: webhook-secrets holds two values while rotating. A rotation Lambda could not change the gateway's side.
+  #checkov:skip=CKV2_AWS_57:Two secrets are shared with the payment gateway (its API key, its webhook signing secrets), so they rotate on the gateway's schedule by hand: webhook-secrets holds two values while rotating, and a rotation Lambda could not change the gateway's side. The purchase-token key signs tokens that live minutes: it is rotated by putting a new value between sales.
   for_each = local.secret_names
 
   name        = "${local.prefix}/${each.key}"

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use mambogo::api::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
+use mambogo::application::rate_limits::RateLimitSettings;
 
 /// The secret the mock gateway signs its webhooks with when `MAMBOGO_WEBHOOK_SECRET` is
 /// not set.
@@ -48,11 +49,14 @@ pub struct LocalConfig {
     pub webhook_secret: String,
     /// Scales the saga's Retry waits: 1.0 waits as Step Functions would, 0.0 retries at once.
     pub saga_retry_delay_scale: f64,
+    /// The rate limits of the flash-sale and checkout routes.
+    pub rate_limits: RateLimitSettings,
 }
 
 impl LocalConfig {
     /// An in-memory shop on a free loopback port with the demo catalog, whose saga retries
-    /// without waiting; for tests and benchmarks.
+    /// without waiting and whose routes have no rate limits (every client of a test or a
+    /// benchmark is one address); for tests and benchmarks.
     pub fn ephemeral() -> Self {
         LocalConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -61,6 +65,10 @@ impl LocalConfig {
             seed_demo: true,
             webhook_secret: DEV_WEBHOOK_SECRET.to_owned(),
             saga_retry_delay_scale: 0.0,
+            rate_limits: RateLimitSettings {
+                per_buyer: None,
+                per_client: None,
+            },
         }
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use mambogo::api::auth::mint_token;
+use mambogo::application::rate_limits::{Limit, RateLimitSettings};
 use mambogo_local::{
     start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET,
 };
@@ -61,6 +62,13 @@ struct ServeArgs {
     /// The secret the mock payment gateway signs its webhooks with.
     #[arg(long, env = "MAMBOGO_WEBHOOK_SECRET", default_value = DEV_WEBHOOK_SECRET, hide_default_value = true)]
     webhook_secret: String,
+    /// Requests a signed-in buyer may send to the flash-sale and checkout routes:
+    /// `RATE/BURST` (per second, at once), or `off`.
+    #[arg(long, env = "MAMBOGO_BUYER_RATE_LIMIT", default_value = "5/10")]
+    buyer_rate_limit: String,
+    /// Requests one client address may send to those routes: `RATE/BURST`, or `off`.
+    #[arg(long, env = "MAMBOGO_CLIENT_RATE_LIMIT", default_value = "100/200")]
+    client_rate_limit: String,
 }
 
 #[derive(clap::Args)]
@@ -129,6 +137,12 @@ fn config(args: ServeArgs) -> Result<LocalConfig, String> {
         seed_demo: !args.no_demo,
         webhook_secret: args.webhook_secret,
         saga_retry_delay_scale: 1.0,
+        rate_limits: RateLimitSettings {
+            per_buyer: Limit::parse_setting(&args.buyer_rate_limit)
+                .map_err(|error| format!("--buyer-rate-limit: {error}"))?,
+            per_client: Limit::parse_setting(&args.client_rate_limit)
+                .map_err(|error| format!("--client-rate-limit: {error}"))?,
+        },
     })
 }
 

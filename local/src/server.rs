@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
 use axum::extract::rejection::RawPathParamsRejection;
-use axum::extract::{RawPathParams, Request};
+use axum::extract::{ConnectInfo, RawPathParams, Request};
 use axum::response::Response;
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
@@ -123,6 +123,7 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
     let router = router(context, &shop.services, Manifest::embedded()?)?;
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
+        let router = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
@@ -266,6 +267,10 @@ async fn to_api_request(
     let params = params.map_err(|rejection| ApiError::malformed("path", rejection.body_text()))?;
     let (parts, body) = request.into_parts();
     let caller = authenticate(auth, &parts.headers, Some(&context.verifier))?;
+    let client = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip());
     let body = to_bytes(body, MAX_BODY_BYTES)
         .await
         .map_err(|_| ApiError::PayloadTooLarge {
@@ -275,13 +280,10 @@ async fn to_api_request(
         .iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
-    Ok(ApiRequest::from_http(
-        parts,
-        path_params,
-        body,
-        caller,
-        request_id,
-    ))
+    Ok(
+        ApiRequest::from_http(parts, path_params, body, caller, request_id)
+            .with_client_address(client),
+    )
 }
 
 fn to_http(response: ApiResponse) -> Response {

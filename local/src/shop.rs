@@ -21,6 +21,7 @@ use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::application::jobs::{Sweeper, SWEEPER};
+use mambogo::application::rate_limits::RateLimits;
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, IdSource, RandomIds, SystemClock};
@@ -150,6 +151,7 @@ pub async fn build_shop(
         notifications: operations.clone(),
         operations,
         flash_sales: Arc::new(SqliteFlashSales::new(db)),
+        rate_limits: Arc::new(RateLimits::new(config.rate_limits, Arc::clone(&clock))),
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),
         currency: Currency::USD,

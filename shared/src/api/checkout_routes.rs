@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::idempotency::{idempotency_key, replayable};
+use super::rate_limited::count_request;
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::application::checkout::{self, order_id_for, scoped_key};
 use crate::application::Services;
@@ -19,6 +20,9 @@ use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
 struct CheckoutRequest {
     /// The payment method, as the gateway's client library tokenized it.
     payment_token: String,
+    /// A flash sale's purchase token, for the sale's SKU at the sale price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    purchase_token: Option<String>,
 }
 
 /// The answer to an accepted checkout.
@@ -56,12 +60,19 @@ pub async fn place_order(
         .caller
         .user()
         .ok_or_else(|| ApiError::Unauthorized("sign in to check out".into()))?;
+    count_request(services, &request)?;
     let key = idempotency_key(&request)?;
     let body: CheckoutRequest = request.json_body()?;
     replayable(services, &scoped_key(&user.id, &key), &body, || async {
         let order_id = order_id_for(&user.id, &key);
-        let order =
-            checkout::place_order(services, &user.id, order_id, &body.payment_token).await?;
+        let order = checkout::place_order(
+            services,
+            &user.id,
+            order_id,
+            &body.payment_token,
+            body.purchase_token.as_deref(),
+        )
+        .await?;
         Ok(placed(&order))
     })
     .await

@@ -211,6 +211,14 @@ impl From<ShopError> for ApiError {
             ShopError::Invalid(fields) => ApiError::Invalid(fields),
             ShopError::OutOfStock { order_id, skus } => ApiError::OutOfStock { order_id, skus },
             ShopError::Busy(_) => ApiError::Conflict(error.to_string()),
+            ShopError::TooManyRequests {
+                retry_after_seconds,
+            } => ApiError::TooManyRequests {
+                detail: format!(
+                    "too many requests from you; send it again after {retry_after_seconds} s"
+                ),
+                retry_after_seconds,
+            },
             ShopError::Cart(cart) => cart.into(),
             ShopError::Store(store) | ShopError::Inventory(InventoryError::Store(store)) => {
                 store.into()

@@ -7,6 +7,7 @@
 
 pub mod admin_catalog;
 pub mod admin_executions;
+pub mod admin_flash_sales;
 pub mod admin_inventory;
 pub mod admin_operations;
 pub mod admin_orders;
@@ -16,10 +17,12 @@ pub mod cart_routes;
 pub mod catalog_routes;
 pub mod checkout_routes;
 mod error;
+pub mod flash_sale_routes;
 mod idempotency;
 pub mod operations;
 pub mod order_routes;
 mod product_query;
+mod rate_limited;
 mod request;
 mod response;
 pub mod route_table;

@@ -8,9 +8,9 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 
 use super::{
-    admin_catalog, admin_executions, admin_inventory, admin_operations, admin_orders, cart_routes,
-    catalog_routes, checkout_routes, order_routes, webhook_routes, ApiError, ApiRequest,
-    ApiResponse,
+    admin_catalog, admin_executions, admin_flash_sales, admin_inventory, admin_operations,
+    admin_orders, cart_routes, catalog_routes, checkout_routes, flash_sale_routes, order_routes,
+    webhook_routes, ApiError, ApiRequest, ApiResponse,
 };
 use crate::application::Services;
 
@@ -55,6 +55,11 @@ operations! {
     "getReconciliation" => admin_operations::get_reconciliation,
     "listDeadLetters" => admin_operations::list_dead_letters,
     "redriveDeadLetter" => admin_operations::redrive_dead_letter,
+    "createFlashSale" => admin_flash_sales::create_flash_sale,
+    "getFlashSaleForAdmin" => admin_flash_sales::get_flash_sale_for_admin,
+    "getFlashSale" => flash_sale_routes::get_flash_sale,
+    "joinFlashSaleQueue" => flash_sale_routes::join_flash_sale_queue,
+    "getFlashSaleTicket" => flash_sale_routes::get_flash_sale_ticket,
 }
 
 /// The handler of `operation_id`.

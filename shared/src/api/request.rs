@@ -1,6 +1,7 @@
 //! A request as the handlers see it, independent of Lambda or the local server.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use bytes::Bytes;
 use http::{HeaderMap, Method};
@@ -27,6 +28,8 @@ pub struct ApiRequest {
     pub caller: Caller,
     /// Correlates logs with the request.
     pub request_id: String,
+    /// The address the request came from, when the front end knows it.
+    pub client_address: Option<IpAddr>,
 }
 
 /// Decodes a raw query string (`a=1&b=x%20y`) into ordered pairs.
@@ -50,6 +53,7 @@ impl ApiRequest {
             body: Bytes::new(),
             caller,
             request_id: String::new(),
+            client_address: None,
         }
     }
 
@@ -72,6 +76,15 @@ impl ApiRequest {
             body,
             caller,
             request_id: request_id.to_owned(),
+            client_address: None,
+        }
+    }
+
+    /// This request, from `address`.
+    pub fn with_client_address(self, address: Option<IpAddr>) -> Self {
+        ApiRequest {
+            client_address: address,
+            ..self
         }
     }
 

@@ -42,6 +42,10 @@ pub enum ShopError {
     /// Checkout found too little stock: the order was created and failed.
     #[error("not enough stock for {}", .skus.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     OutOfStock { order_id: OrderId, skus: Vec<Sku> },
+    /// The caller sent more requests than its rate limit lets through; it may send the
+    /// same again after `retry_after_seconds`.
+    #[error("too many requests; try again in {retry_after_seconds} s")]
+    TooManyRequests { retry_after_seconds: u64 },
     /// Other writers kept changing the record named; the caller may try again.
     #[error("{0} keeps changing; try again")]
     Busy(String),

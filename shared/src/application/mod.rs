@@ -6,7 +6,9 @@
 //! - [`payments`]: the gateway's webhook, applied once.
 //! - [`lifecycle`]: after checkout — cancel, process, ship, deliver, return, refund.
 //! - [`settlement`]: giving back stock and money, once, for all of the above.
+//! - [`flash_sales`]: a sale's holds, its waiting room and its purchase tokens.
 //! - [`carts`], [`catalog`], [`orders`]: what shoppers and operators read and change.
+//! - [`rate_limits`]: how many requests a buyer and an address may send.
 //! - [`jobs`], [`consumers`]: the sweeper, and what acts on published events.
 
 pub mod actor;
@@ -15,10 +17,12 @@ pub mod catalog;
 pub mod checkout;
 pub mod consumers;
 pub mod error;
+pub mod flash_sales;
 pub mod jobs;
 pub mod lifecycle;
 pub mod orders;
 pub mod payments;
+pub mod rate_limits;
 pub mod services;
 pub mod settings;
 pub mod settlement;

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::application::rate_limits::RateLimits;
 use crate::application::settings::CheckoutSettings;
 use crate::domain::cart::CartStore;
 use crate::domain::catalog::CatalogStore;
@@ -43,6 +44,8 @@ pub struct Services {
     pub operations: Arc<dyn OperationsLog>,
     /// Flash sales and their waiting rooms' tickets.
     pub flash_sales: Arc<dyn FlashSaleStore>,
+    /// The rate limits' buckets of this process, shared by every route that counts.
+    pub rate_limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
     /// The one currency the shop sells in.

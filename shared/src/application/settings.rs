@@ -1,4 +1,4 @@
-//! What checkout is configured with.
+//! What checkout, flash sales included, is configured with.
 
 use time::Duration;
 
@@ -23,6 +23,10 @@ pub struct CheckoutSettings {
     /// How long after delivery a shopper may ask to return an order (30 days unless
     /// configured).
     pub return_window: Duration,
+    /// The key flash-sale purchase tokens are signed with: a secret in AWS, shared by
+    /// every function that signs or checks them; by default a random key of this
+    /// process's own, which no other process accepts.
+    pub purchase_token_key: Vec<u8>,
 }
 
 impl Default for CheckoutSettings {
@@ -34,6 +38,15 @@ impl Default for CheckoutSettings {
             event_bus_name: "mambogo".to_owned(),
             idempotency_ttl: Duration::hours(24),
             return_window: Duration::days(i64::from(DEFAULT_RETURN_WINDOW_DAYS)),
+            purchase_token_key: random_key(),
         }
     }
+}
+
+/// 32 random bytes, from two version-4 UUIDs (the operating system's generator).
+fn random_key() -> Vec<u8> {
+    [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()]
+        .iter()
+        .flat_map(|id| *id.as_bytes())
+        .collect()
 }

@@ -10,6 +10,7 @@ mod consumers;
 mod dead_letters;
 mod event_contracts;
 mod eventbridge_adapter;
+mod flash_sale;
 mod flash_sale_store_contract;
 mod http_bad_input;
 mod http_cart;

@@ -410,10 +410,15 @@ fn functions_are_told_their_tables_and_secrets_by_the_names_the_code_reads() {
         grants.contains("upper(replace(secret, \"-\", \"_\"))}_ARN"),
         "{grants}"
     );
-    for secret in [Secret::WebhookSecrets, Secret::PaymentGatewayApiKey] {
+    for secret in [
+        Secret::WebhookSecrets,
+        Secret::PaymentGatewayApiKey,
+        Secret::PurchaseTokenKey,
+    ] {
         let name = match secret {
             Secret::WebhookSecrets => "webhook-secrets",
             Secret::PaymentGatewayApiKey => "payment-gateway-api-key",
+            Secret::PurchaseTokenKey => "purchase-token-key",
         };
         assert_eq!(
             format!("{}_ARN", name.replace('-', "_").to_uppercase()),

@@ -172,6 +172,8 @@ pub enum Secret {
     WebhookSecrets,
     /// The key the payment gateway's API expects.
     PaymentGatewayApiKey,
+    /// The key flash-sale purchase tokens are signed with.
+    PurchaseTokenKey,
 }
 
 impl Secret {
@@ -180,6 +182,7 @@ impl Secret {
         match self {
             Secret::WebhookSecrets => "WEBHOOK_SECRETS_ARN",
             Secret::PaymentGatewayApiKey => "PAYMENT_GATEWAY_API_KEY_ARN",
+            Secret::PurchaseTokenKey => "PURCHASE_TOKEN_KEY_ARN",
         }
     }
 }

@@ -22,6 +22,7 @@ pub use manifest::{
     MANIFEST_JSON,
 };
 
+use crate::application::settings::CheckoutSettings;
 use crate::application::Services;
 use guarded::{
     GuardedCarts, GuardedCatalog, GuardedDeadLetters, GuardedFlashSales, GuardedGateway,
@@ -33,8 +34,8 @@ impl Services {
     /// These services as the function `spec` may use them: each store within the
     /// function's grant on its table, the event bus only if it `publishes`, the workflow
     /// only for its granted actions, the payment gateway only if it holds the gateway's
-    /// key (`payment-gateway-api-key`). Clock, ids, currency and checkout settings are the
-    /// same. Caching wrappers stay inside the guards, so a refused call never reaches a
+    /// key (`payment-gateway-api-key`), the purchase-token key only if it holds that
+    /// secret. Clock, ids, currency and the other settings are the same. Caching wrappers stay inside the guards, so a refused call never reaches a
     /// cache either.
     pub fn restricted_to(&self, spec: &FunctionSpec) -> Services {
         let grant = |table: Table| TableGrant::of(spec, table);
@@ -95,10 +96,21 @@ impl Services {
                 Arc::clone(&self.flash_sales),
                 grant(Table::FlashSales),
             )),
+            rate_limits: Arc::clone(&self.rate_limits),
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),
             currency: self.currency,
-            checkout: self.checkout.clone(),
+            checkout: self.granted_settings(spec),
         }
+    }
+
+    /// The checkout settings, the purchase-token key replaced by a key of the function's
+    /// own unless it holds `purchase-token-key`: its tokens pass nowhere else.
+    fn granted_settings(&self, spec: &FunctionSpec) -> CheckoutSettings {
+        let mut settings = self.checkout.clone();
+        if !spec.secrets.contains(&Secret::PurchaseTokenKey) {
+            settings.purchase_token_key = CheckoutSettings::default().purchase_token_key;
+        }
+        settings
     }
 }

@@ -1,6 +1,7 @@
 //! Services on in-memory stores, with an event bus and a workflow that only count what
 //! reaches them: enough to see which calls a guard lets through.
 
+use crate::application::rate_limits::{RateLimitSettings, RateLimits};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -85,6 +86,10 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         notifications: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
         operations: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
         flash_sales: Arc::new(SqliteFlashSales::new(db)),
+        rate_limits: Arc::new(RateLimits::new(
+            RateLimitSettings::default(),
+            Arc::new(SystemClock),
+        )),
         events: bus,
         workflow,
         gateway: Arc::new(crate::adapters::access::guarded::GuardedGateway::refusing(

@@ -17,12 +17,14 @@ use uuid::Uuid;
 use crate::application::actor::Actor;
 use crate::application::carts::cart_products;
 use crate::application::error::ShopError;
+use crate::application::flash_sales::{self, SaleLine};
 use crate::application::orders::{change_order, move_to, Decision};
 use crate::application::Services;
 use crate::domain::backoff::{retry_while, Backoff};
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::events;
+use crate::domain::flash_sale::FlashSale;
 use crate::domain::ids::{CartId, OrderId, ProductId, Sku, UserId};
 use crate::domain::inventory::{InventoryError, MAX_RESERVATION_LINES};
 use crate::domain::money::Money;
@@ -69,14 +71,17 @@ fn well_formed_token(token: &str) -> bool {
 }
 
 /// Turns `user`'s cart into the PENDING order `order_id`, reserves its stock and starts
-/// the checkout saga, which pays with `payment_token`. Out of stock fails the order and
-/// answers [`ShopError::OutOfStock`] naming the SKUs. Asked again for the same order, it
-/// answers the same.
+/// the checkout saga, which pays with `payment_token`. With a flash sale's
+/// `purchase_token`, the sale's SKU is priced at the sale price and its units come from
+/// those the token holds. Out of stock fails the order and answers
+/// [`ShopError::OutOfStock`] naming the SKUs. Asked again for the same order, it answers
+/// the same.
 pub async fn place_order(
     services: &Services,
     user: &UserId,
     order_id: OrderId,
     payment_token: &str,
+    purchase_token: Option<&str>,
 ) -> Result<Order, ShopError> {
     if !well_formed_token(payment_token) {
         return Err(invalid(
@@ -84,6 +89,10 @@ pub async fn place_order(
             "must be a payment token such as tok_approve",
         ));
     }
+    let sale_line = match purchase_token {
+        Some(token) => Some(flash_sales::sale_line(services, user, token).await?),
+        None => None,
+    };
     let order = match services.orders.order(&order_id).await? {
         Some(existing) if existing.user_id == *user => existing,
         Some(_) => {
@@ -91,7 +100,7 @@ pub async fn place_order(
                 "this Idempotency-Key belongs to another order".into(),
             ))
         }
-        None => create_order(services, user, order_id).await?,
+        None => create_order(services, user, order_id, sale_line.as_ref()).await?,
     };
     if order.status == OrderStatus::Failed {
         return Err(ShopError::OutOfStock {
@@ -99,7 +108,7 @@ pub async fn place_order(
             skus: order.out_of_stock.clone(),
         });
     }
-    reserve(services, &order).await?;
+    reserve(services, &order, sale_line.as_ref()).await?;
     let input = json!({
         "orderId": order.id,
         "paymentToken": payment_token,
@@ -134,11 +143,12 @@ async fn start_saga(
     Ok(())
 }
 
-/// The cart's lines as order lines at today's prices; a line whose product is gone or
-/// withdrawn is refused, naming its SKU.
+/// The cart's lines as order lines at today's prices, the SKU of `sale` at its sale
+/// price; a line whose product is gone or withdrawn is refused, naming its SKU.
 fn price_lines(
     cart: &Cart,
     products: &HashMap<ProductId, Product>,
+    sale: Option<&FlashSale>,
 ) -> Result<Vec<OrderLine>, ShopError> {
     let mut lines = Vec::with_capacity(cart.lines.len());
     let mut unavailable = Vec::new();
@@ -151,7 +161,10 @@ fn price_lines(
             unavailable.push(line.sku.to_string());
             continue;
         };
-        let unit_price = variant.effective_price();
+        let unit_price = match sale {
+            Some(sale) if sale.sku == line.sku => sale.sale_price,
+            _ => variant.effective_price(),
+        };
         let line_total = unit_price
             .times(line.quantity)
             .map_err(|error| invalid("cart", error.to_string()))?;
@@ -176,11 +189,13 @@ fn price_lines(
     Ok(lines)
 }
 
-/// Prices the caller's cart afresh and stores the PENDING order.
+/// Prices the caller's cart afresh and stores the PENDING order, having claimed the
+/// units of `sale_line` it buys.
 async fn create_order(
     services: &Services,
     user: &UserId,
     order_id: OrderId,
+    sale_line: Option<&SaleLine>,
 ) -> Result<Order, ShopError> {
     let now = services.clock.now();
     let cart = services
@@ -196,7 +211,8 @@ async fn create_order(
         ));
     }
     let products = cart_products(services, &cart).await?;
-    let lines = price_lines(&cart, &products)?;
+    let sale = sale_line.map(|line| &line.sale);
+    let lines = price_lines(&cart, &products, sale)?;
     let subtotal = lines
         .iter()
         .try_fold(Money::zero(services.currency), |sum, line| {
@@ -216,6 +232,16 @@ async fn create_order(
         now + services.checkout.reservation_ttl,
         now,
     );
+    if let Some(line) = sale_line {
+        let quantity = order.quantity_of(&line.sale.sku);
+        if quantity == 0 {
+            return Err(invalid(
+                "purchaseToken",
+                format!("the cart has no {} to buy with it", line.sale.sku),
+            ));
+        }
+        flash_sales::claim(services, line, &order_id, quantity).await?;
+    }
     match services.orders.create(&order).await {
         Ok(()) => Ok(order),
         Err(StoreError::AlreadyExists) => services
@@ -227,30 +253,51 @@ async fn create_order(
     }
 }
 
-/// Reserves the order's stock inline and publishes OrderPlaced and InventoryReserved.
-/// Out of stock fails the order.
-async fn reserve(services: &Services, order: &Order) -> Result<(), ShopError> {
+/// Reserves the order's stock inline, the units of `sale_line` drawn from its hold, and
+/// publishes OrderPlaced and InventoryReserved. Out of stock (the sale's hold gone back
+/// to stock included) fails the order and takes back its claim on the sale's units.
+async fn reserve(
+    services: &Services,
+    order: &Order,
+    sale_line: Option<&SaleLine>,
+) -> Result<(), ShopError> {
     let now = services.clock.now();
-    match services
-        .inventory
-        .reserve(
-            &order.id,
-            &order.stock_lines(),
-            order.reservation_expires_at,
-            now,
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(InventoryError::OutOfStock(skus)) => {
-            fail_for_stock(services, order, &skus).await?;
-            return Err(ShopError::OutOfStock {
-                order_id: order.id,
-                skus,
-            });
+    let (lines, expires_at) = (order.stock_lines(), order.reservation_expires_at);
+    let reserved = match sale_line {
+        Some(line) => {
+            services
+                .inventory
+                .reserve_drawing(&order.id, &lines, &line.hold, expires_at, now)
+                .await
         }
+        None => {
+            services
+                .inventory
+                .reserve(&order.id, &lines, expires_at, now)
+                .await
+        }
+    };
+    let refused = match reserved {
+        Ok(_) => None,
         Err(InventoryError::Store(error)) => return Err(error.into()),
-        Err(other) => return Err(invalid("cart", other.to_string())),
+        Err(InventoryError::OutOfStock(skus)) => Some(Ok(skus)),
+        Err(InventoryError::HoldUnavailable) => {
+            let sale_sku = sale_line.map(|line| line.sale.sku.clone());
+            Some(Ok(sale_sku.into_iter().collect()))
+        }
+        Err(other) => Some(Err(invalid("cart", other.to_string()))),
+    };
+    if let Some(refused) = refused {
+        if let Some(line) = sale_line {
+            let quantity = order.quantity_of(&line.sale.sku);
+            flash_sales::unclaim(services, line, &order.id, quantity).await?;
+        }
+        let skus = refused?;
+        fail_for_stock(services, order, &skus).await?;
+        return Err(ShopError::OutOfStock {
+            order_id: order.id,
+            skus,
+        });
     }
     let events = vec![
         events::order_placed(order)?,

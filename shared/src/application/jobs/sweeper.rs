@@ -337,6 +337,12 @@ impl Sweeper {
         let Some(reservation) = reservation else {
             return Ok(());
         };
+        // A flash sale's hold expires with its sale: what was left of it is back on sale.
+        let reason = if reservation.is_hold() {
+            "flash sale ended"
+        } else {
+            reason
+        };
         let released = events::inventory_released(
             order_id,
             &reservation.lines,

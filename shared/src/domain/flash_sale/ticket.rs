@@ -218,6 +218,21 @@ impl Ticket {
             ..self.clone()
         }))
     }
+
+    /// This ticket without the claim `order` made of `quantity` units, its checkout having
+    /// failed; `None` if the order claimed nothing. While the token holds, the units may
+    /// be claimed again; once it has expired, the caller gives them back to the hold.
+    pub fn unclaimed(&self, order: OrderId, quantity: u32) -> Option<Self> {
+        let position = self.orders.iter().position(|claimed| *claimed == order)?;
+        let mut orders = self.orders.clone();
+        orders.remove(position);
+        Some(Ticket {
+            used: self.used.saturating_sub(quantity),
+            orders,
+            version: self.version + 1,
+            ..self.clone()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -287,5 +302,8 @@ mod tests {
             (TicketStatus::Expired, 1)
         );
         assert!(after.expired(now).is_none());
+        let unclaimed = after.unclaimed(first, 1).unwrap();
+        assert_eq!((unclaimed.used, unclaimed.orders.len()), (0, 0));
+        assert!(unclaimed.unclaimed(first, 1).is_none());
     }
 }

@@ -123,6 +123,14 @@ impl Order {
             .collect()
     }
 
+    /// How many units of `sku` the order buys.
+    pub fn quantity_of(&self, sku: &Sku) -> u32 {
+        self.lines
+            .iter()
+            .filter(|line| line.sku == *sku)
+            .fold(0, |sum, line| sum.saturating_add(line.quantity))
+    }
+
     /// Moves the order to `to` if the rules allow it from its current status, recording
     /// who did it and why; bumps the version for the conditional write.
     pub fn transition(

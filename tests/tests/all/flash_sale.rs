@@ -1,0 +1,510 @@
+//! A flash sale over HTTP, on the shop's hand-moved clock: units set aside at creation,
+//! buyers admitted while units are left to promise and told SOLD_OUT the moment none are,
+//! tokens that run out giving their units to the next in line, checkouts at the sale
+//! price within the buyer's limit, refused tokens changing nothing, and the units left
+//! going back to stock when the sale ends. The inventory invariant holds after each.
+
+use std::sync::Arc;
+
+use mambogo::application::rate_limits::{Limit, RateLimitSettings};
+use mambogo::domain::clock::{Clock, ManualClock};
+use mambogo::domain::ids::Sku;
+use mambogo_local::{LocalConfig, TestHooks};
+use mambogo_tests::checkout::{assert_consistent, available, fill_cart, order, saga_finished};
+use mambogo_tests::shop::{token, As, Reply, TestShop};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use mambogo::domain::ids::OrderId;
+
+const SKU: &str = "MB-0002-BLK";
+const STOCK: u32 = 20;
+
+/// A shop on a hand-moved clock, with [`STOCK`] units of [`SKU`].
+struct Sale {
+    shop: TestShop,
+    clock: Arc<ManualClock>,
+    admin: String,
+}
+
+impl Sale {
+    async fn shop() -> Sale {
+        Sale::limited(RateLimitSettings {
+            per_buyer: None,
+            per_client: None,
+        })
+        .await
+    }
+
+    /// The shop with `limits` on its sale and checkout routes.
+    async fn limited(limits: RateLimitSettings) -> Sale {
+        let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
+        let hooks = TestHooks {
+            clock: Some(clock.clone() as Arc<dyn Clock>),
+            ..TestHooks::default()
+        };
+        let config = LocalConfig {
+            rate_limits: limits,
+            ..LocalConfig::ephemeral()
+        };
+        let shop = TestShop::start_with(config, hooks).await;
+        let admin = token("ops", true);
+        let stocked = shop
+            .put(
+                &format!("/admin/inventory/{SKU}"),
+                As::user(&admin),
+                &json!({"onHand": STOCK}),
+            )
+            .await;
+        assert_eq!(stocked.status, StatusCode::OK, "{:?}", stocked.body);
+        Sale { shop, clock, admin }
+    }
+
+    /// The SKU's regular price in cents.
+    async fn regular_price(&self) -> i64 {
+        let sku = Sku::parse(SKU).unwrap();
+        let product = self
+            .shop
+            .inner()
+            .services
+            .catalog
+            .product_by_sku(&sku)
+            .await;
+        product
+            .unwrap()
+            .unwrap()
+            .variant(&sku)
+            .unwrap()
+            .price
+            .amount
+    }
+
+    /// `POST /admin/flash-sales` of `units` at half price, starting in a minute and
+    /// ending in an hour, with `extra` terms.
+    async fn create(&self, units: u32, extra: Value) -> Reply {
+        let now = self.clock.now();
+        let mut body = json!({
+            "sku": SKU,
+            "units": units,
+            "salePrice": {"amount": self.regular_price().await / 2, "currency": "USD"},
+            "startsAt": (now + Duration::minutes(1)).format(&Rfc3339).unwrap(),
+            "endsAt": (now + Duration::hours(1)).format(&Rfc3339).unwrap(),
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        self.shop
+            .post("/admin/flash-sales", As::user(&self.admin), &body)
+            .await
+    }
+
+    /// A sale of `units` created, its id.
+    async fn created(&self, units: u32, extra: Value) -> String {
+        let created = self.create(units, extra).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+        created.body["saleId"].as_str().unwrap().to_owned()
+    }
+
+    /// The clock moved to the sale's start.
+    fn open(&self) {
+        self.clock.advance(Duration::minutes(1));
+    }
+
+    async fn join(&self, buyer: &str, sale: &str) -> String {
+        let joined = self
+            .shop
+            .post(
+                &format!("/flash-sales/{sale}/queue"),
+                As::user(buyer),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(joined.status, StatusCode::ACCEPTED, "{:?}", joined.body);
+        joined.body["ticketId"].as_str().unwrap().to_owned()
+    }
+
+    async fn poll(&self, buyer: &str, sale: &str, ticket: &str) -> Value {
+        let path = format!("/flash-sales/{sale}/queue/{ticket}");
+        let polled = self.shop.get(&path, As::user(buyer)).await;
+        assert_eq!(polled.status, StatusCode::OK, "{:?}", polled.body);
+        polled.body
+    }
+
+    async fn admin_view(&self, sale: &str) -> Value {
+        let path = format!("/admin/flash-sales/{sale}");
+        let view = self.shop.get(&path, As::user(&self.admin)).await;
+        assert_eq!(view.status, StatusCode::OK, "{:?}", view.body);
+        view.body
+    }
+
+    /// `POST /checkout` with a purchase token.
+    async fn buy(&self, buyer: &str, key: &str, purchase: &str, payment: &str) -> Reply {
+        let body = json!({"paymentToken": payment, "purchaseToken": purchase});
+        self.shop
+            .send_with_headers(
+                Method::POST,
+                "/checkout",
+                As::user(buyer),
+                &[("idempotency-key", key)],
+                Some(&body.to_string()),
+            )
+            .await
+    }
+
+    async fn available(&self) -> i64 {
+        available(&self.shop, SKU).await
+    }
+}
+
+/// Buyers `alice`, `bob`, … as (token, ticket) in `sale`, joined before it starts.
+async fn buyers(sale: &Sale, id: &str, count: usize) -> Vec<(String, String)> {
+    let mut joined = Vec::new();
+    for n in 0..count {
+        let buyer = token(&format!("buyer{n}"), false);
+        let ticket = sale.join(&buyer, id).await;
+        joined.push((buyer, ticket));
+    }
+    joined
+}
+
+fn order_of(reply: &Reply) -> OrderId {
+    OrderId::parse(reply.body["orderId"].as_str().unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn buyers_are_admitted_while_units_last_and_the_rest_are_told_sold_out_at_once() {
+    let sale = Sale::shop().await;
+    let id = sale.created(2, json!({"shards": 2})).await;
+    assert_eq!(sale.available().await, i64::from(STOCK) - 2);
+    let joined = buyers(&sale, &id, 5).await;
+    let again = sale.join(&joined[0].0, &id).await;
+    assert_eq!(again, joined[0].1, "a second join answers the same ticket");
+    let early = sale.poll(&joined[0].0, &id, &joined[0].1).await;
+    assert_eq!(early["status"], "WAITING", "{early}");
+    assert!(early["estimatedWaitSeconds"].as_u64().unwrap() >= 59);
+
+    sale.open();
+    let mut admitted = Vec::new();
+    let mut sold_out = 0;
+    for (buyer, ticket) in &joined {
+        let polled = sale.poll(buyer, &id, ticket).await;
+        match polled["status"].as_str().unwrap() {
+            "ADMITTED" => admitted.push((buyer.clone(), polled)),
+            "SOLD_OUT" => sold_out += 1,
+            other => panic!("{other}: {polled}"),
+        }
+    }
+    assert_eq!((admitted.len(), sold_out), (2, 3));
+    let public = sale
+        .shop
+        .get(&format!("/flash-sales/{id}"), As::default())
+        .await;
+    assert_eq!(public.body["status"], "SOLD_OUT", "{:?}", public.body);
+    assert_eq!(public.body["unitsLeft"], 0);
+
+    let sale_price = sale.regular_price().await / 2;
+    for (n, (buyer, ticket)) in admitted.iter().enumerate() {
+        fill_cart(&sale.shop, buyer, &[(SKU, 1)]).await;
+        let purchase = ticket["purchaseToken"].as_str().unwrap();
+        let placed = sale
+            .buy(buyer, &format!("k{n}"), purchase, "tok_approve")
+            .await;
+        assert_eq!(placed.status, StatusCode::ACCEPTED, "{:?}", placed.body);
+        assert_eq!(placed.body["lines"][0]["unitPrice"]["amount"], sale_price);
+        let order_id = order_of(&placed);
+        saga_finished(&sale.shop, &order_id).await;
+        assert_eq!(
+            order(&sale.shop, buyer, &order_id).await["status"],
+            "CONFIRMED"
+        );
+    }
+    let view = sale.admin_view(&id).await;
+    assert_eq!(
+        (
+            &view["sold"],
+            &view["unitsLeft"],
+            &view["tokensOut"],
+            &view["queueLength"]
+        ),
+        (&json!(2), &json!(0), &json!(2), &json!(3)),
+        "{view}"
+    );
+    assert_eq!(sale.available().await, i64::from(STOCK) - 2);
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn a_token_that_runs_out_gives_its_unit_to_the_next_in_line() {
+    let sale = Sale::shop().await;
+    let id = sale.created(1, json!({"tokenTtlSeconds": 60})).await;
+    let joined = buyers(&sale, &id, 2).await;
+    sale.open();
+    let first = sale.poll(&joined[0].0, &id, &joined[0].1).await;
+    let second = sale.poll(&joined[1].0, &id, &joined[1].1).await;
+    let statuses = [first["status"].clone(), second["status"].clone()];
+    let (holder, waiter) = match statuses {
+        [ref a, ref b] if a == "ADMITTED" && b == "SOLD_OUT" => (0, 1),
+        [ref a, ref b] if a == "SOLD_OUT" && b == "ADMITTED" => (1, 0),
+        _ => panic!("{first} {second}"),
+    };
+    let lapsed = if holder == 0 { first } else { second };
+
+    sale.clock.advance(Duration::seconds(60));
+    let next = sale.poll(&joined[waiter].0, &id, &joined[waiter].1).await;
+    assert_eq!(next["status"], "ADMITTED", "{next}");
+    let expired = sale.poll(&joined[holder].0, &id, &joined[holder].1).await;
+    assert_eq!(expired["status"], "EXPIRED", "{expired}");
+
+    fill_cart(&sale.shop, &joined[holder].0, &[(SKU, 1)]).await;
+    let before = sale.available().await;
+    let purchase = lapsed["purchaseToken"].as_str().unwrap();
+    let refused = sale
+        .buy(&joined[holder].0, "late", purchase, "tok_approve")
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{:?}", refused.body);
+    assert_eq!(
+        sale.available().await,
+        before,
+        "a refused token changes nothing"
+    );
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn forged_foreign_and_reused_tokens_are_refused_and_change_nothing() {
+    let sale = Sale::shop().await;
+    let id = sale.created(3, json!({"shards": 1})).await;
+    let joined = buyers(&sale, &id, 2).await;
+    sale.open();
+    let (alice, alice_ticket) = &joined[0];
+    let (bob, _) = &joined[1];
+    let admitted = sale.poll(alice, &id, alice_ticket).await;
+    assert_eq!(admitted["status"], "ADMITTED", "{admitted}");
+    let purchase = admitted["purchaseToken"].as_str().unwrap().to_owned();
+    fill_cart(&sale.shop, alice, &[(SKU, 1)]).await;
+    fill_cart(&sale.shop, bob, &[(SKU, 1)]).await;
+    let before = sale.available().await;
+
+    let foreign = sale.buy(bob, "b1", &purchase, "tok_approve").await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN, "{:?}", foreign.body);
+    let mut forged = purchase.clone();
+    forged.pop();
+    let forged = sale.buy(alice, "a0", &forged, "tok_approve").await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{:?}", forged.body);
+
+    let bought = sale.buy(alice, "a1", &purchase, "tok_approve").await;
+    assert_eq!(bought.status, StatusCode::ACCEPTED, "{:?}", bought.body);
+    saga_finished(&sale.shop, &order_of(&bought)).await;
+    fill_cart(&sale.shop, alice, &[(SKU, 1)]).await;
+    let reused = sale.buy(alice, "a2", &purchase, "tok_approve").await;
+    assert_eq!(reused.status, StatusCode::CONFLICT, "{:?}", reused.body);
+    assert_eq!(
+        sale.available().await,
+        before,
+        "the sale's units come from its holds, never from stock"
+    );
+    let view = sale.admin_view(&id).await;
+    assert_eq!(
+        (&view["sold"], &view["unitsLeft"]),
+        (&json!(1), &json!(1)),
+        "{view}"
+    );
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn twenty_concurrent_checkouts_of_one_buyer_get_at_most_the_limit() {
+    let sale = Sale::shop().await;
+    let id = sale
+        .created(5, json!({"perCustomerLimit": 2, "shards": 1}))
+        .await;
+    let joined = buyers(&sale, &id, 1).await;
+    sale.open();
+    let (alice, ticket) = &joined[0];
+    let admitted = sale.poll(alice, &id, ticket).await;
+    assert_eq!(
+        (&admitted["status"], &admitted["units"]),
+        (&json!("ADMITTED"), &json!(2))
+    );
+    let purchase = admitted["purchaseToken"].as_str().unwrap();
+    fill_cart(&sale.shop, alice, &[(SKU, 1)]).await;
+
+    let keys: Vec<String> = (0..20).map(|n| format!("c{n}")).collect();
+    let attempts = keys
+        .iter()
+        .map(|key| sale.buy(alice, key, purchase, "tok_approve"));
+    let replies = futures::future::join_all(attempts).await;
+    let accepted: Vec<&Reply> = replies
+        .iter()
+        .filter(|reply| reply.status == StatusCode::ACCEPTED)
+        .collect();
+    assert!(
+        replies
+            .iter()
+            .all(|reply| [StatusCode::ACCEPTED, StatusCode::CONFLICT].contains(&reply.status)),
+        "{:?}",
+        replies.iter().map(|reply| reply.status).collect::<Vec<_>>()
+    );
+    assert!((1..=2).contains(&accepted.len()), "{}", accepted.len());
+    for reply in &accepted {
+        saga_finished(&sale.shop, &order_of(reply)).await;
+    }
+    let view = sale.admin_view(&id).await;
+    assert_eq!(view["sold"], json!(accepted.len()), "{view}");
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn a_declined_sale_order_gives_its_unit_back_to_the_sale() {
+    let sale = Sale::shop().await;
+    let id = sale.created(1, json!({})).await;
+    let joined = buyers(&sale, &id, 2).await;
+    sale.open();
+    let mut polled = Vec::new();
+    for (buyer, ticket) in &joined {
+        polled.push(sale.poll(buyer, &id, ticket).await);
+    }
+    let holder = polled
+        .iter()
+        .position(|ticket| ticket["status"] == "ADMITTED")
+        .unwrap();
+    let waiter = 1 - holder;
+    assert_eq!(polled[waiter]["status"], "SOLD_OUT");
+
+    let buyer = &joined[holder].0;
+    fill_cart(&sale.shop, buyer, &[(SKU, 1)]).await;
+    let purchase = polled[holder]["purchaseToken"].as_str().unwrap();
+    let declined = sale.buy(buyer, "d1", purchase, "tok_decline").await;
+    assert_eq!(declined.status, StatusCode::ACCEPTED, "{:?}", declined.body);
+    saga_finished(&sale.shop, &order_of(&declined)).await;
+
+    let next = sale.poll(&joined[waiter].0, &id, &joined[waiter].1).await;
+    assert_eq!(next["status"], "ADMITTED", "the unit came back: {next}");
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn a_sale_that_ends_returns_its_units_and_a_short_one_sets_nothing_aside() {
+    let sale = Sale::shop().await;
+    let short = sale.create(STOCK + 1, json!({})).await;
+    assert_eq!(short.status, StatusCode::CONFLICT, "{:?}", short.body);
+    assert_eq!(sale.available().await, i64::from(STOCK));
+    let bad = sale.create(0, json!({"tokenTtlSeconds": 1})).await;
+    assert_eq!(bad.problem_fields(), ["units", "tokenTtlSeconds"]);
+
+    let id = sale.created(5, json!({})).await;
+    let joined = buyers(&sale, &id, 1).await;
+    assert_eq!(sale.available().await, i64::from(STOCK) - 5);
+    sale.clock.advance(Duration::hours(1));
+    sale.shop.inner().sweeper.sweep(sale.clock.now()).await;
+    assert_eq!(sale.available().await, i64::from(STOCK));
+    let ended = sale.poll(&joined[0].0, &id, &joined[0].1).await;
+    assert_eq!(ended["status"], "ENDED");
+    let public = sale
+        .shop
+        .get(&format!("/flash-sales/{id}"), As::default())
+        .await;
+    assert_eq!(public.body["status"], "ENDED");
+    let late = sale
+        .shop
+        .post(
+            &format!("/flash-sales/{id}/queue"),
+            As::user(&token("late", false)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn only_a_tickets_owner_sees_it_and_only_admins_create_sales() {
+    let sale = Sale::shop().await;
+    let id = sale.created(1, json!({})).await;
+    let joined = buyers(&sale, &id, 2).await;
+    let path = format!("/flash-sales/{id}/queue/{}", joined[0].1);
+    let foreign = sale.shop.get(&path, As::user(&joined[1].0)).await;
+    assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+    let anonymous = sale.shop.get(&path, As::default()).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let shopper = sale
+        .shop
+        .post("/admin/flash-sales", As::user(&joined[0].0), &json!({}))
+        .await;
+    assert_eq!(shopper.status, StatusCode::FORBIDDEN);
+    let missing = sale
+        .shop
+        .get(
+            &format!("/flash-sales/{}", uuid::Uuid::new_v4()),
+            As::default(),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_buyer_or_an_address_over_its_limit_is_answered_429_with_retry_after() {
+    let two_at_once = Some(Limit {
+        per_second: 1,
+        burst: 2,
+    });
+    let sale = Sale::limited(RateLimitSettings {
+        per_buyer: two_at_once,
+        per_client: None,
+    })
+    .await;
+    let id = sale.created(1, json!({})).await;
+    let alice = token("alice", false);
+    let ticket = sale.join(&alice, &id).await;
+    let path = format!("/flash-sales/{id}/queue/{ticket}");
+    assert_eq!(
+        sale.shop.get(&path, As::user(&alice)).await.status,
+        StatusCode::OK
+    );
+    let limited = sale.shop.get(&path, As::user(&alice)).await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        limited.body
+    );
+    assert_eq!(limited.header("retry-after"), Some("1"));
+    let bob = token("bob", false);
+    let other = sale
+        .shop
+        .post(
+            &format!("/flash-sales/{id}/queue"),
+            As::user(&bob),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        other.status,
+        StatusCode::ACCEPTED,
+        "another buyer has a bucket of their own"
+    );
+    sale.clock.advance(Duration::seconds(1));
+    assert_eq!(
+        sale.shop.get(&path, As::user(&alice)).await.status,
+        StatusCode::OK
+    );
+
+    let by_address = Sale::limited(RateLimitSettings {
+        per_buyer: None,
+        per_client: two_at_once,
+    })
+    .await;
+    let id = by_address.created(1, json!({})).await;
+    let public = format!("/flash-sales/{id}");
+    for _ in 0..2 {
+        assert_eq!(
+            by_address.shop.get(&public, As::default()).await.status,
+            StatusCode::OK
+        );
+    }
+    let limited = by_address.shop.get(&public, As::default()).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.header("retry-after").is_some());
+}
