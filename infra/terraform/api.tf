@@ -116,8 +116,23 @@ resource "aws_apigatewayv2_stage" "default" {
     throttling_rate_limit  = var.throttling_rate_limit
   }
 
+  # The flash sale's routes take what a sale brings, and no more: past these, API Gateway
+  # answers 429 before any function runs. Per buyer and per address, the functions count
+  # requests themselves (shared/src/application/rate_limits.rs).
+  dynamic "route_settings" {
+    for_each = { for key, op in local.operations : key => op if op.sale_path }
+    content {
+      route_key              = route_settings.key
+      throttling_burst_limit = var.sale_route_throttling.burst_limit
+      throttling_rate_limit  = var.sale_route_throttling.rate_limit
+    }
+  }
+
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.api_access.arn
     format          = local.api_access_log_format
   }
+
+  # Route settings name routes by key: the routes must exist first.
+  depends_on = [aws_apigatewayv2_route.operation]
 }

@@ -79,6 +79,8 @@ locals {
         operation_id = operation.operationId
         # An operation without `security` inherits the document's.
         security = try(operation.security, local.openapi.security, [])
+        # The routes a flash sale's buyers storm (`x-mambogo-sale-path`).
+        sale_path = try(operation["x-mambogo-sale-path"], false)
       }
       if contains(local.http_methods, method)
     }

@@ -73,6 +73,18 @@ variable "throttling_rate_limit" {
   default     = 200
 }
 
+variable "sale_route_throttling" {
+  description = "API Gateway throttling of each flash-sale route and of checkout (x-mambogo-sale-path in api/openapi.yaml): steady requests per second and burst. Within the account's limit for the region (10,000 requests/s by default)."
+  type = object({
+    rate_limit  = number
+    burst_limit = number
+  })
+  default = {
+    rate_limit  = 5000
+    burst_limit = 5000
+  }
+}
+
 variable "deploy_mock_gateway" {
   description = "Deploy the mock payment gateway (its two functions, ledger table and HTTP API) and point the saga at it."
   type        = bool
