@@ -508,3 +508,29 @@ async fn a_buyer_or_an_address_over_its_limit_is_answered_429_with_retry_after()
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.header("retry-after").is_some());
 }
+
+#[tokio::test]
+async fn concurrent_polls_share_one_admission_round_and_admit_exactly_the_units() {
+    let sale = Sale::shop().await;
+    let id = sale.created(2, json!({})).await;
+    let joined = buyers(&sale, &id, 5).await;
+    sale.open();
+    let statuses = |polled: Vec<Value>| -> Vec<String> {
+        let mut statuses: Vec<String> = polled
+            .iter()
+            .map(|ticket| ticket["status"].as_str().unwrap().to_owned())
+            .collect();
+        statuses.sort();
+        statuses
+    };
+    // Each poll reads its ticket after a whole round, its own or one it waited for.
+    let polls = joined
+        .iter()
+        .map(|(buyer, ticket)| sale.poll(buyer, &id, ticket));
+    let first = statuses(futures::future::join_all(polls).await);
+    assert_eq!(
+        first,
+        ["ADMITTED", "ADMITTED", "SOLD_OUT", "SOLD_OUT", "SOLD_OUT"]
+    );
+    assert_consistent(&sale.shop).await;
+}

@@ -3,15 +3,20 @@
 //! write on one hold (the hot write of a sale, spread over its holds), then one on the
 //! buyer's own ticket.
 //!
-//! Any request of a sale's waiting room may run a round; one round per sale runs at a
-//! time in a process, and a request that finds one running goes on without waiting. Rounds
-//! in different processes may overlap: the conditional writes keep them from promising a
-//! unit twice or admitting a ticket twice. A process that dies between the two writes of an
+//! Any poll of a waiting ticket runs a round, one round per sale at a time in a process:
+//! a poll that finds one running waits for it and takes its count instead of running
+//! another, so that however many buyers poll at once, the process runs one round after
+//! another and each poll reads its ticket after a whole round. A waiting ticket is told
+//! SOLD_OUT only then. Rounds in different processes may overlap: the conditional writes
+//! keep them from promising a unit twice or admitting a ticket twice, and a ticket told
+//! SOLD_OUT while another process's round is between its two writes for it gets its unit
+//! back when the token expires. A process that dies between the two writes of an
 //! admission (or of an expiry) leaves a unit promised to nobody; it goes back to stock with
 //! its hold when the sale ends, so a crash can undersell a sale but never oversell it.
 
-use std::collections::HashSet;
-use std::sync::{LazyLock, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use time::OffsetDateTime;
 
@@ -25,42 +30,48 @@ use crate::domain::store::StoreError;
 /// The most tickets one round admits, or expires.
 const ROUND: u32 = 200;
 
-/// Sales whose admission round runs in this process now.
-static RUNNING: LazyLock<Mutex<HashSet<SaleId>>> = LazyLock::new(Mutex::default);
-
-/// A running round of a sale, which ends when this is dropped.
-struct Running(SaleId);
-
-impl Running {
-    /// The round of `sale`, unless one runs already.
-    fn start(sale: SaleId) -> Option<Self> {
-        let mut running = RUNNING
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        running.insert(sale).then_some(Running(sale))
-    }
+/// The rounds of one sale in this process.
+#[derive(Default)]
+struct Rounds {
+    /// How many rounds have finished.
+    finished: AtomicU64,
+    /// Held while a round runs: the units left to promise after the last one.
+    last: tokio::sync::Mutex<u64>,
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        let mut running = RUNNING
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        running.remove(&self.0);
-    }
+/// Every sale's rounds in this process.
+static ROUNDS: LazyLock<Mutex<HashMap<SaleId, Arc<Rounds>>>> = LazyLock::new(Mutex::default);
+
+fn rounds_of(sale: SaleId) -> Arc<Rounds> {
+    let mut rounds = ROUNDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Arc::clone(rounds.entry(sale).or_default())
 }
 
-/// Runs an admission round of `sale` at the shop's clock, unless one runs in this
-/// process already or the sale is not open: the units left to promise after it, when it
-/// ran.
+/// Runs an admission round of `sale` at the shop's clock, or waits for the one running
+/// and takes its count: the units left to promise after it. `None` when the sale is not
+/// open.
 pub(super) async fn admit(services: &Services, sale: &FlashSale) -> Result<Option<u64>, ShopError> {
-    let now = services.clock.now();
-    if sale.phase(now) != SalePhase::Open {
+    if sale.phase(services.clock.now()) != SalePhase::Open {
         return Ok(None);
     }
-    let Some(_round) = Running::start(sale.id) else {
-        return Ok(None);
-    };
+    let rounds = rounds_of(sale.id);
+    let arrived = rounds.finished.load(Ordering::SeqCst);
+    let mut last = rounds.last.lock().await;
+    if rounds.finished.load(Ordering::SeqCst) > arrived {
+        // A round finished while this poll waited: its count is as fresh.
+        return Ok(Some(*last));
+    }
+    let left = round(services, sale).await?;
+    *last = left;
+    rounds.finished.fetch_add(1, Ordering::SeqCst);
+    Ok(Some(left))
+}
+
+/// One round: tokens run out given back, then tickets admitted; the units left after it.
+async fn round(services: &Services, sale: &FlashSale) -> Result<u64, ShopError> {
+    let now = services.clock.now();
     expire_tokens(services, sale, now).await?;
     let mut promisable = holds::read(services, sale).await?.promisable;
     let admittable: u32 = promisable
@@ -78,7 +89,7 @@ pub(super) async fn admit(services: &Services, sale: &FlashSale) -> Result<Optio
             }
         }
     }
-    Ok(Some(promisable.iter().map(|units| u64::from(*units)).sum()))
+    Ok(promisable.iter().map(|units| u64::from(*units)).sum())
 }
 
 /// Admits `ticket` with units of the first hold, from a random one on, that promises

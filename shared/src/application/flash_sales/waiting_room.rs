@@ -111,7 +111,8 @@ async fn owned_ticket(
 }
 
 /// What the owner of `ticket` is told at the shop's clock; `left`, the units left to
-/// promise, when an admission round has just counted them.
+/// promise, when this request's admission round has just counted them (a waiting ticket
+/// is SOLD_OUT only then).
 async fn view(
     services: &Services,
     sale: &FlashSale,
@@ -133,15 +134,11 @@ async fn view(
     }
     match ticket.status {
         TicketStatus::Waiting => {
-            if sale.phase(now) == SalePhase::Open {
-                let left = match left {
-                    Some(left) => left,
-                    None => holds::read(services, sale).await?.left(),
-                };
-                if left == 0 {
-                    view.status = TicketAnswer::SoldOut;
-                    return Ok(view);
-                }
+            // Only a round this request ran, and the ticket read after it, tell SOLD_OUT
+            // truly: while a round runs, units it has promised may be this ticket's.
+            if left == Some(0) {
+                view.status = TicketAnswer::SoldOut;
+                return Ok(view);
             }
             let ahead = services
                 .flash_sales
