@@ -277,27 +277,10 @@ async fn reserve(
                 .await
         }
     };
-    let refused = match reserved {
-        Ok(_) => None,
+    match reserved {
+        Ok(_) => {}
         Err(InventoryError::Store(error)) => return Err(error.into()),
-        Err(InventoryError::OutOfStock(skus)) => Some(Ok(skus)),
-        Err(InventoryError::HoldUnavailable) => {
-            let sale_sku = sale_line.map(|line| line.sale.sku.clone());
-            Some(Ok(sale_sku.into_iter().collect()))
-        }
-        Err(other) => Some(Err(invalid("cart", other.to_string()))),
-    };
-    if let Some(refused) = refused {
-        if let Some(line) = sale_line {
-            let quantity = order.quantity_of(&line.sale.sku);
-            flash_sales::unclaim(services, line, &order.id, quantity).await?;
-        }
-        let skus = refused?;
-        fail_for_stock(services, order, &skus).await?;
-        return Err(ShopError::OutOfStock {
-            order_id: order.id,
-            skus,
-        });
+        Err(refusal) => return refuse(services, order, sale_line, refusal).await,
     }
     let events = vec![
         events::order_placed(order)?,
@@ -305,6 +288,33 @@ async fn reserve(
     ];
     services.events.publish(events).await?;
     Ok(())
+}
+
+/// The order's reservation was refused: its claim on the sale's units is taken back and,
+/// for lack of stock (a sale's hold gone back to stock included), the order fails.
+async fn refuse(
+    services: &Services,
+    order: &Order,
+    sale_line: Option<&SaleLine>,
+    refusal: InventoryError,
+) -> Result<(), ShopError> {
+    if let Some(line) = sale_line {
+        let quantity = order.quantity_of(&line.sale.sku);
+        flash_sales::unclaim(services, line, &order.id, quantity).await?;
+    }
+    let skus = match refusal {
+        InventoryError::OutOfStock(skus) => skus,
+        InventoryError::HoldUnavailable => sale_line
+            .map(|line| line.sale.sku.clone())
+            .into_iter()
+            .collect(),
+        other => return Err(invalid("cart", other.to_string())),
+    };
+    fail_for_stock(services, order, &skus).await?;
+    Err(ShopError::OutOfStock {
+        order_id: order.id,
+        skus,
+    })
 }
 
 /// The order FAILED for lack of `skus`, and OrderFailed published.

@@ -13,14 +13,12 @@ use crate::domain::inventory::{InventoryError, StockLine};
 /// fewer units available, and then nothing is kept.
 pub async fn create_sale(services: &Services, terms: NewSale) -> Result<AdminSaleView, ShopError> {
     let now = services.clock.now();
-    let product = services
-        .catalog
-        .product_by_sku(&terms.sku)
-        .await?
-        .ok_or_else(|| ShopError::Missing(format!("no product sells SKU {}", terms.sku)))?;
-    let regular_price = product
-        .variant(&terms.sku)
-        .map(|variant| variant.price)
+    let product = services.catalog.product_by_sku(&terms.sku).await?;
+    let (product_id, regular_price) = product
+        .and_then(|product| {
+            let price = product.variant(&terms.sku)?.price;
+            Some((product.id, price))
+        })
         .ok_or_else(|| ShopError::Missing(format!("no product sells SKU {}", terms.sku)))?;
     terms
         .check(regular_price, now)
@@ -28,7 +26,7 @@ pub async fn create_sale(services: &Services, terms: NewSale) -> Result<AdminSal
     let sale = FlashSale {
         id: SaleId::from_uuid(services.ids.next_uuid()),
         sku: terms.sku,
-        product_id: product.id,
+        product_id,
         units: terms.units,
         sale_price: terms.sale_price,
         regular_price,

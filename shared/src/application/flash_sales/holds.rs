@@ -1,6 +1,8 @@
 //! What a sale's holds say: per hold, the units still to promise; over all of them, the
 //! units left and the units buyers' orders took.
 
+use futures::future::try_join_all;
+
 use crate::application::error::ShopError;
 use crate::application::Services;
 use crate::domain::flash_sale::FlashSale;
@@ -29,15 +31,16 @@ impl Holds {
     }
 }
 
-/// Reads every hold of `sale`.
+/// Reads every hold of `sale`, all at once (the embedded store answers them in one batch).
 pub(super) async fn read(services: &Services, sale: &FlashSale) -> Result<Holds, ShopError> {
+    let ids = sale.hold_ids();
+    let read = try_join_all(ids.iter().map(|id| services.inventory.reservation(id))).await?;
     let mut holds = Holds {
-        promisable: Vec::with_capacity(sale.holds as usize),
+        promisable: Vec::with_capacity(read.len()),
         held: 0,
         returned: 0,
     };
-    for id in sale.hold_ids() {
-        let hold = services.inventory.reservation(&id).await?;
+    for hold in read {
         let (status, units, promisable) = hold.map_or((None, 0, 0), |hold| {
             let units = u64::from(hold.units_of(&sale.sku));
             (Some(hold.status), units, hold.promisable.unwrap_or(0))

@@ -7,7 +7,7 @@ use super::sale;
 use crate::application::error::ShopError;
 use crate::application::Services;
 use crate::domain::flash_sale::token::PurchaseToken;
-use crate::domain::flash_sale::{Claim, FlashSale, Ticket};
+use crate::domain::flash_sale::{Claim, FlashSale, Ticket, TicketStatus};
 use crate::domain::ids::{OrderId, UserId};
 use crate::domain::store::retry_on_conflict;
 
@@ -86,7 +86,7 @@ pub async fn unclaim(
     })
     .await?;
     if let Some(ticket) = unclaimed {
-        if ticket.status == crate::domain::flash_sale::TicketStatus::Expired {
+        if ticket.status == TicketStatus::Expired {
             services.inventory.unpromise(&line.hold, quantity).await?;
         }
     }
