@@ -15,7 +15,7 @@ use super::history::{ExecutionStatus, ExecutionView};
 use super::port::{LocalWorkflow, StartedExecutions};
 use super::resources::{EventSink, TaskHandler};
 use super::store::{
-    Closing, ExecutionInfo, ExecutionStore, ExecutionStoreError, Position, TaskOutcome,
+    Changed, Closing, ExecutionInfo, ExecutionStore, ExecutionStoreError, Position, TaskOutcome,
 };
 
 /// Why a runner request failed.
@@ -185,13 +185,14 @@ impl WorkflowRunner {
                     return Ok(view);
                 }
             }
-            next_change_of(&mut changes, name).await?;
+            next_change_of(&mut changes, name, |_| true).await?;
         }
     }
 
     /// Waits, without polling, until the execution `name` has ended; returns it as it
     /// ended. Cheaper than [`WorkflowRunner::wait_until`] with
-    /// [`ExecutionView::is_finished`]: it reads only the status until then.
+    /// [`ExecutionView::is_finished`]: it reads the status once, then again only when
+    /// the store announces that a change ended the execution.
     pub async fn wait_until_finished(&self, name: &str) -> Result<ExecutionView, RunnerError> {
         let store = &self.engine().store;
         let mut changes = store.subscribe();
@@ -202,7 +203,7 @@ impl WorkflowRunner {
                     return Ok(view);
                 }
             }
-            next_change_of(&mut changes, name).await?;
+            next_change_of(&mut changes, name, |changed| changed.ended).await?;
         }
     }
 
@@ -246,15 +247,16 @@ async fn listen(runner: Weak<RunnerInner>, mut started: StartedExecutions) {
     }
 }
 
-/// Returns once the store announces a change of the execution `name` (or may have: a
-/// waiter that fell behind cannot tell).
+/// Returns once the store announces a change of the execution `name` that `wanted`
+/// picks (or may have: a waiter that fell behind cannot tell).
 async fn next_change_of(
-    changes: &mut broadcast::Receiver<Arc<str>>,
+    changes: &mut broadcast::Receiver<Changed>,
     name: &str,
+    wanted: impl Fn(&Changed) -> bool,
 ) -> Result<(), RunnerError> {
     loop {
         match changes.recv().await {
-            Ok(changed) if *changed == *name => return Ok(()),
+            Ok(changed) if *changed.execution == *name && wanted(&changed) => return Ok(()),
             Ok(_) => {}
             Err(RecvError::Lagged(_)) => return Ok(()),
             Err(RecvError::Closed) => {

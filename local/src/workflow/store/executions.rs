@@ -132,7 +132,7 @@ impl ExecutionStore {
         now: OffsetDateTime,
     ) -> Result<bool, ExecutionStoreError> {
         let (name, step, state) = (name.to_owned(), from.step, from.state.clone());
-        self.run(Change::Execution(name.clone()), move |transaction| {
+        self.run(Change::Ending(name.clone()), move |transaction| {
             let at = millis(now);
             let (status, output, error, cause) = match &ending {
                 Ending::Succeeded(output) => ("SUCCEEDED", Some(to_text(output)?), None, None),

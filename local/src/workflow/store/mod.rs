@@ -2,8 +2,8 @@
 //! execution's current state and that state's input, its history, and its task tokens.
 //!
 //! Every change is one transaction, and announced with the name of the execution it
-//! changed on a [`tokio::sync::broadcast`] channel, so that waiters never poll and
-//! wake only for their own execution. Executions and their
+//! changed (and whether it ended it) on a [`tokio::sync::broadcast`] channel, so that
+//! waiters never poll and wake only for their own execution. Executions and their
 //! history are in `executions`, task attempts and their tokens in `tasks`.
 
 use std::path::Path;
@@ -98,7 +98,14 @@ const CHANGES_KEPT: usize = 1024;
 #[derive(Clone)]
 pub struct ExecutionStore {
     db: SqliteDb,
-    changes: broadcast::Sender<Arc<str>>,
+    changes: broadcast::Sender<Changed>,
+}
+
+/// A change the store announces: which execution, and whether the change ended it.
+#[derive(Clone, Debug)]
+pub(crate) struct Changed {
+    pub(crate) execution: Arc<str>,
+    pub(crate) ended: bool,
 }
 
 /// What does not change during an execution.
@@ -196,8 +203,8 @@ impl ExecutionStore {
         }
     }
 
-    /// A receiver told the name of every execution that changes from now on.
-    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+    /// A receiver told of every change of an execution from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Changed> {
         self.changes.subscribe()
     }
 
@@ -218,22 +225,27 @@ impl ExecutionStore {
                 let result = work(&savepoint)?;
                 let changed = match change {
                     Change::Nothing => None,
-                    Change::Execution(name) => Some(name),
+                    Change::Execution(name) => Some((name, false)),
+                    Change::Ending(name) => Some((name, true)),
                     Change::TaskOf(token) => savepoint
                         .query_row_cached(
                             "SELECT execution FROM workflow_task_tokens WHERE token = ?1",
                             [token],
                             |row| row.get(0),
                         )
-                        .optional()?,
+                        .optional()?
+                        .map(|name| (name, false)),
                 };
                 savepoint.commit()?;
                 Ok::<_, ExecutionStoreError>((result, changed))
             })
             .await?;
-        if let Some(name) = changed {
+        if let Some((name, ended)) = changed {
             // Nobody may be listening; that is fine.
-            let _ = self.changes.send(Arc::from(name));
+            let _ = self.changes.send(Changed {
+                execution: Arc::from(name),
+                ended,
+            });
         }
         Ok(result)
     }
@@ -245,6 +257,8 @@ pub(super) enum Change {
     Nothing,
     /// The execution of this name.
     Execution(String),
+    /// The execution of this name, which the change may end.
+    Ending(String),
     /// The execution holding the task attempt of this token.
     TaskOf(String),
 }
