@@ -7,3 +7,4 @@ pub mod emulator;
 pub mod events;
 pub mod layers;
 pub mod shop;
+pub mod throttling;

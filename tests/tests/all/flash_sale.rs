@@ -9,9 +9,10 @@ use std::sync::Arc;
 use mambogo::application::rate_limits::{Limit, RateLimitSettings};
 use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::ids::Sku;
-use mambogo_local::{LocalConfig, TestHooks};
+use mambogo_local::{LocalConfig, TestHooks, WorkflowWrapper};
 use mambogo_tests::checkout::{assert_consistent, available, fill_cart, order, saga_finished};
 use mambogo_tests::shop::{token, As, Reply, TestShop};
+use mambogo_tests::throttling::Throttle;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
@@ -40,9 +41,23 @@ impl Sale {
 
     /// The shop with `limits` on its sale and checkout routes.
     async fn limited(limits: RateLimitSettings) -> Sale {
+        Sale::start(limits, None).await
+    }
+
+    /// The shop whose Step Functions throttles saga starts as `throttle` says.
+    async fn throttled(throttle: &Throttle) -> Sale {
+        let limits = RateLimitSettings {
+            per_buyer: None,
+            per_client: None,
+        };
+        Sale::start(limits, Some(throttle.wrapper())).await
+    }
+
+    async fn start(limits: RateLimitSettings, workflow: Option<WorkflowWrapper>) -> Sale {
         let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
         let hooks = TestHooks {
             clock: Some(clock.clone() as Arc<dyn Clock>),
+            workflow,
             ..TestHooks::default()
         };
         let config = LocalConfig {
@@ -532,5 +547,89 @@ async fn concurrent_polls_share_one_admission_round_and_admit_exactly_the_units(
         first,
         ["ADMITTED", "ADMITTED", "SOLD_OUT", "SOLD_OUT", "SOLD_OUT"]
     );
+    assert_consistent(&sale.shop).await;
+}
+
+/// A sale of one unit for two buyers whose holder has checked out while Step Functions
+/// refuses every start: the holder's answer (429), the holder and the waiter as
+/// (token, ticket), and the order the checkout kept.
+async fn checkout_throttled(sale: &Sale, id: &str) -> (Reply, [(String, String); 2], String) {
+    let joined = buyers(sale, id, 2).await;
+    sale.open();
+    let mut polled = Vec::new();
+    for (buyer, ticket) in &joined {
+        polled.push(sale.poll(buyer, id, ticket).await);
+    }
+    let holder = polled
+        .iter()
+        .position(|ticket| ticket["status"] == "ADMITTED")
+        .unwrap();
+    let purchase = polled[holder]["purchaseToken"].as_str().unwrap().to_owned();
+    let holder_and_waiter = [joined[holder].clone(), joined[1 - holder].clone()];
+    let buyer = &holder_and_waiter[0].0;
+    fill_cart(&sale.shop, buyer, &[(SKU, 1)]).await;
+    let busy = sale.buy(buyer, "sale-1", &purchase, "tok_approve").await;
+    assert_eq!(
+        busy.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        busy.body
+    );
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    let (waiter, ticket) = &holder_and_waiter[1];
+    let still = sale.poll(waiter, id, ticket).await;
+    assert_eq!(
+        still["status"], "SOLD_OUT",
+        "the unit stays the holder's: {still}"
+    );
+    (busy, holder_and_waiter, purchase)
+}
+
+#[tokio::test]
+async fn a_sale_checkout_throttled_keeps_its_unit_and_the_same_request_confirms_it_later() {
+    let throttle = Throttle::refusing(usize::MAX);
+    let sale = Sale::throttled(&throttle).await;
+    let id = sale.created(1, json!({})).await;
+    let (_, [(buyer, _), _], purchase) = checkout_throttled(&sale, &id).await;
+
+    throttle.lift();
+    let accepted = sale.buy(&buyer, "sale-1", &purchase, "tok_approve").await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{:?}", accepted.body);
+    let placed = order_of(&accepted);
+    saga_finished(&sale.shop, &placed).await;
+    let confirmed = order(&sale.shop, &buyer, &placed).await;
+    assert_eq!(confirmed["status"], "CONFIRMED", "{confirmed}");
+    assert_eq!(
+        confirmed["lines"][0]["unitPrice"]["amount"],
+        sale.regular_price().await / 2
+    );
+    let view = sale.admin_view(&id).await;
+    assert_eq!(view["sold"], 1, "{view}");
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn a_sale_checkout_left_throttled_is_failed_by_the_sweeper_and_its_unit_goes_to_the_next_in_line(
+) {
+    let throttle = Throttle::refusing(usize::MAX);
+    let sale = Sale::throttled(&throttle).await;
+    let id = sale.created(1, json!({})).await;
+    let (_, [(buyer, _), (waiter, ticket)], _) = checkout_throttled(&sale, &id).await;
+    let mine = sale.shop.get("/orders", As::user(&buyer)).await;
+    let kept = OrderId::parse(mine.body["items"][0]["id"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        mine.body["items"][0]["status"], "PENDING",
+        "{:?}",
+        mine.body
+    );
+
+    // The buyer never comes back; the order's reservation runs out, then the sweeper's
+    // grace period.
+    sale.clock.advance(Duration::minutes(21));
+    let report = sale.shop.inner().sweeper.sweep(sale.clock.now()).await;
+    assert_eq!(report.failed_orders, vec![kept.clone()], "{report:?}");
+    assert_eq!(order(&sale.shop, &buyer, &kept).await["status"], "FAILED");
+    let next = sale.poll(&waiter, &id, &ticket).await;
+    assert_eq!(next["status"], "ADMITTED", "the unit came back: {next}");
     assert_consistent(&sale.shop).await;
 }
