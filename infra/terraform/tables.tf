@@ -79,9 +79,10 @@ locals {
         ttl        = "expires_at"
         stream     = false
       }
-      # Flash sales and their tickets (one per buyer per sale). queue is sparse and
-      # overloaded: waiting tickets by queue key (WAITING#<sale>), admitted ones by token
-      # expiry (ADMITTED#<sale>); expired tickets carry neither attribute. Kept, no TTL.
+      # Flash sales and their tickets (one per buyer per sale, each its own partition).
+      # queue is sparse, overloaded and sharded 16 ways per sale and status: waiting
+      # tickets by queue key (WAITING#<sale>#<shard>), admitted ones by token expiry
+      # (ADMITTED#<sale>#<shard>); expired tickets carry neither attribute. Kept, no TTL.
       "flash-sales" = {
         hash_key   = "pk"
         range_key  = "sk"

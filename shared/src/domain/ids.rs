@@ -108,6 +108,11 @@ macro_rules! uuid_id {
             pub fn from_uuid(uuid: Uuid) -> Self {
                 $name(uuid)
             }
+
+            /// The UUID it wraps.
+            pub fn as_uuid(&self) -> Uuid {
+                self.0
+            }
         }
 
         impl fmt::Display for $name {

@@ -3,12 +3,13 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use futures::future::try_join_all;
 use time::OffsetDateTime;
 
 use super::error::written_or;
 use super::item::{
-    attributes, body, composite_key, get, number, previous_version, read_body, text, Item, BODY,
-    VERSION,
+    attributes, body, composite_key, get, number, previous_version, read_body, read_number, text,
+    Item, BODY, VERSION,
 };
 use super::query::Listing;
 use super::transaction::{expression_values, Names};
@@ -21,10 +22,17 @@ use crate::domain::store::StoreError;
 
 /// The sort key of a sale's own item.
 const SALE: &str = "SALE";
+/// The sort key of a ticket's item.
+const TICKET: &str = "TICKET";
 /// The sparse index of waiting tickets by queue key and admitted ones by token expiry.
 const QUEUE: &str = "queue";
-/// The `queue` index's partition key: the ticket's status and sale.
+/// The `queue` index's partition key: the ticket's status, sale and shard.
 const QUEUE_PK: &str = "queue_pk";
+/// The shards of each status of a sale's tickets in the `queue` index. A partition of an
+/// index takes about 1,000 writes a second, and a throttled index holds back the table's
+/// writes: spread over 16 partitions, the waiting room takes the sale's joins 16 times
+/// as fast; a listing reads the shards at once and merges them.
+const QUEUE_SHARDS: u8 = 16;
 /// The `queue` index's sort key: the queue key of a waiting ticket, the token expiry of
 /// an admitted one.
 const QUEUE_SK: &str = "queue_sk";
@@ -73,41 +81,66 @@ impl DynamoFlashSales {
         written_or(put, refusal)
     }
 
-    /// The Query of `sale`'s tickets in `status` in the `queue` index, lowest `queue_sk`
-    /// first, under `key_condition` ([`IN_STATUS`], [`BELOW`] or [`UP_TO`], with `bound`
-    /// for the latter two).
+    /// The Queries of `sale`'s tickets in `status` in the `queue` index, one per shard,
+    /// lowest `queue_sk` first, under `key_condition` ([`IN_STATUS`], [`BELOW`] or
+    /// [`UP_TO`], with `bound` for the latter two).
     fn queue<'a>(
         &'a self,
         status: TicketStatus,
-        sale: &SaleId,
+        sale: &'a SaleId,
         key_condition: &'a str,
         bound: Option<i64>,
-    ) -> Listing<'a> {
-        let mut values = attributes([(":partition", text(queue_partition(status, sale)))]);
-        if let Some(bound) = bound {
-            values.insert(":bound".to_owned(), number(bound));
-        }
-        Listing {
-            table: &self.table,
-            index: Some(QUEUE),
-            key_condition,
-            names: Names::new(),
-            values,
-            forward: true,
-            start_key: None,
-        }
+    ) -> impl Iterator<Item = Listing<'a>> {
+        (0..QUEUE_SHARDS).map(move |shard| {
+            let partition = queue_partition(status, sale, shard);
+            let mut values = attributes([(":partition", text(partition))]);
+            if let Some(bound) = bound {
+                values.insert(":bound".to_owned(), number(bound));
+            }
+            Listing {
+                table: &self.table,
+                index: Some(QUEUE),
+                key_condition,
+                names: Names::new(),
+                values,
+                forward: true,
+                start_key: None,
+            }
+        })
     }
 
-    /// The tickets `listing` reads, at most `limit`.
-    async fn tickets(&self, listing: Listing<'_>, limit: u32) -> Result<Vec<Ticket>, StoreError> {
-        let items = listing.read(&self.client, limit as usize).await?;
-        items.iter().map(read_body).collect()
+    /// The first `limit` tickets of the shards' `listings`, lowest `queue_sk` first.
+    async fn tickets<'a>(
+        &self,
+        listings: impl Iterator<Item = Listing<'a>>,
+        limit: u32,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        let wanted = limit as usize;
+        let shards = try_join_all(listings.map(|listing| listing.read(&self.client, wanted)));
+        let mut found = shards
+            .await?
+            .into_iter()
+            .flatten()
+            .map(|item| Ok((read_number::<i64>(&item, QUEUE_SK)?, item)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        found.sort_by_key(|(position, _)| *position);
+        found
+            .iter()
+            .take(wanted)
+            .map(|(_, item)| read_body(item))
+            .collect()
     }
 
-    /// How many tickets `listing` holds, counting at most `cap`.
-    async fn count(&self, listing: Listing<'_>, cap: u32) -> Result<u32, StoreError> {
-        let counted = listing.count(&self.client, cap as usize).await?;
-        Ok(u32::try_from(counted).unwrap_or(cap))
+    /// How many tickets the shards' `listings` hold together, counting at most `cap`.
+    async fn count<'a>(
+        &self,
+        listings: impl Iterator<Item = Listing<'a>>,
+        cap: u32,
+    ) -> Result<u32, StoreError> {
+        let counts =
+            try_join_all(listings.map(|listing| listing.count(&self.client, cap as usize)));
+        let counted: usize = counts.await?.into_iter().sum();
+        Ok(u32::try_from(counted).unwrap_or(cap).min(cap))
     }
 }
 
@@ -119,13 +152,23 @@ fn sale_key(id: &SaleId) -> Item {
     composite_key(sale_partition(id), SALE)
 }
 
+/// A ticket is a partition of its own, so that a sale's joins spread over the table.
 fn ticket_key(sale: &SaleId, buyer: &UserId) -> Item {
-    composite_key(sale_partition(sale), &format!("BUYER#{}", buyer.as_str()))
+    composite_key(format!("SALE#{sale}#BUYER#{}", buyer.as_str()), TICKET)
 }
 
-/// The `queue` partition of `sale`'s tickets in `status`.
-fn queue_partition(status: TicketStatus, sale: &SaleId) -> String {
-    format!("{}#{sale}", status.as_str())
+/// The `queue` partition of `sale`'s tickets in `status` on `shard`.
+fn queue_partition(status: TicketStatus, sale: &SaleId, shard: u8) -> String {
+    format!("{}#{sale}#{shard}", status.as_str())
+}
+
+/// The shard of the `queue` index a ticket is on, for as long as it is there: from the
+/// low bits of its id, random for a v4 UUID (and counting up for sequential ids), so the
+/// shards fill evenly. Not from the queue key: a late joiner's is a time, whose low bits
+/// a coarse clock leaves at zero.
+fn queue_shard(ticket: &Ticket) -> u8 {
+    let [.., last] = *ticket.id.as_uuid().as_bytes();
+    last % QUEUE_SHARDS
 }
 
 /// The ticket's item: in the `queue` index while it waits (by queue key) or holds a token
@@ -140,7 +183,7 @@ fn ticket_item(ticket: &Ticket) -> Result<Item, StoreError> {
         TicketStatus::Expired => None,
     };
     if let Some(position) = position {
-        let partition = queue_partition(ticket.status, &ticket.sale_id);
+        let partition = queue_partition(ticket.status, &ticket.sale_id, queue_shard(ticket));
         item.insert(QUEUE_PK.to_owned(), text(partition));
         item.insert(QUEUE_SK.to_owned(), number(position));
     }

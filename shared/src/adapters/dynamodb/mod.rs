@@ -178,27 +178,30 @@
 //! Partition key `pk` (S), sort key `sk` (S), on-demand billing, no TTL. Named by
 //! `FLASH_SALE_TABLE`; the manifest's table `flash-sales`.
 //!
-//! | Item   | `pk`             | `sk`              | Other attributes                                         |
-//! |--------|------------------|-------------------|----------------------------------------------------------|
-//! | Sale   | `SALE#<sale id>` | `SALE`            | `body`                                                   |
-//! | Ticket | `SALE#<sale id>` | `BUYER#<user id>` | `version` (N), `body`, `queue_pk` (S) and `queue_sk` (N) while waiting or admitted |
+//! | Item   | `pk`                              | `sk`     | Other attributes                               |
+//! |--------|-----------------------------------|----------|------------------------------------------------|
+//! | Sale   | `SALE#<sale id>`                  | `SALE`   | `body`                                         |
+//! | Ticket | `SALE#<sale id>#BUYER#<user id>`  | `TICKET` | `version` (N), `body`, `queue_pk` (S) and `queue_sk` (N) while waiting or admitted |
 //!
 //! Global secondary index `queue`: partition key `queue_pk` (S), sort key `queue_sk`
-//! (N), projection ALL. It is sparse and overloaded: a waiting ticket has `queue_pk` =
-//! `WAITING#<sale id>` and `queue_sk` = its queue key; an admitted one `queue_pk` =
-//! `ADMITTED#<sale id>` and `queue_sk` = its token's expiry in epoch nanoseconds (exact,
-//! as the domain compares expiries; the earliest instant if it has none); an expired
-//! ticket has neither, so it leaves the index. A sale's buyers are one partition of the
-//! table, each status of its tickets one partition of the index.
+//! (N), projection ALL. It is sparse, overloaded and sharded: a waiting ticket has
+//! `queue_pk` = `WAITING#<sale id>#<shard>` and `queue_sk` = its queue key; an admitted
+//! one `queue_pk` = `ADMITTED#<sale id>#<shard>` and `queue_sk` = its token's expiry in
+//! epoch nanoseconds (exact, as the domain compares expiries; the earliest instant if it
+//! has none); an expired ticket has neither, so it leaves the index. The shard is the
+//! ticket id modulo 16. Every ticket is a partition of the table, and each status of a
+//! sale's tickets 16 partitions of the index, so that 50,000 joins in a second are not
+//! 50,000 writes to one partition (about 1,000 a second each).
 //!
 //! Creating a sale, and joining its waiting room, put the item conditional on
 //! `attribute_not_exists(pk)`; a refused join reads the ticket there (consistently) and
 //! answers it. Updating a ticket puts its whole item conditional on `version =
 //! :previous`, so that the queue attributes follow the status (a put of an expired ticket
 //! drops them). The waiting ahead of a key and the admitted tickets are counted by
-//! Queries of the index with `Select COUNT` (`queue_sk < :key` for the former), continued
-//! across pages until the cap is reached; the next waiting tickets, and the admitted
-//! ones whose token expired (`queue_sk <= now`), are read ascending with `Limit`. Like
+//! Queries of the index's shards at once with `Select COUNT` (`queue_sk < :key` for the
+//! former), each continued across pages until the cap is reached, and summed; the next
+//! waiting tickets, and the admitted ones whose token expired (`queue_sk <= now`), are
+//! read ascending with `Limit` from every shard and merged by `queue_sk`. Like
 //! every GSI the index lags the table by a moment, so a caller updates a listed ticket
 //! conditionally and reads it again if refused.
 
