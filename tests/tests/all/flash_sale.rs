@@ -627,7 +627,7 @@ async fn a_sale_checkout_left_throttled_is_failed_by_the_sweeper_and_its_unit_go
     // grace period.
     sale.clock.advance(Duration::minutes(21));
     let report = sale.shop.inner().sweeper.sweep(sale.clock.now()).await;
-    assert_eq!(report.failed_orders, vec![kept.clone()], "{report:?}");
+    assert_eq!(report.failed_orders, vec![kept], "{report:?}");
     assert_eq!(order(&sale.shop, &buyer, &kept).await["status"], "FAILED");
     let next = sale.poll(&waiter, &id, &ticket).await;
     assert_eq!(next["status"], "ADMITTED", "the unit came back: {next}");
