@@ -24,7 +24,7 @@ pub async fn run_consumer(
     function: &'static str,
     build: BuildConsumer,
 ) -> Result<(), lambda_runtime::Error> {
-    init_json_logs();
+    init_json_logs()?;
     let built = function_services(function).await.inspect_err(|error| {
         tracing::error!(function, %error, "cannot start");
     })?;

@@ -46,7 +46,7 @@ macro_rules! endpoint {
 /// the configuration and builds the services once, then answers every event with
 /// `endpoint`. A configuration error is logged and returned.
 pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), lambda_http::Error> {
-    logging::init_json_logs();
+    logging::init_json_logs()?;
     let context = match start(operation_id, endpoint).await {
         Ok(context) => Arc::new(context),
         Err(error) => {

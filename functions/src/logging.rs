@@ -2,14 +2,20 @@
 
 use tracing_subscriber::EnvFilter;
 
+use crate::config_error::ConfigError;
+
 /// The variable Lambda sets from the function's application log level.
 const LOG_LEVEL: &str = "AWS_LAMBDA_LOG_LEVEL";
 
 /// Sends `tracing` events to stdout as JSON lines, without colours. The filter comes
-/// from `AWS_LAMBDA_LOG_LEVEL` (any `RUST_LOG`-style directive works); `info` otherwise.
-pub fn init_json_logs() {
-    let directive = filter_directive(std::env::var(LOG_LEVEL).ok().as_deref());
-    let filter = EnvFilter::try_new(&directive).unwrap_or_else(|_| EnvFilter::new("info"));
+/// from `AWS_LAMBDA_LOG_LEVEL` (any `RUST_LOG`-style directive works); `info` when it is
+/// unset. A value that is no filter is logged at `info` and returned as the error that
+/// fails the cold start.
+pub fn init_json_logs() -> Result<(), ConfigError> {
+    let (filter, unusable) = match log_filter(std::env::var(LOG_LEVEL).ok().as_deref()) {
+        Ok(filter) => (filter, None),
+        Err(error) => (EnvFilter::new("info"), Some(error)),
+    };
     // Only the first call in a process installs a subscriber; a second is harmless.
     let _ = tracing_subscriber::fmt()
         .json()
@@ -18,6 +24,21 @@ pub fn init_json_logs() {
         .with_ansi(false)
         .with_env_filter(filter)
         .try_init();
+    match unusable {
+        None => Ok(()),
+        Some(error) => {
+            tracing::error!(%error, "cannot start");
+            Err(error)
+        }
+    }
+}
+
+/// The filter `AWS_LAMBDA_LOG_LEVEL` set to `level` asks for.
+fn log_filter(level: Option<&str>) -> Result<EnvFilter, ConfigError> {
+    EnvFilter::try_new(filter_directive(level)).map_err(|error| ConfigError {
+        variable: LOG_LEVEL.to_owned(),
+        problem: format!("not a log level or filter: {error}"),
+    })
 }
 
 /// Lambda's level names are upper case and include `FATAL`, which `tracing` calls `error`;
@@ -36,7 +57,7 @@ fn filter_directive(level: Option<&str>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::filter_directive;
+    use super::{filter_directive, log_filter, LOG_LEVEL};
 
     #[test]
     fn lambda_levels_become_filters() {
@@ -49,5 +70,13 @@ mod tests {
             filter_directive(Some("mambogo=trace,info")),
             "mambogo=trace,info"
         );
+    }
+
+    #[test]
+    fn an_unusable_level_names_its_variable() {
+        assert!(log_filter(Some("WARN")).is_ok());
+        assert!(log_filter(None).is_ok());
+        let error = log_filter(Some("mambogo=loudest")).expect_err("not a level");
+        assert_eq!(error.variable, LOG_LEVEL);
     }
 }

@@ -31,7 +31,7 @@ async fn saga_tasks(function: &str) -> Result<SagaTasks, ConfigError> {
 /// Runs the saga step `function` (a name from [`mambogo::application::checkout::TASK_FUNCTIONS`]) until
 /// Lambda stops it.
 pub async fn run_saga_step(function: &'static str) -> Result<(), lambda_http::Error> {
-    init_json_logs();
+    init_json_logs()?;
     let tasks = saga_tasks(function).await.inspect_err(|error| {
         tracing::error!(function, %error, "cannot start");
     })?;

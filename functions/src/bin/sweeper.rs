@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    mambogo_functions::init_json_logs();
+    mambogo_functions::init_json_logs()?;
     let built = mambogo_functions::function_services(SWEEPER)
         .await
         .inspect_err(|error| tracing::error!(function = SWEEPER, %error, "cannot start"))?;

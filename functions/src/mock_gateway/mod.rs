@@ -82,7 +82,7 @@ pub enum MockStartError {
 /// Runs `mock-payment-gateway` until Lambda stops it: JSON logs, the configuration read
 /// and the ledger's client built once, then every HTTP event answered by the service.
 pub async fn run_gateway() -> Result<(), lambda_http::Error> {
-    init_json_logs();
+    init_json_logs()?;
     let (config, sdk_config) = gateway_config().await.inspect_err(|error| {
         tracing::error!(function = "mock-payment-gateway", %error, "cannot start");
     })?;
@@ -144,7 +144,7 @@ pub fn webhook_sender(config: WebhookConfig) -> Result<WebhookSender, MockStartE
 /// Runs `mock-payment-webhooks` until Lambda stops it: every batch of the ledger's
 /// stream has its new webhooks sent, and the ones not accepted named for a retry.
 pub async fn run_webhooks() -> Result<(), lambda_http::Error> {
-    init_json_logs();
+    init_json_logs()?;
     let sender = webhook_config()
         .await
         .map_err(MockStartError::from)
