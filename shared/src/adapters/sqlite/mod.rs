@@ -3,6 +3,7 @@
 
 mod cart;
 mod catalog;
+mod checkpointer;
 mod dead_letters;
 mod flash_sales;
 mod idempotency;
@@ -191,7 +192,7 @@ impl SqliteDb {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let connection = open_file(path)?;
         with_shop_schema(&connection)?;
-        Self::serve(connection)
+        Self::serve_file(connection, path)
     }
 
     /// A fresh shop database that lives only in memory.
@@ -206,7 +207,7 @@ impl SqliteDb {
     pub fn open_with(path: &Path, schema: &str) -> Result<Self, StoreError> {
         let connection = open_file(path)?;
         connection.execute_batch(schema).map_err(unavailable)?;
-        Self::serve(connection)
+        Self::serve_file(connection, path)
     }
 
     /// A fresh database in memory holding the tables of `schema`.
@@ -220,7 +221,20 @@ impl SqliteDb {
     fn serve(connection: Connection) -> Result<Self, StoreError> {
         connection.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         Ok(SqliteDb {
-            jobs: worker::spawn(connection)?,
+            jobs: worker::spawn(connection, None)?,
+        })
+    }
+
+    /// [`SqliteDb::serve`] for the file at `path`, whose log is checkpointed by a
+    /// thread of its own ([`checkpointer`]) rather than by the connection's.
+    fn serve_file(connection: Connection, path: &Path) -> Result<Self, StoreError> {
+        connection
+            .pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(unavailable)?;
+        connection.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
+        let checkpoints = checkpointer::Checkpoints::spawn(path)?;
+        Ok(SqliteDb {
+            jobs: worker::spawn(connection, Some(checkpoints))?,
         })
     }
 

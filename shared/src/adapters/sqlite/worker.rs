@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+use super::checkpointer::Checkpoints;
 use crate::domain::store::StoreError;
 
 /// The most jobs one commit holds, so that a long queue is still answered in slices.
@@ -31,7 +32,11 @@ pub(super) type Answer = Box<dyn FnOnce(Result<(), &str>) + Send>;
 pub(super) type Job = Box<dyn FnOnce(&mut Connection) -> Answer + Send>;
 
 /// Moves `connection` onto its own thread; the thread ends when every sender is gone.
-pub(super) fn spawn(mut connection: Connection) -> Result<mpsc::Sender<Job>, StoreError> {
+/// `checkpoints` hears of every commit, if the file's log is checkpointed apart.
+pub(super) fn spawn(
+    mut connection: Connection,
+    checkpoints: Option<Checkpoints>,
+) -> Result<mpsc::Sender<Job>, StoreError> {
     let (jobs, queue) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("sqlite".to_owned())
@@ -39,7 +44,10 @@ pub(super) fn spawn(mut connection: Connection) -> Result<mpsc::Sender<Job>, Sto
             while let Some(first) = next_job(&queue) {
                 let batch =
                     std::iter::once(first).chain(queue.try_iter().take(MOST_PER_COMMIT - 1));
-                run_batch(&mut connection, batch.collect());
+                let committed = run_batch(&mut connection, batch.collect());
+                if let (true, Some(checkpoints)) = (committed, &checkpoints) {
+                    checkpoints.committed();
+                }
             }
         })
         .map_err(|error| {
@@ -53,26 +61,30 @@ pub(super) fn spawn(mut connection: Connection) -> Result<mpsc::Sender<Job>, Sto
 /// It looks for one for [`LOOK_BEFORE_SLEEPING`] before it sleeps: a request's store
 /// calls come a few microseconds apart, and a sleeping thread takes far longer to wake
 /// (measured on 2 cores: a one-row read's round trip was 75 µs when the thread slept
-/// between calls, 19 µs when it looked first). The channel's own wait spins only briefly.
+/// between calls, 19 µs when it looked first). While it looks it yields its core to any
+/// thread that is ready to run: a busy spin took the core from the request handlers
+/// (50 shoppers' checkouts: 477 → 599 orders/s when it yields instead). The channel's
+/// own wait spins only briefly.
 fn next_job(queue: &mpsc::Receiver<Job>) -> Option<Job> {
     let looking = Instant::now();
     while looking.elapsed() < LOOK_BEFORE_SLEEPING {
         match queue.try_recv() {
             Ok(job) => return Some(job),
             Err(mpsc::TryRecvError::Disconnected) => return None,
-            Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+            Err(mpsc::TryRecvError::Empty) => std::thread::yield_now(),
         }
     }
     queue.recv().ok()
 }
 
-/// Runs `batch` in one transaction, then answers each job with how the commit went.
-fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
+/// Runs `batch` in one transaction, then answers each job with how the commit went;
+/// whether it committed.
+fn run_batch(connection: &mut Connection, batch: Vec<Job>) -> bool {
     if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
         // Nothing ran (another process holds the file past the busy timeout); the jobs
         // are dropped unanswered, which their callers see as the store failing.
         tracing::warn!(%error, jobs = batch.len(), "cannot begin a SQLite transaction");
-        return;
+        return false;
     }
     let answers: Vec<Answer> = batch
         .into_iter()
@@ -93,6 +105,7 @@ fn run_batch(connection: &mut Connection, batch: Vec<Job>) {
     for answer in answers {
         answer(committed.as_ref().map(|_| ()).map_err(String::as_str));
     }
+    committed.is_ok()
 }
 
 #[cfg(test)]
@@ -143,7 +156,7 @@ mod tests {
     fn a_batch_commits_its_jobs_together_and_undoes_only_the_savepoint_of_one_that_failed() {
         let mut connection = table();
         let answers = Answers::default();
-        run_batch(
+        let committed = run_batch(
             &mut connection,
             vec![
                 job("first", &answers, |connection| insert(connection, 1)),
@@ -156,6 +169,7 @@ mod tests {
                 job("last", &answers, |connection| insert(connection, 3)),
             ],
         );
+        assert!(committed);
         assert_eq!(values(&connection), vec![1, 3]);
         assert!(
             connection.is_autocommit(),
@@ -173,7 +187,7 @@ mod tests {
     fn when_the_batch_transaction_ends_early_every_job_is_told_it_failed() {
         let mut connection = table();
         let answers = Answers::default();
-        run_batch(
+        let committed = run_batch(
             &mut connection,
             vec![
                 job("before", &answers, |connection| insert(connection, 1)),
@@ -182,6 +196,7 @@ mod tests {
                 }),
             ],
         );
+        assert!(!committed);
         assert_eq!(values(&connection), Vec::<i64>::new());
         let answers = answers.lock().unwrap();
         assert_eq!(answers.len(), 2);
@@ -194,7 +209,7 @@ mod tests {
     #[tokio::test]
     async fn work_sent_from_many_tasks_is_all_answered_after_its_commit() {
         let connection = table();
-        let jobs = spawn(connection).unwrap();
+        let jobs = spawn(connection, None).unwrap();
         let answers: Vec<_> = (0..200)
             .map(|value| {
                 let jobs = jobs.clone();
