@@ -1,15 +1,29 @@
 //! A local shop on an ephemeral loopback port, and a small client for talking to it.
 
+use std::path::PathBuf;
+
 use mambogo::api::auth::mint_token;
-use mambogo_local::{start_with, LocalConfig, RunningShop, TestHooks, DEV_JWT_SECRET};
+use mambogo_local::{
+    start_with, DataLocation, LocalConfig, RunningShop, TestHooks, DEV_JWT_SECRET,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 
-/// A running in-memory shop with the demo catalog, and a client for it.
+/// A running shop with the demo catalog, and a client for it.
 pub struct TestShop {
     shop: RunningShop,
     client: reqwest::Client,
+    folder: Option<TemporaryFolder>,
+}
+
+/// A folder of the shop's database files, removed with the shop.
+struct TemporaryFolder(PathBuf);
+
+impl Drop for TemporaryFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// One answer from the shop.
@@ -113,6 +127,20 @@ impl TestShop {
         TestShop {
             shop,
             client: reqwest::Client::new(),
+            folder: None,
+        }
+    }
+
+    /// Starts a shop with `config` and test hooks whose data is kept in files, as
+    /// `cargo run` keeps it (a writer, its readers and its log checkpoints), in a
+    /// fresh folder removed with the shop.
+    pub async fn on_file(mut config: LocalConfig, hooks: TestHooks) -> TestShop {
+        let folder = std::env::temp_dir().join(format!("mambogo-shop-{}", uuid::Uuid::new_v4()));
+        config.data = DataLocation::File(folder.join("shop.db"));
+        let folder = TemporaryFolder(folder);
+        TestShop {
+            folder: Some(folder),
+            ..TestShop::start_with(config, hooks).await
         }
     }
 
@@ -202,8 +230,10 @@ impl TestShop {
         self.send(Method::DELETE, path, who, None).await
     }
 
-    /// Stops the shop.
+    /// Stops the shop, and removes its files if it kept any.
     pub async fn stop(self) {
-        self.shop.stop().await;
+        let TestShop { shop, folder, .. } = self;
+        shop.stop().await;
+        drop(folder);
     }
 }

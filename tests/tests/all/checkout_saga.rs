@@ -339,7 +339,8 @@ async fn a_replayed_checkout_answers_the_same_and_a_changed_one_is_refused() {
 
 #[tokio::test]
 async fn a_hundred_shoppers_for_ten_units() {
-    let shop = Arc::new(TestShop::start().await);
+    // On files, as `cargo run` keeps them: reads beside the writer see every commit.
+    let shop = Arc::new(TestShop::on_file(LocalConfig::ephemeral(), TestHooks::default()).await);
     let admin = token("ops", true);
     shop.put(
         "/admin/inventory/MB-0005-BLK",

@@ -23,7 +23,8 @@ use mambogo::domain::ids::OrderId;
 const SKU: &str = "MB-0002-BLK";
 const STOCK: u32 = 20;
 
-/// A shop on a hand-moved clock, with [`STOCK`] units of [`SKU`].
+/// A shop on a hand-moved clock, with [`STOCK`] units of [`SKU`], keeping its data in
+/// files as `cargo run` does.
 struct Sale {
     shop: TestShop,
     clock: Arc<ManualClock>,
@@ -64,7 +65,7 @@ impl Sale {
             rate_limits: limits,
             ..LocalConfig::ephemeral()
         };
-        let shop = TestShop::start_with(config, hooks).await;
+        let shop = TestShop::on_file(config, hooks).await;
         let admin = token("ops", true);
         let stocked = shop
             .put(

@@ -213,14 +213,12 @@ impl ExecutionStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ExecutionStoreError> + Send + 'static,
     {
+        if let Change::Nothing = change {
+            return self.db.read_failing_with(work).await;
+        }
         let (result, changed) = self
             .db
             .run_failing_with(move |connection| {
-                // A read sees one state as it is: the connection's thread runs it whole,
-                // inside its batch's transaction. Only a change needs undoing alone.
-                if let Change::Nothing = change {
-                    return Ok((work(connection)?, None));
-                }
                 let savepoint = connection.savepoint()?;
                 let result = work(&savepoint)?;
                 let changed = match change {

@@ -57,7 +57,7 @@ impl CartStore for SqliteCarts {
         let id = id.to_string();
         let now = now.unix_timestamp();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 connection
                     .query_row_cached(
                         "SELECT body FROM carts WHERE id = ?1 AND expires_at > ?2",

@@ -82,13 +82,13 @@ fn claim_skus(tx: &Connection, product: &Product) -> Result<(), StoreError> {
 impl CatalogStore for SqliteCatalog {
     async fn product(&self, id: &ProductId) -> Result<Option<Product>, StoreError> {
         let id = id.to_string();
-        self.db.run(move |connection| load(connection, &id)).await
+        self.db.read(move |connection| load(connection, &id)).await
     }
 
     async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
         let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let mut found = Vec::with_capacity(ids.len());
                 for id in ids.iter().collect::<HashSet<_>>() {
                     found.extend(load(connection, id)?);
@@ -101,7 +101,7 @@ impl CatalogStore for SqliteCatalog {
     async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, StoreError> {
         let sku = sku.to_string();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let owner: Option<String> = connection
                     .query_row_cached(
                         "SELECT product_id FROM product_skus WHERE sku = ?1",
@@ -120,7 +120,7 @@ impl CatalogStore for SqliteCatalog {
 
     async fn all_products(&self) -> Result<Arc<Vec<Product>>, StoreError> {
         self.db
-            .run(|connection| every_body(connection, "SELECT body FROM products").map(Arc::new))
+            .read(|connection| every_body(connection, "SELECT body FROM products").map(Arc::new))
             .await
     }
 
@@ -189,7 +189,7 @@ impl CatalogStore for SqliteCatalog {
 
     async fn categories(&self) -> Result<Arc<Vec<Category>>, StoreError> {
         self.db
-            .run(|connection| every_body(connection, "SELECT body FROM categories").map(Arc::new))
+            .read(|connection| every_body(connection, "SELECT body FROM categories").map(Arc::new))
             .await
     }
 

@@ -53,7 +53,7 @@ impl DeadLetters for SqliteDeadLetters {
         let limit = page.bounded_limit();
         let bodies: Vec<String> = self
             .db
-            .run(move |connection| {
+            .read(move |connection| {
                 let (parked_at, id) =
                     after.map_or((i64::MIN, String::new()), |cursor| (cursor.at, cursor.id));
                 let mut statement = connection

@@ -89,7 +89,7 @@ impl FlashSaleStore for SqliteFlashSales {
     async fn sale(&self, id: &SaleId) -> Result<Option<FlashSale>, StoreError> {
         let id = id.to_string();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 select_body(
                     connection,
                     "SELECT body FROM flash_sales WHERE id = ?1",
@@ -126,7 +126,7 @@ impl FlashSaleStore for SqliteFlashSales {
     async fn ticket(&self, sale: &SaleId, buyer: &UserId) -> Result<Option<Ticket>, StoreError> {
         let (sale, buyer) = (sale.to_string(), buyer.as_str().to_owned());
         self.db
-            .run(move |connection| select_body(connection, TICKET, params![sale, buyer]))
+            .read(move |connection| select_body(connection, TICKET, params![sale, buyer]))
             .await
     }
 
@@ -158,7 +158,7 @@ impl FlashSaleStore for SqliteFlashSales {
     ) -> Result<u32, StoreError> {
         let sale = sale.to_string();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 capped_count(
                     connection,
                     "SELECT COUNT(*) FROM (SELECT 1 FROM flash_sale_tickets
@@ -173,7 +173,7 @@ impl FlashSaleStore for SqliteFlashSales {
     async fn next_waiting(&self, sale: &SaleId, limit: u32) -> Result<Vec<Ticket>, StoreError> {
         let sale = sale.to_string();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 select_bodies(
                     connection,
                     "SELECT body FROM flash_sale_tickets WHERE sale_id = ?1 AND status = ?2
@@ -187,7 +187,7 @@ impl FlashSaleStore for SqliteFlashSales {
     async fn admitted_count(&self, sale: &SaleId, cap: u32) -> Result<u32, StoreError> {
         let sale = sale.to_string();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 capped_count(
                     connection,
                     "SELECT COUNT(*) FROM (SELECT 1 FROM flash_sale_tickets
@@ -208,7 +208,7 @@ impl FlashSaleStore for SqliteFlashSales {
         let sale = sale.to_string();
         let now = nanos(now);
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 select_bodies(
                     connection,
                     "SELECT body FROM flash_sale_tickets

@@ -101,7 +101,7 @@ impl IdempotencyStore for SqliteIdempotency {
     async fn handled(&self, consumer: &str, event_id: &str) -> Result<bool, StoreError> {
         let (consumer, event_id) = (consumer.to_owned(), event_id.to_owned());
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let found: Option<i64> = connection
                     .query_row_cached(
                         "SELECT 1 FROM handled_events WHERE consumer = ?1 AND event_id = ?2",

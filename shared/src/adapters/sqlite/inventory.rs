@@ -632,7 +632,7 @@ impl InventoryStore for SqliteInventory {
     async fn sharded_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
         let sku = sku.clone();
         self.db
-            .run(move |connection| load_stock(connection, &sku))
+            .read(move |connection| load_stock(connection, &sku))
             .await
     }
 
@@ -641,7 +641,7 @@ impl InventoryStore for SqliteInventory {
         skus.sort();
         skus.dedup();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let mut levels = Vec::with_capacity(skus.len());
                 for sku in &skus {
                     levels.extend(load_stock(connection, sku)?.map(|stock| stock.level()));
@@ -653,7 +653,7 @@ impl InventoryStore for SqliteInventory {
 
     async fn all_stock_levels(&self) -> Result<Vec<StockLevel>, StoreError> {
         self.db
-            .run(|connection| {
+            .read(|connection| {
                 let mut shards: HashMap<String, Vec<ShardRow>> = HashMap::new();
                 for row in every_row(
                     connection,
@@ -775,13 +775,13 @@ impl InventoryStore for SqliteInventory {
     async fn reservation(&self, order: &OrderId) -> Result<Option<Reservation>, StoreError> {
         let order = *order;
         self.db
-            .run(move |connection| load_reservation(connection, &order))
+            .read(move |connection| load_reservation(connection, &order))
             .await
     }
 
     async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError> {
         self.db
-            .run(|connection| {
+            .read(|connection| {
                 every_row(
                     connection,
                     &format!("SELECT {RESERVATION_COLUMNS} FROM reservations"),
@@ -814,7 +814,7 @@ impl InventoryStore for SqliteInventory {
 
     async fn restocks(&self) -> Result<Vec<Restock>, StoreError> {
         self.db
-            .run(|connection| {
+            .read(|connection| {
                 every_row(
                     connection,
                     "SELECT order_id, restock_id, lines FROM restocks",

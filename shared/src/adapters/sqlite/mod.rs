@@ -12,6 +12,7 @@ mod migrate;
 mod operations;
 mod orders;
 mod payments;
+mod readers;
 mod worker;
 
 pub use cart::SqliteCarts;
@@ -25,7 +26,7 @@ pub use orders::SqliteOrders;
 pub use payments::SqlitePayments;
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use rusqlite::{Connection, OptionalExtension, Params, Row};
 use tokio::sync::oneshot;
@@ -180,10 +181,11 @@ const CACHED_STATEMENTS: usize = 256;
 /// and the local runner's. The connection lives on a thread of its own ([`worker`])
 /// that runs the stores' work one piece at a time, in the order it was sent, which
 /// makes every piece of work serializable; the pieces queued together are committed
-/// together.
+/// together. A file's reads run beside it on connections of their own ([`readers`]).
 #[derive(Clone)]
 pub struct SqliteDb {
     jobs: mpsc::Sender<Job>,
+    readers: Option<Arc<readers::Readers>>,
 }
 
 impl SqliteDb {
@@ -222,11 +224,13 @@ impl SqliteDb {
         connection.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
         Ok(SqliteDb {
             jobs: worker::spawn(connection, None)?,
+            readers: None,
         })
     }
 
     /// [`SqliteDb::serve`] for the file at `path`, whose log is checkpointed by a
-    /// thread of its own ([`checkpointer`]) rather than by the connection's.
+    /// thread of its own ([`checkpointer`]) rather than by the connection's, and whose
+    /// reads run on connections of their own.
     fn serve_file(connection: Connection, path: &Path) -> Result<Self, StoreError> {
         connection
             .pragma_update(None, "wal_autocheckpoint", 0)
@@ -235,6 +239,7 @@ impl SqliteDb {
         let checkpoints = checkpointer::Checkpoints::spawn(path)?;
         Ok(SqliteDb {
             jobs: worker::spawn(connection, Some(checkpoints))?,
+            readers: Some(Arc::new(readers::Readers::new(path))),
         })
     }
 
@@ -248,6 +253,34 @@ impl SqliteDb {
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
         self.run_failing_with(work).await
+    }
+
+    /// Runs `work`, which only reads, and answers what it read: at once on a reading
+    /// connection of the file, or for a database in memory on the connection's thread
+    /// as [`SqliteDb::run`] does. Either way it sees every change whose caller has
+    /// been answered, and one state of the database.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.read_failing_with(work).await
+    }
+
+    /// [`SqliteDb::read`] for work that fails with an error of its own.
+    pub async fn read_failing_with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        match &self.readers {
+            Some(readers) => readers.read(work),
+            None => {
+                self.run_failing_with(move |connection| work(connection))
+                    .await
+            }
+        }
     }
 
     /// [`SqliteDb::run`] for work that fails with an error of its own, which a store

@@ -69,7 +69,7 @@ impl NotificationOutbox for SqliteOperations {
         let limit = page.bounded_limit() as usize;
         let recipient = recipient.to_owned();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let mut statement = connection
                     .prepare_cached(
                         "SELECT body FROM notifications
@@ -119,7 +119,7 @@ impl OperationsLog for SqliteOperations {
     async fn latest_sweeps(&self, limit: u32) -> Result<Vec<SweepReport>, StoreError> {
         let limit = PageRequest::first(limit).bounded_limit();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let mut statement = connection
                     .prepare_cached("SELECT body FROM sweep_reports ORDER BY ran_at DESC LIMIT ?1")
                     .map_err(unavailable)?;

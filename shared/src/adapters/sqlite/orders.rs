@@ -35,7 +35,7 @@ impl SqliteOrders {
         let after = Cursor::of_request(page.cursor.as_deref(), &listing)?;
         let limit = page.bounded_limit() as usize;
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let orders = select_page(connection, column, &value, direction, after, limit)?;
                 Ok(page_of(orders, limit, |last: &Order| {
                     Cursor::new(
@@ -111,7 +111,7 @@ impl OrderStore for SqliteOrders {
     async fn order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
         let id = id.to_string();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 connection
                     .query_row_cached("SELECT body FROM orders WHERE id = ?1", [id], |row| {
                         row.get::<_, String>(0)

@@ -63,7 +63,7 @@ impl PaymentStore for SqlitePayments {
     async fn payment(&self, order: &OrderId) -> Result<Option<Payment>, StoreError> {
         let id = order.to_string();
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 connection
                     .query_row_cached(
                         "SELECT body FROM payments WHERE order_id = ?1",
@@ -126,7 +126,7 @@ impl PaymentStore for SqlitePayments {
         let (at, id) = after.map_or((None, None), |cursor| (Some(cursor.at), Some(cursor.id)));
         let limit = page.bounded_limit() as usize;
         self.db
-            .run(move |connection| {
+            .read(move |connection| {
                 let mut statement = connection
                     .prepare_cached(
                         "SELECT body FROM payments WHERE status = ?1
