@@ -34,6 +34,7 @@ use crate::shop::{build_shop, TestHooks};
 use crate::workflow::WorkflowRunner;
 use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::mock_gateway::MockGateway;
+use mambogo::application::flash_sales;
 use mambogo::application::jobs::Sweeper;
 
 /// How often the sweeper runs, by the shop's clock.
@@ -55,6 +56,9 @@ pub struct RunningShop {
     /// The sweeper the shop runs every minute of its clock (unless a test moves the clock
     /// by hand: then the test runs it, at a time of its choosing).
     pub sweeper: Sweeper,
+    /// The services with the sweeper's grants, with which it runs the open flash sales'
+    /// admission rounds ([`flash_sales::admit_in_open_sales`]) after each sweep.
+    pub sweeper_services: Services,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
     ticker: JoinHandle<()>,
@@ -145,9 +149,14 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
         address,
         services: shop.services,
         ticker: tokio::spawn(time_out_waiting_tasks(shop.runner.clone())),
-        sweeping: sweeps_in_background
-            .then(|| tokio::spawn(sweep_every_minute(shop.sweeper.clone()))),
+        sweeping: sweeps_in_background.then(|| {
+            tokio::spawn(sweep_every_minute(
+                shop.sweeper.clone(),
+                shop.sweeper_services.clone(),
+            ))
+        }),
         sweeper: shop.sweeper,
+        sweeper_services: shop.sweeper_services,
         runner: shop.runner,
         bus: shop.bus,
         gateway: shop.gateway,
@@ -169,8 +178,9 @@ async fn time_out_waiting_tasks(runner: WorkflowRunner) {
 
 /// Runs the sweeper once a minute of the shop's clock, as EventBridge Scheduler runs the
 /// `sweeper` function (`rate(1 minute)` in `functions/manifest.json`): looks at the clock
-/// every second and sweeps once a minute has passed on it.
-async fn sweep_every_minute(sweeper: Sweeper) {
+/// every second and, once a minute has passed on it, sweeps and runs an admission round
+/// in every open flash sale, with `services` (the function's grants).
+async fn sweep_every_minute(sweeper: Sweeper, services: Services) {
     let mut due = sweeper.clock.now() + SWEEP_EVERY;
     let mut every_second = tokio::time::interval(std::time::Duration::from_secs(1));
     loop {
@@ -178,6 +188,9 @@ async fn sweep_every_minute(sweeper: Sweeper) {
         let now = sweeper.clock.now();
         if now >= due {
             sweeper.sweep(now).await;
+            if let Err(error) = flash_sales::admit_in_open_sales(&services).await {
+                tracing::warn!(%error, "cannot list the open flash sales");
+            }
             due = now + SWEEP_EVERY;
         }
     }

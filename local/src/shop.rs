@@ -67,6 +67,9 @@ pub struct LocalShop {
     /// The sweeper, with the `sweeper` function's grants; the server runs it every
     /// minute of the shop's clock.
     pub sweeper: Sweeper,
+    /// The services with the `sweeper` function's grants, for the admission rounds it
+    /// runs in the open flash sales.
+    pub sweeper_services: Services,
 }
 
 fn executions_file(data: &DataLocation) -> Option<PathBuf> {
@@ -182,13 +185,15 @@ pub async fn build_shop(
         config.saga_retry_delay_scale,
     );
     attach_consumers(&bus, &services, manifest)?;
-    let sweeper = Sweeper::new(&services.restricted_to(function_of(manifest, SWEEPER, "job")?));
+    let sweeper_services = services.restricted_to(function_of(manifest, SWEEPER, "job")?);
+    let sweeper = Sweeper::new(&sweeper_services);
     Ok(LocalShop {
         services,
         runner,
         bus,
         gateway,
         sweeper,
+        sweeper_services,
     })
 }
 

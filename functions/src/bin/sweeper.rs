@@ -1,10 +1,14 @@
 //! The `sweeper` job, run every minute by EventBridge Scheduler: releases expired
 //! reservations, fails orphaned orders and reconciles payments with their orders (see
-//! `mambogo::application::jobs::sweeper`). The scheduler's event carries nothing the job needs; the
-//! answer is the run's report.
+//! `mambogo::application::jobs::sweeper`), then runs an admission round in every open
+//! flash sale (`mambogo::application::flash_sales::admit_in_open_sales`). The
+//! scheduler's event carries nothing the job needs; the answer is the run's report.
+
+use std::sync::Arc;
 
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
+use mambogo::application::flash_sales;
 use mambogo::application::jobs::{Sweeper, SWEEPER};
 use serde_json::{json, Value};
 
@@ -15,10 +19,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .await
         .inspect_err(|error| tracing::error!(function = SWEEPER, %error, "cannot start"))?;
     let sweeper = Sweeper::new(&built.services);
+    let services = Arc::new(built.services);
     tracing::info!(function = SWEEPER, "ready");
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
-        let sweeper = sweeper.clone();
-        async move { Ok::<_, lambda_runtime::Error>(json!(sweeper.sweep_now().await)) }
+        let (sweeper, services) = (sweeper.clone(), Arc::clone(&services));
+        async move {
+            let report = sweeper.sweep_now().await;
+            match flash_sales::admit_in_open_sales(&services).await {
+                Ok(rounds) => tracing::info!(rounds, "admission rounds in open flash sales"),
+                Err(error) => tracing::warn!(%error, "cannot list the open flash sales"),
+            }
+            Ok::<_, lambda_runtime::Error>(json!(report))
+        }
     }))
     .await
 }

@@ -138,6 +138,36 @@ pub async fn check_a_sale_is_kept_once(store: Arc<dyn FlashSaleStore>) {
     assert_eq!(store.sale(&unknown).await, Ok(None));
 }
 
+/// The sales not yet ended at a time are listed soonest end first, within the limit;
+/// one that ends at that very time has ended.
+pub async fn check_sales_not_ended_come_soonest_end_first(store: Arc<dyn FlashSaleStore>) {
+    let ending_in = |hours: i64| FlashSale {
+        ends_at: NOW + Duration::hours(hours),
+        ..new_sale()
+    };
+    let (ended, ending_now, soon, later, last) = (
+        ending_in(-1),
+        ending_in(0),
+        ending_in(1),
+        ending_in(2),
+        ending_in(3),
+    );
+    for sale in [&later, &ended, &last, &ending_now, &soon] {
+        store.create_sale(sale).await.expect("creating a sale");
+    }
+    assert_eq!(
+        store.sales_not_ended(NOW, EVERYTHING).await,
+        Ok(vec![soon.clone(), later.clone(), last])
+    );
+    assert_eq!(store.sales_not_ended(NOW, 2).await, Ok(vec![soon, later]));
+    assert_eq!(
+        store
+            .sales_not_ended(NOW + Duration::hours(4), EVERYTHING)
+            .await,
+        Ok(Vec::new())
+    );
+}
+
 /// A buyer's first join keeps the ticket; a second one answers that ticket, unchanged,
 /// and keeps nothing.
 pub async fn check_a_second_join_finds_the_first_ticket(store: Arc<dyn FlashSaleStore>) {

@@ -6,9 +6,11 @@
 
 use std::sync::Arc;
 
+use mambogo::application::flash_sales;
 use mambogo::application::rate_limits::{Limit, RateLimitSettings};
 use mambogo::domain::clock::{Clock, ManualClock};
-use mambogo::domain::ids::Sku;
+use mambogo::domain::flash_sale::TicketStatus;
+use mambogo::domain::ids::{SaleId, Sku, UserId};
 use mambogo_local::{LocalConfig, TestHooks, WorkflowWrapper};
 use mambogo_tests::checkout::{assert_consistent, available, fill_cart, order, saga_finished};
 use mambogo_tests::shop::{token, As, Reply, TestShop};
@@ -285,6 +287,47 @@ async fn a_token_that_runs_out_gives_its_unit_to_the_next_in_line() {
         before,
         "a refused token changes nothing"
     );
+    assert_consistent(&sale.shop).await;
+}
+
+#[tokio::test]
+async fn a_token_that_runs_out_with_nobody_polling_is_passed_on_by_the_sweeper() {
+    let sale = Sale::shop().await;
+    let id = sale.created(1, json!({"tokenTtlSeconds": 60})).await;
+    let joined = buyers(&sale, &id, 2).await;
+    sale.open();
+    let first = sale.poll(&joined[0].0, &id, &joined[0].1).await;
+    let second = sale.poll(&joined[1].0, &id, &joined[1].1).await;
+    let (holder, waiter) = if first["status"] == "ADMITTED" {
+        (0, 1)
+    } else {
+        (1, 0)
+    };
+    let told = [&first, &second][waiter];
+    assert_eq!(told["status"], "SOLD_OUT", "{first} {second}");
+
+    // Nobody polls again: the waiter was told SOLD_OUT, the holder never checks out.
+    sale.clock.advance(Duration::seconds(60));
+    let inner = sale.shop.inner();
+    let rounds = flash_sales::admit_in_open_sales(&inner.sweeper_services).await;
+    assert_eq!(rounds.unwrap(), 1, "one open sale, one round");
+    let sale_id = SaleId::parse(&id).unwrap();
+    let status_of = |buyer: usize| {
+        let buyer = UserId::parse(&format!("buyer{buyer}")).unwrap();
+        async move {
+            let ticket = inner.services.flash_sales.ticket(&sale_id, &buyer).await;
+            ticket.unwrap().unwrap().status
+        }
+    };
+    assert_eq!(status_of(holder).await, TicketStatus::Expired);
+    assert_eq!(status_of(waiter).await, TicketStatus::Admitted);
+    let next = sale.poll(&joined[waiter].0, &id, &joined[waiter].1).await;
+    assert_eq!(next["status"], "ADMITTED", "{next}");
+    assert!(next["purchaseToken"].is_string(), "{next}");
+
+    sale.clock.advance(Duration::hours(2));
+    let rounds = flash_sales::admit_in_open_sales(&inner.sweeper_services).await;
+    assert_eq!(rounds.unwrap(), 0, "an ended sale has no rounds");
     assert_consistent(&sale.shop).await;
 }
 

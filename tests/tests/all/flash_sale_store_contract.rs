@@ -42,6 +42,7 @@ macro_rules! contract {
 
 contract!(
     check_a_sale_is_kept_once,
+    check_sales_not_ended_come_soonest_end_first,
     check_a_second_join_finds_the_first_ticket,
     check_concurrent_joins_keep_one_ticket,
     check_update_needs_the_stored_version,

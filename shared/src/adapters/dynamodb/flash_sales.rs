@@ -34,8 +34,13 @@ const QUEUE_PK: &str = "queue_pk";
 /// as fast; a listing reads the shards at once and merges them.
 const QUEUE_SHARDS: u8 = 16;
 /// The `queue` index's sort key: the queue key of a waiting ticket, the token expiry of
-/// an admitted one.
+/// an admitted one, the end of a sale.
 const QUEUE_SK: &str = "queue_sk";
+/// The `queue` partition of every sale, by its end: a sale is written once, when it is
+/// created, so one partition takes them all.
+const SALES: &str = "SALES";
+/// Sales that end after `:bound`.
+const ENDING_AFTER: &str = "queue_pk = :partition AND queue_sk > :bound";
 /// The condition of every put that creates an item.
 const NEW_ITEM: &str = "attribute_not_exists(pk)";
 /// A sale's tickets in one status.
@@ -195,6 +200,8 @@ impl FlashSaleStore for DynamoFlashSales {
     async fn create_sale(&self, sale: &FlashSale) -> Result<(), StoreError> {
         let mut item = sale_key(&sale.id);
         item.insert(BODY.to_owned(), body(sale)?);
+        item.insert(QUEUE_PK.to_owned(), text(SALES));
+        item.insert(QUEUE_SK.to_owned(), number(nanos(sale.ends_at)));
         self.put_if(item, NEW_ITEM, Item::new(), StoreError::AlreadyExists)
             .await
     }
@@ -204,6 +211,28 @@ impl FlashSaleStore for DynamoFlashSales {
             .await?
             .map(|item| read_body(&item))
             .transpose()
+    }
+
+    async fn sales_not_ended(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<FlashSale>, StoreError> {
+        let listing = Listing {
+            table: &self.table,
+            index: Some(QUEUE),
+            key_condition: ENDING_AFTER,
+            names: Names::new(),
+            values: attributes([(":partition", text(SALES)), (":bound", number(nanos(now)))]),
+            forward: true,
+            start_key: None,
+        };
+        listing
+            .read(&self.client, limit as usize)
+            .await?
+            .iter()
+            .map(read_body)
+            .collect()
     }
 
     async fn join(&self, ticket: &Ticket) -> Result<Joined, StoreError> {

@@ -180,7 +180,7 @@
 //!
 //! | Item   | `pk`                              | `sk`     | Other attributes                               |
 //! |--------|-----------------------------------|----------|------------------------------------------------|
-//! | Sale   | `SALE#<sale id>`                  | `SALE`   | `body`                                         |
+//! | Sale   | `SALE#<sale id>`                  | `SALE`   | `body`, `queue_pk` (S) and `queue_sk` (N)      |
 //! | Ticket | `SALE#<sale id>#BUYER#<user id>`  | `TICKET` | `version` (N), `body`, `queue_pk` (S) and `queue_sk` (N) while waiting or admitted |
 //!
 //! Global secondary index `queue`: partition key `queue_pk` (S), sort key `queue_sk`
@@ -188,7 +188,9 @@
 //! `queue_pk` = `WAITING#<sale id>#<shard>` and `queue_sk` = its queue key; an admitted
 //! one `queue_pk` = `ADMITTED#<sale id>#<shard>` and `queue_sk` = its token's expiry in
 //! epoch nanoseconds (exact, as the domain compares expiries; the earliest instant if it
-//! has none); an expired ticket has neither, so it leaves the index. The shard is the
+//! has none); an expired ticket has neither, so it leaves the index; a sale has
+//! `queue_pk` = `SALES` and `queue_sk` = its end in epoch nanoseconds, so that the sweeper
+//! finds the sales not yet ended with one query. The shard is the
 //! ticket id modulo 16. Every ticket is a partition of the table, and each status of a
 //! sale's tickets 16 partitions of the index, so that 50,000 joins in a second are not
 //! 50,000 writes to one partition (about 1,000 a second each).

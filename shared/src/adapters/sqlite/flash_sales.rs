@@ -99,6 +99,22 @@ impl FlashSaleStore for SqliteFlashSales {
             .await
     }
 
+    async fn sales_not_ended(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<FlashSale>, StoreError> {
+        // A shop holds a handful of sales: read them all and pick.
+        let mut sales: Vec<FlashSale> = self
+            .db
+            .read(|connection| select_bodies(connection, "SELECT body FROM flash_sales", []))
+            .await?;
+        sales.retain(|sale| sale.ends_at > now);
+        sales.sort_by_key(|sale| (sale.ends_at, sale.id));
+        sales.truncate(limit as usize);
+        Ok(sales)
+    }
+
     async fn join(&self, ticket: &Ticket) -> Result<Joined, StoreError> {
         let ticket = ticket.clone();
         self.db

@@ -3,7 +3,8 @@
 //! write on one hold (the hot write of a sale, spread over its holds), then one on the
 //! buyer's own ticket.
 //!
-//! Any poll of a waiting ticket runs a round, one round per sale at a time in a process:
+//! Any poll of a waiting ticket runs a round, and so does the sweeper in every open sale
+//! each minute ([`admit_in_open_sales`]); one round per sale at a time in a process:
 //! a poll that finds one running waits for it and takes its count instead of running
 //! another, so that however many buyers poll at once, the process runs one round after
 //! another and each poll reads its ticket after a whole round. A waiting ticket is told
@@ -29,6 +30,8 @@ use crate::domain::store::StoreError;
 
 /// The most tickets one round admits, or expires.
 const ROUND: u32 = 200;
+/// The most sales one run of the sweeper moves on.
+const SALES_PER_RUN: u32 = 100;
 
 /// The rounds of one sale in this process.
 #[derive(Default)]
@@ -67,6 +70,28 @@ pub(super) async fn admit(services: &Services, sale: &FlashSale) -> Result<Optio
     *last = left;
     rounds.finished.fetch_add(1, Ordering::SeqCst);
     Ok(Some(left))
+}
+
+/// Runs an admission round in every open sale at the shop's clock; how many had one.
+/// The sweeper calls it every minute: a waiting room moves on only when someone polls
+/// it, and once every unit was promised its buyers were told SOLD_OUT and stopped, so
+/// without it a token that ran out would leave its unit unsold until the sale ended. A
+/// sale whose round fails is logged and tried again on the next run.
+pub async fn admit_in_open_sales(services: &Services) -> Result<usize, ShopError> {
+    let now = services.clock.now();
+    let sales = services
+        .flash_sales
+        .sales_not_ended(now, SALES_PER_RUN)
+        .await?;
+    let mut rounds = 0;
+    for sale in sales {
+        match admit(services, &sale).await {
+            Ok(Some(_)) => rounds += 1,
+            Ok(None) => {}
+            Err(error) => tracing::warn!(sale_id = %sale.id, %error, "admission round failed"),
+        }
+    }
+    Ok(rounds)
 }
 
 /// One round: tokens run out given back, then tickets admitted; the units left after it.

@@ -5,7 +5,7 @@
 //! - [`create`]: a new sale, its units set aside from stock in holds.
 //! - [`holds`]: what the holds say of a sale: units left, promised, sold.
 //! - [`admission`]: expiring tokens and admitting the next in line, one conditional write
-//!   on one hold per admission.
+//!   on one hold per admission; on a poll, and every minute in every open sale.
 //! - [`waiting_room`]: joining the queue, and what a ticket's owner is told.
 //! - [`purchase`]: a checkout's claim on its token's units.
 //! - [`views`]: what the routes answer.
@@ -17,6 +17,7 @@ mod purchase;
 mod views;
 mod waiting_room;
 
+pub use admission::admit_in_open_sales;
 pub use create::create_sale;
 pub use purchase::{claim, sale_line, unclaim, SaleLine};
 pub use views::{AdminSaleView, JoinView, SaleView, TicketAnswer, TicketView};

@@ -35,6 +35,14 @@ pub trait FlashSaleStore: Send + Sync {
     /// One sale.
     async fn sale(&self, id: &SaleId) -> Result<Option<FlashSale>, StoreError>;
 
+    /// Up to `limit` sales that have not ended at `now` (scheduled or open), the soonest
+    /// to end first: the sales whose waiting rooms the sweeper keeps moving.
+    async fn sales_not_ended(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<FlashSale>, StoreError>;
+
     /// Keeps `ticket` unless its buyer holds a ticket for its sale already, in one
     /// conditional write: a second join, or two at once, leave one ticket.
     async fn join(&self, ticket: &Ticket) -> Result<Joined, StoreError>;

@@ -36,6 +36,15 @@ impl FlashSaleStore for GuardedFlashSales {
         self.inner.sale(id).await
     }
 
+    async fn sales_not_ended(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<FlashSale>, StoreError> {
+        self.grant.check(Access::Read)?;
+        self.inner.sales_not_ended(now, limit).await
+    }
+
     async fn join(&self, ticket: &Ticket) -> Result<Joined, StoreError> {
         self.grant.check(Access::Write)?;
         self.inner.join(ticket).await
