@@ -253,11 +253,20 @@ async fn buyers_are_admitted_while_units_last_and_the_rest_are_told_sold_out_at_
     assert_consistent(&sale.shop).await;
 }
 
-#[tokio::test]
-async fn a_token_that_runs_out_gives_its_unit_to_the_next_in_line() {
-    let sale = Sale::shop().await;
+/// One unit with a 60-second token for two buyers, who both poll once it opens: the one
+/// admitted (the holder) and the one told SOLD_OUT (the waiter).
+struct OneUnitForTwo {
+    id: String,
+    joined: Vec<(String, String)>,
+    holder: usize,
+    waiter: usize,
+    /// What the holder's poll answered, with its purchase token.
+    admitted: Value,
+}
+
+async fn one_unit_for_two(sale: &Sale) -> OneUnitForTwo {
     let id = sale.created(1, json!({"tokenTtlSeconds": 60})).await;
-    let joined = buyers(&sale, &id, 2).await;
+    let joined = buyers(sale, &id, 2).await;
     sale.open();
     let first = sale.poll(&joined[0].0, &id, &joined[0].1).await;
     let second = sale.poll(&joined[1].0, &id, &joined[1].1).await;
@@ -267,7 +276,25 @@ async fn a_token_that_runs_out_gives_its_unit_to_the_next_in_line() {
         [ref a, ref b] if a == "SOLD_OUT" && b == "ADMITTED" => (1, 0),
         _ => panic!("{first} {second}"),
     };
-    let lapsed = if holder == 0 { first } else { second };
+    OneUnitForTwo {
+        id,
+        joined,
+        holder,
+        waiter,
+        admitted: if holder == 0 { first } else { second },
+    }
+}
+
+#[tokio::test]
+async fn a_token_that_runs_out_gives_its_unit_to_the_next_in_line() {
+    let sale = Sale::shop().await;
+    let OneUnitForTwo {
+        id,
+        joined,
+        holder,
+        waiter,
+        admitted: lapsed,
+    } = one_unit_for_two(&sale).await;
 
     sale.clock.advance(Duration::seconds(60));
     let next = sale.poll(&joined[waiter].0, &id, &joined[waiter].1).await;
@@ -293,25 +320,15 @@ async fn a_token_that_runs_out_gives_its_unit_to_the_next_in_line() {
 #[tokio::test]
 async fn a_token_that_runs_out_with_nobody_polling_is_passed_on_by_the_sweeper() {
     let sale = Sale::shop().await;
-    let id = sale.created(1, json!({"tokenTtlSeconds": 60})).await;
-    let joined = buyers(&sale, &id, 2).await;
-    sale.open();
-    let first = sale.poll(&joined[0].0, &id, &joined[0].1).await;
-    let second = sale.poll(&joined[1].0, &id, &joined[1].1).await;
-    let (holder, waiter) = if first["status"] == "ADMITTED" {
-        (0, 1)
-    } else {
-        (1, 0)
-    };
-    let told = [&first, &second][waiter];
-    assert_eq!(told["status"], "SOLD_OUT", "{first} {second}");
+    let two = one_unit_for_two(&sale).await;
+    let (id, waiter) = (&two.id, two.waiter);
 
     // Nobody polls again: the waiter was told SOLD_OUT, the holder never checks out.
     sale.clock.advance(Duration::seconds(60));
     let inner = sale.shop.inner();
     let rounds = flash_sales::admit_in_open_sales(&inner.sweeper_services).await;
     assert_eq!(rounds.unwrap(), 1, "one open sale, one round");
-    let sale_id = SaleId::parse(&id).unwrap();
+    let sale_id = SaleId::parse(id).unwrap();
     let status_of = |buyer: usize| {
         let buyer = UserId::parse(&format!("buyer{buyer}")).unwrap();
         async move {
@@ -319,9 +336,10 @@ async fn a_token_that_runs_out_with_nobody_polling_is_passed_on_by_the_sweeper()
             ticket.unwrap().unwrap().status
         }
     };
-    assert_eq!(status_of(holder).await, TicketStatus::Expired);
+    assert_eq!(status_of(two.holder).await, TicketStatus::Expired);
     assert_eq!(status_of(waiter).await, TicketStatus::Admitted);
-    let next = sale.poll(&joined[waiter].0, &id, &joined[waiter].1).await;
+    let (buyer, ticket) = &two.joined[waiter];
+    let next = sale.poll(buyer, id, ticket).await;
     assert_eq!(next["status"], "ADMITTED", "{next}");
     assert!(next["purchaseToken"].is_string(), "{next}");
 
