@@ -34,8 +34,7 @@ use crate::shop::{build_shop, TestHooks};
 use crate::workflow::WorkflowRunner;
 use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::mock_gateway::MockGateway;
-use mambogo::application::flash_sales;
-use mambogo::application::jobs::Sweeper;
+use mambogo::application::jobs::{sweep_and_admit, Sweeper};
 
 /// How often the sweeper runs, by the shop's clock.
 const SWEEP_EVERY: time::Duration = time::Duration::minutes(1);
@@ -57,7 +56,7 @@ pub struct RunningShop {
     /// by hand: then the test runs it, at a time of its choosing).
     pub sweeper: Sweeper,
     /// The services with the sweeper's grants, with which it runs the open flash sales'
-    /// admission rounds ([`flash_sales::admit_in_open_sales`]) after each sweep.
+    /// admission rounds after each sweep ([`sweep_and_admit`]).
     pub sweeper_services: Services,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<()>,
@@ -187,10 +186,7 @@ async fn sweep_every_minute(sweeper: Sweeper, services: Services) {
         every_second.tick().await;
         let now = sweeper.clock.now();
         if now >= due {
-            sweeper.sweep(now).await;
-            if let Err(error) = flash_sales::admit_in_open_sales(&services).await {
-                tracing::warn!(%error, "cannot list the open flash sales");
-            }
+            sweep_and_admit(&sweeper, &services, now).await;
             due = now + SWEEP_EVERY;
         }
     }

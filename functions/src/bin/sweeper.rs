@@ -1,15 +1,14 @@
 //! The `sweeper` job, run every minute by EventBridge Scheduler: releases expired
 //! reservations, fails orphaned orders and reconciles payments with their orders (see
 //! `mambogo::application::jobs::sweeper`), then runs an admission round in every open
-//! flash sale (`mambogo::application::flash_sales::admit_in_open_sales`). The
+//! flash sale (`mambogo::application::jobs::sweep_and_admit`). The
 //! scheduler's event carries nothing the job needs; the answer is the run's report.
 
 use std::sync::Arc;
 
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
-use mambogo::application::flash_sales;
-use mambogo::application::jobs::{Sweeper, SWEEPER};
+use mambogo::application::jobs::{sweep_and_admit, Sweeper, SWEEPER};
 use serde_json::{json, Value};
 
 #[tokio::main]
@@ -24,11 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
         let (sweeper, services) = (sweeper.clone(), Arc::clone(&services));
         async move {
-            let report = sweeper.sweep_now().await;
-            match flash_sales::admit_in_open_sales(&services).await {
-                Ok(rounds) => tracing::info!(rounds, "admission rounds in open flash sales"),
-                Err(error) => tracing::warn!(%error, "cannot list the open flash sales"),
-            }
+            let report = sweep_and_admit(&sweeper, &services, sweeper.clock.now()).await;
             Ok::<_, lambda_runtime::Error>(json!(report))
         }
     }))

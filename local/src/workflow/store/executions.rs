@@ -220,7 +220,7 @@ impl ExecutionStore {
     pub(crate) async fn running(
         &self,
     ) -> Result<Vec<(ExecutionInfo, Position)>, ExecutionStoreError> {
-        self.run(Change::Nothing, |transaction| {
+        self.read(|transaction| {
             let mut statement = transaction.prepare_cached(
                 "SELECT name, input, started_at, step, state, state_input, state_entered_at
                  FROM workflow_executions WHERE status = 'RUNNING' ORDER BY started_at, name",
@@ -267,7 +267,7 @@ impl ExecutionStore {
         name: &str,
     ) -> Result<Option<ExecutionStatus>, ExecutionStoreError> {
         let name = name.to_owned();
-        self.run(Change::Nothing, move |transaction| {
+        self.read(move |transaction| {
             let status = transaction
                 .query_row_cached(
                     "SELECT status FROM workflow_executions WHERE name = ?1",
@@ -286,7 +286,7 @@ impl ExecutionStore {
         name: &str,
     ) -> Result<Option<ExecutionView>, ExecutionStoreError> {
         let name = name.to_owned();
-        self.run(Change::Nothing, move |transaction| {
+        self.read(move |transaction| {
             let row = transaction
                 .query_row_cached(
                     "SELECT status, input, output, error, cause, state, step

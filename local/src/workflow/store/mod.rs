@@ -208,21 +208,28 @@ impl ExecutionStore {
         self.changes.subscribe()
     }
 
+    /// Runs `work`, which only reads, in one state of the store.
+    async fn read<T, F>(&self, work: F) -> Result<T, ExecutionStoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ExecutionStoreError> + Send + 'static,
+    {
+        self.db.read_failing_with(work).await
+    }
+
+    /// Runs `work`, which makes `change`, in a savepoint of its own, and tells the
+    /// waiters of the execution it changed.
     async fn run<T, F>(&self, change: Change, work: F) -> Result<T, ExecutionStoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, ExecutionStoreError> + Send + 'static,
     {
-        if let Change::Nothing = change {
-            return self.db.read_failing_with(work).await;
-        }
         let (result, changed) = self
             .db
             .run_failing_with(move |connection| {
                 let savepoint = connection.savepoint()?;
                 let result = work(&savepoint)?;
                 let changed = match change {
-                    Change::Nothing => None,
                     Change::Execution(name) => Some((name, false)),
                     Change::Ending(name) => Some((name, true)),
                     Change::TaskOf(token) => savepoint
@@ -251,8 +258,6 @@ impl ExecutionStore {
 
 /// What a piece of store work changes: waiters on other executions sleep on.
 pub(super) enum Change {
-    /// Nothing: it only reads.
-    Nothing,
     /// The execution of this name.
     Execution(String),
     /// The execution of this name, which the change may end.

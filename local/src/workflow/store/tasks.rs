@@ -166,7 +166,7 @@ impl ExecutionStore {
         &self,
         now: OffsetDateTime,
     ) -> Result<Vec<String>, ExecutionStoreError> {
-        self.run(Change::Nothing, move |transaction| {
+        self.read(move |transaction| {
             let mut statement = transaction.prepare_cached(
                 "SELECT token FROM workflow_task_tokens
                  WHERE status IN ('STARTING', 'WAITING') AND deadline <= ?1",
@@ -186,7 +186,7 @@ impl ExecutionStore {
         step: i64,
     ) -> Result<Option<TaskRecord>, ExecutionStoreError> {
         let name = name.to_owned();
-        self.run(Change::Nothing, move |transaction| {
+        self.read(move |transaction| {
             task_record(
                 transaction,
                 "WHERE execution = ?1 AND step = ?2 ORDER BY rowid DESC LIMIT 1",
@@ -202,10 +202,8 @@ impl ExecutionStore {
         token: &str,
     ) -> Result<Option<TaskRecord>, ExecutionStoreError> {
         let token = token.to_owned();
-        self.run(Change::Nothing, move |transaction| {
-            task_record(transaction, "WHERE token = ?1", params![token])
-        })
-        .await
+        self.read(move |transaction| task_record(transaction, "WHERE token = ?1", params![token]))
+            .await
     }
 }
 

@@ -102,10 +102,11 @@ fn wal_checkpoint(connection: &Connection, mode: &str) -> rusqlite::Result<Log> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::sqlite::ScratchFolder;
 
     /// A WAL-mode file that only checkpoints when told, and a second connection to it.
-    fn writer_and_checkpointer(directory: &Path) -> (Connection, Connection) {
-        let path = directory.join("log.db");
+    fn writer_and_checkpointer(folder: &ScratchFolder) -> (Connection, Connection) {
+        let path = folder.file("log.db");
         let writer = Connection::open(&path).unwrap();
         writer.pragma_update(None, "journal_mode", "WAL").unwrap();
         writer.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
@@ -123,9 +124,8 @@ mod tests {
 
     #[test]
     fn a_checkpoint_copies_the_log_without_the_writer_and_a_long_one_is_rewound() {
-        let directory = std::env::temp_dir().join(format!("mambogo-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&directory).unwrap();
-        let (writer, checkpointer) = writer_and_checkpointer(&directory);
+        let folder = ScratchFolder::new();
+        let (writer, checkpointer) = writer_and_checkpointer(&folder);
 
         commits(&writer, 10);
         checkpoint(&checkpointer, MOST_LOG_PAGES);
@@ -157,7 +157,5 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0))
             .unwrap();
         assert_eq!(rows, 2_011);
-        drop((writer, checkpointer));
-        std::fs::remove_dir_all(&directory).unwrap();
     }
 }

@@ -96,7 +96,7 @@ fn fill_payment_statuses(connection: &Connection) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::sqlite::SqliteDb;
+    use crate::adapters::sqlite::{ScratchFolder, SqliteDb};
 
     /// The order and payment tables as the first release made them, one row in each.
     const FIRST_RELEASE: &str = "
@@ -111,9 +111,8 @@ mod tests {
 
     #[test]
     fn an_older_file_gets_the_new_tables_and_the_new_columns_filled_in() {
-        let directory = std::env::temp_dir().join(format!("mambogo-{}", uuid::Uuid::new_v4()));
-        let path = directory.join("shop.db");
-        std::fs::create_dir_all(&directory).unwrap();
+        let folder = ScratchFolder::new();
+        let path = folder.file("shop.db");
         let payment = r#"{"orderId":"0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55","amount":{"amount":100,"currency":"USD"},"paymentToken":"tok","status":"CAPTURED","updatedAt":"2030-01-01T00:00:10Z","version":3}"#;
         {
             let old = Connection::open(&path).unwrap();
@@ -152,7 +151,5 @@ mod tests {
             flash_sale_schema, 4,
             "the flash-sale tables and their indexes"
         );
-        drop(connection);
-        std::fs::remove_dir_all(directory).unwrap();
     }
 }

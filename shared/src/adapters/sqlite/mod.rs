@@ -194,14 +194,14 @@ impl SqliteDb {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let connection = open_file(path)?;
         with_shop_schema(&connection)?;
-        Self::serve_file(connection, path)
+        Self::serve(connection, Some(path))
     }
 
     /// A fresh shop database that lives only in memory.
     pub fn in_memory() -> Result<Self, StoreError> {
         let connection = Connection::open_in_memory().map_err(unavailable)?;
         with_shop_schema(&connection)?;
-        Self::serve(connection)
+        Self::serve(connection, None)
     }
 
     /// Opens (creating if needed) the database file at `path` holding the tables of
@@ -209,37 +209,34 @@ impl SqliteDb {
     pub fn open_with(path: &Path, schema: &str) -> Result<Self, StoreError> {
         let connection = open_file(path)?;
         connection.execute_batch(schema).map_err(unavailable)?;
-        Self::serve_file(connection, path)
+        Self::serve(connection, Some(path))
     }
 
     /// A fresh database in memory holding the tables of `schema`.
     pub fn in_memory_with(schema: &str) -> Result<Self, StoreError> {
         let connection = Connection::open_in_memory().map_err(unavailable)?;
         connection.execute_batch(schema).map_err(unavailable)?;
-        Self::serve(connection)
+        Self::serve(connection, None)
     }
 
     /// Moves `connection` onto its own thread, which ends when the last handle is gone.
-    fn serve(connection: Connection) -> Result<Self, StoreError> {
+    /// For the file at `path`, the log is checkpointed by a thread of its own
+    /// ([`checkpointer`]) rather than by the connection's, and reads run on connections
+    /// of their own ([`readers`]).
+    fn serve(connection: Connection, path: Option<&Path>) -> Result<Self, StoreError> {
         connection.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
+        let checkpoints = match path {
+            Some(path) => {
+                connection
+                    .pragma_update(None, "wal_autocheckpoint", 0)
+                    .map_err(unavailable)?;
+                Some(checkpointer::Checkpoints::spawn(path)?)
+            }
+            None => None,
+        };
         Ok(SqliteDb {
-            jobs: worker::spawn(connection, None)?,
-            readers: None,
-        })
-    }
-
-    /// [`SqliteDb::serve`] for the file at `path`, whose log is checkpointed by a
-    /// thread of its own ([`checkpointer`]) rather than by the connection's, and whose
-    /// reads run on connections of their own.
-    fn serve_file(connection: Connection, path: &Path) -> Result<Self, StoreError> {
-        connection
-            .pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(unavailable)?;
-        connection.set_prepared_statement_cache_capacity(CACHED_STATEMENTS);
-        let checkpoints = checkpointer::Checkpoints::spawn(path)?;
-        Ok(SqliteDb {
-            jobs: worker::spawn(connection, Some(checkpoints))?,
-            readers: Some(Arc::new(readers::Readers::new(path))),
+            jobs: worker::spawn(connection, checkpoints)?,
+            readers: path.map(|path| Arc::new(readers::Readers::new(path))),
         })
     }
 
@@ -412,4 +409,29 @@ where
     bodies
         .map(|body| from_json(&body.map_err(unavailable)?))
         .collect()
+}
+
+/// A folder of database files for a test, removed when it is dropped.
+#[cfg(test)]
+pub(super) struct ScratchFolder(std::path::PathBuf);
+
+#[cfg(test)]
+impl ScratchFolder {
+    pub(super) fn new() -> Self {
+        let folder = std::env::temp_dir().join(format!("mambogo-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&folder).expect("a folder in the temporary directory");
+        ScratchFolder(folder)
+    }
+
+    /// The path of the file `name` in the folder.
+    pub(super) fn file(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+#[cfg(test)]
+impl Drop for ScratchFolder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }

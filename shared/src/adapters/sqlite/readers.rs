@@ -88,13 +88,13 @@ where
 
 #[cfg(test)]
 mod tests {
-    use crate::adapters::sqlite::SqliteDb;
+    use crate::adapters::sqlite::{ScratchFolder, SqliteDb};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_read_beside_the_writer_sees_every_change_already_answered() {
-        let directory = std::env::temp_dir().join(format!("mambogo-{}", uuid::Uuid::new_v4()));
+        let folder = ScratchFolder::new();
         let db = SqliteDb::open_with(
-            &directory.join("readers.db"),
+            &folder.file("readers.db"),
             "CREATE TABLE IF NOT EXISTS t (v INTEGER)",
         )
         .unwrap();
@@ -128,7 +128,5 @@ mod tests {
             .await
             .unwrap();
         assert!(refused, "a reading connection writes nothing");
-        drop(db);
-        std::fs::remove_dir_all(&directory).unwrap();
     }
 }

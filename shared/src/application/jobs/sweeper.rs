@@ -116,11 +116,6 @@ impl Sweeper {
         }
     }
 
-    /// One run, now by the sweeper's clock.
-    pub async fn sweep_now(&self) -> SweepReport {
-        self.sweep(self.clock.now()).await
-    }
-
     /// One run at `now`: the three passes of the [module docs](self), then the report,
     /// logged and (when it holds anything) saved. Failures are reported, never returned:
     /// what failed is found again by the next run.
