@@ -155,9 +155,9 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     runtime.block_on(async {
-        let data = std::env::temp_dir().join(format!("mambogo-bench-{}.db", std::process::id()));
+        let data = std::env::temp_dir().join(format!("mambogo-bench-http-{}", std::process::id()));
         let mut config = LocalConfig::ephemeral();
-        config.data = DataLocation::File(data.clone());
+        config.data = DataLocation::File(data.join("shop.db"));
         let shop = start(config).await.expect("the shop starts");
         let base = Arc::new(shop.url());
         println!(
@@ -191,8 +191,7 @@ fn main() {
             }
         }
         shop.stop().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", data.display()));
-        }
+        // The shop's file, the runner's executions beside it, and their logs.
+        let _ = std::fs::remove_dir_all(data);
     });
 }
