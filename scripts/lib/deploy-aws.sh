@@ -45,7 +45,8 @@ checkout_through() {
   curl -fsS "${auth[@]}" -X PUT "$api/admin/inventory/$sku" -d '{"onHand": 10}' >/dev/null
   curl -fsS "${auth[@]}" -d '{"sku":"'"$sku"'","quantity":2}' "$api/cart/items" >/dev/null
   order="$(curl -fsS "${auth[@]}" -H "idempotency-key: deploy-check-$sku" \
-    -d '{"paymentToken":"tok_approve"}' "$api/checkout" | json_field orderId)"
+    -d '{"paymentToken":"tok_approve","shippingAddress":{"name":"Deploy Check","line1":"1 Market St","city":"San Francisco","postalCode":"94105","country":"US"}}' \
+    "$api/checkout" | json_field orderId)"
   echo "order $order placed"
 
   deadline=$((SECONDS + 120))

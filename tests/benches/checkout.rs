@@ -18,6 +18,7 @@ use mambogo::api::auth::mint_token;
 use mambogo::domain::ids::{OrderId, Sku};
 use mambogo::domain::inventory::{InventoryStore, StockLine};
 use mambogo_local::{start, DataLocation, LocalConfig, RunningShop, DEV_JWT_SECRET};
+use mambogo_tests::checkout::checkout_body;
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -87,7 +88,7 @@ async fn shopper(
             .post(format!("{base}/checkout"))
             .header("authorization", &bearer)
             .header("idempotency-key", format!("bench-{shopper_index}-{round}"))
-            .json(&json!({"paymentToken": "tok_approve"}))
+            .json(&checkout_body("tok_approve"))
             .send()
             .await
             .expect("the shop answers");

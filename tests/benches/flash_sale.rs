@@ -21,6 +21,7 @@ use mambogo::api::auth::mint_token;
 use mambogo::domain::ids::{OrderId, Sku};
 use mambogo::domain::orders::OrderStatus;
 use mambogo_local::{start, DataLocation, LocalConfig, RunningShop, DEV_JWT_SECRET};
+use mambogo_tests::checkout::checkout_body;
 use mambogo_tests::contract::inventory::check_invariants;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -180,7 +181,11 @@ async fn buy(shop: &RunningShop, client: &Client, sale: &str, buyer: usize, tall
         .post(format!("{base}/checkout"))
         .header("authorization", &auth)
         .header("idempotency-key", format!("sale-{buyer}"))
-        .json(&json!({"paymentToken": "tok_approve", "purchaseToken": purchase}));
+        .json(&{
+            let mut body = checkout_body("tok_approve");
+            body["purchaseToken"] = json!(purchase);
+            body
+        });
     match timed(checkout, &mut tally.accepted, &mut tally.errors_5xx).await {
         Some((StatusCode::ACCEPTED, placed)) => {
             tally.last_accepted = Some(Instant::now());

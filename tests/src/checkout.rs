@@ -26,16 +26,38 @@ pub async fn fill_cart(shop: &TestShop, token: &str, lines: &[(&str, u32)]) {
     }
 }
 
-/// `POST /checkout` with `key` as the Idempotency-Key.
-pub async fn checkout(shop: &TestShop, token: &str, key: &str, payment_token: &str) -> Reply {
+/// The shipping address the checkout tests send.
+pub fn shipping_address() -> Value {
+    json!({
+        "name": "Alice Example",
+        "line1": "1 Market St",
+        "city": "San Francisco",
+        "region": "CA",
+        "postalCode": "94105",
+        "country": "US",
+    })
+}
+
+/// The body of a checkout paying with `payment_token`, sent to [`shipping_address`].
+pub fn checkout_body(payment_token: &str) -> Value {
+    json!({"paymentToken": payment_token, "shippingAddress": shipping_address()})
+}
+
+/// `POST /checkout` of `body` with `key` as the Idempotency-Key.
+pub async fn checkout_with(shop: &TestShop, token: &str, key: &str, body: &Value) -> Reply {
     shop.send_with_headers(
         Method::POST,
         "/checkout",
         As::user(token),
         &[("idempotency-key", key)],
-        Some(&json!({"paymentToken": payment_token}).to_string()),
+        Some(&body.to_string()),
     )
     .await
+}
+
+/// `POST /checkout` with `key` as the Idempotency-Key.
+pub async fn checkout(shop: &TestShop, token: &str, key: &str, payment_token: &str) -> Reply {
+    checkout_with(shop, token, key, &checkout_body(payment_token)).await
 }
 
 /// The order id of an accepted (202) or refused-for-stock (409) checkout.

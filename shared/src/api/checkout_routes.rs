@@ -10,19 +10,40 @@ use time::OffsetDateTime;
 use super::idempotency::{idempotency_key, replayable};
 use super::rate_limited::count_request;
 use super::{ApiError, ApiRequest, ApiResponse};
-use crate::application::checkout::{self, order_id_for, scoped_key};
+use crate::application::checkout::{self, order_id_for, scoped_key, CheckoutRequest};
 use crate::application::Services;
+use crate::domain::address::AddressInput;
 use crate::domain::ids::OrderId;
 use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
+use crate::domain::payments::PaymentMethod;
 
-#[derive(Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CheckoutRequest {
+struct CheckoutBody {
     /// The payment method, as the gateway's client library tokenized it.
     payment_token: String,
+    /// What kind of method the token stands for; `CARD` when absent.
+    #[serde(default)]
+    payment_method: PaymentMethod,
     /// A flash sale's purchase token, for the sale's SKU at the sale price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     purchase_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shipping_address: Option<AddressInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    billing_address: Option<AddressInput>,
+}
+
+impl From<CheckoutBody> for CheckoutRequest {
+    fn from(body: CheckoutBody) -> Self {
+        CheckoutRequest {
+            payment_token: body.payment_token,
+            payment_method: body.payment_method,
+            purchase_token: body.purchase_token,
+            shipping_address: body.shipping_address,
+            billing_address: body.billing_address,
+        }
+    }
 }
 
 /// The answer to an accepted checkout.
@@ -62,17 +83,11 @@ pub async fn place_order(
         .ok_or_else(|| ApiError::Unauthorized("sign in to check out".into()))?;
     count_request(services, &request)?;
     let key = idempotency_key(&request)?;
-    let body: CheckoutRequest = request.json_body()?;
+    let body: CheckoutBody = request.json_body()?;
     replayable(services, &scoped_key(&user.id, &key), &body, || async {
         let order_id = order_id_for(&user.id, &key);
-        let order = checkout::place_order(
-            services,
-            &user.id,
-            order_id,
-            &body.payment_token,
-            body.purchase_token.as_deref(),
-        )
-        .await?;
+        let checkout_request = CheckoutRequest::from(body.clone());
+        let order = checkout::place_order(services, &user.id, order_id, &checkout_request).await?;
         Ok(placed(&order))
     })
     .await

@@ -40,7 +40,11 @@ pub(super) async fn order_view(services: &Services, order: Order) -> Result<Valu
         serde_json::to_value(&order).map_err(|error| ApiError::Internal(error.to_string()))?;
     body["payment"] = match payment {
         Some(payment) => {
-            let mut shown = json!({ "status": payment.status, "amount": payment.amount });
+            let mut shown = json!({
+                "status": payment.status,
+                "amount": payment.amount,
+                "method": payment.method,
+            });
             if !payment.refunds.is_empty() {
                 shown["refunds"] = json!(payment
                     .refunds

@@ -1,6 +1,7 @@
 //! The shop's types and rules, and the ports they need from the outside world. Nothing
 //! here knows of AWS, HTTP or SQL.
 
+pub mod address;
 pub mod backoff;
 pub mod cart;
 pub mod catalog;

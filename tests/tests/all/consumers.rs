@@ -41,6 +41,7 @@ fn shipped(event_id: Uuid) -> DomainEvent {
             user_id: alice(),
             carrier: "UPS".into(),
             tracking_number: "1Z999AA10123456784".into(),
+            ship_to: None,
         },
     )
     .unwrap()

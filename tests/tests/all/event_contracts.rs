@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use mambogo::domain::address::Address;
 use mambogo::domain::events::payloads::{
     EventLine, InventoryReleased, InventoryReserved, OrderCancelled, OrderConfirmed,
     OrderDelivered, OrderFailed, OrderPlaced, OrderProcessing, OrderRefunded, OrderReturned,
@@ -192,6 +193,15 @@ fn events_built_from_each_payload_keep_to_their_schema() {
                 user_id: alice(),
                 carrier: "UPS".into(),
                 tracking_number: "1Z999AA10123456784".into(),
+                ship_to: Some(Address {
+                    name: "Alice Example".into(),
+                    line1: "1 Market St".into(),
+                    line2: Some("Suite 300".into()),
+                    city: "San Francisco".into(),
+                    region: Some("CA".into()),
+                    postal_code: "94105".into(),
+                    country: "US".into(),
+                }),
             },
         ),
         built(

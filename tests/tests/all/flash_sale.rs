@@ -12,10 +12,12 @@ use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::flash_sale::TicketStatus;
 use mambogo::domain::ids::{SaleId, Sku, UserId};
 use mambogo_local::{LocalConfig, TestHooks, WorkflowWrapper};
-use mambogo_tests::checkout::{assert_consistent, available, fill_cart, order, saga_finished};
+use mambogo_tests::checkout::{
+    assert_consistent, available, checkout_body, checkout_with, fill_cart, order, saga_finished,
+};
 use mambogo_tests::shop::{token, As, Reply, TestShop};
 use mambogo_tests::throttling::Throttle;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
@@ -159,16 +161,9 @@ impl Sale {
 
     /// `POST /checkout` with a purchase token.
     async fn buy(&self, buyer: &str, key: &str, purchase: &str, payment: &str) -> Reply {
-        let body = json!({"paymentToken": payment, "purchaseToken": purchase});
-        self.shop
-            .send_with_headers(
-                Method::POST,
-                "/checkout",
-                As::user(buyer),
-                &[("idempotency-key", key)],
-                Some(&body.to_string()),
-            )
-            .await
+        let mut body = checkout_body(payment);
+        body["purchaseToken"] = json!(purchase);
+        checkout_with(&self.shop, buyer, key, &body).await
     }
 
     async fn available(&self) -> i64 {

@@ -4,6 +4,7 @@
 
 mod cart_store_contract;
 mod catalog_store_contract;
+mod checkout_address;
 mod checkout_saga;
 mod clear_cart_consumer;
 mod consumers;

@@ -25,7 +25,7 @@ use mambogo::domain::ids::OrderId;
 use mambogo::domain::money::{Currency, Money};
 use mambogo::domain::payments::signature::{verify, SignatureError, SIGNATURE_HEADER};
 use mambogo::domain::payments::{
-    AuthorizeRequest, GatewayError, GatewayEvent, GatewayEventKind, PaymentGateway,
+    AuthorizeRequest, GatewayError, GatewayEvent, GatewayEventKind, PaymentGateway, PaymentMethod,
 };
 use mambogo_tests::emulator::{create_mock_ledger_table, dynamodb_client, unique_table_name};
 use time::OffsetDateTime;
@@ -144,6 +144,7 @@ fn authorize(token: &str, idempotency_key: &str) -> AuthorizeRequest {
         order_id: OrderId::from_uuid(uuid::Uuid::new_v4()),
         amount: usd(1_000),
         payment_token: token.to_owned(),
+        method: PaymentMethod::Upi,
         idempotency_key: idempotency_key.to_owned(),
     }
 }

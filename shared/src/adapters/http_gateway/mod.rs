@@ -126,6 +126,7 @@ impl PaymentGateway for HttpGateway {
             order_id: request.order_id,
             amount: request.amount,
             payment_token: request.payment_token.clone(),
+            payment_method: request.method,
             idempotency_key: request.idempotency_key.clone(),
         };
         let answer = self.post(&["authorize"], &body, None).await?;

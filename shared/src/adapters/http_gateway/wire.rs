@@ -3,7 +3,7 @@
 //!
 //! | endpoint                              | body                                              |
 //! |---------------------------------------|---------------------------------------------------|
-//! | `POST /payments/authorize`            | [`AuthorizeBody`] `{orderId, amount, paymentToken, idempotencyKey}` |
+//! | `POST /payments/authorize`            | [`AuthorizeBody`] `{orderId, amount, paymentToken, paymentMethod, idempotencyKey}` |
 //! | `POST /payments/{reference}/capture`  | [`AmountBody`] `{amount, idempotencyKey}`         |
 //! | `POST /payments/{reference}/void`     | [`VoidBody`] `{idempotencyKey}`                   |
 //! | `POST /payments/{reference}/refund`   | [`AmountBody`] `{amount, idempotencyKey}`         |
@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::OrderId;
 use crate::domain::money::Money;
+use crate::domain::payments::PaymentMethod;
 
 /// The header that carries the shared API key.
 pub const API_KEY_HEADER: &str = "x-mock-gateway-key";
@@ -34,6 +35,9 @@ pub struct AuthorizeBody {
     pub amount: Money,
     /// The shopper's tokenized payment method: a test token.
     pub payment_token: String,
+    /// What kind of method the token stands for: `CARD` when absent.
+    #[serde(default)]
+    pub payment_method: PaymentMethod,
     /// A retried call with the same key gets the first call's reference.
     pub idempotency_key: String,
 }

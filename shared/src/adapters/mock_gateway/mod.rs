@@ -7,6 +7,9 @@
 //! | `tok_decline`   | declines, in a `payment.declined` webhook           |
 //! | `tok_no_answer` | never answers                                       |
 //!
+//! It takes every [`PaymentMethod`](crate::domain::payments::PaymentMethod) (`CARD`,
+//! `PAYPAL`, `UPI`), and the same three tokens decide the outcome for each.
+//!
 //! A captured payment may be refunded in several parts, each call under its own
 //! idempotency key, together never more than was captured; each refund is answered by a
 //! `refund.succeeded` webhook naming the refund by the id its key carries

@@ -185,6 +185,7 @@ impl MockService {
                         order_id: body.order_id,
                         amount: body.amount,
                         payment_token: body.payment_token,
+                        method: body.payment_method,
                         idempotency_key: body.idempotency_key,
                     })
                     .await?;

@@ -7,6 +7,7 @@ use crate::domain::clock::{SequentialIds, SystemClock};
 use crate::domain::ids::OrderId;
 use crate::domain::money::Currency;
 use crate::domain::payments::signature::verify;
+use crate::domain::payments::PaymentMethod;
 use crate::domain::store::WRITE_ATTEMPTS;
 use tokio::sync::mpsc;
 
@@ -36,6 +37,7 @@ fn request(token: &str, key: &str) -> AuthorizeRequest {
         order_id: OrderId::parse("0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55").unwrap(),
         amount: Money::new(1_000, Currency::USD),
         payment_token: token.to_owned(),
+        method: PaymentMethod::Card,
         idempotency_key: key.to_owned(),
     }
 }

@@ -21,6 +21,6 @@ mod saga;
 mod task_error;
 
 pub use events::put_events_entry;
-pub use place::{order_id_for, place_order, scoped_key, SAGA_START_ATTEMPTS};
+pub use place::{order_id_for, place_order, scoped_key, CheckoutRequest, SAGA_START_ATTEMPTS};
 pub use saga::{SagaTasks, TASK_FUNCTIONS};
 pub use task_error::TaskError;

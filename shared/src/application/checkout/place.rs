@@ -20,6 +20,7 @@ use crate::application::error::ShopError;
 use crate::application::flash_sales::{self, SaleLine};
 use crate::application::orders::{change_order, move_to, Decision};
 use crate::application::Services;
+use crate::domain::address::AddressInput;
 use crate::domain::backoff::{retry_while, Backoff};
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
@@ -28,7 +29,8 @@ use crate::domain::flash_sale::FlashSale;
 use crate::domain::ids::{CartId, OrderId, ProductId, Sku, UserId};
 use crate::domain::inventory::{InventoryError, MAX_RESERVATION_LINES};
 use crate::domain::money::Money;
-use crate::domain::orders::{Order, OrderLine, OrderStatus};
+use crate::domain::orders::{CheckoutChoices, Order, OrderLine, OrderStatus};
+use crate::domain::payments::PaymentMethod;
 use crate::domain::store::StoreError;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::WorkflowError;
@@ -63,6 +65,53 @@ fn invalid(field: &str, message: impl Into<String>) -> ShopError {
     ShopError::Invalid(vec![FieldError::new(field, message)])
 }
 
+/// What a shopper asks of a checkout.
+#[derive(Clone, Debug, Default)]
+pub struct CheckoutRequest {
+    /// The payment method as the gateway's client library tokenized it.
+    pub payment_token: String,
+    pub payment_method: PaymentMethod,
+    /// A flash sale's purchase token, for the sale's SKU at the sale price.
+    pub purchase_token: Option<String>,
+    /// Where the order goes; required.
+    pub shipping_address: Option<AddressInput>,
+    /// Who is billed, when not the shipping address.
+    pub billing_address: Option<AddressInput>,
+}
+
+/// The request's shipping, billing and payment choices, checked; every refused field is
+/// named at once.
+fn checked_choices(request: &CheckoutRequest) -> Result<CheckoutChoices, ShopError> {
+    let mut errors = Vec::new();
+    if !well_formed_token(&request.payment_token) {
+        errors.push(FieldError::new(
+            "paymentToken",
+            "must be a payment token such as tok_approve",
+        ));
+    }
+    let mut checked = |input: Option<&AddressInput>, field: &str| {
+        input
+            .map(|input| input.check(field))
+            .and_then(|checked| checked.map_err(|refused| errors.extend(refused)).ok())
+    };
+    let shipping_address = checked(request.shipping_address.as_ref(), "shippingAddress");
+    let billing_address = checked(request.billing_address.as_ref(), "billingAddress");
+    if request.shipping_address.is_none() {
+        errors.push(FieldError::new(
+            "shippingAddress",
+            "is required: where the order is sent",
+        ));
+    }
+    match shipping_address {
+        Some(shipping_address) if errors.is_empty() => Ok(CheckoutChoices {
+            shipping_address,
+            billing_address,
+            payment_method: request.payment_method,
+        }),
+        _ => Err(ShopError::Invalid(errors)),
+    }
+}
+
 /// Whether `token` looks like a payment method the gateway's client library tokenized.
 fn well_formed_token(token: &str) -> bool {
     token.starts_with("tok_")
@@ -70,26 +119,20 @@ fn well_formed_token(token: &str) -> bool {
         && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Turns `user`'s cart into the PENDING order `order_id`, reserves its stock and starts
-/// the checkout saga, which pays with `payment_token`. With a flash sale's
-/// `purchase_token`, the sale's SKU is priced at the sale price and its units come from
-/// those the token holds. Out of stock fails the order and answers
-/// [`ShopError::OutOfStock`] naming the SKUs. Asked again for the same order, it answers
-/// the same.
+/// Turns `user`'s cart into the PENDING order `order_id`, to be sent to the request's
+/// shipping address, reserves its stock and starts the checkout saga, which pays with
+/// its payment token. With a flash sale's purchase token, the sale's SKU is priced at the
+/// sale price and its units come from those the token holds. Out of stock fails the
+/// order and answers [`ShopError::OutOfStock`] naming the SKUs. Asked again for the same
+/// order, it answers the same.
 pub async fn place_order(
     services: &Services,
     user: &UserId,
     order_id: OrderId,
-    payment_token: &str,
-    purchase_token: Option<&str>,
+    request: &CheckoutRequest,
 ) -> Result<Order, ShopError> {
-    if !well_formed_token(payment_token) {
-        return Err(invalid(
-            "paymentToken",
-            "must be a payment token such as tok_approve",
-        ));
-    }
-    let sale_line = match purchase_token {
+    let choices = checked_choices(request)?;
+    let sale_line = match request.purchase_token.as_deref() {
         Some(token) => Some(flash_sales::sale_line(services, user, token).await?),
         None => None,
     };
@@ -100,7 +143,7 @@ pub async fn place_order(
                 "this Idempotency-Key belongs to another order".into(),
             ))
         }
-        None => create_order(services, user, order_id, sale_line.as_ref()).await?,
+        None => create_order(services, user, order_id, sale_line.as_ref(), choices).await?,
     };
     if order.status == OrderStatus::Failed {
         return Err(ShopError::OutOfStock {
@@ -111,7 +154,7 @@ pub async fn place_order(
     reserve(services, &order, sale_line.as_ref()).await?;
     let input = json!({
         "orderId": order.id,
-        "paymentToken": payment_token,
+        "paymentToken": request.payment_token,
         "reservationTtlSeconds": services.checkout.reservation_ttl.whole_seconds(),
     });
     start_saga(services, &order.id, &input).await?;
@@ -189,13 +232,14 @@ fn price_lines(
     Ok(lines)
 }
 
-/// Prices the caller's cart afresh and stores the PENDING order, having claimed the
-/// units of `sale_line` it buys.
+/// Prices the caller's cart afresh and stores the PENDING order, sent and paid as
+/// `choices` say, having claimed the units of `sale_line` it buys.
 async fn create_order(
     services: &Services,
     user: &UserId,
     order_id: OrderId,
     sale_line: Option<&SaleLine>,
+    choices: CheckoutChoices,
 ) -> Result<Order, ShopError> {
     let now = services.clock.now();
     let cart = services
@@ -231,7 +275,8 @@ async fn create_order(
         totals,
         now + services.checkout.reservation_ttl,
         now,
-    );
+    )
+    .with_choices(choices);
     if let Some(line) = sale_line {
         let quantity = order.quantity_of(&line.sale.sku);
         if quantity == 0 {

@@ -179,13 +179,16 @@ impl SagaTasks {
         }
         let now = self.services.clock.now();
         let payments = self.services.payments.as_ref();
-        let fresh = Payment::authorizing(
-            order.id,
-            order.totals.total,
-            input.payment_token.clone(),
-            input.task_token.clone(),
-            now,
-        );
+        let fresh = Payment {
+            method: order.payment_method,
+            ..Payment::authorizing(
+                order.id,
+                order.totals.total,
+                input.payment_token.clone(),
+                input.task_token.clone(),
+                now,
+            )
+        };
         let payment = match payments.save(&fresh).await {
             Ok(()) => fresh,
             Err(StoreError::Conflict) => {
@@ -227,6 +230,7 @@ impl SagaTasks {
             order_id: order.id,
             amount: order.totals.total,
             payment_token: input.payment_token,
+            method: order.payment_method,
             idempotency_key: payment.idempotency_key("authorize"),
         };
         let reference = match self.services.gateway.authorize(&request).await {

@@ -109,6 +109,7 @@ impl<'a> Lifecycle<'a> {
                     carrier: carrier.clone(),
                     tracking_number: tracking_number.clone(),
                     shipped_at: now,
+                    ship_to: None,
                 };
                 order.ship(shipment, &actor.name(), now)?;
                 Ok(Decision::Write)

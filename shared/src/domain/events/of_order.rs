@@ -201,10 +201,16 @@ pub fn order_processing(order: &Order) -> Built {
 
 /// `OrderShipped`, with the carrier and tracking number of the order's shipment.
 pub fn order_shipped(order: &Order) -> Built {
-    let (carrier, tracking_number) = order
+    let (carrier, tracking_number, ship_to) = order
         .shipment
         .as_ref()
-        .map(|shipment| (shipment.carrier.clone(), shipment.tracking_number.clone()))
+        .map(|shipment| {
+            (
+                shipment.carrier.clone(),
+                shipment.tracking_number.clone(),
+                shipment.ship_to.clone(),
+            )
+        })
         .unwrap_or_default();
     order_event(
         order,
@@ -215,6 +221,7 @@ pub fn order_shipped(order: &Order) -> Built {
             user_id: order.user_id.clone(),
             carrier,
             tracking_number,
+            ship_to,
         },
     )
 }

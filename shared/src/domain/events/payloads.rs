@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::domain::address::Address;
 use crate::domain::ids::{Sku, UserId};
 use crate::domain::money::Money;
 
@@ -149,6 +150,10 @@ pub struct OrderShipped {
     pub carrier: String,
     /// The carrier's number for the parcel.
     pub tracking_number: String,
+    /// Where the parcel goes; absent for orders placed before checkout asked for an
+    /// address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<Address>,
 }
 
 /// Payload of `OrderDelivered`.

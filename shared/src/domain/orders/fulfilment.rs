@@ -6,6 +6,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::{IllegalTransition, Order, OrderStatus};
+use crate::domain::address::Address;
 use crate::domain::ids::Sku;
 use crate::domain::money::Money;
 use crate::domain::validation::FieldError;
@@ -23,6 +24,9 @@ pub struct Shipment {
     pub tracking_number: String,
     #[serde(with = "time::serde::rfc3339")]
     pub shipped_at: OffsetDateTime,
+    /// Where the parcel goes: the order's shipping address when it was shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ship_to: Option<Address>,
 }
 
 /// Units of one SKU the shopper asks to send back.
@@ -112,7 +116,8 @@ impl Order {
             .map(|change| change.at)
     }
 
-    /// Hands the order to `shipment`'s carrier: PROCESSING → SHIPPED.
+    /// Hands the order to `shipment`'s carrier, addressed to the order's shipping address:
+    /// PROCESSING → SHIPPED.
     pub fn ship(
         &mut self,
         shipment: Shipment,
@@ -120,7 +125,10 @@ impl Order {
         now: OffsetDateTime,
     ) -> Result<(), IllegalTransition> {
         self.transition(OrderStatus::Shipped, actor, None, now)?;
-        self.shipment = Some(shipment);
+        self.shipment = Some(Shipment {
+            ship_to: self.shipping_address.clone(),
+            ..shipment
+        });
         Ok(())
     }
 
@@ -402,10 +410,38 @@ mod tests {
             carrier: "UPS".into(),
             tracking_number: "1Z999".into(),
             shipped_at: PLACED,
+            ship_to: None,
         };
         order.ship(shipment.clone(), "admin:ops", PLACED).unwrap();
         assert_eq!(order.status, OrderStatus::Shipped);
         assert_eq!(order.shipment, Some(shipment.clone()));
         assert!(order.ship(shipment, "admin:ops", PLACED).is_err());
+    }
+
+    #[test]
+    fn a_parcel_goes_to_the_orders_shipping_address() {
+        let mut order = delivered();
+        order.status = OrderStatus::Processing;
+        let address = Address {
+            name: "Ada Lovelace".into(),
+            line1: "12 St James's Square".into(),
+            line2: None,
+            city: "London".into(),
+            region: None,
+            postal_code: "SW1Y 4JH".into(),
+            country: "GB".into(),
+        };
+        order.shipping_address = Some(address.clone());
+        let shipment = Shipment {
+            carrier: "UPS".into(),
+            tracking_number: "1Z999".into(),
+            shipped_at: PLACED,
+            ship_to: None,
+        };
+        order.ship(shipment, "admin:ops", PLACED).unwrap();
+        assert_eq!(
+            order.shipment.and_then(|shipment| shipment.ship_to),
+            Some(address)
+        );
     }
 }

@@ -17,9 +17,11 @@ pub use store::OrderStore;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::domain::address::Address;
 use crate::domain::ids::{OrderId, ProductId, Sku, UserId};
 use crate::domain::inventory::StockLine;
 use crate::domain::money::Money;
+use crate::domain::payments::PaymentMethod;
 
 /// One line of an order: a price snapshot taken at checkout.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +51,15 @@ pub struct StatusChange {
     pub reason: Option<String>,
 }
 
+/// Where an order goes and how it is paid, as the shopper chose at checkout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutChoices {
+    pub shipping_address: Address,
+    /// Who is billed, when not the shipping address.
+    pub billing_address: Option<Address>,
+    pub payment_method: PaymentMethod,
+}
+
 /// An order as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -58,6 +69,15 @@ pub struct Order {
     pub status: OrderStatus,
     pub lines: Vec<OrderLine>,
     pub totals: Totals,
+    /// Where it goes: the order's own copy, which later edits of the address book do not
+    /// change. Orders placed before checkout asked for an address have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_address: Option<Address>,
+    /// Who is billed, when not the shipping address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Address>,
+    #[serde(default)]
+    pub payment_method: PaymentMethod,
     /// Until when the stock stays reserved for this order while it is paid for.
     #[serde(with = "time::serde::rfc3339")]
     pub reservation_expires_at: OffsetDateTime,
@@ -95,6 +115,9 @@ impl Order {
             status: OrderStatus::Pending,
             lines,
             totals,
+            shipping_address: None,
+            billing_address: None,
+            payment_method: PaymentMethod::default(),
             reservation_expires_at,
             out_of_stock: Vec::new(),
             history: vec![StatusChange {
@@ -109,6 +132,16 @@ impl Order {
             created_at: now,
             updated_at: now,
             version: 1,
+        }
+    }
+
+    /// This order, sent and paid as the shopper chose.
+    pub fn with_choices(self, choices: CheckoutChoices) -> Self {
+        Order {
+            shipping_address: Some(choices.shipping_address),
+            billing_address: choices.billing_address,
+            payment_method: choices.payment_method,
+            ..self
         }
     }
 

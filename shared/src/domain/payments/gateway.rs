@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use crate::domain::ids::OrderId;
 use crate::domain::money::Money;
+use crate::domain::payments::PaymentMethod;
 
 /// A request to authorize an amount; the answer arrives later as a webhook.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,6 +12,8 @@ pub struct AuthorizeRequest {
     pub order_id: OrderId,
     pub amount: Money,
     pub payment_token: String,
+    /// The kind of method the token stands for.
+    pub method: PaymentMethod,
     /// The same key makes a retried call return the first call's reference.
     pub idempotency_key: String,
 }

@@ -2,12 +2,14 @@
 //! checkout is undone. The gateway answers authorizations later, through a signed webhook.
 
 mod gateway;
+mod method;
 pub mod signature;
 mod status;
 mod store;
 mod webhook;
 
 pub use gateway::{AuthorizeRequest, GatewayError, PaymentGateway};
+pub use method::PaymentMethod;
 pub use status::{IllegalPaymentTransition, PaymentStatus};
 pub use store::PaymentStore;
 pub use webhook::{refund_id_of, GatewayEvent, GatewayEventKind};
@@ -88,6 +90,9 @@ pub struct Payment {
     pub amount: Money,
     /// The shopper's payment method as the gateway's client library tokenized it.
     pub payment_token: String,
+    /// The kind of method the token stands for.
+    #[serde(default)]
+    pub method: PaymentMethod,
     pub status: PaymentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gateway_reference: Option<String>,
@@ -118,6 +123,7 @@ impl Payment {
             order_id,
             amount,
             payment_token,
+            method: PaymentMethod::default(),
             status: PaymentStatus::Authorizing,
             gateway_reference: None,
             task_token: Some(task_token),
