@@ -11,8 +11,8 @@ use mambogo::adapters::access::{Secret, Table};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::dynamodb::{
-    DynamoCarts, DynamoCatalog, DynamoFlashSales, DynamoIdempotency, DynamoInventory,
-    DynamoOperations, DynamoOrders, DynamoPayments,
+    DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoFlashSales, DynamoIdempotency,
+    DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
 };
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
@@ -157,8 +157,12 @@ pub fn aws_services(
         notifications: operations.clone(),
         operations,
         flash_sales: Arc::new(DynamoFlashSales::new(
-            dynamodb,
+            dynamodb.clone(),
             config.table(Table::FlashSales),
+        )),
+        address_books: Arc::new(DynamoAddressBooks::new(
+            dynamodb,
+            config.table(Table::AddressBooks),
         )),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),

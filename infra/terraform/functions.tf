@@ -4,15 +4,16 @@
 locals {
   # The variable naming each table, per manifest table key.
   table_env_vars = {
-    catalog       = "CATALOG_TABLE"
-    carts         = "CART_TABLE"
-    inventory     = "INVENTORY_TABLE"
-    orders        = "ORDER_TABLE"
-    payments      = "PAYMENT_TABLE"
-    idempotency   = "IDEMPOTENCY_TABLE"
-    "mock-ledger" = "MOCK_LEDGER_TABLE"
-    operations    = "OPERATIONS_TABLE"
-    "flash-sales" = "FLASH_SALE_TABLE"
+    catalog         = "CATALOG_TABLE"
+    carts           = "CART_TABLE"
+    inventory       = "INVENTORY_TABLE"
+    orders          = "ORDER_TABLE"
+    payments        = "PAYMENT_TABLE"
+    idempotency     = "IDEMPOTENCY_TABLE"
+    "mock-ledger"   = "MOCK_LEDGER_TABLE"
+    operations      = "OPERATIONS_TABLE"
+    "flash-sales"   = "FLASH_SALE_TABLE"
+    "address-books" = "ADDRESS_BOOK_TABLE"
   }
 
   # What every function is told about the things it was granted: the granted tables'

@@ -91,6 +91,15 @@ locals {
         ttl        = null
         stream     = false
       }
+      # Shoppers' address books, one item per shopper (USER#<id>), kept.
+      "address-books" = {
+        hash_key   = "pk"
+        range_key  = null
+        attributes = { pk = "S" }
+        indexes    = {}
+        ttl        = null
+        stream     = false
+      }
     },
     # The mock payment gateway's ledger: its NEW_IMAGE stream feeds the function that
     # sends the mock's webhooks.

@@ -14,8 +14,8 @@ use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::local_bus::{LocalEventBus, Rule};
 use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::adapters::sqlite::{
-    SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteFlashSales, SqliteIdempotency,
-    SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
+    SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteFlashSales,
+    SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
 };
 use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
@@ -153,7 +153,8 @@ pub async fn build_shop(
         dead_letters: bus.clone(),
         notifications: operations.clone(),
         operations,
-        flash_sales: Arc::new(SqliteFlashSales::new(db)),
+        flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
+        address_books: Arc::new(SqliteAddressBooks::new(db)),
         rate_limits: Arc::new(RateLimits::new(config.rate_limits, Arc::clone(&clock))),
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),

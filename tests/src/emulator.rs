@@ -240,6 +240,7 @@ pub fn table_layout(table: Table) -> TableLayout {
             ttl: Some(EXPIRES_AT),
             ..TableLayout::keyed_by_pk()
         },
+        Table::AddressBooks => TableLayout::keyed_by_pk(),
         Table::MockLedger => TableLayout {
             new_image_stream: true,
             ..TableLayout::keyed_by_pk()

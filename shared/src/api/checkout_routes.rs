@@ -13,7 +13,7 @@ use super::{ApiError, ApiRequest, ApiResponse};
 use crate::application::checkout::{self, order_id_for, scoped_key, CheckoutRequest};
 use crate::application::Services;
 use crate::domain::address::AddressInput;
-use crate::domain::ids::OrderId;
+use crate::domain::ids::{AddressId, OrderId};
 use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
 use crate::domain::payments::PaymentMethod;
 
@@ -31,6 +31,8 @@ struct CheckoutBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shipping_address: Option<AddressInput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    shipping_address_id: Option<AddressId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     billing_address: Option<AddressInput>,
 }
 
@@ -41,6 +43,7 @@ impl From<CheckoutBody> for CheckoutRequest {
             payment_method: body.payment_method,
             purchase_token: body.purchase_token,
             shipping_address: body.shipping_address,
+            shipping_address_id: body.shipping_address_id,
             billing_address: body.billing_address,
         }
     }

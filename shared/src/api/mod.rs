@@ -5,6 +5,7 @@
 //! status and a problem+json body). The Lambda entrypoints and the local server are two
 //! thin callers of the same handlers.
 
+pub mod address_routes;
 pub mod admin_catalog;
 pub mod admin_executions;
 pub mod admin_flash_sales;

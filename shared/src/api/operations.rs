@@ -8,9 +8,9 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 
 use super::{
-    admin_catalog, admin_executions, admin_flash_sales, admin_inventory, admin_operations,
-    admin_orders, cart_routes, catalog_routes, checkout_routes, flash_sale_routes, order_routes,
-    webhook_routes, ApiError, ApiRequest, ApiResponse,
+    address_routes, admin_catalog, admin_executions, admin_flash_sales, admin_inventory,
+    admin_operations, admin_orders, cart_routes, catalog_routes, checkout_routes,
+    flash_sale_routes, order_routes, webhook_routes, ApiError, ApiRequest, ApiResponse,
 };
 use crate::application::Services;
 
@@ -60,6 +60,10 @@ operations! {
     "getFlashSale" => flash_sale_routes::get_flash_sale,
     "joinFlashSaleQueue" => flash_sale_routes::join_flash_sale_queue,
     "getFlashSaleTicket" => flash_sale_routes::get_flash_sale_ticket,
+    "listAddresses" => address_routes::list_addresses,
+    "addAddress" => address_routes::add_address,
+    "updateAddress" => address_routes::update_address,
+    "deleteAddress" => address_routes::delete_address,
 }
 
 /// The handler of `operation_id`.

@@ -132,6 +132,13 @@ impl ApiRequest {
     }
 }
 
+/// A JSON value already read from a body, as `T`, naming the field that did not fit as
+/// [`ApiRequest::json_body`] does.
+pub fn from_body_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value)
+        .map_err(|error| ApiError::Malformed(vec![body_field_error(&error)]))
+}
+
 fn body_field_error(error: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     let inner = error.inner();
     let message = inner.to_string();

@@ -2,6 +2,7 @@
 //! The api layer maps it to HTTP once ([`crate::api::ApiError`]), the saga to a Step
 //! Functions error name once ([`crate::application::checkout::TaskError`]).
 
+use crate::domain::address_book::AddressBookError;
 use crate::domain::cart::CartError;
 use crate::domain::events::PublishError;
 use crate::domain::ids::{CartId, OrderId, Sku};
@@ -91,6 +92,15 @@ impl From<IllegalTransition> for ShopError {
         ShopError::WrongStatus {
             current: refused.current,
             detail: refused.to_string(),
+        }
+    }
+}
+
+impl From<AddressBookError> for ShopError {
+    fn from(error: AddressBookError) -> Self {
+        match error {
+            AddressBookError::Full => ShopError::Conflict(error.to_string()),
+            AddressBookError::NoSuchAddress(_) => ShopError::Missing(error.to_string()),
         }
     }
 }

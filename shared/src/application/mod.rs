@@ -8,10 +8,12 @@
 //! - [`settlement`]: giving back stock and money, once, for all of the above.
 //! - [`flash_sales`]: a sale's holds, its waiting room and its purchase tokens.
 //! - [`carts`], [`catalog`], [`orders`]: what shoppers and operators read and change.
+//! - [`address_book`]: the addresses a signed-in shopper keeps for checkout.
 //! - [`rate_limits`]: how many requests a buyer and an address may send.
 //! - [`jobs`], [`consumers`]: the sweeper, and what acts on published events.
 
 pub mod actor;
+pub mod address_book;
 pub mod carts;
 pub mod catalog;
 pub mod checkout;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::application::rate_limits::RateLimits;
 use crate::application::settings::CheckoutSettings;
+use crate::domain::address_book::AddressBookStore;
 use crate::domain::cart::CartStore;
 use crate::domain::catalog::CatalogStore;
 use crate::domain::clock::{Clock, IdSource};
@@ -44,6 +45,8 @@ pub struct Services {
     pub operations: Arc<dyn OperationsLog>,
     /// Flash sales and their waiting rooms' tickets.
     pub flash_sales: Arc<dyn FlashSaleStore>,
+    /// Shoppers' address books.
+    pub address_books: Arc<dyn AddressBookStore>,
     /// The rate limits' buckets of this process, shared by every route that counts.
     pub rate_limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,

@@ -51,7 +51,7 @@ pub struct AddressInput {
 
 impl AddressInput {
     /// The address, checked; every refused field is named under `field` (such as
-    /// `shippingAddress`), as `shippingAddress.postalCode`.
+    /// `shippingAddress`), as `shippingAddress.postalCode`, or alone when `field` is empty.
     pub fn check(&self, field: &str) -> Result<Address, Vec<FieldError>> {
         let mut checks = Checks::default();
         let name = required_line(&mut checks, &self.name, field, "name");
@@ -64,14 +64,14 @@ impl AddressInput {
             country.len() == 2 && isocountry::CountryCode::for_alpha2(&country).is_ok();
         checks.require(
             known_country,
-            format!("{field}.country"),
+            path(field, "country"),
             "must be an ISO 3166-1 alpha-2 country code such as US or DE",
         );
         let postal_code = if known_country {
             match postal_code(&country, &self.postal_code) {
                 Ok(code) => code,
                 Err(message) => {
-                    checks.push(FieldError::new(format!("{field}.postalCode"), message));
+                    checks.push(FieldError::new(path(field, "postalCode"), message));
                     String::new()
                 }
             }
@@ -105,13 +105,22 @@ impl From<&Address> for AddressInput {
     }
 }
 
+/// The name of `part` of the address that is `field`.
+fn path(field: &str, part: &str) -> String {
+    if field.is_empty() {
+        part.to_owned()
+    } else {
+        format!("{field}.{part}")
+    }
+}
+
 /// `text` trimmed, refused when empty, too long or holding control characters.
 fn required_line(checks: &mut Checks, text: &str, field: &str, part: &str) -> String {
     let text = text.trim();
-    checks.text_length(text, 1, MAX_LINE, format!("{field}.{part}"));
+    checks.text_length(text, 1, MAX_LINE, path(field, part));
     checks.require(
         !text.chars().any(char::is_control),
-        format!("{field}.{part}"),
+        path(field, part),
         "must not hold control characters",
     );
     text.to_owned()

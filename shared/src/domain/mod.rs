@@ -2,6 +2,7 @@
 //! here knows of AWS, HTTP or SQL.
 
 pub mod address;
+pub mod address_book;
 pub mod backoff;
 pub mod cart;
 pub mod catalog;

@@ -2,6 +2,7 @@
 //! against the port's trait. Each check takes a fresh, empty store and panics with the
 //! broken promise; a test file runs every check against every adapter.
 
+pub mod address_books;
 pub mod cart;
 pub mod catalog;
 pub mod flash_sales;

@@ -2,6 +2,7 @@
 //! DynamoDB (moto), the checkout saga and HTTP end-to-end tests, adapter and contract
 //! checks. One binary links the AWS SDK once and shares one moto server.
 
+mod address_book_store_contract;
 mod cart_store_contract;
 mod catalog_store_contract;
 mod checkout_address;
@@ -13,6 +14,7 @@ mod event_contracts;
 mod eventbridge_adapter;
 mod flash_sale;
 mod flash_sale_store_contract;
+mod http_address_book;
 mod http_bad_input;
 mod http_cart;
 mod http_catalog;

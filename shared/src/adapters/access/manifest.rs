@@ -32,11 +32,13 @@ pub enum Table {
     /// Flash sales and their waiting rooms' tickets
     /// ([`crate::domain::flash_sale::FlashSaleStore`]).
     FlashSales,
+    /// Shoppers' address books ([`crate::domain::address_book::AddressBookStore`]).
+    AddressBooks,
 }
 
 impl Table {
     /// Every table, in the order of the enum.
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 10] = [
         Table::Catalog,
         Table::Carts,
         Table::Inventory,
@@ -46,6 +48,7 @@ impl Table {
         Table::MockLedger,
         Table::Operations,
         Table::FlashSales,
+        Table::AddressBooks,
     ];
 
     /// The environment variable that names the table to a Lambda function.
@@ -60,6 +63,7 @@ impl Table {
             Table::MockLedger => "MOCK_LEDGER_TABLE",
             Table::Operations => "OPERATIONS_TABLE",
             Table::FlashSales => "FLASH_SALE_TABLE",
+            Table::AddressBooks => "ADDRESS_BOOK_TABLE",
         }
     }
 
@@ -75,6 +79,7 @@ impl Table {
             Table::MockLedger => "mock-ledger",
             Table::Operations => "operations",
             Table::FlashSales => "flash-sales",
+            Table::AddressBooks => "address-books",
         }
     }
 }

@@ -25,9 +25,10 @@ pub use manifest::{
 use crate::application::settings::CheckoutSettings;
 use crate::application::Services;
 use guarded::{
-    GuardedCarts, GuardedCatalog, GuardedDeadLetters, GuardedFlashSales, GuardedGateway,
-    GuardedIdempotency, GuardedInventory, GuardedNotifications, GuardedOperationsLog,
-    GuardedOrders, GuardedPayments, GuardedPublisher, GuardedWorkflow, TableGrant,
+    GuardedAddressBooks, GuardedCarts, GuardedCatalog, GuardedDeadLetters, GuardedFlashSales,
+    GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedNotifications,
+    GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher, GuardedWorkflow,
+    TableGrant,
 };
 
 impl Services {
@@ -95,6 +96,10 @@ impl Services {
             flash_sales: Arc::new(GuardedFlashSales::new(
                 Arc::clone(&self.flash_sales),
                 grant(Table::FlashSales),
+            )),
+            address_books: Arc::new(GuardedAddressBooks::new(
+                Arc::clone(&self.address_books),
+                grant(Table::AddressBooks),
             )),
             rate_limits: Arc::clone(&self.rate_limits),
             clock: Arc::clone(&self.clock),

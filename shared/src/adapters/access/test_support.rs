@@ -85,7 +85,8 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         idempotency: Arc::new(SqliteIdempotency::new(db.clone())),
         notifications: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
         operations: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
-        flash_sales: Arc::new(SqliteFlashSales::new(db)),
+        flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
+        address_books: Arc::new(crate::adapters::sqlite::SqliteAddressBooks::new(db)),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::new(SystemClock),

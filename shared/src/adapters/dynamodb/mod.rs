@@ -24,6 +24,14 @@
 //! [`MAX_VARIANTS`](crate::domain::catalog::MAX_VARIANTS) SKUs, so a replacement stays far
 //! below DynamoDB's 100 items per transaction.
 //!
+//! # Address book table
+//!
+//! Partition key `pk` (S) = `USER#<user id>`, on-demand billing: one item per shopper,
+//! with `version` (N) and `body` (the whole book, at most
+//! [`MAX_ADDRESSES`](crate::domain::address_book::MAX_ADDRESSES) addresses, a few KB).
+//! Creating it is conditional on the key not existing yet, every later put on the
+//! previous version, so the limit and the single default hold in one conditional write.
+//!
 //! # Cart table
 //!
 //! Partition key `pk` (S) = the cart id, on-demand billing, TTL on `expires_at`.
@@ -207,6 +215,7 @@
 //! every GSI the index lags the table by a moment, so a caller updates a listed ticket
 //! conditionally and reads it again if refused.
 
+mod address_books;
 mod cart;
 mod catalog;
 mod error;
@@ -222,6 +231,7 @@ mod payments;
 mod query;
 mod transaction;
 
+pub use address_books::DynamoAddressBooks;
 pub use cart::DynamoCarts;
 pub use catalog::DynamoCatalog;
 pub use flash_sales::DynamoFlashSales;

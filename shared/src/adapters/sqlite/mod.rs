@@ -1,6 +1,7 @@
 //! The embedded adapters: one SQLite file (or memory) holding every store's tables.
 //! Records are kept as JSON beside the columns the conditions need.
 
+mod address_books;
 mod cart;
 mod catalog;
 mod checkpointer;
@@ -15,6 +16,7 @@ mod payments;
 mod readers;
 mod worker;
 
+pub use address_books::SqliteAddressBooks;
 pub use cart::SqliteCarts;
 pub use catalog::SqliteCatalog;
 pub use dead_letters::SqliteDeadLetters;
@@ -145,6 +147,11 @@ CREATE TABLE IF NOT EXISTS handled_events (
     event_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (consumer, event_id)
+);
+CREATE TABLE IF NOT EXISTS address_books (
+    user_id TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS flash_sales (
     id TEXT PRIMARY KEY,

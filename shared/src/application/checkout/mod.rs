@@ -15,12 +15,14 @@
 /// same file Terraform gives Step Functions.
 pub const CHECKOUT_ASL: &str = include_str!("../../../../statemachines/checkout.asl.json");
 
+mod choices;
 mod events;
 mod place;
 mod saga;
 mod task_error;
 
+pub use choices::CheckoutRequest;
 pub use events::put_events_entry;
-pub use place::{order_id_for, place_order, scoped_key, CheckoutRequest, SAGA_START_ATTEMPTS};
+pub use place::{order_id_for, place_order, scoped_key, SAGA_START_ATTEMPTS};
 pub use saga::{SagaTasks, TASK_FUNCTIONS};
 pub use task_error::TaskError;

@@ -16,11 +16,11 @@ use uuid::Uuid;
 
 use crate::application::actor::Actor;
 use crate::application::carts::cart_products;
+use crate::application::checkout::choices::{choices, CheckoutRequest};
 use crate::application::error::ShopError;
 use crate::application::flash_sales::{self, SaleLine};
 use crate::application::orders::{change_order, move_to, Decision};
 use crate::application::Services;
-use crate::domain::address::AddressInput;
 use crate::domain::backoff::{retry_while, Backoff};
 use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
@@ -30,7 +30,6 @@ use crate::domain::ids::{CartId, OrderId, ProductId, Sku, UserId};
 use crate::domain::inventory::{InventoryError, MAX_RESERVATION_LINES};
 use crate::domain::money::Money;
 use crate::domain::orders::{CheckoutChoices, Order, OrderLine, OrderStatus};
-use crate::domain::payments::PaymentMethod;
 use crate::domain::store::StoreError;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::WorkflowError;
@@ -65,60 +64,6 @@ fn invalid(field: &str, message: impl Into<String>) -> ShopError {
     ShopError::Invalid(vec![FieldError::new(field, message)])
 }
 
-/// What a shopper asks of a checkout.
-#[derive(Clone, Debug, Default)]
-pub struct CheckoutRequest {
-    /// The payment method as the gateway's client library tokenized it.
-    pub payment_token: String,
-    pub payment_method: PaymentMethod,
-    /// A flash sale's purchase token, for the sale's SKU at the sale price.
-    pub purchase_token: Option<String>,
-    /// Where the order goes; required.
-    pub shipping_address: Option<AddressInput>,
-    /// Who is billed, when not the shipping address.
-    pub billing_address: Option<AddressInput>,
-}
-
-/// The request's shipping, billing and payment choices, checked; every refused field is
-/// named at once.
-fn checked_choices(request: &CheckoutRequest) -> Result<CheckoutChoices, ShopError> {
-    let mut errors = Vec::new();
-    if !well_formed_token(&request.payment_token) {
-        errors.push(FieldError::new(
-            "paymentToken",
-            "must be a payment token such as tok_approve",
-        ));
-    }
-    let mut checked = |input: Option<&AddressInput>, field: &str| {
-        input
-            .map(|input| input.check(field))
-            .and_then(|checked| checked.map_err(|refused| errors.extend(refused)).ok())
-    };
-    let shipping_address = checked(request.shipping_address.as_ref(), "shippingAddress");
-    let billing_address = checked(request.billing_address.as_ref(), "billingAddress");
-    if request.shipping_address.is_none() {
-        errors.push(FieldError::new(
-            "shippingAddress",
-            "is required: where the order is sent",
-        ));
-    }
-    match shipping_address {
-        Some(shipping_address) if errors.is_empty() => Ok(CheckoutChoices {
-            shipping_address,
-            billing_address,
-            payment_method: request.payment_method,
-        }),
-        _ => Err(ShopError::Invalid(errors)),
-    }
-}
-
-/// Whether `token` looks like a payment method the gateway's client library tokenized.
-fn well_formed_token(token: &str) -> bool {
-    token.starts_with("tok_")
-        && (5..=64).contains(&token.len())
-        && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
 /// Turns `user`'s cart into the PENDING order `order_id`, to be sent to the request's
 /// shipping address, reserves its stock and starts the checkout saga, which pays with
 /// its payment token. With a flash sale's purchase token, the sale's SKU is priced at the
@@ -131,7 +76,7 @@ pub async fn place_order(
     order_id: OrderId,
     request: &CheckoutRequest,
 ) -> Result<Order, ShopError> {
-    let choices = checked_choices(request)?;
+    let choices = choices(services, user, request).await?;
     let sale_line = match request.purchase_token.as_deref() {
         Some(token) => Some(flash_sales::sale_line(services, user, token).await?),
         None => None,

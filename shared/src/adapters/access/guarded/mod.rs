@@ -6,6 +6,7 @@
 //! handler fails the way it would on AWS with an IAM policy built from the same file.
 //! Reads need `read` or `write`; every method that changes a record needs `write`.
 
+mod address_books;
 mod carts;
 mod catalog;
 mod dead_letters;
@@ -22,6 +23,7 @@ mod workflow;
 #[cfg(test)]
 mod tests;
 
+pub use address_books::GuardedAddressBooks;
 pub use carts::GuardedCarts;
 pub use catalog::GuardedCatalog;
 pub use dead_letters::GuardedDeadLetters;
