@@ -24,6 +24,8 @@ pub const STATE_MACHINE_ARN: &str = "STATE_MACHINE_ARN";
 pub const RESERVATION_TTL_SECONDS: &str = "RESERVATION_TTL_SECONDS";
 /// The one currency the shop sells in; `USD` when unset.
 pub const SHOP_CURRENCY: &str = "SHOP_CURRENCY";
+/// How many seconds a checkout quote's price holds; 900 when unset.
+pub const QUOTE_TTL_SECONDS: &str = "QUOTE_TTL_SECONDS";
 /// How many days after delivery a shopper may ask for a return; 30 when unset.
 pub const RETURN_WINDOW_DAYS: &str = "RETURN_WINDOW_DAYS";
 /// How many seconds the catalog is served from memory; 10 when unset.
@@ -52,6 +54,7 @@ pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
 
 const DEFAULT_CATALOG_CACHE_SECONDS: u32 = 10;
 const DEFAULT_RESERVATION_TTL_SECONDS: u32 = 900;
+const DEFAULT_QUOTE_TTL_SECONDS: u32 = 900;
 
 /// How tokens sent to routes without an authorizer are checked.
 #[derive(Clone)]
@@ -87,6 +90,8 @@ pub struct LambdaConfig {
     pub reservation_ttl: Duration,
     /// How long after delivery a shopper may ask for a return (`RETURN_WINDOW_DAYS`).
     pub return_window: Duration,
+    /// How long a checkout quote's price holds (`QUOTE_TTL_SECONDS`).
+    pub quote_ttl: Duration,
     /// The one currency the shop sells in.
     pub currency: Currency,
     /// How long the catalog is served from memory before it is read again.
@@ -144,6 +149,9 @@ impl LambdaConfig {
             )),
             return_window: Duration::days(i64::from(
                 variables.parsed_or(RETURN_WINDOW_DAYS, DEFAULT_RETURN_WINDOW_DAYS)?,
+            )),
+            quote_ttl: Duration::seconds(i64::from(
+                variables.parsed_or(QUOTE_TTL_SECONDS, DEFAULT_QUOTE_TTL_SECONDS)?,
             )),
             currency: variables.parsed_or(SHOP_CURRENCY, Currency::USD)?,
             catalog_cache: Duration::seconds(i64::from(cache_seconds)),

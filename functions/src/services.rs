@@ -174,6 +174,7 @@ pub fn aws_services(
         checkout: CheckoutSettings {
             reservation_ttl: config.reservation_ttl,
             return_window: config.return_window,
+            quote_ttl: config.quote_ttl,
             webhook_secrets: secrets
                 .get(&Secret::WebhookSecrets)
                 .map(|value| split_webhook_secrets(value))

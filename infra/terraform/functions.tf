@@ -52,9 +52,11 @@ locals {
     SHOP_CURRENCY           = var.shop_currency
   }
 
-  # Settings of the api functions only: how long after delivery a return may be asked for.
+  # Settings of the api functions only: how long after delivery a return may be asked
+  # for, how long a checkout quote's price holds.
   api_settings = {
     RETURN_WINDOW_DAYS = tostring(var.return_window_days)
+    QUOTE_TTL_SECONDS  = tostring(var.quote_ttl_seconds)
   }
 
   # Functions holding the gateway's API key talk to the mock gateway's HTTP API when it

@@ -119,6 +119,17 @@ variable "reservation_ttl_seconds" {
   }
 }
 
+variable "quote_ttl_seconds" {
+  description = "How long the total of a checkout quote (POST /checkout/quote) is guaranteed."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.quote_ttl_seconds >= 60 && var.quote_ttl_seconds <= 86400
+    error_message = "quote_ttl_seconds must be between 60 and 86400."
+  }
+}
+
 variable "shop_currency" {
   description = "The one ISO 4217 currency the shop sells in."
   type        = string

@@ -10,12 +10,34 @@ use time::OffsetDateTime;
 use super::idempotency::{idempotency_key, replayable};
 use super::rate_limited::count_request;
 use super::{ApiError, ApiRequest, ApiResponse};
-use crate::application::checkout::{self, order_id_for, scoped_key, CheckoutRequest};
+use crate::application::checkout::{self, order_id_for, scoped_key, CheckoutRequest, Destination};
 use crate::application::Services;
 use crate::domain::address::AddressInput;
 use crate::domain::ids::{AddressId, OrderId};
 use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
 use crate::domain::payments::PaymentMethod;
+
+/// Where the order goes and who is billed, as a checkout or a quote sends them.
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DestinationBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shipping_address: Option<AddressInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    shipping_address_id: Option<AddressId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    billing_address: Option<AddressInput>,
+}
+
+impl From<DestinationBody> for Destination {
+    fn from(body: DestinationBody) -> Self {
+        Destination {
+            shipping_address: body.shipping_address,
+            shipping_address_id: body.shipping_address_id,
+            billing_address: body.billing_address,
+        }
+    }
+}
 
 #[derive(Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -28,6 +50,9 @@ struct CheckoutBody {
     /// A flash sale's purchase token, for the sale's SKU at the sale price.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     purchase_token: Option<String>,
+    /// A quote whose totals the order is charged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    quote_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shipping_address: Option<AddressInput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,9 +67,12 @@ impl From<CheckoutBody> for CheckoutRequest {
             payment_token: body.payment_token,
             payment_method: body.payment_method,
             purchase_token: body.purchase_token,
-            shipping_address: body.shipping_address,
-            shipping_address_id: body.shipping_address_id,
-            billing_address: body.billing_address,
+            quote_id: body.quote_id,
+            destination: Destination {
+                shipping_address: body.shipping_address,
+                shipping_address_id: body.shipping_address_id,
+                billing_address: body.billing_address,
+            },
         }
     }
 }
@@ -94,4 +122,21 @@ pub async fn place_order(
         Ok(placed(&order))
     })
     .await
+}
+
+/// `POST /checkout/quote`: the caller's cart priced as checkout would price it, with a
+/// `quoteId` that checks out at exactly these totals until `priceGuaranteedUntil`.
+pub async fn quote_checkout(
+    services: &Services,
+    request: ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let user = request
+        .caller
+        .user()
+        .ok_or_else(|| ApiError::Unauthorized("sign in to get a quote".into()))?;
+    count_request(services, &request)?;
+    let body: DestinationBody = request.json_body()?;
+    Ok(ApiResponse::ok(
+        &checkout::quote(services, &user.id, &body.into()).await?,
+    ))
 }

@@ -10,7 +10,7 @@ use crate::domain::cart::CartError;
 use crate::domain::events::PublishError;
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::InventoryError;
-use crate::domain::orders::OrderStatus;
+use crate::domain::orders::{OrderStatus, Totals};
 use crate::domain::payments::GatewayError;
 use crate::domain::store::StoreError;
 use crate::domain::validation::FieldError;
@@ -43,6 +43,9 @@ pub enum ApiError {
         current: OrderStatus,
         detail: String,
     },
+    /// The quote a checkout named no longer holds; the problem carries the new `totals`.
+    #[error("{detail}")]
+    QuoteChanged { detail: String, totals: Totals },
     /// Checkout found too little stock; the order was created and failed.
     #[error("not enough stock for {}", skus.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     OutOfStock { order_id: OrderId, skus: Vec<Sku> },
@@ -87,7 +90,8 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_)
             | ApiError::OrderConflict { .. }
-            | ApiError::OutOfStock { .. } => StatusCode::CONFLICT,
+            | ApiError::OutOfStock { .. }
+            | ApiError::QuoteChanged { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -114,6 +118,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::OrderConflict { .. } => "order-status-conflict",
             ApiError::OutOfStock { .. } => "out-of-stock",
+            ApiError::QuoteChanged { .. } => "quote-changed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::Unavailable(_) => "unavailable",
@@ -148,6 +153,9 @@ impl ApiError {
         if let ApiError::OutOfStock { order_id, skus } = &self {
             body["orderId"] = json!(order_id);
             body["outOfStock"] = json!(skus);
+        }
+        if let ApiError::QuoteChanged { totals, .. } = &self {
+            body["totals"] = json!(totals);
         }
         if let ApiError::OrderConflict { current, .. } = &self {
             body["currentStatus"] = json!(current);
@@ -210,6 +218,7 @@ impl From<ShopError> for ApiError {
             }
             ShopError::Invalid(fields) => ApiError::Invalid(fields),
             ShopError::OutOfStock { order_id, skus } => ApiError::OutOfStock { order_id, skus },
+            ShopError::QuoteChanged { detail, totals } => ApiError::QuoteChanged { detail, totals },
             ShopError::Busy(_) => ApiError::Conflict(error.to_string()),
             ShopError::TooManyRequests {
                 retry_after_seconds,

@@ -40,6 +40,7 @@ operations! {
     "removeCartItem" => cart_routes::remove_cart_item,
     "mergeCart" => cart_routes::merge_cart,
     "placeOrder" => checkout_routes::place_order,
+    "quoteCheckout" => checkout_routes::quote_checkout,
     "listOrders" => order_routes::list_orders,
     "getOrder" => order_routes::get_order,
     "cancelOrder" => order_routes::cancel_order,

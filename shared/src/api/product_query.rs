@@ -89,9 +89,25 @@ mod tests {
 
     use super::*;
     use crate::domain::catalog::{
-        search, Availability, BrandFacet, Product, ProductDraft, ProductPage,
+        Availability, BrandFacet, Category, Product, ProductDraft, ProductPage,
     };
     use crate::domain::ids::ProductId;
+
+    /// The catalog's search at a moment no sale window of these products reaches.
+    fn search(
+        products: &[Product],
+        categories: &[Category],
+        available: &Availability,
+        query: &ProductQuery,
+    ) -> ProductPage {
+        crate::domain::catalog::search(
+            products,
+            categories,
+            available,
+            query,
+            OffsetDateTime::UNIX_EPOCH,
+        )
+    }
 
     fn product(id: &str, name: &str, brand: &str, price: i64, age_days: i64) -> Product {
         let draft: ProductDraft = serde_json::from_value(serde_json::json!({

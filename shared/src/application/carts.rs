@@ -154,7 +154,13 @@ async fn view(services: &Services, cart: &Cart) -> Result<CartView, ShopError> {
     let products = cart_products(services, cart).await?;
     let skus: Vec<_> = cart.lines.iter().map(|line| line.sku.clone()).collect();
     let available = availability(services, Some(&skus)).await?;
-    Ok(price_cart(cart, &products, &available, services.currency))
+    Ok(price_cart(
+        cart,
+        &products,
+        &available,
+        services.currency,
+        services.clock.now(),
+    ))
 }
 
 async fn shown(services: &Services, cart: &Cart) -> Result<ShownCart, ShopError> {

@@ -35,7 +35,13 @@ pub async fn search_products(
     let products = services.catalog.all_products().await?;
     let categories = services.catalog.categories().await?;
     let available = availability(services, None).await?;
-    Ok(search(&products, &categories, &available, query))
+    Ok(search(
+        &products,
+        &categories,
+        &available,
+        query,
+        services.clock.now(),
+    ))
 }
 
 /// The product `id` with the units available of each variant; an inactive product only

@@ -7,7 +7,7 @@ use crate::domain::cart::CartError;
 use crate::domain::events::PublishError;
 use crate::domain::ids::{CartId, OrderId, Sku};
 use crate::domain::inventory::InventoryError;
-use crate::domain::orders::{IllegalTransition, OrderStatus, ReturnRefused};
+use crate::domain::orders::{IllegalTransition, OrderStatus, ReturnRefused, Totals};
 use crate::domain::payments::{GatewayError, IllegalPaymentTransition};
 use crate::domain::store::{LostRace, StoreError};
 use crate::domain::validation::FieldError;
@@ -40,6 +40,10 @@ pub enum ShopError {
     /// empty cart, a price that does not add up).
     #[error("the request breaks a rule")]
     Invalid(Vec<FieldError>),
+    /// The quote a checkout named no longer holds (it expired, or the cart changed):
+    /// nothing was reserved; `totals` is what the cart costs now.
+    #[error("{detail}")]
+    QuoteChanged { detail: String, totals: Totals },
     /// Checkout found too little stock: the order was created and failed.
     #[error("not enough stock for {}", .skus.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
     OutOfStock { order_id: OrderId, skus: Vec<Sku> },

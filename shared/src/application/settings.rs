@@ -23,9 +23,12 @@ pub struct CheckoutSettings {
     /// How long after delivery a shopper may ask to return an order (30 days unless
     /// configured).
     pub return_window: Duration,
-    /// The key flash-sale purchase tokens are signed with: a secret in AWS, shared by
-    /// every function that signs or checks them; by default a random key of this
-    /// process's own, which no other process accepts.
+    /// How long a checkout quote's price holds (15 minutes unless configured).
+    pub quote_ttl: Duration,
+    /// The key flash-sale purchase tokens and checkout quotes are signed with (each kind
+    /// with its own audience): a secret in AWS, shared by every function that signs or
+    /// checks them; by default a random key of this process's own, which no other
+    /// process accepts.
     pub purchase_token_key: Vec<u8>,
 }
 
@@ -38,6 +41,7 @@ impl Default for CheckoutSettings {
             event_bus_name: "mambogo".to_owned(),
             idempotency_ttl: Duration::hours(24),
             return_window: Duration::days(i64::from(DEFAULT_RETURN_WINDOW_DAYS)),
+            quote_ttl: Duration::minutes(15),
             purchase_token_key: random_key(),
         }
     }

@@ -16,6 +16,7 @@ pub mod money;
 pub mod operations;
 pub mod orders;
 pub mod payments;
+pub mod signed;
 pub mod store;
 pub mod validation;
 pub mod workflow;

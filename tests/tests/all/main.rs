@@ -6,6 +6,7 @@ mod address_book_store_contract;
 mod cart_store_contract;
 mod catalog_store_contract;
 mod checkout_address;
+mod checkout_quote;
 mod checkout_saga;
 mod clear_cart_consumer;
 mod consumers;

@@ -11,6 +11,17 @@ use crate::domain::orders::CheckoutChoices;
 use crate::domain::payments::PaymentMethod;
 use crate::domain::validation::FieldError;
 
+/// Where an order goes and who is billed, as a checkout or a quote sends them.
+#[derive(Clone, Debug, Default)]
+pub struct Destination {
+    /// Where the order goes; this or `shipping_address_id` is required.
+    pub shipping_address: Option<AddressInput>,
+    /// An address of the shopper's address book to send the order to.
+    pub shipping_address_id: Option<AddressId>,
+    /// Who is billed, when not the shipping address.
+    pub billing_address: Option<AddressInput>,
+}
+
 /// What a shopper asks of a checkout.
 #[derive(Clone, Debug, Default)]
 pub struct CheckoutRequest {
@@ -19,12 +30,9 @@ pub struct CheckoutRequest {
     pub payment_method: PaymentMethod,
     /// A flash sale's purchase token, for the sale's SKU at the sale price.
     pub purchase_token: Option<String>,
-    /// Where the order goes; this or `shipping_address_id` is required.
-    pub shipping_address: Option<AddressInput>,
-    /// An address of the shopper's address book to send the order to.
-    pub shipping_address_id: Option<AddressId>,
-    /// Who is billed, when not the shipping address.
-    pub billing_address: Option<AddressInput>,
+    /// A quote (`POST /checkout/quote`) whose totals the order is to be charged.
+    pub quote_id: Option<String>,
+    pub destination: Destination,
 }
 
 /// Whether `token` looks like a payment method the gateway's client library tokenized.
@@ -34,14 +42,15 @@ fn well_formed_token(token: &str) -> bool {
         && token.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The request's shipping, billing and payment choices for `user`, checked; a saved
-/// address is copied from their address book.
-pub(super) async fn choices(
+/// The shipping and billing addresses `destination` names for `user`, a saved one copied
+/// from their address book; what is wrong is added to `errors`.
+pub(super) async fn addresses(
     services: &Services,
     user: &UserId,
-    request: &CheckoutRequest,
-) -> Result<CheckoutChoices, ShopError> {
-    let saved = match request.shipping_address_id {
+    destination: &Destination,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<(Address, Option<Address>)>, ShopError> {
+    let saved = match destination.shipping_address_id {
         Some(id) => Some(match saved_address(services, user, &id).await {
             Ok(address) => Ok(address),
             Err(ShopError::Missing(message)) => Err(FieldError::new("shippingAddressId", message)),
@@ -49,30 +58,14 @@ pub(super) async fn choices(
         }),
         None => None,
     };
-    checked(request, saved)
-}
-
-/// `request` checked, with `saved`, the address its `shippingAddressId` names (or why
-/// there is none).
-fn checked(
-    request: &CheckoutRequest,
-    saved: Option<Result<Address, FieldError>>,
-) -> Result<CheckoutChoices, ShopError> {
-    let mut errors = Vec::new();
-    if !well_formed_token(&request.payment_token) {
-        errors.push(FieldError::new(
-            "paymentToken",
-            "must be a payment token such as tok_approve",
-        ));
-    }
     let mut check = |input: Option<&AddressInput>, field: &str| {
         input
             .map(|input| input.check(field))
             .and_then(|checked| checked.map_err(|refused| errors.extend(refused)).ok())
     };
-    let sent = check(request.shipping_address.as_ref(), "shippingAddress");
-    let billing_address = check(request.billing_address.as_ref(), "billingAddress");
-    let shipping_address = match (request.shipping_address.is_some(), saved) {
+    let sent = check(destination.shipping_address.as_ref(), "shippingAddress");
+    let billing_address = check(destination.billing_address.as_ref(), "billingAddress");
+    let shipping_address = match (destination.shipping_address.is_some(), saved) {
         (true, Some(_)) => {
             errors.push(FieldError::new(
                 "shippingAddressId",
@@ -90,8 +83,31 @@ fn checked(
             None
         }
     };
-    match shipping_address {
-        Some(shipping_address) if errors.is_empty() => Ok(CheckoutChoices {
+    Ok(shipping_address.map(|shipping| (shipping, billing_address)))
+}
+
+/// The request's shipping, billing and payment choices for `user`, checked.
+pub(super) async fn choices(
+    services: &Services,
+    user: &UserId,
+    request: &CheckoutRequest,
+) -> Result<CheckoutChoices, ShopError> {
+    let mut errors = Vec::new();
+    if !well_formed_token(&request.payment_token) {
+        errors.push(FieldError::new(
+            "paymentToken",
+            "must be a payment token such as tok_approve",
+        ));
+    }
+    if request.purchase_token.is_some() && request.quote_id.is_some() {
+        errors.push(FieldError::new(
+            "quoteId",
+            "a flash-sale checkout is priced by its purchase token; send no quote",
+        ));
+    }
+    let addresses = addresses(services, user, &request.destination, &mut errors).await?;
+    match addresses {
+        Some((shipping_address, billing_address)) if errors.is_empty() => Ok(CheckoutChoices {
             shipping_address,
             billing_address,
             payment_method: request.payment_method,

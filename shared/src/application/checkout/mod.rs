@@ -18,11 +18,13 @@ pub const CHECKOUT_ASL: &str = include_str!("../../../../statemachines/checkout.
 mod choices;
 mod events;
 mod place;
+mod quote;
 mod saga;
 mod task_error;
 
-pub use choices::CheckoutRequest;
+pub use choices::{CheckoutRequest, Destination};
 pub use events::put_events_entry;
 pub use place::{order_id_for, place_order, scoped_key, SAGA_START_ATTEMPTS};
+pub use quote::{quote, QuoteLine, QuoteView};
 pub use saga::{SagaTasks, TASK_FUNCTIONS};
 pub use task_error::TaskError;

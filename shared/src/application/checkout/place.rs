@@ -8,7 +8,6 @@
 //! ([`order_id_for`]): a retry after a crash finds the same order, the same reservation
 //! and the same execution, and publishes the same events.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -17,19 +16,16 @@ use uuid::Uuid;
 use crate::application::actor::Actor;
 use crate::application::carts::cart_products;
 use crate::application::checkout::choices::{choices, CheckoutRequest};
+use crate::application::checkout::quote::{charged_as_quoted, filled_cart, priced};
 use crate::application::error::ShopError;
 use crate::application::flash_sales::{self, SaleLine};
 use crate::application::orders::{change_order, move_to, Decision};
 use crate::application::Services;
 use crate::domain::backoff::{retry_while, Backoff};
-use crate::domain::cart::Cart;
-use crate::domain::catalog::Product;
 use crate::domain::events;
-use crate::domain::flash_sale::FlashSale;
-use crate::domain::ids::{CartId, OrderId, ProductId, Sku, UserId};
+use crate::domain::ids::{OrderId, Sku, UserId};
 use crate::domain::inventory::{InventoryError, MAX_RESERVATION_LINES};
-use crate::domain::money::Money;
-use crate::domain::orders::{CheckoutChoices, Order, OrderLine, OrderStatus};
+use crate::domain::orders::{CheckoutChoices, Order, OrderStatus};
 use crate::domain::store::StoreError;
 use crate::domain::validation::FieldError;
 use crate::domain::workflow::WorkflowError;
@@ -88,7 +84,17 @@ pub async fn place_order(
                 "this Idempotency-Key belongs to another order".into(),
             ))
         }
-        None => create_order(services, user, order_id, sale_line.as_ref(), choices).await?,
+        None => {
+            create_order(
+                services,
+                user,
+                order_id,
+                sale_line.as_ref(),
+                request,
+                choices,
+            )
+            .await?
+        }
     };
     if order.status == OrderStatus::Failed {
         return Err(ShopError::OutOfStock {
@@ -131,52 +137,6 @@ async fn start_saga(
     Ok(())
 }
 
-/// The cart's lines as order lines at today's prices, the SKU of `sale` at its sale
-/// price; a line whose product is gone or withdrawn is refused, naming its SKU.
-fn price_lines(
-    cart: &Cart,
-    products: &HashMap<ProductId, Product>,
-    sale: Option<&FlashSale>,
-) -> Result<Vec<OrderLine>, ShopError> {
-    let mut lines = Vec::with_capacity(cart.lines.len());
-    let mut unavailable = Vec::new();
-    for line in &cart.lines {
-        let variant = products
-            .get(&line.product_id)
-            .filter(|product| product.active)
-            .and_then(|product| product.variant(&line.sku));
-        let Some(variant) = variant else {
-            unavailable.push(line.sku.to_string());
-            continue;
-        };
-        let unit_price = match sale {
-            Some(sale) if sale.sku == line.sku => sale.sale_price,
-            _ => variant.effective_price(),
-        };
-        let line_total = unit_price
-            .times(line.quantity)
-            .map_err(|error| invalid("cart", error.to_string()))?;
-        lines.push(OrderLine {
-            product_id: line.product_id.clone(),
-            sku: line.sku.clone(),
-            name: line.name.clone(),
-            quantity: line.quantity,
-            unit_price,
-            line_total,
-        });
-    }
-    if !unavailable.is_empty() {
-        return Err(invalid(
-            "cart",
-            format!(
-                "no longer sold: {}; remove them to check out",
-                unavailable.join(", ")
-            ),
-        ));
-    }
-    Ok(lines)
-}
-
 /// Prices the caller's cart afresh and stores the PENDING order, sent and paid as
 /// `choices` say, having claimed the units of `sale_line` it buys.
 async fn create_order(
@@ -184,15 +144,11 @@ async fn create_order(
     user: &UserId,
     order_id: OrderId,
     sale_line: Option<&SaleLine>,
+    request: &CheckoutRequest,
     choices: CheckoutChoices,
 ) -> Result<Order, ShopError> {
     let now = services.clock.now();
-    let cart = services
-        .carts
-        .cart(&CartId::for_user(user), now)
-        .await?
-        .filter(|cart| !cart.lines.is_empty())
-        .ok_or_else(|| invalid("cart", "the cart is empty"))?;
+    let cart = filled_cart(services, user).await?;
     if cart.lines.len() > MAX_RESERVATION_LINES {
         return Err(invalid(
             "cart",
@@ -200,19 +156,22 @@ async fn create_order(
         ));
     }
     let products = cart_products(services, &cart).await?;
-    let sale = sale_line.map(|line| &line.sale);
-    let lines = price_lines(&cart, &products, sale)?;
-    let subtotal = lines
-        .iter()
-        .try_fold(Money::zero(services.currency), |sum, line| {
-            sum.checked_add(line.line_total)
-        })
-        .map_err(|error| invalid("cart", error.to_string()))?;
-    let totals = services
-        .checkout
-        .pricing
-        .totals(subtotal)
-        .map_err(|error| invalid("cart", error.to_string()))?;
+    let sale = sale_line.map(|line| (&line.sale.sku, line.sale.sale_price));
+    let priced = priced(services, &cart, &products, sale, now)?;
+    if !priced.unavailable.is_empty() {
+        let skus: Vec<String> = priced.unavailable.iter().map(ToString::to_string).collect();
+        return Err(invalid(
+            "cart",
+            format!(
+                "no longer sold: {}; remove them to check out",
+                skus.join(", ")
+            ),
+        ));
+    }
+    let (lines, totals) = match &request.quote_id {
+        Some(quote_id) => charged_as_quoted(services, user, quote_id, &cart, &priced)?,
+        None => (priced.lines, priced.totals),
+    };
     let order = Order::place(
         order_id,
         user.clone(),

@@ -138,7 +138,7 @@ impl Cart {
                 });
             }
             line.quantity = total;
-            line.unit_price = variant.effective_price();
+            line.unit_price = variant.price_at(now);
             return Ok(line.item_id);
         }
         if self.lines.len() >= MAX_LINES {
@@ -150,7 +150,7 @@ impl Cart {
             sku: variant.sku.clone(),
             name: format!("{} – {}", product.name, variant.name),
             quantity,
-            unit_price: variant.effective_price(),
+            unit_price: variant.price_at(now),
             added_at: now,
         });
         Ok(new_item_id)

@@ -73,13 +73,14 @@ fn owner_label(owner: &CartOwner) -> &'static str {
 }
 
 /// Prices `cart` against the current catalog (`products` holds every product it names
-/// that still exists) and stock (`available`). Totals saturate rather than overflow: a
-/// cart's limits keep real totals far below `i64::MAX`.
+/// that still exists) at the prices of `now`, and stock (`available`). Totals saturate
+/// rather than overflow: a cart's limits keep real totals far below `i64::MAX`.
 pub fn price_cart(
     cart: &Cart,
     products: &HashMap<ProductId, Product>,
     available: &Availability,
     currency: Currency,
+    now: OffsetDateTime,
 ) -> CartView {
     let mut subtotal = Money::zero(currency);
     let mut item_count = 0;
@@ -92,7 +93,7 @@ pub fn price_cart(
                 .get(&line.product_id)
                 .filter(|product| product.active)
                 .and_then(|product| product.variant(&line.sku));
-            let unit_price = variant.map_or(line.unit_price, |v| v.effective_price());
+            let unit_price = variant.map_or(line.unit_price, |v| v.price_at(now));
             let sold_here = variant.is_some();
             let price_changed = unit_price != line.unit_price;
             let line_total = unit_price

@@ -50,12 +50,38 @@ pub struct Variant {
     pub price: Money,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sale_price: Option<Money>,
+    /// When the sale price starts to apply; always, until `sale_ends_at`, when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub sale_starts_at: Option<OffsetDateTime>,
+    /// When the sale price stops applying; never, when absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub sale_ends_at: Option<OffsetDateTime>,
 }
 
 impl Variant {
-    /// What a shopper pays now: the sale price when there is one.
-    pub fn effective_price(&self) -> Money {
-        self.sale_price.unwrap_or(self.price)
+    /// Whether the sale price applies at `now`: there is one, and `now` is within its
+    /// window (from its start, inclusive, to its end, exclusive).
+    pub fn on_sale_at(&self, now: OffsetDateTime) -> bool {
+        self.sale_price.is_some()
+            && self.sale_starts_at.is_none_or(|starts| now >= starts)
+            && self.sale_ends_at.is_none_or(|ends| now < ends)
+    }
+
+    /// What a shopper pays for one unit at `now`: the sale price while it applies, else
+    /// the price. The one place a catalog price is chosen.
+    pub fn price_at(&self, now: OffsetDateTime) -> Money {
+        match self.sale_price {
+            Some(sale_price) if self.on_sale_at(now) => sale_price,
+            _ => self.price,
+        }
     }
 }
 
@@ -65,11 +91,11 @@ impl Product {
         self.variants.iter().find(|variant| &variant.sku == sku)
     }
 
-    /// The lowest price a shopper can pay for this product ("from …").
-    pub fn from_price(&self) -> Option<Money> {
+    /// The lowest price a shopper can pay for this product at `now` ("from …").
+    pub fn from_price(&self, now: OffsetDateTime) -> Option<Money> {
         self.variants
             .iter()
-            .map(Variant::effective_price)
+            .map(|variant| variant.price_at(now))
             .min_by_key(|price| price.amount)
     }
 
@@ -146,6 +172,10 @@ pub struct VariantDraft {
     pub price: Money,
     #[serde(default)]
     pub sale_price: Option<Money>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub sale_starts_at: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub sale_ends_at: Option<OffsetDateTime>,
     /// Units on hand to set in inventory when the product is saved; absent leaves the
     /// SKU's stock as it is (`PUT /admin/inventory/{sku}` changes it later).
     #[serde(default)]
@@ -160,6 +190,8 @@ impl VariantDraft {
             attributes: self.attributes,
             price: self.price,
             sale_price: self.sale_price,
+            sale_starts_at: self.sale_starts_at,
+            sale_ends_at: self.sale_ends_at,
         }
     }
 }
@@ -216,6 +248,19 @@ impl VariantDraft {
                 sale_price.amount < self.price.amount,
                 format!("{sale_field}.amount"),
                 "a sale price must be lower than the price",
+            );
+        }
+        checks.require(
+            self.sale_price.is_some()
+                || (self.sale_starts_at.is_none() && self.sale_ends_at.is_none()),
+            format!("{field}.salePrice"),
+            "a sale window (saleStartsAt, saleEndsAt) needs a sale price",
+        );
+        if let (Some(starts), Some(ends)) = (self.sale_starts_at, self.sale_ends_at) {
+            checks.require(
+                starts < ends,
+                format!("{field}.saleEndsAt"),
+                "must be after saleStartsAt",
             );
         }
         checks.require(
@@ -307,13 +352,50 @@ mod tests {
     }
 
     #[test]
-    fn from_price_takes_the_cheapest_effective_price() {
+    fn a_sale_price_applies_within_its_window_only() {
+        let starts = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let ends = starts + time::Duration::days(2);
+        let mut draft = draft();
+        draft.variants[1].sale_starts_at = Some(starts);
+        draft.variants[1].sale_ends_at = Some(ends);
+        assert_eq!(draft.validate(Currency::USD), Ok(()));
+        let product = Product::create(ProductId::parse("p1").unwrap(), draft.clone(), starts);
+        let white = &product.variants[1];
+        for (at, amount) in [
+            (starts - time::Duration::seconds(1), 12900),
+            (starts, 9900),
+            (ends - time::Duration::seconds(1), 9900),
+            (ends, 12900),
+        ] {
+            assert_eq!(white.price_at(at).amount, amount, "at {at}");
+        }
+        assert_eq!(product.from_price(ends).unwrap().amount, 12900);
+
+        draft.variants[1].sale_ends_at = Some(starts);
+        draft.variants[0].sale_starts_at = Some(starts);
+        let fields: Vec<String> = draft
+            .validate(Currency::USD)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["variants[0].salePrice", "variants[1].saleEndsAt"]);
+    }
+
+    #[test]
+    fn from_price_takes_the_cheapest_price_now() {
         let product = Product::create(
             ProductId::parse("p1").unwrap(),
             draft(),
             OffsetDateTime::UNIX_EPOCH,
         );
-        assert_eq!(product.from_price().unwrap().amount, 9900);
+        assert_eq!(
+            product
+                .from_price(OffsetDateTime::UNIX_EPOCH)
+                .unwrap()
+                .amount,
+            9900
+        );
         let mut available = Availability::new();
         assert!(!product.in_stock(&available));
         available.insert(Sku::parse("HP-1-WHT").unwrap(), 2);

@@ -187,15 +187,23 @@ enum Ignoring {
 struct Matcher<'q> {
     query: &'q ProductQuery,
     available: &'q Availability,
+    /// When prices are taken (a sale price applies only within its window).
+    now: OffsetDateTime,
     categories: Option<HashSet<CategoryId>>,
     terms: Vec<&'q str>,
 }
 
 impl<'q> Matcher<'q> {
-    fn new(query: &'q ProductQuery, categories: &[Category], available: &'q Availability) -> Self {
+    fn new(
+        query: &'q ProductQuery,
+        categories: &[Category],
+        available: &'q Availability,
+        now: OffsetDateTime,
+    ) -> Self {
         Matcher {
             query,
             available,
+            now,
             categories: query
                 .category
                 .as_ref()
@@ -209,7 +217,7 @@ impl<'q> Matcher<'q> {
     }
 
     fn matches(&self, product: &Product, ignoring: Ignoring) -> bool {
-        let Some(price) = product.from_price() else {
+        let Some(price) = product.from_price(self.now) else {
             return false;
         };
         let query = self.query;
@@ -246,10 +254,10 @@ impl<'q> Matcher<'q> {
     }
 }
 
-fn sort_key(product: &Product, sort: ProductSort) -> SortKey {
+fn sort_key(product: &Product, sort: ProductSort, now: OffsetDateTime) -> SortKey {
     match sort {
         ProductSort::PriceAscending | ProductSort::PriceDescending => {
-            SortKey::Number(product.from_price().map_or(0, |price| price.amount))
+            SortKey::Number(product.from_price(now).map_or(0, |price| price.amount))
         }
         ProductSort::NameAscending | ProductSort::NameDescending => {
             SortKey::Text(product.name.to_lowercase())
@@ -269,19 +277,23 @@ fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductI
     by_key.then_with(|| a.1.cmp(b.1))
 }
 
-fn summarize(product: &Product, available: &Availability) -> Option<ProductSummary> {
+fn summarize(
+    product: &Product,
+    available: &Availability,
+    now: OffsetDateTime,
+) -> Option<ProductSummary> {
     let cheapest = product
         .variants
         .iter()
-        .min_by_key(|variant| variant.effective_price().amount)?;
+        .min_by_key(|variant| variant.price_at(now).amount)?;
     Some(ProductSummary {
         id: product.id.clone(),
         name: product.name.clone(),
         brand: product.brand.clone(),
         category_id: product.category_id.clone(),
-        price: cheapest.effective_price(),
+        price: cheapest.price_at(now),
         regular_price: cheapest.price,
-        on_sale: cheapest.sale_price.is_some(),
+        on_sale: cheapest.on_sale_at(now),
         in_stock: product.in_stock(available),
         image: product.images.first().cloned(),
         created_at: product.created_at,
@@ -308,7 +320,7 @@ fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
     let prices: Vec<i64> = products
         .iter()
         .filter(|p| matcher.matches(p, Ignoring::Price))
-        .filter_map(|p| p.from_price().map(|price| price.amount))
+        .filter_map(|p| p.from_price(matcher.now).map(|price| price.amount))
         .collect();
     let price_ranges = PRICE_BUCKETS
         .iter()
@@ -327,19 +339,20 @@ fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
     }
 }
 
-/// Runs `query` over `products`: only active products, filtered, sorted, one page;
-/// `available` says which SKUs are in stock.
+/// Runs `query` over `products`: only active products, filtered, sorted, one page, at
+/// the prices of `now`; `available` says which SKUs are in stock.
 pub fn search(
     products: &[Product],
     categories: &[Category],
     available: &Availability,
     query: &ProductQuery,
+    now: OffsetDateTime,
 ) -> ProductPage {
-    let matcher = Matcher::new(query, categories, available);
+    let matcher = Matcher::new(query, categories, available, now);
     let mut matching: Vec<(SortKey, &Product)> = products
         .iter()
         .filter(|product| matcher.matches(product, Ignoring::Nothing))
-        .map(|product| (sort_key(product, query.sort), product))
+        .map(|product| (sort_key(product, query.sort, now), product))
         .collect();
     matching.sort_by(|a, b| compare(query.sort, (&a.0, &a.1.id), (&b.0, &b.1.id)));
 
@@ -363,7 +376,7 @@ pub fn search(
     ProductPage {
         items: page
             .iter()
-            .filter_map(|(_, product)| summarize(product, available))
+            .filter_map(|(_, product)| summarize(product, available, now))
             .collect(),
         next_cursor,
         total: matching.len(),

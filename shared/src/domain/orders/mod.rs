@@ -4,13 +4,15 @@
 
 mod fulfilment;
 mod pricing;
+mod quote;
 mod status;
 mod store;
 
 pub use fulfilment::{
     ReturnItem, ReturnLine, ReturnRefused, ReturnRequest, Shipment, MAX_REASON, MAX_SHIPMENT_TEXT,
 };
-pub use pricing::{PricingRules, Totals};
+pub use pricing::{price_cart_for_order, PricedCart, PricingRules, Totals};
+pub use quote::{Quote, QuotedLine};
 pub use status::{IllegalTransition, OrderStatus};
 pub use store::OrderStore;
 

@@ -1,8 +1,17 @@
-//! Order totals: subtotal + shipping + tax, computed here and nowhere else.
+//! Pricing an order, here and nowhere else: each line at its variant's price of the
+//! moment (the sale price within its window, [`Variant::price_at`]) or a flash sale's
+//! price, then subtotal + shipping + tax = total.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::domain::money::{Money, MoneyError};
+use super::OrderLine;
+use crate::domain::cart::Cart;
+use crate::domain::catalog::{Product, Variant};
+use crate::domain::ids::{ProductId, Sku};
+use crate::domain::money::{Currency, Money, MoneyError};
 
 /// What an order costs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +69,60 @@ impl PricingRules {
             total,
         })
     }
+}
+
+/// A cart priced as an order: the lines still sold and their totals, and the SKUs of the
+/// lines that are not (their product gone or withdrawn), which the totals leave out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PricedCart {
+    pub lines: Vec<OrderLine>,
+    pub totals: Totals,
+    pub unavailable: Vec<Sku>,
+}
+
+/// `cart` priced at `now` under `rules` in `currency`: each line at its variant's price
+/// of the moment, or at `sale`'s price for the sale's SKU; `products` holds every product
+/// the cart names that still exists.
+pub fn price_cart_for_order(
+    cart: &Cart,
+    products: &HashMap<ProductId, Product>,
+    sale: Option<(&Sku, Money)>,
+    rules: &PricingRules,
+    currency: Currency,
+    now: OffsetDateTime,
+) -> Result<PricedCart, MoneyError> {
+    let mut lines = Vec::with_capacity(cart.lines.len());
+    let mut unavailable = Vec::new();
+    let mut subtotal = Money::zero(currency);
+    for line in &cart.lines {
+        let variant: Option<&Variant> = products
+            .get(&line.product_id)
+            .filter(|product| product.active)
+            .and_then(|product| product.variant(&line.sku));
+        let Some(variant) = variant else {
+            unavailable.push(line.sku.clone());
+            continue;
+        };
+        let unit_price = match sale {
+            Some((sku, sale_price)) if *sku == line.sku => sale_price,
+            _ => variant.price_at(now),
+        };
+        let line_total = unit_price.times(line.quantity)?;
+        subtotal = subtotal.checked_add(line_total)?;
+        lines.push(OrderLine {
+            product_id: line.product_id.clone(),
+            sku: line.sku.clone(),
+            name: line.name.clone(),
+            quantity: line.quantity,
+            unit_price,
+            line_total,
+        });
+    }
+    Ok(PricedCart {
+        lines,
+        totals: rules.totals(subtotal)?,
+        unavailable,
+    })
 }
 
 #[cfg(test)]

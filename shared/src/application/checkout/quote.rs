@@ -1,0 +1,166 @@
+//! `POST /checkout/quote`: the caller's cart priced as checkout would price it, each line
+//! flagged where it changed since it was added, with totals guaranteed for a while; and
+//! at checkout, the quote's totals charged as long as they hold.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::application::carts::cart_products;
+use crate::application::catalog::availability;
+use crate::application::checkout::choices::{addresses, Destination};
+use crate::application::error::ShopError;
+use crate::application::Services;
+use crate::domain::address::Address;
+use crate::domain::cart::{price_cart, Cart};
+use crate::domain::catalog::Product;
+use crate::domain::ids::{CartId, ProductId, Sku, UserId};
+use crate::domain::money::Money;
+use crate::domain::orders::{price_cart_for_order, OrderLine, PricedCart, Quote, Totals};
+use crate::domain::signed::TokenRefused;
+use crate::domain::validation::FieldError;
+
+/// One line of a quote, and what changed since it went into the cart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteLine {
+    pub sku: Sku,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub price_when_added: Money,
+    pub line_total: Money,
+    /// The price is not the one the line was added at.
+    pub price_changed: bool,
+    /// The product is gone or withdrawn: the totals leave the line out, and checkout
+    /// refuses the cart until it is removed.
+    pub unavailable: bool,
+    /// Fewer units are in stock than the line holds.
+    pub insufficient_stock: bool,
+}
+
+/// A quote as the shopper sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteView {
+    /// Send it as `quoteId` to check out at these totals.
+    pub quote_id: String,
+    pub lines: Vec<QuoteLine>,
+    pub totals: Totals,
+    pub shipping_address: Address,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<Address>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub price_guaranteed_until: OffsetDateTime,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> ShopError {
+    ShopError::Invalid(vec![FieldError::new(field, message)])
+}
+
+/// `user`'s cart, refused when there is none or it is empty.
+pub(super) async fn filled_cart(services: &Services, user: &UserId) -> Result<Cart, ShopError> {
+    services
+        .carts
+        .cart(&CartId::for_user(user), services.clock.now())
+        .await?
+        .filter(|cart| !cart.lines.is_empty())
+        .ok_or_else(|| invalid("cart", "the cart is empty"))
+}
+
+/// `cart` priced for an order at `now`, a flash sale's SKU at `sale`'s price.
+pub(super) fn priced(
+    services: &Services,
+    cart: &Cart,
+    products: &std::collections::HashMap<ProductId, Product>,
+    sale: Option<(&Sku, Money)>,
+    now: OffsetDateTime,
+) -> Result<PricedCart, ShopError> {
+    price_cart_for_order(
+        cart,
+        products,
+        sale,
+        &services.checkout.pricing,
+        services.currency,
+        now,
+    )
+    .map_err(|error| invalid("cart", error.to_string()))
+}
+
+/// Quotes `user`'s cart, to be sent to `destination`.
+pub async fn quote(
+    services: &Services,
+    user: &UserId,
+    destination: &Destination,
+) -> Result<QuoteView, ShopError> {
+    let mut errors = Vec::new();
+    let addresses = addresses(services, user, destination, &mut errors).await?;
+    let (shipping_address, billing_address) = match addresses {
+        Some(addresses) if errors.is_empty() => addresses,
+        _ => return Err(ShopError::Invalid(errors)),
+    };
+    let now = services.clock.now();
+    let cart = filled_cart(services, user).await?;
+    let products = cart_products(services, &cart).await?;
+    let skus: Vec<Sku> = cart.lines.iter().map(|line| line.sku.clone()).collect();
+    let available = availability(services, Some(&skus)).await?;
+    let view = price_cart(&cart, &products, &available, services.currency, now);
+    let priced = priced(services, &cart, &products, None, now)?;
+    let quote = Quote::new(
+        user.clone(),
+        &cart,
+        &priced,
+        now + services.checkout.quote_ttl,
+    );
+    Ok(QuoteView {
+        quote_id: quote.sign(&services.checkout.purchase_token_key),
+        lines: view
+            .lines
+            .into_iter()
+            .map(|line| QuoteLine {
+                sku: line.sku,
+                name: line.name,
+                quantity: line.quantity,
+                unit_price: line.unit_price,
+                price_when_added: line.price_when_added,
+                line_total: line.line_total,
+                price_changed: line.price_changed,
+                unavailable: !line.available,
+                insufficient_stock: line.available && !line.in_stock,
+            })
+            .collect(),
+        totals: priced.totals,
+        shipping_address,
+        billing_address,
+        price_guaranteed_until: quote.guaranteed_until(),
+    })
+}
+
+/// The lines and totals an order of `cart` is charged under the quote `quote_id`:
+/// exactly the quoted ones while the quote holds and the cart is the one quoted.
+/// Otherwise [`ShopError::QuoteChanged`] with what the cart costs now (`priced`).
+pub(super) fn charged_as_quoted(
+    services: &Services,
+    user: &UserId,
+    quote_id: &str,
+    cart: &Cart,
+    priced: &PricedCart,
+) -> Result<(Vec<OrderLine>, Totals), ShopError> {
+    let changed = |detail: &str| ShopError::QuoteChanged {
+        detail: format!("{detail}; nothing was reserved: ask for a new quote"),
+        totals: priced.totals,
+    };
+    let quote = match Quote::verify(
+        quote_id,
+        &services.checkout.purchase_token_key,
+        user,
+        services.clock.now(),
+    ) {
+        Ok(quote) => quote,
+        Err(TokenRefused::Expired(_)) => return Err(changed("the quote has expired")),
+        Err(refused) => return Err(invalid("quoteId", refused.to_string())),
+    };
+    let lines = quote
+        .locked_lines(cart, priced)
+        .ok_or_else(|| changed("the cart changed since it was quoted"))?;
+    Ok((lines, quote.totals))
+}
