@@ -288,9 +288,9 @@ mod tests {
     const ONE_KEY_JWKS: &str = r#"{"keys": [{"kty": "RSA", "kid": "key-1", "alg": "RS256",
         "use": "sig", "n": "sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1Wl", "e": "AQAB"}]}"#;
 
-    /// What placing an order is granted: seven tables, the bus, the state machine and the
+    /// What placing an order is granted: eight tables, the bus, the state machine and the
     /// purchase-token key.
-    const PLACE_ORDER: [(&str, &str); 10] = [
+    const PLACE_ORDER: [(&str, &str); 11] = [
         ("CATALOG_TABLE", "catalog"),
         ("CART_TABLE", "carts"),
         ("INVENTORY_TABLE", "inventory"),
@@ -298,6 +298,7 @@ mod tests {
         ("IDEMPOTENCY_TABLE", "idempotency"),
         ("FLASH_SALE_TABLE", "flash-sales"),
         ("ADDRESS_BOOK_TABLE", "address-books"),
+        ("COUPON_TABLE", "coupons"),
         (
             "PURCHASE_TOKEN_KEY_ARN",
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:purchase",

@@ -11,8 +11,8 @@ use mambogo::adapters::access::{Secret, Table};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::dynamodb::{
-    DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoFlashSales, DynamoIdempotency,
-    DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
+    DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoCoupons, DynamoFlashSales,
+    DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
 };
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
@@ -161,9 +161,10 @@ pub fn aws_services(
             config.table(Table::FlashSales),
         )),
         address_books: Arc::new(DynamoAddressBooks::new(
-            dynamodb,
+            dynamodb.clone(),
             config.table(Table::AddressBooks),
         )),
+        coupons: Arc::new(DynamoCoupons::new(dynamodb, config.table(Table::Coupons))),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::clone(&clock),

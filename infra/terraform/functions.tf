@@ -14,6 +14,7 @@ locals {
     operations      = "OPERATIONS_TABLE"
     "flash-sales"   = "FLASH_SALE_TABLE"
     "address-books" = "ADDRESS_BOOK_TABLE"
+    coupons         = "COUPON_TABLE"
   }
 
   # What every function is told about the things it was granted: the granted tables'

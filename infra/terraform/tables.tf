@@ -91,6 +91,16 @@ locals {
         ttl        = null
         stream     = false
       }
+      # Coupons, each with its shoppers' counts and its redemptions under COUPON#<code>
+      # (sk COUPON, USER#<user>, ORDER#<order>), kept.
+      coupons = {
+        hash_key   = "pk"
+        range_key  = "sk"
+        attributes = { pk = "S", sk = "S" }
+        indexes    = {}
+        ttl        = null
+        stream     = false
+      }
       # Shoppers' address books, one item per shopper (USER#<id>), kept.
       "address-books" = {
         hash_key   = "pk"

@@ -14,11 +14,14 @@ use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::local_bus::{LocalEventBus, Rule};
 use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::adapters::sqlite::{
-    SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteDb, SqliteDeadLetters, SqliteFlashSales,
-    SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
+    SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteCoupons, SqliteDb, SqliteDeadLetters,
+    SqliteFlashSales, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders,
+    SqlitePayments,
 };
 use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
-use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
+use mambogo::application::consumers::{
+    ClearCartOnConfirmation, ReleaseCouponOfEndedOrder, CLEAR_CART, RELEASE_COUPON,
+};
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::application::jobs::{Sweeper, SWEEPER};
 use mambogo::application::rate_limits::RateLimits;
@@ -154,7 +157,8 @@ pub async fn build_shop(
         notifications: operations.clone(),
         operations,
         flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
-        address_books: Arc::new(SqliteAddressBooks::new(db)),
+        address_books: Arc::new(SqliteAddressBooks::new(db.clone())),
+        coupons: Arc::new(SqliteCoupons::new(db)),
         rate_limits: Arc::new(RateLimits::new(config.rate_limits, Arc::clone(&clock))),
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),
@@ -246,6 +250,12 @@ fn attach_consumers(
             events: alerts.events,
             clock: alerts.clock,
         }),
+    )
+    .map_err(events_error)?;
+    let release = services.restricted_to(function_of(manifest, RELEASE_COUPON, "consumer")?);
+    bus.attach(
+        RELEASE_COUPON,
+        Arc::new(ReleaseCouponOfEndedOrder { services: release }),
     )
     .map_err(events_error)?;
     bus.check_consumers().map_err(events_error)

@@ -241,6 +241,10 @@ pub fn table_layout(table: Table) -> TableLayout {
             ..TableLayout::keyed_by_pk()
         },
         Table::AddressBooks => TableLayout::keyed_by_pk(),
+        Table::Coupons => TableLayout {
+            sort: Some(SK),
+            ..TableLayout::keyed_by_pk()
+        },
         Table::MockLedger => TableLayout {
             new_image_stream: true,
             ..TableLayout::keyed_by_pk()

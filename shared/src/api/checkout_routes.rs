@@ -17,26 +17,18 @@ use crate::domain::ids::{AddressId, OrderId};
 use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
 use crate::domain::payments::PaymentMethod;
 
-/// Where the order goes and who is billed, as a checkout or a quote sends them.
-#[derive(Clone, Deserialize, Serialize)]
+/// The body of a quote: where the order would go, who is billed, a coupon.
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct DestinationBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+struct QuoteBody {
+    #[serde(default)]
     shipping_address: Option<AddressInput>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     shipping_address_id: Option<AddressId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     billing_address: Option<AddressInput>,
-}
-
-impl From<DestinationBody> for Destination {
-    fn from(body: DestinationBody) -> Self {
-        Destination {
-            shipping_address: body.shipping_address,
-            shipping_address_id: body.shipping_address_id,
-            billing_address: body.billing_address,
-        }
-    }
+    #[serde(default)]
+    coupon_code: Option<String>,
 }
 
 #[derive(Clone, Deserialize, Serialize)]
@@ -53,6 +45,9 @@ struct CheckoutBody {
     /// A quote whose totals the order is charged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     quote_id: Option<String>,
+    /// A coupon's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    coupon_code: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     shipping_address: Option<AddressInput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,6 +63,7 @@ impl From<CheckoutBody> for CheckoutRequest {
             payment_method: body.payment_method,
             purchase_token: body.purchase_token,
             quote_id: body.quote_id,
+            coupon_code: body.coupon_code,
             destination: Destination {
                 shipping_address: body.shipping_address,
                 shipping_address_id: body.shipping_address_id,
@@ -135,8 +131,18 @@ pub async fn quote_checkout(
         .user()
         .ok_or_else(|| ApiError::Unauthorized("sign in to get a quote".into()))?;
     count_request(services, &request)?;
-    let body: DestinationBody = request.json_body()?;
-    Ok(ApiResponse::ok(
-        &checkout::quote(services, &user.id, &body.into()).await?,
-    ))
+    let body: QuoteBody = request.json_body()?;
+    let destination = Destination {
+        shipping_address: body.shipping_address,
+        shipping_address_id: body.shipping_address_id,
+        billing_address: body.billing_address,
+    };
+    let quote = checkout::quote(
+        services,
+        &user.id,
+        &destination,
+        body.coupon_code.as_deref(),
+    )
+    .await?;
+    Ok(ApiResponse::ok(&quote))
 }

@@ -7,6 +7,7 @@
 
 pub mod address_routes;
 pub mod admin_catalog;
+pub mod admin_coupons;
 pub mod admin_executions;
 pub mod admin_flash_sales;
 pub mod admin_inventory;

@@ -8,8 +8,8 @@ use std::time::Instant;
 use futures::future::BoxFuture;
 
 use super::{
-    address_routes, admin_catalog, admin_executions, admin_flash_sales, admin_inventory,
-    admin_operations, admin_orders, cart_routes, catalog_routes, checkout_routes,
+    address_routes, admin_catalog, admin_coupons, admin_executions, admin_flash_sales,
+    admin_inventory, admin_operations, admin_orders, cart_routes, catalog_routes, checkout_routes,
     flash_sale_routes, order_routes, webhook_routes, ApiError, ApiRequest, ApiResponse,
 };
 use crate::application::Services;
@@ -61,6 +61,9 @@ operations! {
     "getFlashSale" => flash_sale_routes::get_flash_sale,
     "joinFlashSaleQueue" => flash_sale_routes::join_flash_sale_queue,
     "getFlashSaleTicket" => flash_sale_routes::get_flash_sale_ticket,
+    "createCoupon" => admin_coupons::create_coupon,
+    "getCoupon" => admin_coupons::get_coupon,
+    "updateCoupon" => admin_coupons::update_coupon,
     "listAddresses" => address_routes::list_addresses,
     "addAddress" => address_routes::add_address,
     "updateAddress" => address_routes::update_address,

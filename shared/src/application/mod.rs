@@ -9,6 +9,7 @@
 //! - [`flash_sales`]: a sale's holds, its waiting room and its purchase tokens.
 //! - [`carts`], [`catalog`], [`orders`]: what shoppers and operators read and change.
 //! - [`address_book`]: the addresses a signed-in shopper keeps for checkout.
+//! - [`coupons`]: the codes that take money off, and their redemptions.
 //! - [`rate_limits`]: how many requests a buyer and an address may send.
 //! - [`jobs`], [`consumers`]: the sweeper, and what acts on published events.
 
@@ -18,6 +19,7 @@ pub mod carts;
 pub mod catalog;
 pub mod checkout;
 pub mod consumers;
+pub mod coupons;
 pub mod error;
 pub mod flash_sales;
 pub mod jobs;

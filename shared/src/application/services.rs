@@ -9,6 +9,7 @@ use crate::domain::address_book::AddressBookStore;
 use crate::domain::cart::CartStore;
 use crate::domain::catalog::CatalogStore;
 use crate::domain::clock::{Clock, IdSource};
+use crate::domain::coupons::CouponStore;
 use crate::domain::events::{DeadLetters, EventPublisher};
 use crate::domain::flash_sale::FlashSaleStore;
 use crate::domain::idempotency::IdempotencyStore;
@@ -47,6 +48,8 @@ pub struct Services {
     pub flash_sales: Arc<dyn FlashSaleStore>,
     /// Shoppers' address books.
     pub address_books: Arc<dyn AddressBookStore>,
+    /// Coupons and their redemptions.
+    pub coupons: Arc<dyn CouponStore>,
     /// The rate limits' buckets of this process, shared by every route that counts.
     pub rate_limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,

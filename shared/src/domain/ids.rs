@@ -79,6 +79,14 @@ slug_id!(
 );
 
 slug_id!(
+    /// A coupon's code as shoppers type it, kept in capitals: `SPRING-10`.
+    CouponCode,
+    32,
+    "a coupon code is 1 to 32 capital letters, digits, '-' or '_'",
+    |raw| raw.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '_')
+);
+
+slug_id!(
     /// A signed-in user, as the identity provider's `sub` claim names them.
     UserId,
     128,

@@ -5,6 +5,7 @@
 pub mod address_books;
 pub mod cart;
 pub mod catalog;
+pub mod coupons;
 pub mod flash_sales;
 pub mod holds;
 pub mod idempotency;

@@ -30,9 +30,10 @@ fn placed_at(user: &str, quantity: u32, now: OffsetDateTime) -> Order {
         quantity,
         unit_price,
         line_total,
+        discount: None,
     };
     let totals = PricingRules::default()
-        .totals(line_total)
+        .totals(line_total, 0)
         .expect("totals of a small order");
     Order::place(
         OrderId::from_uuid(Uuid::new_v4()),

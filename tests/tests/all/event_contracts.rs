@@ -5,13 +5,13 @@ use std::collections::BTreeSet;
 
 use mambogo::domain::address::Address;
 use mambogo::domain::events::payloads::{
-    EventLine, InventoryReleased, InventoryReserved, OrderCancelled, OrderConfirmed,
-    OrderDelivered, OrderFailed, OrderPlaced, OrderProcessing, OrderRefunded, OrderReturned,
-    OrderShipped, PaymentAuthorized, PaymentFailed, ReturnLine, ReturnRequested, StockLow,
-    StockQuantity,
+    CouponRedeemed, CouponReleased, CouponUse, EventLine, InventoryReleased, InventoryReserved,
+    OrderCancelled, OrderConfirmed, OrderDelivered, OrderFailed, OrderPlaced, OrderProcessing,
+    OrderRefunded, OrderReturned, OrderShipped, PaymentAuthorized, PaymentFailed, ReturnLine,
+    ReturnRequested, StockLow, StockQuantity,
 };
 use mambogo::domain::events::{DomainEvent, EventType};
-use mambogo::domain::ids::{OrderId, Sku, UserId};
+use mambogo::domain::ids::{CouponCode, OrderId, Sku, UserId};
 use mambogo::domain::money::{Currency, Money};
 use mambogo_tests::events::{assert_valid, contracts_dir, example, validation_errors};
 use serde::Serialize;
@@ -94,7 +94,9 @@ fn rebuilt(event: &DomainEvent) -> DomainEvent {
         PaymentFailed,
         InventoryReserved,
         InventoryReleased,
-        StockLow
+        StockLow,
+        CouponRedeemed,
+        CouponReleased
     )
     .unwrap()
 }
@@ -142,6 +144,14 @@ fn returned() -> Vec<ReturnLine> {
         quantity: 1,
         amount: usd(2999),
     }]
+}
+
+fn coupon_use() -> CouponUse {
+    CouponUse {
+        user_id: alice(),
+        coupon_code: CouponCode::parse("SPRING-10").unwrap(),
+        discount: usd(500),
+    }
 }
 
 #[test]
@@ -269,6 +279,8 @@ fn events_built_from_each_payload_keep_to_their_schema() {
                 reason: "reservation expired".into(),
             },
         ),
+        built(EventType::CouponRedeemed, coupon_use()),
+        built(EventType::CouponReleased, coupon_use()),
     ];
     let covered: BTreeSet<EventType> = events.iter().map(|event| event.event_type).collect();
     assert_eq!(covered, EventType::ALL.iter().copied().collect());

@@ -214,9 +214,11 @@ impl Fixture {
                 quantity: 2,
                 unit_price: price,
                 line_total: total,
+                discount: None,
             }],
             Totals {
                 subtotal: total,
+                discount: None,
                 shipping: zero,
                 tax: zero,
                 total,

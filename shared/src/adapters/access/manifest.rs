@@ -34,11 +34,13 @@ pub enum Table {
     FlashSales,
     /// Shoppers' address books ([`crate::domain::address_book::AddressBookStore`]).
     AddressBooks,
+    /// Coupons and their redemptions ([`crate::domain::coupons::CouponStore`]).
+    Coupons,
 }
 
 impl Table {
     /// Every table, in the order of the enum.
-    pub const ALL: [Table; 10] = [
+    pub const ALL: [Table; 11] = [
         Table::Catalog,
         Table::Carts,
         Table::Inventory,
@@ -49,6 +51,7 @@ impl Table {
         Table::Operations,
         Table::FlashSales,
         Table::AddressBooks,
+        Table::Coupons,
     ];
 
     /// The environment variable that names the table to a Lambda function.
@@ -64,6 +67,7 @@ impl Table {
             Table::Operations => "OPERATIONS_TABLE",
             Table::FlashSales => "FLASH_SALE_TABLE",
             Table::AddressBooks => "ADDRESS_BOOK_TABLE",
+            Table::Coupons => "COUPON_TABLE",
         }
     }
 
@@ -80,6 +84,7 @@ impl Table {
             Table::Operations => "operations",
             Table::FlashSales => "flash-sales",
             Table::AddressBooks => "address-books",
+            Table::Coupons => "coupons",
         }
     }
 }

@@ -25,8 +25,8 @@ pub use manifest::{
 use crate::application::settings::CheckoutSettings;
 use crate::application::Services;
 use guarded::{
-    GuardedAddressBooks, GuardedCarts, GuardedCatalog, GuardedDeadLetters, GuardedFlashSales,
-    GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedNotifications,
+    GuardedAddressBooks, GuardedCarts, GuardedCatalog, GuardedCoupons, GuardedDeadLetters,
+    GuardedFlashSales, GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedNotifications,
     GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher, GuardedWorkflow,
     TableGrant,
 };
@@ -100,6 +100,10 @@ impl Services {
             address_books: Arc::new(GuardedAddressBooks::new(
                 Arc::clone(&self.address_books),
                 grant(Table::AddressBooks),
+            )),
+            coupons: Arc::new(GuardedCoupons::new(
+                Arc::clone(&self.coupons),
+                grant(Table::Coupons),
             )),
             rate_limits: Arc::clone(&self.rate_limits),
             clock: Arc::clone(&self.clock),

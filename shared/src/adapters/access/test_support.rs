@@ -86,7 +86,8 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         notifications: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
         operations: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
         flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
-        address_books: Arc::new(crate::adapters::sqlite::SqliteAddressBooks::new(db)),
+        address_books: Arc::new(crate::adapters::sqlite::SqliteAddressBooks::new(db.clone())),
+        coupons: Arc::new(crate::adapters::sqlite::SqliteCoupons::new(db)),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::new(SystemClock),

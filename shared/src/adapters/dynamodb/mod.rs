@@ -32,6 +32,22 @@
 //! Creating it is conditional on the key not existing yet, every later put on the
 //! previous version, so the limit and the single default hold in one conditional write.
 //!
+//! # Coupon table
+//!
+//! Partition key `pk` (S), sort key `sk` (S), on-demand billing, kept.
+//!
+//! | Item        | `pk`             | `sk`             | Other attributes                                   |
+//! |-------------|------------------|------------------|----------------------------------------------------|
+//! | Coupon      | `COUPON#<code>`  | `COUPON`         | `body`, `is_active` (N, 1 or 0), `redeemed_count` (N) |
+//! | Shopper use | `COUPON#<code>`  | `USER#<user>`    | `redeemed_count` (N)                               |
+//! | Redemption  | `COUPON#<code>`  | `ORDER#<order>`  | `user_id` (S), `given_back` (N, 1 or 0)            |
+//!
+//! A redemption is one transaction: the redemption item put if absent (a retried
+//! checkout counts once), the coupon's count raised on condition that it is active and
+//! below its maximum, the shopper's count raised on condition that it is below the
+//! per-customer limit. A release flips `given_back` from 0 to 1 and lowers both counts in
+//! one transaction, so it happens once.
+//!
 //! # Cart table
 //!
 //! Partition key `pk` (S) = the cart id, on-demand billing, TTL on `expires_at`.
@@ -218,6 +234,7 @@
 mod address_books;
 mod cart;
 mod catalog;
+mod coupons;
 mod error;
 mod flash_sales;
 mod idempotency;
@@ -234,6 +251,7 @@ mod transaction;
 pub use address_books::DynamoAddressBooks;
 pub use cart::DynamoCarts;
 pub use catalog::DynamoCatalog;
+pub use coupons::DynamoCoupons;
 pub use flash_sales::DynamoFlashSales;
 pub use idempotency::DynamoIdempotency;
 pub use inventory::DynamoInventory;

@@ -5,6 +5,7 @@ mod address_books;
 mod cart;
 mod catalog;
 mod checkpointer;
+mod coupons;
 mod dead_letters;
 mod flash_sales;
 mod idempotency;
@@ -19,6 +20,7 @@ mod worker;
 pub use address_books::SqliteAddressBooks;
 pub use cart::SqliteCarts;
 pub use catalog::SqliteCatalog;
+pub use coupons::SqliteCoupons;
 pub use dead_letters::SqliteDeadLetters;
 pub use flash_sales::SqliteFlashSales;
 pub use idempotency::SqliteIdempotency;
@@ -147,6 +149,24 @@ CREATE TABLE IF NOT EXISTS handled_events (
     event_id TEXT NOT NULL,
     expires_at INTEGER NOT NULL,
     PRIMARY KEY (consumer, event_id)
+);
+CREATE TABLE IF NOT EXISTS coupons (
+    code TEXT PRIMARY KEY,
+    redemptions INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS coupon_customers (
+    code TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    redemptions INTEGER NOT NULL,
+    PRIMARY KEY (code, user_id)
+);
+CREATE TABLE IF NOT EXISTS coupon_redemptions (
+    code TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    released INTEGER NOT NULL,
+    PRIMARY KEY (code, order_id)
 );
 CREATE TABLE IF NOT EXISTS address_books (
     user_id TEXT PRIMARY KEY,

@@ -32,6 +32,8 @@ pub struct CheckoutRequest {
     pub purchase_token: Option<String>,
     /// A quote (`POST /checkout/quote`) whose totals the order is to be charged.
     pub quote_id: Option<String>,
+    /// A coupon's code, as the shopper typed it.
+    pub coupon_code: Option<String>,
     pub destination: Destination,
 }
 

@@ -17,6 +17,7 @@ use crate::application::actor::Actor;
 use crate::application::carts::cart_products;
 use crate::application::checkout::choices::{choices, CheckoutRequest};
 use crate::application::checkout::quote::{charged_as_quoted, filled_cart, priced};
+use crate::application::coupons;
 use crate::application::error::ShopError;
 use crate::application::flash_sales::{self, SaleLine};
 use crate::application::orders::{change_order, move_to, Decision};
@@ -155,9 +156,13 @@ async fn create_order(
             format!("checkout takes at most {MAX_RESERVATION_LINES} lines"),
         ));
     }
+    let coupon = match &request.coupon_code {
+        Some(code) => Some(coupons::usable_coupon(services, code).await?),
+        None => None,
+    };
     let products = cart_products(services, &cart).await?;
     let sale = sale_line.map(|line| (&line.sale.sku, line.sale.sale_price));
-    let priced = priced(services, &cart, &products, sale, now)?;
+    let priced = priced(services, &cart, &products, sale, coupon.as_ref())?;
     if !priced.unavailable.is_empty() {
         let skus: Vec<String> = priced.unavailable.iter().map(ToString::to_string).collect();
         return Err(invalid(
@@ -169,27 +174,38 @@ async fn create_order(
         ));
     }
     let (lines, totals) = match &request.quote_id {
-        Some(quote_id) => charged_as_quoted(services, user, quote_id, &cart, &priced)?,
+        Some(quote_id) => {
+            charged_as_quoted(services, user, quote_id, coupon.as_ref(), &cart, &priced)?
+        }
         None => (priced.lines, priced.totals),
     };
-    let order = Order::place(
-        order_id,
-        user.clone(),
-        lines,
-        totals,
-        now + services.checkout.reservation_ttl,
-        now,
-    )
-    .with_choices(choices);
+    let order = Order {
+        coupon_code: coupon.as_ref().map(|coupon| coupon.code.clone()),
+        ..Order::place(
+            order_id,
+            user.clone(),
+            lines,
+            totals,
+            now + services.checkout.reservation_ttl,
+            now,
+        )
+        .with_choices(choices)
+    };
+    if let Some(coupon) = &coupon {
+        coupons::redeem(services, coupon, user, &order_id).await?;
+    }
     if let Some(line) = sale_line {
-        let quantity = order.quantity_of(&line.sale.sku);
-        if quantity == 0 {
-            return Err(invalid(
+        let claimed = match order.quantity_of(&line.sale.sku) {
+            0 => Err(invalid(
                 "purchaseToken",
                 format!("the cart has no {} to buy with it", line.sale.sku),
-            ));
+            )),
+            quantity => flash_sales::claim(services, line, &order_id, quantity).await,
+        };
+        if let Err(refused) = claimed {
+            coupons::give_back(services, &order).await?;
+            return Err(refused);
         }
-        flash_sales::claim(services, line, &order_id, quantity).await?;
     }
     match services.orders.create(&order).await {
         Ok(()) => Ok(order),
@@ -231,10 +247,13 @@ async fn reserve(
         Err(InventoryError::Store(error)) => return Err(error.into()),
         Err(refusal) => return refuse(services, order, sale_line, refusal).await,
     }
-    let events = vec![
+    let mut events = vec![
         events::order_placed(order)?,
         events::inventory_reserved(order)?,
     ];
+    if order.coupon_code.is_some() {
+        events.push(events::coupon_redeemed(order)?);
+    }
     services.events.publish(events).await?;
     Ok(())
 }

@@ -1,11 +1,14 @@
-//! Event consumers (`clear-cart`, `notify-shopper`, `stock-alerts`): each is the target of one rule in `events/rules/`, a Lambda behind an SQS queue on AWS and
+//! Event consumers (`clear-cart`, `notify-shopper`, `stock-alerts`, `release-coupon`):
+//! each is the target of one rule in `events/rules/`, a Lambda behind an SQS queue on AWS and
 //! a consumer of the local bus on one machine. Deliveries may repeat; every consumer
 //! acts once per event.
 
 mod clear_cart;
 mod notify_shopper;
+mod release_coupon;
 mod stock_alerts;
 
 pub use clear_cart::{ClearCartOnConfirmation, CLEAR_CART};
 pub use notify_shopper::{notification_for, NotifyShopper, NOTIFY_SHOPPER, OPERATORS};
+pub use release_coupon::{ReleaseCouponOfEndedOrder, RELEASE_COUPON};
 pub use stock_alerts::{stock_low_id, StockAlerts, STOCK_ALERTS};

@@ -5,6 +5,7 @@ use std::fmt;
 const ORDERS: &str = "mambogo.orders";
 const PAYMENTS: &str = "mambogo.payments";
 const INVENTORY: &str = "mambogo.inventory";
+const COUPONS: &str = "mambogo.coupons";
 
 /// Declares [`EventType`]: each variant's name is its `detail-type`, and the expression
 /// after the arrow its `source`. A new type is one line here, a payload struct, and a
@@ -68,6 +69,10 @@ event_types! {
     InventoryReserved => INVENTORY,
     /// A reservation was given back to available stock.
     InventoryReleased => INVENTORY,
+    /// An order was placed with a coupon, counted against the coupon's limits.
+    CouponRedeemed => COUPONS,
+    /// An order that failed or was cancelled gave its use of a coupon back.
+    CouponReleased => COUPONS,
     /// A SKU's available units fell below its low-stock threshold. About a SKU, not an
     /// order: its detail has no `orderId`.
     StockLow => INVENTORY,
@@ -106,6 +111,8 @@ mod tests {
                 ORDERS
             } else if name.starts_with("Payment") {
                 PAYMENTS
+            } else if name.starts_with("Coupon") {
+                COUPONS
             } else {
                 INVENTORY
             };

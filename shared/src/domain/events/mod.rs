@@ -19,8 +19,9 @@ pub use dead_letters::{DeadLetter, DeadLetters, NoDeadLetters};
 pub use domain_event::{DomainEvent, EnvelopeError, DETAIL_VERSION};
 pub use event_type::EventType;
 pub use of_order::{
-    event_id, inventory_released, inventory_reserved, order_cancelled, order_confirmed,
-    order_delivered, order_failed, order_placed, order_processing, order_refunded, order_returned,
-    order_shipped, payment_answered, return_requested,
+    coupon_redeemed, coupon_released, event_id, inventory_released, inventory_reserved,
+    order_cancelled, order_confirmed, order_delivered, order_failed, order_placed,
+    order_processing, order_refunded, order_returned, order_shipped, payment_answered,
+    return_requested,
 };
 pub use ports::{ConsumeError, EventConsumer, EventPublisher, PublishError};

@@ -330,3 +330,42 @@ pub fn order_failed(order: &Order, reason: String, now: OffsetDateTime) -> Built
         },
     )
 }
+
+/// The payload both coupon events carry; `None` for an order placed without a coupon.
+fn coupon_use(order: &Order) -> Option<payloads::CouponUse> {
+    let currency = order.totals.subtotal.currency;
+    Some(payloads::CouponUse {
+        user_id: order.user_id.clone(),
+        coupon_code: order.coupon_code.clone()?,
+        discount: order.totals.discount.unwrap_or(Money::zero(currency)),
+    })
+}
+
+fn no_coupon(order: &Order) -> serde_json::Error {
+    serde::ser::Error::custom(format!("order {} was placed without a coupon", order.id))
+}
+
+/// `CouponRedeemed`: the order was placed with its coupon, counted against its limits.
+pub fn coupon_redeemed(order: &Order) -> Built {
+    let payload = coupon_use(order).ok_or_else(|| no_coupon(order))?;
+    order_event(
+        order,
+        EventType::CouponRedeemed,
+        "",
+        OrderStatus::Pending,
+        payload,
+    )
+}
+
+/// `CouponReleased`: the order failed or was cancelled, and gave its use of the coupon
+/// back; at the order's last change.
+pub fn coupon_released(order: &Order) -> Built {
+    let payload = coupon_use(order).ok_or_else(|| no_coupon(order))?;
+    DomainEvent::new(
+        EventType::CouponReleased,
+        event_id(&order.id, EventType::CouponReleased, ""),
+        order.id,
+        order.updated_at,
+        payload,
+    )
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::address::Address;
-use crate::domain::ids::{Sku, UserId};
+use crate::domain::ids::{CouponCode, Sku, UserId};
 use crate::domain::money::Money;
 
 /// One line of a placed order, priced when the order was placed.
@@ -213,3 +213,20 @@ pub struct StockLow {
     /// The level below which the SKU counts as low.
     pub threshold: u32,
 }
+
+/// Payload of `CouponRedeemed` and `CouponReleased`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CouponUse {
+    /// The shopper whose order it is.
+    pub user_id: UserId,
+    /// The coupon the order was placed with.
+    pub coupon_code: CouponCode,
+    /// What the coupon took off the order.
+    pub discount: Money,
+}
+
+/// Payload of `CouponRedeemed`.
+pub type CouponRedeemed = CouponUse;
+/// Payload of `CouponReleased`.
+pub type CouponReleased = CouponUse;

@@ -134,7 +134,8 @@ impl Order {
 
     /// The shopper asks to send `items` back: DELIVERED → RETURN_REQUESTED, within
     /// `window` of delivery, for SKUs of the order and at most the units ordered. Each line
-    /// is priced at the unit price the order was placed at.
+    /// is priced at what was paid for those units ([`super::OrderLine::paid_for`]: the
+    /// line's price less its share of a coupon's discount).
     pub fn request_return(
         &mut self,
         items: &[ReturnItem],
@@ -210,17 +211,11 @@ impl Order {
                 ));
                 continue;
             }
-            match line.unit_price.times(item.quantity) {
-                Ok(amount) => lines.push(ReturnLine {
-                    sku: item.sku.clone(),
-                    quantity: item.quantity,
-                    amount,
-                }),
-                Err(error) => errors.push(FieldError::new(
-                    format!("lines[{index}].quantity"),
-                    error.to_string(),
-                )),
-            }
+            lines.push(ReturnLine {
+                sku: item.sku.clone(),
+                quantity: item.quantity,
+                amount: line.paid_for(item.quantity),
+            });
         }
         if errors.is_empty() {
             Ok(lines)
@@ -253,6 +248,7 @@ mod tests {
             quantity,
             unit_price: usd(unit),
             line_total: usd(unit * i64::from(quantity)),
+            discount: None,
         }
     }
 
@@ -260,6 +256,7 @@ mod tests {
         let lines = vec![line("A-1", 2, 1_000), line("B-2", 1, 2_500)];
         let totals = Totals {
             subtotal: usd(4_500),
+            discount: None,
             shipping: usd(599),
             tax: usd(360),
             total: usd(5_459),

@@ -11,7 +11,9 @@ mod store;
 pub use fulfilment::{
     ReturnItem, ReturnLine, ReturnRefused, ReturnRequest, Shipment, MAX_REASON, MAX_SHIPMENT_TEXT,
 };
-pub use pricing::{price_cart_for_order, PricedCart, PricingRules, Totals};
+pub use pricing::{
+    price_cart_for_order, PriceTerms, PricedCart, PricingError, PricingRules, Totals,
+};
 pub use quote::{Quote, QuotedLine};
 pub use status::{IllegalTransition, OrderStatus};
 pub use store::OrderStore;
@@ -20,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::address::Address;
-use crate::domain::ids::{OrderId, ProductId, Sku, UserId};
+use crate::domain::ids::{CouponCode, OrderId, ProductId, Sku, UserId};
 use crate::domain::inventory::StockLine;
 use crate::domain::money::Money;
 use crate::domain::payments::PaymentMethod;
@@ -35,6 +37,23 @@ pub struct OrderLine {
     pub quantity: u32,
     pub unit_price: Money,
     pub line_total: Money,
+    /// This line's share of a coupon's discount; what was paid for it is the line total
+    /// less this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
+}
+
+impl OrderLine {
+    /// What the shopper paid for `quantity` of this line's units (at most its quantity):
+    /// the line's paid amount in proportion, rounded down, so that the parts of a line
+    /// never add up to more than was paid, and all of it is exactly what was paid.
+    pub fn paid_for(&self, quantity: u32) -> Money {
+        let paid = i128::from(self.line_total.amount)
+            - i128::from(self.discount.map_or(0, |discount| discount.amount));
+        let share =
+            paid * i128::from(quantity.min(self.quantity)) / i128::from(self.quantity.max(1));
+        Money::new(i64::try_from(share).unwrap_or(0), self.line_total.currency)
+    }
 }
 
 /// One status change in an order's history.
@@ -71,6 +90,10 @@ pub struct Order {
     pub status: OrderStatus,
     pub lines: Vec<OrderLine>,
     pub totals: Totals,
+    /// The coupon the order was placed with; its redemption is given back if the order
+    /// fails or is cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<CouponCode>,
     /// Where it goes: the order's own copy, which later edits of the address book do not
     /// change. Orders placed before checkout asked for an address have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,6 +140,7 @@ impl Order {
             status: OrderStatus::Pending,
             lines,
             totals,
+            coupon_code: None,
             shipping_address: None,
             billing_address: None,
             payment_method: PaymentMethod::default(),
@@ -204,6 +228,7 @@ mod tests {
         let zero = Money::zero(Currency::USD);
         let totals = Totals {
             subtotal: zero,
+            discount: None,
             shipping: zero,
             tax: zero,
             total: zero,

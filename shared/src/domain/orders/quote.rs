@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::{OrderLine, PricedCart, Totals};
 use crate::domain::cart::Cart;
-use crate::domain::ids::{CartId, Sku, UserId};
+use crate::domain::ids::{CartId, CouponCode, Sku, UserId};
 use crate::domain::money::Money;
 use crate::domain::signed::{self, SignedClaims, TokenRefused};
 
@@ -21,6 +21,8 @@ pub struct QuotedLine {
     pub sku: Sku,
     pub quantity: u32,
     pub unit_price: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<Money>,
 }
 
 /// What a quote says.
@@ -30,6 +32,9 @@ pub struct Quote {
     pub sub: UserId,
     pub cart: CartId,
     pub cart_version: u64,
+    /// The coupon the quote was priced with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<CouponCode>,
     pub lines: Vec<QuotedLine>,
     pub totals: Totals,
     /// Until when the totals are guaranteed, in seconds since the epoch.
@@ -51,17 +56,20 @@ impl SignedClaims for Quote {
 }
 
 impl Quote {
-    /// The quote for `shopper` of `cart` as `priced`, guaranteed until `guaranteed_until`.
+    /// The quote for `shopper` of `cart` as `priced` (with `coupon`), guaranteed until
+    /// `guaranteed_until`.
     pub fn new(
         shopper: UserId,
         cart: &Cart,
         priced: &PricedCart,
+        coupon: Option<CouponCode>,
         guaranteed_until: OffsetDateTime,
     ) -> Self {
         Quote {
             sub: shopper,
             cart: cart.id,
             cart_version: cart.version,
+            coupon,
             lines: priced
                 .lines
                 .iter()
@@ -69,6 +77,7 @@ impl Quote {
                     sku: line.sku.clone(),
                     quantity: line.quantity,
                     unit_price: line.unit_price,
+                    discount: line.discount,
                 })
                 .collect(),
             totals: priced.totals,
@@ -117,6 +126,7 @@ impl Quote {
                 same.then(|| OrderLine {
                     unit_price: quoted.unit_price,
                     line_total,
+                    discount: quoted.discount,
                     ..line.clone()
                 })
             })
@@ -136,7 +146,7 @@ mod tests {
     use crate::domain::catalog::{Product, ProductDraft};
     use crate::domain::ids::{CartItemId, ProductId};
     use crate::domain::money::Currency;
-    use crate::domain::orders::{price_cart_for_order, PricingRules};
+    use crate::domain::orders::{price_cart_for_order, PriceTerms, PricingRules};
 
     const NOW: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
 
@@ -152,15 +162,15 @@ mod tests {
 
     fn priced(cart: &Cart, product: &Product) -> PricedCart {
         let products = HashMap::from([(product.id.clone(), product.clone())]);
-        price_cart_for_order(
-            cart,
-            &products,
-            None,
-            &PricingRules::default(),
-            Currency::USD,
-            NOW,
-        )
-        .unwrap()
+        let rules = PricingRules::default();
+        let terms = PriceTerms {
+            rules: &rules,
+            currency: Currency::USD,
+            now: NOW,
+            sale: None,
+            coupon: None,
+        };
+        price_cart_for_order(cart, &products, terms).unwrap()
     }
 
     #[test]
@@ -181,6 +191,7 @@ mod tests {
             alice.clone(),
             &cart,
             &quoted,
+            None,
             NOW + time::Duration::minutes(15),
         );
         let id = quote.sign(b"key");

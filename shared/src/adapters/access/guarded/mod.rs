@@ -9,6 +9,7 @@
 mod address_books;
 mod carts;
 mod catalog;
+mod coupons;
 mod dead_letters;
 mod events;
 mod flash_sales;
@@ -26,6 +27,7 @@ mod tests;
 pub use address_books::GuardedAddressBooks;
 pub use carts::GuardedCarts;
 pub use catalog::GuardedCatalog;
+pub use coupons::GuardedCoupons;
 pub use dead_letters::GuardedDeadLetters;
 pub use events::GuardedPublisher;
 pub use flash_sales::GuardedFlashSales;
