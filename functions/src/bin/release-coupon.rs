@@ -1,5 +1,5 @@
 //! The `release-coupon` consumer: gives an order's use of its coupon back when the order
-//! fails or is cancelled (rule `events/rules/release-coupon-on-order-failed-or-cancelled.json`,
+//! fails or is cancelled (rule `events/rules/release-coupon-of-ended-order.json`,
 //! fed by its SQS queue).
 
 use std::sync::Arc;

@@ -20,7 +20,7 @@ rule_files![
     "clear-cart-on-order-confirmed.json",
     "notify-on-order-updates-and-low-stock.json",
     "check-stock-on-reservation-or-sale.json",
-    "release-coupon-on-order-failed-or-cancelled.json",
+    "release-coupon-of-ended-order.json",
 ];
 
 /// One rule file: events matching `pattern` go to the consumer named `target`.
