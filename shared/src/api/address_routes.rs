@@ -66,10 +66,8 @@ fn entry_view(
 
 fn owner(request: &ApiRequest) -> Result<UserId, ApiError> {
     request
-        .caller
-        .user()
+        .signed_in("keep addresses")
         .map(|user| user.id.clone())
-        .ok_or_else(|| ApiError::Unauthorized("sign in to keep addresses".into()))
 }
 
 /// The body of a POST or PUT: an address, and whether it becomes the default.

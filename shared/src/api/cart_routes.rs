@@ -93,10 +93,7 @@ pub async fn remove_cart_item(
 /// `POST /cart/merge`: on sign-in, folds the guest cart named by `X-Cart-Id` into the
 /// user's cart and deletes the guest cart, in one transaction.
 pub async fn merge_cart(services: &Services, request: ApiRequest) -> Result<ApiResponse, ApiError> {
-    let user = request
-        .caller
-        .user()
-        .ok_or_else(|| ApiError::Unauthorized("sign in to merge a guest cart".into()))?;
+    let user = request.signed_in("merge a guest cart")?;
     let guest_id = guest_cart_id(&request)?
         .ok_or_else(|| ApiError::malformed("X-Cart-Id", "the guest cart's id is required"))?;
     let merged = carts::merge_guest_cart(services, &user.id, &guest_id).await?;

@@ -104,10 +104,7 @@ pub async fn place_order(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let user = request
-        .caller
-        .user()
-        .ok_or_else(|| ApiError::Unauthorized("sign in to check out".into()))?;
+    let user = request.signed_in("check out")?;
     count_request(services, &request)?;
     let key = idempotency_key(&request)?;
     let body: CheckoutBody = request.json_body()?;
@@ -126,10 +123,7 @@ pub async fn quote_checkout(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let user = request
-        .caller
-        .user()
-        .ok_or_else(|| ApiError::Unauthorized("sign in to get a quote".into()))?;
+    let user = request.signed_in("get a quote")?;
     count_request(services, &request)?;
     let body: QuoteBody = request.json_body()?;
     let destination = Destination {

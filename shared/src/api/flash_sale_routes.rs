@@ -10,11 +10,7 @@ use crate::domain::ids::{SaleId, TicketId, UserId};
 /// The signed-in caller, who alone may queue and see their ticket, counted against the
 /// rate limits, and the sale the path names.
 fn buyer_and_sale(services: &Services, request: &ApiRequest) -> Result<(UserId, SaleId), ApiError> {
-    let buyer = request
-        .caller
-        .user()
-        .map(|user| user.id.clone())
-        .ok_or_else(|| ApiError::Unauthorized("sign in to join the sale".into()))?;
+    let buyer = request.signed_in("join the sale")?.id.clone();
     count_request(services, request)?;
     Ok((buyer, request.path_id("saleId", SaleId::parse)?))
 }

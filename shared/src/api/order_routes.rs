@@ -16,10 +16,7 @@ use crate::domain::store::{Page, PageRequest};
 use crate::domain::validation::{Checks, FieldError};
 
 fn signed_in(request: &ApiRequest) -> Result<&User, ApiError> {
-    request
-        .caller
-        .user()
-        .ok_or_else(|| ApiError::Unauthorized("sign in to see your orders".into()))
+    request.signed_in("see your orders")
 }
 
 /// The signed-in `user` as the actor of a shopper route: an admin may act on any order,

@@ -8,7 +8,7 @@ use http::{HeaderMap, Method};
 use serde::de::DeserializeOwned;
 
 use super::ApiError;
-use crate::api::auth::Caller;
+use crate::api::auth::{Caller, User};
 use crate::domain::ids::IdError;
 use crate::domain::validation::FieldError;
 
@@ -43,6 +43,13 @@ fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
 }
 
 impl ApiRequest {
+    /// The signed-in caller; 401 saying what signing in is for (`to` such as "check out").
+    pub fn signed_in(&self, to: &str) -> Result<&User, ApiError> {
+        self.caller
+            .user()
+            .ok_or_else(|| ApiError::Unauthorized(format!("sign in to {to}")))
+    }
+
     /// A request with no parameters, headers or body; the callers fill in the rest.
     pub fn new(method: Method, caller: Caller) -> Self {
         ApiRequest {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
-use super::{from_json, to_json, unavailable, Cached, SqliteDb};
+use super::{created, from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::domain::coupons::{
     Coupon, CouponRecord, CouponRefused, CouponStore, Redemption, Release,
 };
@@ -125,11 +125,7 @@ impl CouponStore for SqliteCoupons {
                         params![code, body],
                     )
                     .map_err(unavailable)?;
-                if inserted == 1 {
-                    Ok(())
-                } else {
-                    Err(StoreError::AlreadyExists)
-                }
+                created(inserted)
             })
             .await
     }

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, Params};
 use time::OffsetDateTime;
 
-use super::{select_bodies, select_body, to_json, unavailable, Cached, SqliteDb};
+use super::{created, select_bodies, select_body, to_json, unavailable, Cached, SqliteDb};
 use crate::adapters::cursor::{nanos, token_expiry};
 use crate::domain::flash_sale::{
     FlashSale, FlashSaleStore, Joined, QueueKey, Ticket, TicketStatus,
@@ -77,11 +77,7 @@ impl FlashSaleStore for SqliteFlashSales {
                         params![id, body],
                     )
                     .map_err(unavailable)?;
-                if inserted == 1 {
-                    Ok(())
-                } else {
-                    Err(StoreError::AlreadyExists)
-                }
+                created(inserted)
             })
             .await
     }

@@ -400,6 +400,16 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(body: &str) -> Result<T,
     serde_json::from_str(body).map_err(|error| StoreError::Corrupt(error.to_string()))
 }
 
+/// The outcome of an insert that does nothing when the key is taken (`ON CONFLICT DO
+/// NOTHING`), from the rows it wrote: [`StoreError::AlreadyExists`] when none.
+pub(crate) fn created(rows_written: usize) -> Result<(), StoreError> {
+    if rows_written == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::AlreadyExists)
+    }
+}
+
 /// The record whose JSON body `sql` selects (as its only column) with `params`, if any.
 pub(crate) fn select_body<T, P>(
     connection: &Connection,

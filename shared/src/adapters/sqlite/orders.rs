@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{from_json, to_json, unavailable, Cached, SqliteDb};
+use super::{created, from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::adapters::cursor::{page_of, Cursor};
 use crate::domain::ids::{OrderId, UserId};
 use crate::domain::orders::OrderStore;
@@ -99,11 +99,7 @@ impl OrderStore for SqliteOrders {
                         ],
                     )
                     .map_err(unavailable)?;
-                if inserted == 1 {
-                    Ok(())
-                } else {
-                    Err(StoreError::AlreadyExists)
-                }
+                created(inserted)
             })
             .await
     }
