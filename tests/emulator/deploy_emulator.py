@@ -15,6 +15,8 @@ import sys
 
 import moto
 from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.exceptions import ResourceNotFoundException
+from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.responses import KmsResponse
 from moto.sqs.models import Queue, SQSBackend
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -143,6 +145,24 @@ def get_key_rotation_status_with_period(self):
 
 KmsResponse.enable_key_rotation = enable_key_rotation_with_period
 KmsResponse.get_key_rotation_status = get_key_rotation_status_with_period
+
+
+# ---- DynamoDB ---------------------------------------------------------------------
+# aws_dynamodb_table takes a DeleteTable that finds no table as done only when the error
+# names the table, as AWS's does ("Requested resource not found: Table: <name> not
+# found"); moto's says less. A delete the provider sent again (its first answer was slow
+# in coming) then failed `terraform destroy` although the table was gone.
+delete_table = DynamoDBBackend.delete_table
+
+
+def delete_table_naming_a_missing_one(self, name):
+    try:
+        return delete_table(self, name)
+    except ResourceNotFoundException:
+        raise ResourceNotFoundException(table_name=name) from None
+
+
+DynamoDBBackend.delete_table = delete_table_naming_a_missing_one
 
 
 runpy.run_path(str(HERE / "moto_locked.py"), run_name="__main__")
