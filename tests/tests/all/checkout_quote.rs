@@ -194,6 +194,37 @@ async fn a_quote_flags_what_changed_and_needs_an_address() {
     let empty = quote(&shop, &token("carol", false)).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(empty.problem_fields(), ["cart"]);
+
+    for (body, field) in [
+        (
+            json!({"shippingAddress": shipping_address(), "giftWrap": true}),
+            "giftWrap",
+        ),
+        (
+            json!({"shippingAddressId": "not-a-uuid"}),
+            "shippingAddressId",
+        ),
+        (
+            json!({"shippingAddress": shipping_address(), "couponCode": 10}),
+            "couponCode",
+        ),
+    ] {
+        let malformed = shop.post("/checkout/quote", As::user(&alice), &body).await;
+        assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            malformed.problem_fields()[0].contains(field),
+            "{body}: {:?}",
+            malformed.body
+        );
+    }
+    let anonymous = shop
+        .post(
+            "/checkout/quote",
+            As::default(),
+            &json!({"shippingAddress": shipping_address()}),
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -297,6 +297,19 @@ async fn an_unusable_coupon_is_refused_naming_why_and_changes_nothing() {
     assert_eq!(shopper.status, StatusCode::FORBIDDEN);
     let missing = shop.get("/admin/coupons/NOPE", As::user(&admin)).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let unreadable = shop
+        .put(
+            "/admin/coupons/LATER",
+            As::user(&admin),
+            &json!({"active": "no"}),
+        )
+        .await;
+    assert_eq!(unreadable.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        coupon(&shop, "LATER").await["active"],
+        true,
+        "nothing changed"
+    );
 }
 
 #[tokio::test]
