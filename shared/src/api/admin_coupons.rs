@@ -37,7 +37,7 @@ struct CouponUpdate {
 }
 
 fn code(request: &ApiRequest) -> Result<CouponCode, ApiError> {
-    request.path_id("code", |raw| CouponCode::parse(&raw.to_ascii_uppercase()))
+    request.path_id("code", CouponCode::typed)
 }
 
 /// `POST /admin/coupons`: creates a coupon, active at once.

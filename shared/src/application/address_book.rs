@@ -7,7 +7,7 @@ use crate::application::Services;
 use crate::domain::address::{Address, AddressInput};
 use crate::domain::address_book::{Added, AddressBook, AddressBookError};
 use crate::domain::ids::{AddressId, UserId};
-use crate::domain::store::{retry_on_conflict, LostRace};
+use crate::domain::store::retry_on_conflict;
 
 /// `input` checked as an address sent on its own: refused fields are named as sent.
 fn checked(input: &AddressInput) -> Result<Address, ShopError> {
@@ -41,13 +41,7 @@ where
         Ok((book, outcome))
     })
     .await
-    .map_err(|error: ShopError| {
-        if error.lost_race() {
-            ShopError::Busy("the address book".into())
-        } else {
-            error
-        }
-    })
+    .map_err(|error: ShopError| error.busy_if_lost("the address book"))
 }
 
 /// Adds `input` to `user`'s book (the default if `as_default`, or if it is the first).

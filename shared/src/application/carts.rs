@@ -11,7 +11,7 @@ use crate::application::Services;
 use crate::domain::cart::{price_cart, Cart, CartOwner, CartView, MAX_LINE_QUANTITY};
 use crate::domain::catalog::Product;
 use crate::domain::ids::{CartId, CartItemId, ProductId, Sku, UserId};
-use crate::domain::store::{retry_on_conflict, LostRace};
+use crate::domain::store::retry_on_conflict;
 use crate::domain::validation::FieldError;
 
 /// Which cart a request is about.
@@ -100,14 +100,6 @@ async fn load_or_new(services: &Services, reference: &CartRef) -> Result<Cart, S
     })
 }
 
-fn busy(error: ShopError, cart: &str) -> ShopError {
-    if error.lost_race() {
-        ShopError::Busy(cart.to_owned())
-    } else {
-        error
-    }
-}
-
 /// Reads, changes and conditionally writes a cart, starting over when another request
 /// wrote it in between.
 async fn change_cart<F>(
@@ -127,7 +119,7 @@ where
         Ok(cart)
     })
     .await
-    .map_err(|error| busy(error, "the cart"))
+    .map_err(|error: ShopError| error.busy_if_lost("the cart"))
 }
 
 /// The products `cart`'s lines name that still exist, by id.
@@ -152,11 +144,21 @@ pub(crate) async fn cart_products(
 /// The shopper's view of `cart`, priced against the current catalog and stock.
 async fn view(services: &Services, cart: &Cart) -> Result<CartView, ShopError> {
     let products = cart_products(services, cart).await?;
+    view_with(services, cart, &products).await
+}
+
+/// The shopper's view of `cart`, priced against `products` (its [`cart_products`],
+/// already read) and the current stock.
+pub(crate) async fn view_with(
+    services: &Services,
+    cart: &Cart,
+    products: &HashMap<ProductId, Product>,
+) -> Result<CartView, ShopError> {
     let skus: Vec<_> = cart.lines.iter().map(|line| line.sku.clone()).collect();
     let available = availability(services, Some(&skus)).await?;
     Ok(price_cart(
         cart,
-        &products,
+        products,
         &available,
         services.currency,
         services.clock.now(),
@@ -280,7 +282,7 @@ pub async fn merge_guest_cart(
         Ok((cart, outcome))
     })
     .await
-    .map_err(|error| busy(error, "the carts"))?;
+    .map_err(|error: ShopError| error.busy_if_lost("the carts"))?;
     Ok(Merged {
         view: view(services, &cart).await?,
         skus_not_merged: outcome.skus_not_merged,

@@ -20,8 +20,7 @@ pub fn refused(reason: &CouponRefused) -> ShopError {
 
 /// The coupon a shopper typed as `code` (any case), usable now; refused naming why.
 pub async fn usable_coupon(services: &Services, code: &str) -> Result<Coupon, ShopError> {
-    let code = CouponCode::parse(&code.trim().to_ascii_uppercase())
-        .map_err(|_| refused(&CouponRefused::Unknown))?;
+    let code = CouponCode::typed(code).map_err(|_| refused(&CouponRefused::Unknown))?;
     let record = services
         .coupons
         .coupon(&code)

@@ -5,7 +5,7 @@
 use crate::domain::address_book::AddressBookError;
 use crate::domain::cart::CartError;
 use crate::domain::events::PublishError;
-use crate::domain::ids::{CartId, OrderId, Sku};
+use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::InventoryError;
 use crate::domain::orders::{IllegalTransition, OrderStatus, ReturnRefused, Totals};
 use crate::domain::payments::{GatewayError, IllegalPaymentTransition};
@@ -74,14 +74,14 @@ pub enum ShopError {
 }
 
 impl ShopError {
-    /// Other writers kept changing the order `id`.
-    pub fn order_busy(id: &OrderId) -> Self {
-        ShopError::Busy(format!("order {id}"))
-    }
-
-    /// Other writers kept changing the cart `id`.
-    pub fn cart_busy(id: &CartId) -> Self {
-        ShopError::Busy(format!("cart {id}"))
+    /// [`ShopError::Busy`] naming `what` when this error is a lost race (other writers
+    /// kept changing the record); any other error as it is.
+    pub fn busy_if_lost(self, what: &str) -> Self {
+        if self.lost_race() {
+            ShopError::Busy(what.to_owned())
+        } else {
+            self
+        }
     }
 }
 

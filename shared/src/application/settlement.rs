@@ -28,7 +28,7 @@ use crate::domain::payments::{
     GatewayError, Payment, PaymentGateway, PaymentStatus, PaymentStore, Refund, RefundLine,
     RefundStatus,
 };
-use crate::domain::store::{retry_on_conflict, LostRace};
+use crate::domain::store::retry_on_conflict;
 
 /// The refund of a cancelled order's captured payment, whoever cancelled it.
 pub const CANCEL_REFUND: &str = "cancel";
@@ -126,13 +126,7 @@ where
         Ok(Some((changed, true)))
     })
     .await
-    .map_err(|error: ShopError| {
-        if error.lost_race() {
-            ShopError::Busy(format!("the payment of order {order}"))
-        } else {
-            error
-        }
-    })
+    .map_err(|error: ShopError| error.busy_if_lost(&format!("the payment of order {order}")))
 }
 
 /// Voids an authorization that was asked for or granted: at the gateway when it has

@@ -167,6 +167,13 @@ uuid_id!(
     "a ticket id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"
 );
 
+impl CouponCode {
+    /// A code as a shopper or an operator typed it: in any case, spaces around it ignored.
+    pub fn typed(raw: &str) -> Result<Self, IdError> {
+        Self::parse(&raw.trim().to_ascii_uppercase())
+    }
+}
+
 impl CartId {
     /// The one cart a signed-in user has: derived from their id, so that it can be found
     /// without an index and two first writes for the same user collide instead of forking.

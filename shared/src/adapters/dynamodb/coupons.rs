@@ -1,10 +1,11 @@
 //! Coupons in DynamoDB; the table design is in the [module docs](super).
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
-use super::error::written;
+use super::error::{written_or, written_output};
 use super::item::{
     attributes, body, composite_key, get, number, read_body, read_number, read_text, text, Item,
     BODY,
@@ -44,13 +45,10 @@ impl DynamoCoupons {
     }
 
     async fn record(&self, code: &CouponCode) -> Result<Option<CouponRecord>, StoreError> {
-        let Some(item) = get(&self.client, &self.table, coupon_key(code)).await? else {
-            return Ok(None);
-        };
-        Ok(Some(CouponRecord {
-            coupon: read_body(&item)?,
-            redemptions: read_number(&item, REDEMPTIONS)?,
-        }))
+        get(&self.client, &self.table, coupon_key(code))
+            .await?
+            .map(|item| record_of(&item))
+            .transpose()
     }
 
     /// Why the coupon's own condition refused a redemption, read after the fact.
@@ -61,6 +59,14 @@ impl DynamoCoupons {
             Some(_) => CouponRefused::Exhausted,
         })
     }
+}
+
+/// The coupon and its count of a coupon item.
+fn record_of(item: &Item) -> Result<CouponRecord, StoreError> {
+    Ok(CouponRecord {
+        coupon: read_body(item)?,
+        redemptions: read_number(item, REDEMPTIONS)?,
+    })
 }
 
 fn partition(code: &CouponCode) -> String {
@@ -94,11 +100,7 @@ impl CouponStore for DynamoCoupons {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        if written(outcome)? {
-            Ok(())
-        } else {
-            Err(StoreError::AlreadyExists)
-        }
+        written_or(outcome, StoreError::AlreadyExists)
     }
 
     async fn coupon(&self, code: &CouponCode) -> Result<Option<CouponRecord>, StoreError> {
@@ -119,7 +121,7 @@ impl CouponStore for DynamoCoupons {
             updated_at: now,
             ..record.coupon
         };
-        let outcome = self
+        let updated = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -130,12 +132,13 @@ impl CouponStore for DynamoCoupons {
                 (":body", body(&coupon)?),
                 (":active", number(u8::from(active))),
             ])))
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
-        if !written(outcome)? {
-            return Ok(None);
-        }
-        self.record(code).await
+        written_output(updated)?
+            .and_then(|output| output.attributes)
+            .map(|item| record_of(&item))
+            .transpose()
     }
 
     async fn redeem(

@@ -70,7 +70,25 @@ impl WriteError for DeleteItemError {
 pub(super) fn written<O, E: WriteError, R: Debug>(
     outcome: Result<O, SdkError<E, R>>,
 ) -> Result<bool, StoreError> {
-    refused_when(outcome, E::condition_failed)
+    Ok(written_output(outcome)?.is_some())
+}
+
+/// The answer to a conditional write that happened, `None` if its condition was false;
+/// any other failure is [`unavailable`].
+pub(super) fn written_output<O, E: WriteError, R: Debug>(
+    outcome: Result<O, SdkError<E, R>>,
+) -> Result<Option<O>, StoreError> {
+    match outcome {
+        Ok(output) => Ok(Some(output)),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(WriteError::condition_failed) =>
+        {
+            Ok(None)
+        }
+        Err(error) => Err(unavailable(error)),
+    }
 }
 
 /// [`written`], except that a write a transaction got in the way of is
@@ -100,18 +118,5 @@ pub(super) fn written_or<O, E: WriteError, R: Debug>(
         Ok(())
     } else {
         Err(refusal)
-    }
-}
-
-/// `Ok(true)` for a write that happened, `Ok(false)` for one whose service error
-/// `refused` accepts; any other failure is [`unavailable`].
-fn refused_when<O, E: WriteError, R: Debug>(
-    outcome: Result<O, SdkError<E, R>>,
-    refused: impl Fn(&E) -> bool,
-) -> Result<bool, StoreError> {
-    match outcome {
-        Ok(_) => Ok(true),
-        Err(error) if error.as_service_error().is_some_and(refused) => Ok(false),
-        Err(error) => Err(unavailable(error)),
     }
 }

@@ -160,7 +160,10 @@ impl CouponStore for SqliteCoupons {
                         params![code, to_json(&coupon)?],
                     )
                     .map_err(unavailable)?;
-                record(connection, &code)
+                Ok(Some(CouponRecord {
+                    coupon,
+                    redemptions: found.redemptions,
+                }))
             })
             .await
     }

@@ -7,14 +7,13 @@ use std::collections::HashMap;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::application::carts::cart_products;
-use crate::application::catalog::availability;
+use crate::application::carts::{cart_products, view_with};
 use crate::application::checkout::choices::{addresses, Destination};
 use crate::application::coupons::{refused, usable_coupon};
 use crate::application::error::ShopError;
 use crate::application::Services;
 use crate::domain::address::Address;
-use crate::domain::cart::{price_cart, Cart};
+use crate::domain::cart::Cart;
 use crate::domain::catalog::Product;
 use crate::domain::coupons::Coupon;
 use crate::domain::ids::{CartId, CouponCode, ProductId, Sku, UserId};
@@ -128,9 +127,7 @@ pub async fn quote(
     let now = services.clock.now();
     let cart = filled_cart(services, user).await?;
     let products = cart_products(services, &cart).await?;
-    let skus: Vec<Sku> = cart.lines.iter().map(|line| line.sku.clone()).collect();
-    let available = availability(services, Some(&skus)).await?;
-    let view = price_cart(&cart, &products, &available, services.currency, now);
+    let view = view_with(services, &cart, &products).await?;
     let priced = priced(services, &cart, &products, None, coupon.as_ref())?;
     let quote = Quote::new(
         user.clone(),

@@ -9,7 +9,7 @@ use crate::application::actor::Actor;
 use crate::application::error::ShopError;
 use crate::domain::ids::OrderId;
 use crate::domain::orders::{Order, OrderStatus, OrderStore};
-use crate::domain::store::{retry_on_conflict, LostRace};
+use crate::domain::store::retry_on_conflict;
 
 /// What a caller decided about the order it read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,11 +74,5 @@ where
         })
     })
     .await
-    .map_err(|error: ShopError| {
-        if error.lost_race() {
-            ShopError::order_busy(id)
-        } else {
-            error
-        }
-    })
+    .map_err(|error: ShopError| error.busy_if_lost(&format!("order {id}")))
 }

@@ -43,7 +43,7 @@ impl CouponDraft {
         now: OffsetDateTime,
     ) -> Result<Coupon, Vec<crate::domain::validation::FieldError>> {
         let mut checks = Checks::default();
-        let code = CouponCode::parse(&self.code.trim().to_ascii_uppercase());
+        let code = CouponCode::typed(&self.code);
         checks.require(
             code.is_ok(),
             "code",
