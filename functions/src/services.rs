@@ -13,6 +13,7 @@ use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::dynamodb::{
     DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoCoupons, DynamoFlashSales,
     DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
+    DynamoReviews,
 };
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
@@ -164,7 +165,11 @@ pub fn aws_services(
             dynamodb.clone(),
             config.table(Table::AddressBooks),
         )),
-        coupons: Arc::new(DynamoCoupons::new(dynamodb, config.table(Table::Coupons))),
+        coupons: Arc::new(DynamoCoupons::new(
+            dynamodb.clone(),
+            config.table(Table::Coupons),
+        )),
+        reviews: Arc::new(DynamoReviews::new(dynamodb, config.table(Table::Reviews))),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::clone(&clock),

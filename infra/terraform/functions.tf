@@ -15,6 +15,7 @@ locals {
     "flash-sales"   = "FLASH_SALE_TABLE"
     "address-books" = "ADDRESS_BOOK_TABLE"
     coupons         = "COUPON_TABLE"
+    reviews         = "REVIEW_TABLE"
   }
 
   # What every function is told about the things it was granted: the granted tables'

@@ -101,6 +101,23 @@ locals {
         ttl        = null
         stream     = false
       }
+      # Reviews (REVIEW#<id>), each author's claim and each product's rating counters
+      # under PRODUCT#<id> (sk USER#<user>, RATING), kept. newest and best are sparse:
+      # only shown reviews carry listed_product; ratings lists the rating items.
+      reviews = {
+        hash_key  = "pk"
+        range_key = "sk"
+        attributes = {
+          pk = "S", sk = "S", listed_product = "S", newest_key = "S", rating_key = "S", kind = "S"
+        }
+        indexes = {
+          newest  = { hash_key = "listed_product", range_key = "newest_key" }
+          best    = { hash_key = "listed_product", range_key = "rating_key" }
+          ratings = { hash_key = "kind", range_key = "pk" }
+        }
+        ttl    = null
+        stream = false
+      }
       # Shoppers' address books, one item per shopper (USER#<id>), kept.
       "address-books" = {
         hash_key   = "pk"

@@ -16,7 +16,7 @@ use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::adapters::sqlite::{
     SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteCoupons, SqliteDb, SqliteDeadLetters,
     SqliteFlashSales, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders,
-    SqlitePayments,
+    SqlitePayments, SqliteReviews,
 };
 use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{
@@ -158,7 +158,8 @@ pub async fn build_shop(
         operations,
         flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
         address_books: Arc::new(SqliteAddressBooks::new(db.clone())),
-        coupons: Arc::new(SqliteCoupons::new(db)),
+        coupons: Arc::new(SqliteCoupons::new(db.clone())),
+        reviews: Arc::new(SqliteReviews::new(db)),
         rate_limits: Arc::new(RateLimits::new(config.rate_limits, Arc::clone(&clock))),
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),

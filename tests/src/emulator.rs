@@ -245,6 +245,15 @@ pub fn table_layout(table: Table) -> TableLayout {
             sort: Some(SK),
             ..TableLayout::keyed_by_pk()
         },
+        Table::Reviews => TableLayout {
+            sort: Some(SK),
+            indexes: vec![
+                index("newest", ("listed_product", S), ("newest_key", S)),
+                index("best", ("listed_product", S), ("rating_key", S)),
+                index("ratings", ("kind", S), (PK, S)),
+            ],
+            ..TableLayout::keyed_by_pk()
+        },
         Table::MockLedger => TableLayout {
             new_image_stream: true,
             ..TableLayout::keyed_by_pk()

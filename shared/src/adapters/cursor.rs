@@ -1,15 +1,18 @@
 //! The listings' keyset cursors, shared by the SQLite and DynamoDB adapters: the last
 //! item's sort position and id, with the listing they belong to, as URL-safe base64 of
 //! JSON. Callers treat them as opaque; a cursor that does not decode, or that another
-//! listing handed out, is [`StoreError::BadCursor`]. Also the notifications' sort keys,
-//! which both adapters compare as text, and the token expiry they sort tickets by.
+//! listing handed out, is [`StoreError::BadCursor`]. Also the sort keys of notifications
+//! and reviews, which both adapters compare as text, and the token expiry they sort
+//! tickets by.
 
 use serde::{Deserialize, Serialize};
 
 use time::OffsetDateTime;
 
 use crate::domain::flash_sale::Ticket;
+use crate::domain::ids::{ProductId, ReviewId};
 use crate::domain::operations::Notification;
+use crate::domain::reviews::{Review, ReviewSort};
 
 use crate::domain::store::{decode_cursor, encode_cursor, Page, StoreError};
 
@@ -86,9 +89,35 @@ pub(crate) fn token_expiry(ticket: &Ticket) -> i64 {
     ticket.token_expires_at.map_or(i64::MIN, nanos)
 }
 
-/// Where a notification sorts among its recipient's: by time, then event id and kind.
-pub(crate) fn notification_sort_key(at: i64, id: &str) -> String {
+/// Where an item sorts among its listing's when both adapters compare keys as text: by
+/// its position, then its id (a notification by time, then event id and kind).
+pub(crate) fn sort_key(at: i64, id: &str) -> String {
     format!("{at:020}#{id}")
+}
+
+/// Where `review` stands among its product's shown reviews in `sort` order, as a
+/// cursor's position and id: newest by time and review id; best by stars, then time and
+/// review id. [`sort_key`] of the two is the key both adapters list them by, descending.
+pub(crate) fn review_position(review: &Review, sort: ReviewSort) -> (i64, String) {
+    let created = nanos(review.created_at);
+    match sort {
+        ReviewSort::Newest => (created, review.id.to_string()),
+        ReviewSort::Rating => (
+            i64::from(review.stars),
+            sort_key(created, &review.id.to_string()),
+        ),
+    }
+}
+
+/// The review a position of [`review_position`] (a cursor's id) names.
+pub(crate) fn review_of_position(id: &str) -> Result<ReviewId, StoreError> {
+    let last = id.rsplit('#').next().unwrap_or(id);
+    ReviewId::parse(last).map_err(|_| StoreError::BadCursor)
+}
+
+/// The cursor listing of `product`'s reviews in `sort` order.
+pub(crate) fn review_listing(product: &ProductId, sort: ReviewSort) -> String {
+    format!("reviews:{product}:{}", sort.as_str())
 }
 
 /// The id that orders notifications of the same instant: event id and kind.

@@ -16,14 +16,15 @@ pub async fn list_products(
     ))
 }
 
-/// `GET /products/{productId}`: one product with each variant's available units;
-/// inactive products only for admins.
+/// `GET /products/{productId}`: one product with each variant's available units and
+/// its rating; inactive products only for admins.
 pub async fn get_product(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     let id = request.path_id("productId", ProductId::parse)?;
-    let (product, available) = catalog::product(services, &id, request.caller.is_admin()).await?;
+    let (product, available, rating) =
+        catalog::product(services, &id, request.caller.is_admin()).await?;
     let mut body =
         serde_json::to_value(&product).map_err(|error| ApiError::Internal(error.to_string()))?;
     if let Some(variants) = body["variants"].as_array_mut() {
@@ -32,6 +33,7 @@ pub async fn get_product(
             shown["available"] = serde_json::json!(units);
         }
     }
+    body["rating"] = serde_json::json!(rating);
     Ok(ApiResponse::ok(&body))
 }
 

@@ -27,6 +27,7 @@ mod product_query;
 mod rate_limited;
 mod request;
 mod response;
+pub mod review_routes;
 pub mod route_table;
 pub mod webhook_routes;
 

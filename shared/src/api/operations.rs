@@ -10,7 +10,8 @@ use futures::future::BoxFuture;
 use super::{
     address_routes, admin_catalog, admin_coupons, admin_executions, admin_flash_sales,
     admin_inventory, admin_operations, admin_orders, cart_routes, catalog_routes, checkout_routes,
-    flash_sale_routes, order_routes, webhook_routes, ApiError, ApiRequest, ApiResponse,
+    flash_sale_routes, order_routes, review_routes, webhook_routes, ApiError, ApiRequest,
+    ApiResponse,
 };
 use crate::application::Services;
 
@@ -68,6 +69,10 @@ operations! {
     "addAddress" => address_routes::add_address,
     "updateAddress" => address_routes::update_address,
     "deleteAddress" => address_routes::delete_address,
+    "listReviews" => review_routes::list_reviews,
+    "addReview" => review_routes::add_review,
+    "editReview" => review_routes::edit_review,
+    "hideReview" => review_routes::hide_review,
 }
 
 /// The handler of `operation_id`.

@@ -33,11 +33,18 @@ pub fn product_query(params: &[(String, String)]) -> Result<ProductQuery, Vec<Fi
                 checks.text_length(value, 1, MAX_QUERY_TEXT, "q");
                 query.text = Some(value.to_lowercase());
             }
+            "minRating" => match value.parse::<u8>() {
+                Ok(stars) if (1..=5).contains(&stars) => query.min_rating = Some(stars),
+                _ => checks.push(FieldError::new(
+                    "minRating",
+                    "must be a whole number of stars from 1 to 5",
+                )),
+            },
             "sort" => match ProductSort::parse(value) {
                 Some(sort) => query.sort = sort,
                 None => checks.push(FieldError::new(
                     "sort",
-                    "must be one of price, -price, name, -name, newest",
+                    "must be one of price, -price, name, -name, newest, rating",
                 )),
             },
             "limit" => match value.parse::<usize>() {
@@ -92,6 +99,7 @@ mod tests {
         Availability, BrandFacet, Category, Product, ProductDraft, ProductPage,
     };
     use crate::domain::ids::ProductId;
+    use crate::domain::reviews::{Rating, Ratings};
 
     /// The catalog's search at a moment no sale window of these products reaches.
     fn search(
@@ -104,6 +112,7 @@ mod tests {
             products,
             categories,
             available,
+            &Ratings::new(),
             query,
             OffsetDateTime::UNIX_EPOCH,
         )
@@ -240,6 +249,68 @@ mod tests {
             }
         }
         assert_eq!(seen, ["d", "c", "a", "b", "e"]);
+    }
+
+    /// a: 4.5 from 2 reviews, b: 4.5 from 4, c: 3.0 from 1, e: 1.0 from 1; d unrated.
+    fn ratings() -> Ratings {
+        [("a", 2, 9), ("b", 4, 18), ("c", 1, 3), ("e", 1, 1)]
+            .into_iter()
+            .map(|(id, count, stars)| (ProductId::parse(id).unwrap(), Rating { count, stars }))
+            .collect()
+    }
+
+    fn rated_search(params: &[(&str, &str)]) -> ProductPage {
+        crate::domain::catalog::search(
+            &catalog(),
+            &[],
+            &stock(),
+            &ratings(),
+            &query(params),
+            OffsetDateTime::UNIX_EPOCH,
+        )
+    }
+
+    #[test]
+    fn ratings_sort_filter_and_facet() {
+        let best = rated_search(&[("sort", "rating")]);
+        assert_eq!(ids(&best), ["b", "a", "c", "e", "d"]);
+        assert_eq!(best.items[1].rating, Rating { count: 2, stars: 9 });
+        assert_eq!(best.items[4].rating, Rating::default());
+
+        let four_up = rated_search(&[("minRating", "4"), ("brand", "Sonora")]);
+        assert_eq!(ids(&four_up), ["a"]);
+        let counts: Vec<(u8, usize)> = four_up
+            .facets
+            .ratings
+            .iter()
+            .map(|facet| (facet.min_rating, facet.count))
+            .collect();
+        assert_eq!(counts, [(4, 1), (3, 2), (2, 2), (1, 3)]);
+
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut params = vec![("sort", "rating"), ("limit", "2")];
+            if let Some(c) = &cursor {
+                params.push(("cursor", c));
+            }
+            let page = rated_search(&params);
+            seen.extend(page.items.iter().map(|p| p.id.to_string()));
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["b", "a", "c", "e", "d"]);
+    }
+
+    #[test]
+    fn a_rating_floor_is_one_to_five_stars() {
+        for bad in ["0", "6", "4.5", "-1", "four"] {
+            let params = [("minRating".to_owned(), bad.to_owned())];
+            let errors = product_query(&params).unwrap_err();
+            assert_eq!(errors[0].field, "minRating", "{bad}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::domain::catalog::{
 };
 use crate::domain::ids::{CategoryId, ProductId, Sku};
 use crate::domain::inventory::{check_shard_count, InventoryError, StockLevel};
+use crate::domain::reviews::Rating;
 use crate::domain::validation::{Checks, FieldError};
 
 /// Units available to sell of `skus`, or of every SKU when `skus` is `None`.
@@ -35,22 +36,24 @@ pub async fn search_products(
     let products = services.catalog.all_products().await?;
     let categories = services.catalog.categories().await?;
     let available = availability(services, None).await?;
+    let ratings = services.reviews.all_ratings().await?;
     Ok(search(
         &products,
         &categories,
         &available,
+        &ratings,
         query,
         services.clock.now(),
     ))
 }
 
-/// The product `id` with the units available of each variant; an inactive product only
-/// when `inactive_too` (for admins).
+/// The product `id` with the units available of each variant and its rating; an
+/// inactive product only when `inactive_too` (for admins).
 pub async fn product(
     services: &Services,
     id: &ProductId,
     inactive_too: bool,
-) -> Result<(Product, Availability), ShopError> {
+) -> Result<(Product, Availability, Rating), ShopError> {
     let product = services
         .catalog
         .product(id)
@@ -63,7 +66,8 @@ pub async fn product(
         .map(|variant| variant.sku.clone())
         .collect();
     let available = availability(services, Some(&skus)).await?;
-    Ok((product, available))
+    let rating = services.reviews.rating(id).await?;
+    Ok((product, available, rating))
 }
 
 /// The category tree.

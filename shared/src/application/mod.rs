@@ -10,6 +10,7 @@
 //! - [`carts`], [`catalog`], [`orders`]: what shoppers and operators read and change.
 //! - [`address_book`]: the addresses a signed-in shopper keeps for checkout.
 //! - [`coupons`]: the codes that take money off, and their redemptions.
+//! - [`reviews`]: what shoppers who received a product say of it, and its rating.
 //! - [`rate_limits`]: how many requests a buyer and an address may send.
 //! - [`jobs`], [`consumers`]: the sweeper, and what acts on published events.
 
@@ -27,6 +28,7 @@ pub mod lifecycle;
 pub mod orders;
 pub mod payments;
 pub mod rate_limits;
+pub mod reviews;
 pub mod services;
 pub mod settings;
 pub mod settlement;

@@ -19,6 +19,7 @@ use crate::domain::operations::{NotificationOutbox, OperationsLog};
 use crate::domain::orders::OrderStore;
 use crate::domain::payments::PaymentGateway;
 use crate::domain::payments::PaymentStore;
+use crate::domain::reviews::ReviewStore;
 use crate::domain::workflow::Workflow;
 
 /// The ports and settings a handler may use.
@@ -50,6 +51,8 @@ pub struct Services {
     pub address_books: Arc<dyn AddressBookStore>,
     /// Coupons and their redemptions.
     pub coupons: Arc<dyn CouponStore>,
+    /// Reviews and products' ratings.
+    pub reviews: Arc<dyn ReviewStore>,
     /// The rate limits' buckets of this process, shared by every route that counts.
     pub rate_limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,

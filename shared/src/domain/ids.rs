@@ -162,6 +162,12 @@ uuid_id!(
 );
 
 uuid_id!(
+    /// A shopper's review of a product.
+    ReviewId,
+    "a review id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"
+);
+
+uuid_id!(
     /// A buyer's place in a flash sale's waiting room.
     TicketId,
     "a ticket id is a UUID such as 0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55"

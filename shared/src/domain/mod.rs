@@ -17,6 +17,7 @@ pub mod money;
 pub mod operations;
 pub mod orders;
 pub mod payments;
+pub mod reviews;
 pub mod signed;
 pub mod store;
 pub mod validation;

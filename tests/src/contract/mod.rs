@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod operations;
 pub mod orders;
 pub mod payments;
+pub mod reviews;
 
 use mambogo::domain::store::StoreError;
 use time::macros::datetime;

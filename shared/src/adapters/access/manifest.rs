@@ -36,11 +36,13 @@ pub enum Table {
     AddressBooks,
     /// Coupons and their redemptions ([`crate::domain::coupons::CouponStore`]).
     Coupons,
+    /// Reviews and products' ratings ([`crate::domain::reviews::ReviewStore`]).
+    Reviews,
 }
 
 impl Table {
     /// Every table, in the order of the enum.
-    pub const ALL: [Table; 11] = [
+    pub const ALL: [Table; 12] = [
         Table::Catalog,
         Table::Carts,
         Table::Inventory,
@@ -52,6 +54,7 @@ impl Table {
         Table::FlashSales,
         Table::AddressBooks,
         Table::Coupons,
+        Table::Reviews,
     ];
 
     /// The environment variable that names the table to a Lambda function.
@@ -68,6 +71,7 @@ impl Table {
             Table::FlashSales => "FLASH_SALE_TABLE",
             Table::AddressBooks => "ADDRESS_BOOK_TABLE",
             Table::Coupons => "COUPON_TABLE",
+            Table::Reviews => "REVIEW_TABLE",
         }
     }
 
@@ -85,6 +89,7 @@ impl Table {
             Table::FlashSales => "flash-sales",
             Table::AddressBooks => "address-books",
             Table::Coupons => "coupons",
+            Table::Reviews => "reviews",
         }
     }
 }

@@ -27,8 +27,8 @@ use crate::application::Services;
 use guarded::{
     GuardedAddressBooks, GuardedCarts, GuardedCatalog, GuardedCoupons, GuardedDeadLetters,
     GuardedFlashSales, GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedNotifications,
-    GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher, GuardedWorkflow,
-    TableGrant,
+    GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher, GuardedReviews,
+    GuardedWorkflow, TableGrant,
 };
 
 impl Services {
@@ -104,6 +104,10 @@ impl Services {
             coupons: Arc::new(GuardedCoupons::new(
                 Arc::clone(&self.coupons),
                 grant(Table::Coupons),
+            )),
+            reviews: Arc::new(GuardedReviews::new(
+                Arc::clone(&self.reviews),
+                grant(Table::Reviews),
             )),
             rate_limits: Arc::clone(&self.rate_limits),
             clock: Arc::clone(&self.clock),

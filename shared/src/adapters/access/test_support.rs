@@ -87,7 +87,8 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         operations: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
         flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
         address_books: Arc::new(crate::adapters::sqlite::SqliteAddressBooks::new(db.clone())),
-        coupons: Arc::new(crate::adapters::sqlite::SqliteCoupons::new(db)),
+        coupons: Arc::new(crate::adapters::sqlite::SqliteCoupons::new(db.clone())),
+        reviews: Arc::new(crate::adapters::sqlite::SqliteReviews::new(db)),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::new(SystemClock),

@@ -48,6 +48,30 @@
 //! per-customer limit. A release flips `given_back` from 0 to 1 and lowers both counts in
 //! one transaction, so it happens once.
 //!
+//! # Review table
+//!
+//! Partition key `pk` (S), sort key `sk` (S), on-demand billing, kept.
+//!
+//! | Item           | `pk`                | `sk`          | Other attributes                                   |
+//! |----------------|---------------------|---------------|----------------------------------------------------|
+//! | Review         | `REVIEW#<id>`       | `REVIEW`      | `version` (N), `body`; while shown `listed_product`, `newest_key`, `rating_key` (S) |
+//! | Author's claim | `PRODUCT#<product>` | `USER#<user>` | `review_id` (S)                                    |
+//! | Rating         | `PRODUCT#<product>` | `RATING`      | `review_count` (N), `star_total` (N), `kind` = `rating` |
+//!
+//! Global secondary indexes `newest` (partition key `listed_product`, sort key
+//! `newest_key`) and `best` (`listed_product`, `rating_key`), projection ALL, list a
+//! product's shown reviews read backwards: the keys are the creation time and id (newest),
+//! or the stars, then those (best), zero-padded to compare as text. Hiding a review puts it back without the three
+//! attributes, so both indexes drop it. The index `ratings` (`kind`, `pk`) lists every
+//! rating item, for search.
+//!
+//! Adding a review is one transaction: the author's claim put if absent (one review per
+//! shopper and product), the review put if absent, the rating's counters raised with
+//! `ADD`. Every later change puts the review conditional on its previous version and
+//! moves the counters by the difference of what the old and new review count (a hidden
+//! review counts nothing), in the same transaction, on condition that the count stays at
+//! or above zero.
+//!
 //! # Cart table
 //!
 //! Partition key `pk` (S) = the cart id, on-demand billing, TTL on `expires_at`.
@@ -246,6 +270,7 @@ mod operations;
 mod orders;
 mod payments;
 mod query;
+mod reviews;
 mod transaction;
 
 pub use address_books::DynamoAddressBooks;
@@ -260,3 +285,4 @@ pub use mock_ledger::DynamoMockLedger;
 pub use operations::DynamoOperations;
 pub use orders::DynamoOrders;
 pub use payments::DynamoPayments;
+pub use reviews::DynamoReviews;

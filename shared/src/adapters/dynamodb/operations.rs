@@ -12,8 +12,7 @@ use super::item::{
 use super::query::Listing;
 use super::transaction::{put, try_transact, Cancelled, Names};
 use crate::adapters::cursor::{
-    nanos, notification_cursor, notification_id, notification_listing, notification_sort_key,
-    page_of, Cursor,
+    nanos, notification_cursor, notification_id, notification_listing, page_of, sort_key, Cursor,
 };
 use crate::domain::operations::SweepReport;
 use crate::domain::operations::{Notification, NotificationOutbox, OperationsLog};
@@ -50,10 +49,7 @@ fn recipient_partition(recipient: &str) -> String {
 }
 
 fn notification_key(recipient: &str, at: i64, id: &str) -> Item {
-    composite_key(
-        recipient_partition(recipient),
-        &notification_sort_key(at, id),
-    )
+    composite_key(recipient_partition(recipient), &sort_key(at, id))
 }
 
 /// The item that makes a notification of one event and kind unique.

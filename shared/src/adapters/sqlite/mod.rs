@@ -15,6 +15,7 @@ mod operations;
 mod orders;
 mod payments;
 mod readers;
+mod reviews;
 mod worker;
 
 pub use address_books::SqliteAddressBooks;
@@ -28,6 +29,7 @@ pub use inventory::SqliteInventory;
 pub use operations::SqliteOperations;
 pub use orders::SqliteOrders;
 pub use payments::SqlitePayments;
+pub use reviews::SqliteReviews;
 
 use std::path::Path;
 use std::sync::{mpsc, Arc};
@@ -167,6 +169,24 @@ CREATE TABLE IF NOT EXISTS coupon_redemptions (
     user_id TEXT NOT NULL,
     released INTEGER NOT NULL,
     PRIMARY KEY (code, order_id)
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    review_id TEXT PRIMARY KEY,
+    product_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    listed_product TEXT,
+    newest_key TEXT,
+    rating_key TEXT,
+    body TEXT NOT NULL,
+    UNIQUE (product_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS reviews_newest ON reviews (listed_product, newest_key);
+CREATE INDEX IF NOT EXISTS reviews_best ON reviews (listed_product, rating_key);
+CREATE TABLE IF NOT EXISTS product_ratings (
+    product_id TEXT PRIMARY KEY,
+    reviews INTEGER NOT NULL,
+    stars INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS address_books (
     user_id TEXT PRIMARY KEY,

@@ -7,8 +7,7 @@ use time::Duration;
 
 use super::{from_json, to_json, unavailable, Cached, SqliteDb};
 use crate::adapters::cursor::{
-    nanos, notification_cursor, notification_id, notification_listing, notification_sort_key,
-    page_of, Cursor,
+    nanos, notification_cursor, notification_id, notification_listing, page_of, sort_key, Cursor,
 };
 use crate::domain::operations::SweepReport;
 use crate::domain::operations::{Notification, NotificationOutbox, OperationsLog};
@@ -36,7 +35,7 @@ impl NotificationOutbox for SqliteOperations {
         let notification = notification.clone();
         self.db
             .run(move |connection| {
-                let sort_key = notification_sort_key(
+                let sort_key = sort_key(
                     nanos(notification.created_at),
                     &notification_id(&notification),
                 );
@@ -65,7 +64,7 @@ impl NotificationOutbox for SqliteOperations {
     ) -> Result<Page<Notification>, StoreError> {
         let listing = notification_listing(recipient);
         let before = Cursor::of_request(page.cursor.as_deref(), &listing)?
-            .map(|cursor| notification_sort_key(cursor.at, &cursor.id));
+            .map(|cursor| sort_key(cursor.at, &cursor.id));
         let limit = page.bounded_limit() as usize;
         let recipient = recipient.to_owned();
         self.db

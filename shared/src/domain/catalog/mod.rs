@@ -9,6 +9,6 @@ pub use category::{category_tree, check_parent, descendants_of, Category, Catego
 pub use product::{Availability, Product, ProductDraft, Variant, VariantDraft, MAX_VARIANTS};
 pub use search::{
     search, BrandFacet, Facets, PriceRangeFacet, ProductPage, ProductQuery, ProductSort,
-    ProductSummary, SearchCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT,
+    ProductSummary, RatingFacet, SearchCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT,
 };
 pub use store::CatalogStore;

@@ -14,6 +14,7 @@ use super::category::{descendants_of, Category};
 use super::product::{Availability, Product};
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::money::Money;
+use crate::domain::reviews::{Rating, Ratings};
 use crate::domain::store::{decode_cursor, encode_cursor};
 
 /// The largest page a client may ask for.
@@ -45,11 +46,14 @@ pub enum ProductSort {
     NameDescending,
     #[serde(rename = "newest")]
     Newest,
+    /// Best average first, more reviews first among equals, unrated last.
+    #[serde(rename = "rating")]
+    Rating,
 }
 
 impl ProductSort {
     /// The sort named `raw` as the API spells it (`price`, `-price`, `name`, `-name`,
-    /// `newest`).
+    /// `newest`, `rating`).
     pub fn parse(raw: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
     }
@@ -63,6 +67,8 @@ pub struct ProductQuery {
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
     pub in_stock: Option<bool>,
+    /// Only products whose average is at least this many stars.
+    pub min_rating: Option<u8>,
     pub text: Option<String>,
     pub sort: ProductSort,
     pub limit: usize,
@@ -79,6 +85,7 @@ impl Default for ProductQuery {
             min_price: None,
             max_price: None,
             in_stock: None,
+            min_rating: None,
             text: None,
             sort: ProductSort::NameAscending,
             limit: DEFAULT_PAGE_SIZE,
@@ -132,6 +139,7 @@ pub struct ProductSummary {
     pub regular_price: Money,
     pub on_sale: bool,
     pub in_stock: bool,
+    pub rating: Rating,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -154,6 +162,14 @@ pub struct PriceRangeFacet {
     pub count: usize,
 }
 
+/// Count of results rated at least `min_rating` stars on average.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RatingFacet {
+    pub min_rating: u8,
+    pub count: usize,
+}
+
 /// Facet counts. Each facet ignores its own filter, so a shopper who picked one brand
 /// still sees how many results the other brands would give.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -161,6 +177,8 @@ pub struct PriceRangeFacet {
 pub struct Facets {
     pub brands: Vec<BrandFacet>,
     pub price_ranges: Vec<PriceRangeFacet>,
+    /// Four stars and up, three and up, two and up, one and up.
+    pub ratings: Vec<RatingFacet>,
 }
 
 /// One page of search results.
@@ -182,11 +200,13 @@ enum Ignoring {
     Nothing,
     Brand,
     Price,
+    Rating,
 }
 
 struct Matcher<'q> {
     query: &'q ProductQuery,
     available: &'q Availability,
+    ratings: &'q Ratings,
     /// When prices are taken (a sale price applies only within its window).
     now: OffsetDateTime,
     categories: Option<HashSet<CategoryId>>,
@@ -198,11 +218,13 @@ impl<'q> Matcher<'q> {
         query: &'q ProductQuery,
         categories: &[Category],
         available: &'q Availability,
+        ratings: &'q Ratings,
         now: OffsetDateTime,
     ) -> Self {
         Matcher {
             query,
             available,
+            ratings,
             now,
             categories: query
                 .category
@@ -237,7 +259,15 @@ impl<'q> Matcher<'q> {
             && query
                 .in_stock
                 .is_none_or(|wanted| product.in_stock(self.available) == wanted)
+            && (ignoring == Ignoring::Rating
+                || query
+                    .min_rating
+                    .is_none_or(|stars| self.rating(product).at_least(stars)))
             && self.matches_text(product)
+    }
+
+    fn rating(&self, product: &Product) -> Rating {
+        self.ratings.get(&product.id).copied().unwrap_or_default()
     }
 
     fn matches_text(&self, product: &Product) -> bool {
@@ -254,7 +284,21 @@ impl<'q> Matcher<'q> {
     }
 }
 
-fn sort_key(product: &Product, sort: ProductSort, now: OffsetDateTime) -> SortKey {
+/// Where a rating sorts: by average in thousandths of a star, then by how many reviews
+/// (up to a trillion) make it; unrated below every rated product.
+fn rating_sort_key(rating: Rating) -> i64 {
+    const REVIEWS: i64 = 1_000_000_000_000;
+    let average = rating
+        .average_thousandths()
+        .map_or(0, |average| i64::try_from(average).unwrap_or(0));
+    let reviews = i64::try_from(rating.count)
+        .unwrap_or(i64::MAX)
+        .min(REVIEWS - 1);
+    average * REVIEWS + reviews
+}
+
+fn sort_key(product: &Product, sort: ProductSort, matcher: &Matcher<'_>) -> SortKey {
+    let now = matcher.now;
     match sort {
         ProductSort::PriceAscending | ProductSort::PriceDescending => {
             SortKey::Number(product.from_price(now).map_or(0, |price| price.amount))
@@ -263,25 +307,24 @@ fn sort_key(product: &Product, sort: ProductSort, now: OffsetDateTime) -> SortKe
             SortKey::Text(product.name.to_lowercase())
         }
         ProductSort::Newest => SortKey::Number(product.created_at.unix_timestamp()),
+        ProductSort::Rating => SortKey::Number(rating_sort_key(matcher.rating(product))),
     }
 }
 
 fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductId)) -> Ordering {
     let by_key = a.0.cmp(b.0);
     let by_key = match sort {
-        ProductSort::PriceDescending | ProductSort::NameDescending | ProductSort::Newest => {
-            by_key.reverse()
-        }
+        ProductSort::PriceDescending
+        | ProductSort::NameDescending
+        | ProductSort::Newest
+        | ProductSort::Rating => by_key.reverse(),
         ProductSort::PriceAscending | ProductSort::NameAscending => by_key,
     };
     by_key.then_with(|| a.1.cmp(b.1))
 }
 
-fn summarize(
-    product: &Product,
-    available: &Availability,
-    now: OffsetDateTime,
-) -> Option<ProductSummary> {
+fn summarize(product: &Product, matcher: &Matcher<'_>) -> Option<ProductSummary> {
+    let now = matcher.now;
     let cheapest = product
         .variants
         .iter()
@@ -294,7 +337,8 @@ fn summarize(
         price: cheapest.price_at(now),
         regular_price: cheapest.price,
         on_sale: cheapest.on_sale_at(now),
-        in_stock: product.in_stock(available),
+        in_stock: product.in_stock(matcher.available),
+        rating: matcher.rating(product),
         image: product.images.first().cloned(),
         created_at: product.created_at,
     })
@@ -333,26 +377,40 @@ fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
                 .count(),
         })
         .collect();
+    let ratings = [4, 3, 2, 1]
+        .into_iter()
+        .map(|min_rating| RatingFacet {
+            min_rating,
+            count: products
+                .iter()
+                .filter(|p| matcher.matches(p, Ignoring::Rating))
+                .filter(|p| matcher.rating(p).at_least(min_rating))
+                .count(),
+        })
+        .collect();
     Facets {
         brands,
         price_ranges,
+        ratings,
     }
 }
 
 /// Runs `query` over `products`: only active products, filtered, sorted, one page, at
-/// the prices of `now`; `available` says which SKUs are in stock.
+/// the prices of `now`; `available` says which SKUs are in stock, `ratings` how the
+/// products are rated.
 pub fn search(
     products: &[Product],
     categories: &[Category],
     available: &Availability,
+    ratings: &Ratings,
     query: &ProductQuery,
     now: OffsetDateTime,
 ) -> ProductPage {
-    let matcher = Matcher::new(query, categories, available, now);
+    let matcher = Matcher::new(query, categories, available, ratings, now);
     let mut matching: Vec<(SortKey, &Product)> = products
         .iter()
         .filter(|product| matcher.matches(product, Ignoring::Nothing))
-        .map(|product| (sort_key(product, query.sort, now), product))
+        .map(|product| (sort_key(product, query.sort, &matcher), product))
         .collect();
     matching.sort_by(|a, b| compare(query.sort, (&a.0, &a.1.id), (&b.0, &b.1.id)));
 
@@ -376,7 +434,7 @@ pub fn search(
     ProductPage {
         items: page
             .iter()
-            .filter_map(|(_, product)| summarize(product, available, now))
+            .filter_map(|(_, product)| summarize(product, &matcher))
             .collect(),
         next_cursor,
         total: matching.len(),

@@ -125,6 +125,17 @@ pub struct Order {
 }
 
 impl Order {
+    /// Whether the order brought `product` to its shopper: it holds the product and was
+    /// delivered (a return asked for since does not undo that). What makes a review a
+    /// verified purchase.
+    pub fn delivered(&self, product: &ProductId) -> bool {
+        self.lines.iter().any(|line| &line.product_id == product)
+            && self
+                .history
+                .iter()
+                .any(|change| change.to == OrderStatus::Delivered)
+    }
+
     /// A new order, PENDING, with its first history entry.
     pub fn place(
         id: OrderId,

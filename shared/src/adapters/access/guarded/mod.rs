@@ -19,6 +19,7 @@ mod inventory;
 mod operations;
 mod orders;
 mod payments;
+mod reviews;
 mod workflow;
 
 #[cfg(test)]
@@ -37,6 +38,7 @@ pub use inventory::GuardedInventory;
 pub use operations::{GuardedNotifications, GuardedOperationsLog};
 pub use orders::GuardedOrders;
 pub use payments::GuardedPayments;
+pub use reviews::GuardedReviews;
 pub use workflow::GuardedWorkflow;
 
 use super::manifest::{Access, FunctionSpec, Table};
