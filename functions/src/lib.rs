@@ -24,7 +24,10 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use lambda_http::service_fn;
+use mambogo::adapters::search_index::TantivyIndex;
 use mambogo::api::Endpoint;
+use mambogo::application::index_handle::IndexHandle;
+use mambogo::domain::catalog::SearchIndex;
 
 pub use config::LambdaConfig;
 pub use handler::{handle, FunctionContext, StartError};
@@ -46,8 +49,27 @@ macro_rules! endpoint {
 /// the configuration and builds the services once, then answers every event with
 /// `endpoint`. A configuration error is logged and returned.
 pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), lambda_http::Error> {
+    serve(operation_id, endpoint, None).await
+}
+
+/// [`run`] for a function that searches the catalog: it keeps a search index on tantivy
+/// in its memory, built from the tables on the first search and rebuilt when older than
+/// the catalog cache. Only these functions link tantivy.
+pub async fn run_searching(
+    operation_id: &'static str,
+    endpoint: Endpoint,
+) -> Result<(), lambda_http::Error> {
+    let index: Arc<dyn SearchIndex> = Arc::new(TantivyIndex::new());
+    serve(operation_id, endpoint, Some(index)).await
+}
+
+async fn serve(
+    operation_id: &'static str,
+    endpoint: Endpoint,
+    index: Option<Arc<dyn SearchIndex>>,
+) -> Result<(), lambda_http::Error> {
     logging::init_json_logs()?;
-    let context = match start(operation_id, endpoint).await {
+    let context = match start(operation_id, endpoint, index).await {
         Ok(context) => Arc::new(context),
         Err(error) => {
             tracing::error!(operation = operation_id, %error, "cannot start");
@@ -62,11 +84,16 @@ pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), l
     .await
 }
 
-async fn start(operation_id: &str, endpoint: Endpoint) -> Result<FunctionContext, StartError> {
+async fn start(
+    operation_id: &str,
+    endpoint: Endpoint,
+    index: Option<Arc<dyn SearchIndex>>,
+) -> Result<FunctionContext, StartError> {
     let function = mambogo::adapters::access::Manifest::embedded()?
         .by_operation(operation_id)
         .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
-    let built = services::function_services(&function.name).await?;
+    let mut built = services::function_services(&function.name).await?;
+    built.services.search_index = index.map(IndexHandle::new);
     FunctionContext::new(
         operation_id,
         endpoint,

@@ -170,6 +170,8 @@ pub fn aws_services(
             config.table(Table::Coupons),
         )),
         reviews: Arc::new(DynamoReviews::new(dynamodb, config.table(Table::Reviews))),
+        search_index: None,
+        index_refresh: Some(config.catalog_cache),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::clone(&clock),

@@ -13,6 +13,7 @@ use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::local_bus::{LocalEventBus, Rule};
 use mambogo::adapters::mock_gateway::MockGateway;
+use mambogo::adapters::search_index::TantivyIndex;
 use mambogo::adapters::sqlite::{
     SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteCoupons, SqliteDb, SqliteDeadLetters,
     SqliteFlashSales, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders,
@@ -23,6 +24,7 @@ use mambogo::application::consumers::{
     ClearCartOnConfirmation, ReleaseCouponOfEndedOrder, CLEAR_CART, RELEASE_COUPON,
 };
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
+use mambogo::application::index_handle::IndexHandle;
 use mambogo::application::jobs::{Sweeper, SWEEPER};
 use mambogo::application::rate_limits::RateLimits;
 use mambogo::application::settings::CheckoutSettings;
@@ -160,6 +162,8 @@ pub async fn build_shop(
         address_books: Arc::new(SqliteAddressBooks::new(db.clone())),
         coupons: Arc::new(SqliteCoupons::new(db.clone())),
         reviews: Arc::new(SqliteReviews::new(db)),
+        search_index: Some(IndexHandle::new(Arc::new(TantivyIndex::new()))),
+        index_refresh: None,
         rate_limits: Arc::new(RateLimits::new(config.rate_limits, Arc::clone(&clock))),
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),

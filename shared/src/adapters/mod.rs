@@ -14,6 +14,8 @@ pub mod http_gateway;
 pub mod local_bus;
 #[cfg(feature = "mock-gateway")]
 pub mod mock_gateway;
+#[cfg(feature = "search-index")]
+pub mod search_index;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
 pub mod sqs_dead_letters;

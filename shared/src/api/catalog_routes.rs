@@ -2,7 +2,8 @@
 
 use super::product_query::product_query;
 use super::{ApiError, ApiRequest, ApiResponse};
-use crate::application::{catalog, Services};
+use crate::application::{catalog, search, Services};
+use crate::domain::catalog::ProductSort;
 use crate::domain::ids::ProductId;
 
 /// `GET /products`: filtered, sorted, paginated search with facet counts.
@@ -10,9 +11,10 @@ pub async fn list_products(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    let query = product_query(&request.query).map_err(ApiError::Malformed)?;
+    let query =
+        product_query(&request.query, ProductSort::NameAscending).map_err(ApiError::Malformed)?;
     Ok(ApiResponse::ok(
-        &catalog::search_products(services, &query).await?,
+        &search::search_products(services, &query).await?,
     ))
 }
 

@@ -29,6 +29,7 @@ mod request;
 mod response;
 pub mod review_routes;
 pub mod route_table;
+pub mod search_routes;
 pub mod webhook_routes;
 
 pub use authenticate::authenticate;

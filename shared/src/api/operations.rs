@@ -10,8 +10,8 @@ use futures::future::BoxFuture;
 use super::{
     address_routes, admin_catalog, admin_coupons, admin_executions, admin_flash_sales,
     admin_inventory, admin_operations, admin_orders, cart_routes, catalog_routes, checkout_routes,
-    flash_sale_routes, order_routes, review_routes, webhook_routes, ApiError, ApiRequest,
-    ApiResponse,
+    flash_sale_routes, order_routes, review_routes, search_routes, webhook_routes, ApiError,
+    ApiRequest, ApiResponse,
 };
 use crate::application::Services;
 
@@ -30,6 +30,8 @@ macro_rules! operations {
 
 operations! {
     "listProducts" => catalog_routes::list_products,
+    "searchProducts" => search_routes::search_products,
+    "suggestProducts" => search_routes::suggest_products,
     "getProduct" => catalog_routes::get_product,
     "listCategories" => catalog_routes::list_categories,
     "createProduct" => admin_catalog::create_product,

@@ -1,5 +1,5 @@
-//! The query string of `GET /products`, read into the catalog's [`ProductQuery`]: every
-//! parameter that is wrong or unknown is named.
+//! The query string of `GET /products` and `GET /search`, read into the catalog's
+//! [`ProductQuery`]: every parameter that is wrong or unknown is named.
 
 use crate::domain::catalog::{
     ProductQuery, ProductSort, SearchCursor, MAX_PAGE_SIZE, MAX_QUERY_TEXT,
@@ -7,11 +7,17 @@ use crate::domain::catalog::{
 use crate::domain::ids::CategoryId;
 use crate::domain::validation::{Checks, FieldError};
 
-/// The search a `GET /products` query string asks for, naming every parameter that is
-/// wrong or unknown.
-pub fn product_query(params: &[(String, String)]) -> Result<ProductQuery, Vec<FieldError>> {
+/// The search a query string asks for, naming every parameter that is wrong or unknown;
+/// `sort` is the order unless it names one.
+pub fn product_query(
+    params: &[(String, String)],
+    sort: ProductSort,
+) -> Result<ProductQuery, Vec<FieldError>> {
     let mut checks = Checks::default();
-    let mut query = ProductQuery::default();
+    let mut query = ProductQuery {
+        sort,
+        ..ProductQuery::default()
+    };
     for (name, value) in params {
         match name.as_str() {
             "category" => match CategoryId::parse(value) {
@@ -30,8 +36,8 @@ pub fn product_query(params: &[(String, String)]) -> Result<ProductQuery, Vec<Fi
                 _ => checks.push(FieldError::new("inStock", "must be true or false")),
             },
             "q" => {
-                checks.text_length(value, 1, MAX_QUERY_TEXT, "q");
-                query.text = Some(value.to_lowercase());
+                check_search_text(value, &mut checks);
+                query.text = Some(value.clone());
             }
             "minRating" => match value.parse::<u8>() {
                 Ok(stars) if (1..=5).contains(&stars) => query.min_rating = Some(stars),
@@ -44,7 +50,7 @@ pub fn product_query(params: &[(String, String)]) -> Result<ProductQuery, Vec<Fi
                 Some(sort) => query.sort = sort,
                 None => checks.push(FieldError::new(
                     "sort",
-                    "must be one of price, -price, name, -name, newest, rating",
+                    "must be one of relevance, price, -price, name, -name, newest, rating",
                 )),
             },
             "limit" => match value.parse::<usize>() {
@@ -77,6 +83,17 @@ pub fn product_query(params: &[(String, String)]) -> Result<ProductQuery, Vec<Fi
     checks.finish().map(|()| query)
 }
 
+/// Checks the words `q` of a search: 1 to [`MAX_QUERY_TEXT`] characters, none a
+/// control character.
+pub(super) fn check_search_text(value: &str, checks: &mut Checks) {
+    checks.text_length(value, 1, MAX_QUERY_TEXT, "q");
+    checks.require(
+        !value.chars().any(char::is_control),
+        "q",
+        "must not contain control characters",
+    );
+}
+
 fn parse_amount(raw: &str, field: &str, checks: &mut Checks) -> Option<i64> {
     match raw.parse::<i64>() {
         Ok(amount) if amount >= 0 => Some(amount),
@@ -95,27 +112,41 @@ mod tests {
     use time::{Duration, OffsetDateTime};
 
     use super::*;
+    use std::sync::Arc;
+
     use crate::domain::catalog::{
-        Availability, BrandFacet, Category, Product, ProductDraft, ProductPage,
+        Availability, BrandFacet, Hit, Listing, Product, ProductDraft, ProductPage,
     };
     use crate::domain::ids::ProductId;
     use crate::domain::reviews::{Rating, Ratings};
 
-    /// The catalog's search at a moment no sale window of these products reaches.
-    fn search(
+    /// The results of `query` over all of `products` (as an index finds them when no
+    /// words are typed), rated by `ratings`, at a moment no sale window reaches.
+    fn rated(
         products: &[Product],
-        categories: &[Category],
         available: &Availability,
+        ratings: &Ratings,
         query: &ProductQuery,
     ) -> ProductPage {
-        crate::domain::catalog::search(
-            products,
-            categories,
-            available,
-            &Ratings::new(),
-            query,
-            OffsetDateTime::UNIX_EPOCH,
-        )
+        let listings: Vec<Listing> = products
+            .iter()
+            .map(|product| {
+                let rating = ratings.get(&product.id).copied().unwrap_or_default();
+                Listing::new(Arc::new(product.clone()), available, rating, &[])
+            })
+            .collect();
+        let hits: Vec<Hit<'_>> = listings
+            .iter()
+            .map(|listing| Hit {
+                listing,
+                score: 0.0,
+            })
+            .collect();
+        crate::domain::catalog::results(&hits, &[], query, OffsetDateTime::UNIX_EPOCH)
+    }
+
+    fn search(products: &[Product], available: &Availability, query: &ProductQuery) -> ProductPage {
+        rated(products, available, &Ratings::new(), query)
     }
 
     fn product(id: &str, name: &str, brand: &str, price: i64, age_days: i64) -> Product {
@@ -158,7 +189,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        product_query(&params).unwrap()
+        product_query(&params, ProductSort::NameAscending).unwrap()
     }
 
     fn ids(page: &ProductPage) -> Vec<&str> {
@@ -169,7 +200,6 @@ mod tests {
     fn filters_combine() {
         let page = search(
             &catalog(),
-            &[],
             &stock(),
             &query(&[
                 ("brand", "sonora"),
@@ -182,51 +212,18 @@ mod tests {
     }
 
     #[test]
-    fn text_search_needs_every_word() {
-        let page = search(
-            &catalog(),
-            &[],
-            &stock(),
-            &query(&[("q", "SPEAKER sonora")]),
-        );
-        assert_eq!(ids(&page), ["a", "c", "e"]);
-        let page = search(
-            &catalog(),
-            &[],
-            &stock(),
-            &query(&[("q", "speaker kestrel")]),
-        );
-        assert!(page.items.is_empty());
-    }
-
-    #[test]
     fn sorts_by_price_name_and_age() {
         let products = catalog();
         assert_eq!(
-            ids(&search(
-                &products,
-                &[],
-                &stock(),
-                &query(&[("sort", "price")])
-            )),
+            ids(&search(&products, &stock(), &query(&[("sort", "price")]))),
             ["d", "c", "a", "b", "e"]
         );
         assert_eq!(
-            ids(&search(
-                &products,
-                &[],
-                &stock(),
-                &query(&[("sort", "-price")])
-            )),
+            ids(&search(&products, &stock(), &query(&[("sort", "-price")]))),
             ["e", "b", "a", "c", "d"]
         );
         assert_eq!(
-            ids(&search(
-                &products,
-                &[],
-                &stock(),
-                &query(&[("sort", "newest")])
-            )),
+            ids(&search(&products, &stock(), &query(&[("sort", "newest")]))),
             ["b", "c", "a", "e", "d"]
         );
     }
@@ -241,7 +238,7 @@ mod tests {
             if let Some(c) = &cursor {
                 params.push(("cursor", c));
             }
-            let page = search(&products, &[], &stock(), &query(&params));
+            let page = search(&products, &stock(), &query(&params));
             seen.extend(page.items.iter().map(|p| p.id.to_string()));
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
@@ -260,14 +257,7 @@ mod tests {
     }
 
     fn rated_search(params: &[(&str, &str)]) -> ProductPage {
-        crate::domain::catalog::search(
-            &catalog(),
-            &[],
-            &stock(),
-            &ratings(),
-            &query(params),
-            OffsetDateTime::UNIX_EPOCH,
-        )
+        rated(&catalog(), &stock(), &ratings(), &query(params))
     }
 
     #[test]
@@ -308,14 +298,14 @@ mod tests {
     fn a_rating_floor_is_one_to_five_stars() {
         for bad in ["0", "6", "4.5", "-1", "four"] {
             let params = [("minRating".to_owned(), bad.to_owned())];
-            let errors = product_query(&params).unwrap_err();
+            let errors = product_query(&params, ProductSort::NameAscending).unwrap_err();
             assert_eq!(errors[0].field, "minRating", "{bad}");
         }
     }
 
     #[test]
     fn facets_ignore_their_own_filter() {
-        let page = search(&catalog(), &[], &stock(), &query(&[("brand", "Kestrel")]));
+        let page = search(&catalog(), &stock(), &query(&[("brand", "Kestrel")]));
         assert_eq!(page.total, 2);
         assert_eq!(
             page.facets.brands,
@@ -346,7 +336,7 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let fields: Vec<String> = product_query(&params)
+        let fields: Vec<String> = product_query(&params, ProductSort::NameAscending)
             .unwrap_err()
             .into_iter()
             .map(|e| e.field)
@@ -358,7 +348,6 @@ mod tests {
     fn a_cursor_from_another_sort_is_refused() {
         let page = search(
             &catalog(),
-            &[],
             &stock(),
             &query(&[("sort", "price"), ("limit", "1")]),
         );
@@ -366,6 +355,6 @@ mod tests {
             ("sort".to_string(), "name".to_string()),
             ("cursor".to_string(), page.next_cursor.unwrap()),
         ];
-        assert!(product_query(&params).is_err());
+        assert!(product_query(&params, ProductSort::NameAscending).is_err());
     }
 }

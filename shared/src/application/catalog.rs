@@ -1,12 +1,11 @@
-//! The catalog as shoppers read it — search, a product with what is left of each
+//! The catalog as shoppers read it — a product with what is left of each
 //! variant, the category tree — and as operators change it: products (with their
 //! starting stock), categories, stock on hand.
 
 use crate::application::error::ShopError;
 use crate::application::Services;
 use crate::domain::catalog::{
-    category_tree, check_parent, search, Availability, Category, CategoryNode, Product,
-    ProductDraft, ProductPage, ProductQuery,
+    category_tree, check_parent, Availability, Category, CategoryNode, Product, ProductDraft,
 };
 use crate::domain::ids::{CategoryId, ProductId, Sku};
 use crate::domain::inventory::{check_shard_count, InventoryError, StockLevel};
@@ -26,25 +25,6 @@ pub async fn availability(
         .into_iter()
         .map(|level| (level.sku, level.available))
         .collect())
-}
-
-/// One page of the products `query` finds, with facet counts.
-pub async fn search_products(
-    services: &Services,
-    query: &ProductQuery,
-) -> Result<ProductPage, ShopError> {
-    let products = services.catalog.all_products().await?;
-    let categories = services.catalog.categories().await?;
-    let available = availability(services, None).await?;
-    let ratings = services.reviews.all_ratings().await?;
-    Ok(search(
-        &products,
-        &categories,
-        &available,
-        &ratings,
-        query,
-        services.clock.now(),
-    ))
 }
 
 /// The product `id` with the units available of each variant and its rating; an
@@ -122,6 +102,7 @@ pub async fn create_product(
     let product = Product::create(id, draft, services.clock.now());
     services.catalog.create_product(&product).await?;
     apply_stock(services, &stocked).await?;
+    services.catalog_changed();
     tracing::info!(product_id = %product.id, "product created");
     Ok(product)
 }
@@ -143,6 +124,7 @@ pub async fn replace_product(
         .catalog
         .replace_product(&previous, &product)
         .await?;
+    services.catalog_changed();
     tracing::info!(product_id = %product.id, version = product.version, "product replaced");
     Ok(product)
 }
@@ -167,6 +149,7 @@ pub async fn put_category(
         parent_id: parent,
     };
     services.catalog.put_category(&category).await?;
+    services.catalog_changed();
     Ok(category)
 }
 
@@ -203,5 +186,6 @@ pub async fn set_stock(
             other => ShopError::Invalid(vec![FieldError::new("onHand", other.to_string())]),
         })?;
     tracing::info!(%sku, on_hand, shards = level.shards, "stock set");
+    services.catalog_changed();
     Ok(level)
 }

@@ -11,6 +11,8 @@
 //! - [`address_book`]: the addresses a signed-in shopper keeps for checkout.
 //! - [`coupons`]: the codes that take money off, and their redemptions.
 //! - [`reviews`]: what shoppers who received a product say of it, and its rating.
+//! - [`search`], [`index_handle`]: the search index, rebuilt and kept fresh, and what
+//!   it answers.
 //! - [`rate_limits`]: how many requests a buyer and an address may send.
 //! - [`jobs`], [`consumers`]: the sweeper, and what acts on published events.
 
@@ -23,12 +25,14 @@ pub mod consumers;
 pub mod coupons;
 pub mod error;
 pub mod flash_sales;
+pub mod index_handle;
 pub mod jobs;
 pub mod lifecycle;
 pub mod orders;
 pub mod payments;
 pub mod rate_limits;
 pub mod reviews;
+pub mod search;
 pub mod services;
 pub mod settings;
 pub mod settlement;

@@ -63,6 +63,7 @@ pub async fn write_review(
     match services.reviews.add(&review).await {
         Ok(()) => {
             tracing::info!(review_id = %review.id, product_id = %product, "review written");
+            services.catalog_changed();
             Ok(review)
         }
         Err(StoreError::AlreadyExists) => Err(ShopError::Conflict(format!(
@@ -113,6 +114,7 @@ async fn change_review(
             return Ok(previous);
         };
         services.reviews.replace(&previous, &review).await?;
+        services.catalog_changed();
         Ok(review)
     })
     .await

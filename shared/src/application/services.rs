@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use time::Duration;
+
+use crate::application::index_handle::IndexHandle;
 use crate::application::rate_limits::RateLimits;
 use crate::application::settings::CheckoutSettings;
 use crate::domain::address_book::AddressBookStore;
@@ -53,6 +56,11 @@ pub struct Services {
     pub coupons: Arc<dyn CouponStore>,
     /// Reviews and products' ratings.
     pub reviews: Arc<dyn ReviewStore>,
+    /// This process's search index; `None` for a function that does not search.
+    pub search_index: Option<IndexHandle>,
+    /// How old the search index may grow before a search rebuilds it from the stores;
+    /// `None` when every change reaches it (one process, as the local shop).
+    pub index_refresh: Option<Duration>,
     /// The rate limits' buckets of this process, shared by every route that counts.
     pub rate_limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,
@@ -60,4 +68,14 @@ pub struct Services {
     /// The one currency the shop sells in.
     pub currency: Currency,
     pub checkout: CheckoutSettings,
+}
+
+impl Services {
+    /// After a change to the catalog, a product's stock or its reviews: this process's
+    /// search index (if it keeps one) is rebuilt before the next search.
+    pub fn catalog_changed(&self) {
+        if let Some(handle) = &self.search_index {
+            handle.index.invalidate();
+        }
+    }
 }

@@ -109,6 +109,8 @@ impl Services {
                 Arc::clone(&self.reviews),
                 grant(Table::Reviews),
             )),
+            search_index: self.search_index.clone(),
+            index_refresh: self.index_refresh,
             rate_limits: Arc::clone(&self.rate_limits),
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),

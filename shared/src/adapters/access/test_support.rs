@@ -89,6 +89,8 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         address_books: Arc::new(crate::adapters::sqlite::SqliteAddressBooks::new(db.clone())),
         coupons: Arc::new(crate::adapters::sqlite::SqliteCoupons::new(db.clone())),
         reviews: Arc::new(crate::adapters::sqlite::SqliteReviews::new(db)),
+        search_index: None,
+        index_refresh: None,
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::new(SystemClock),

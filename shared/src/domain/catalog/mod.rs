@@ -1,14 +1,19 @@
-//! The catalog: products with their variants (SKUs), categories in a tree, and search.
+//! The catalog: products with their variants (SKUs), categories in a tree, and search:
+//! the listings a search index holds and the results it answers.
 
 mod category;
+mod index;
+mod listing;
 mod product;
 mod search;
 mod store;
 
 pub use category::{category_tree, check_parent, descendants_of, Category, CategoryNode};
+pub use index::{IndexError, SearchIndex, Suggestion, SuggestionKind};
+pub use listing::Listing;
 pub use product::{Availability, Product, ProductDraft, Variant, VariantDraft, MAX_VARIANTS};
 pub use search::{
-    search, BrandFacet, Facets, PriceRangeFacet, ProductPage, ProductQuery, ProductSort,
+    results, BrandFacet, Facets, Hit, PriceRangeFacet, ProductPage, ProductQuery, ProductSort,
     ProductSummary, RatingFacet, SearchCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT,
 };
 pub use store::CatalogStore;

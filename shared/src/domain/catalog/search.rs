@@ -1,8 +1,6 @@
-//! Shopper search over the catalog: filters, sort, facet counts and cursor pagination.
-//!
-//! Stores hand over all products and this module does the rest, so that the embedded and
-//! DynamoDB stores answer every query identically. A catalog of a few thousand products
-//! fits in one Lambda's memory; the stores cache it between requests.
+//! Shopper search over the catalog: filters, sort, facet counts and cursor pagination
+//! over the products a search index found for the words typed (every shown product when
+//! none were), so that every index answers the same query alike.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
@@ -11,10 +9,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::category::{descendants_of, Category};
-use super::product::{Availability, Product};
+use super::listing::Listing;
+use super::product::Product;
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::money::Money;
-use crate::domain::reviews::{Rating, Ratings};
+use crate::domain::reviews::Rating;
 use crate::domain::store::{decode_cursor, encode_cursor};
 
 /// The largest page a client may ask for.
@@ -36,6 +35,9 @@ const PRICE_BUCKETS: [(i64, Option<i64>); 5] = [
 /// How results are ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProductSort {
+    /// Best match for the words first; by name when there are none.
+    #[serde(rename = "relevance")]
+    Relevance,
     #[serde(rename = "price")]
     PriceAscending,
     #[serde(rename = "-price")]
@@ -52,8 +54,8 @@ pub enum ProductSort {
 }
 
 impl ProductSort {
-    /// The sort named `raw` as the API spells it (`price`, `-price`, `name`, `-name`,
-    /// `newest`, `rating`).
+    /// The sort named `raw` as the API spells it (`relevance`, `price`, `-price`,
+    /// `name`, `-name`, `newest`, `rating`).
     pub fn parse(raw: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(raw.to_owned())).ok()
     }
@@ -192,6 +194,17 @@ pub struct ProductPage {
     /// How many products match, across all pages.
     pub total: usize,
     pub facets: Facets,
+    /// When nothing matched: a spelling of the words that would have found something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+}
+
+/// A product the index found for the words typed, and how well it matched them.
+#[derive(Clone, Copy, Debug)]
+pub struct Hit<'a> {
+    pub listing: &'a Listing,
+    /// Higher is better; 0 when no words were typed.
+    pub score: f32,
 }
 
 /// Which filter a facet leaves out.
@@ -205,45 +218,30 @@ enum Ignoring {
 
 struct Matcher<'q> {
     query: &'q ProductQuery,
-    available: &'q Availability,
-    ratings: &'q Ratings,
     /// When prices are taken (a sale price applies only within its window).
     now: OffsetDateTime,
     categories: Option<HashSet<CategoryId>>,
-    terms: Vec<&'q str>,
 }
 
 impl<'q> Matcher<'q> {
-    fn new(
-        query: &'q ProductQuery,
-        categories: &[Category],
-        available: &'q Availability,
-        ratings: &'q Ratings,
-        now: OffsetDateTime,
-    ) -> Self {
+    fn new(query: &'q ProductQuery, categories: &[Category], now: OffsetDateTime) -> Self {
         Matcher {
             query,
-            available,
-            ratings,
             now,
             categories: query
                 .category
                 .as_ref()
                 .map(|root| descendants_of(root, categories)),
-            terms: query
-                .text
-                .as_deref()
-                .map(|text| text.split_whitespace().collect())
-                .unwrap_or_default(),
         }
     }
 
-    fn matches(&self, product: &Product, ignoring: Ignoring) -> bool {
+    fn matches(&self, listing: &Listing, ignoring: Ignoring) -> bool {
+        let product = &listing.product;
         let Some(price) = product.from_price(self.now) else {
             return false;
         };
         let query = self.query;
-        product.active
+        listing.is_shown()
             && self
                 .categories
                 .as_ref()
@@ -258,29 +256,11 @@ impl<'q> Matcher<'q> {
                     && query.max_price.is_none_or(|max| price.amount <= max)))
             && query
                 .in_stock
-                .is_none_or(|wanted| product.in_stock(self.available) == wanted)
+                .is_none_or(|wanted| listing.in_stock == wanted)
             && (ignoring == Ignoring::Rating
                 || query
                     .min_rating
-                    .is_none_or(|stars| self.rating(product).at_least(stars)))
-            && self.matches_text(product)
-    }
-
-    fn rating(&self, product: &Product) -> Rating {
-        self.ratings.get(&product.id).copied().unwrap_or_default()
-    }
-
-    fn matches_text(&self, product: &Product) -> bool {
-        if self.terms.is_empty() {
-            return true;
-        }
-        let haystack = format!(
-            "{} {} {}",
-            product.name.to_lowercase(),
-            product.brand.to_lowercase(),
-            product.description.to_lowercase()
-        );
-        self.terms.iter().all(|term| haystack.contains(term))
+                    .is_none_or(|stars| listing.rating.at_least(stars)))
     }
 }
 
@@ -297,9 +277,23 @@ fn rating_sort_key(rating: Rating) -> i64 {
     average * REVIEWS + reviews
 }
 
-fn sort_key(product: &Product, sort: ProductSort, matcher: &Matcher<'_>) -> SortKey {
-    let now = matcher.now;
+/// Where a match sorts by relevance: its score to a millionth.
+fn relevance_key(score: f32) -> i64 {
+    (f64::from(score) * 1_000_000.0).round() as i64
+}
+
+/// The sort that orders results: relevance without words typed is by name.
+fn effective(sort: ProductSort, query: &ProductQuery) -> ProductSort {
     match sort {
+        ProductSort::Relevance if query.text.is_none() => ProductSort::NameAscending,
+        other => other,
+    }
+}
+
+fn sort_key(hit: &Hit<'_>, sort: ProductSort, now: OffsetDateTime) -> SortKey {
+    let product: &Product = &hit.listing.product;
+    match sort {
+        ProductSort::Relevance => SortKey::Number(relevance_key(hit.score)),
         ProductSort::PriceAscending | ProductSort::PriceDescending => {
             SortKey::Number(product.from_price(now).map_or(0, |price| price.amount))
         }
@@ -307,14 +301,15 @@ fn sort_key(product: &Product, sort: ProductSort, matcher: &Matcher<'_>) -> Sort
             SortKey::Text(product.name.to_lowercase())
         }
         ProductSort::Newest => SortKey::Number(product.created_at.unix_timestamp()),
-        ProductSort::Rating => SortKey::Number(rating_sort_key(matcher.rating(product))),
+        ProductSort::Rating => SortKey::Number(rating_sort_key(hit.listing.rating)),
     }
 }
 
 fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductId)) -> Ordering {
     let by_key = a.0.cmp(b.0);
     let by_key = match sort {
-        ProductSort::PriceDescending
+        ProductSort::Relevance
+        | ProductSort::PriceDescending
         | ProductSort::NameDescending
         | ProductSort::Newest
         | ProductSort::Rating => by_key.reverse(),
@@ -323,8 +318,8 @@ fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductI
     by_key.then_with(|| a.1.cmp(b.1))
 }
 
-fn summarize(product: &Product, matcher: &Matcher<'_>) -> Option<ProductSummary> {
-    let now = matcher.now;
+fn summarize(listing: &Listing, now: OffsetDateTime) -> Option<ProductSummary> {
+    let product = &listing.product;
     let cheapest = product
         .variants
         .iter()
@@ -337,20 +332,18 @@ fn summarize(product: &Product, matcher: &Matcher<'_>) -> Option<ProductSummary>
         price: cheapest.price_at(now),
         regular_price: cheapest.price,
         on_sale: cheapest.on_sale_at(now),
-        in_stock: product.in_stock(matcher.available),
-        rating: matcher.rating(product),
+        in_stock: listing.in_stock,
+        rating: listing.rating,
         image: product.images.first().cloned(),
         created_at: product.created_at,
     })
 }
 
-fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
+fn facets(hits: &[Hit<'_>], matcher: &Matcher<'_>) -> Facets {
+    let listings = || hits.iter().map(|hit| hit.listing);
     let mut brands: BTreeMap<&str, usize> = BTreeMap::new();
-    for product in products
-        .iter()
-        .filter(|p| matcher.matches(p, Ignoring::Brand))
-    {
-        *brands.entry(product.brand.as_str()).or_default() += 1;
+    for listing in listings().filter(|l| matcher.matches(l, Ignoring::Brand)) {
+        *brands.entry(listing.product.brand.as_str()).or_default() += 1;
     }
     let mut brands: Vec<BrandFacet> = brands
         .into_iter()
@@ -361,10 +354,9 @@ fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
         .collect();
     brands.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.brand.cmp(&b.brand)));
 
-    let prices: Vec<i64> = products
-        .iter()
-        .filter(|p| matcher.matches(p, Ignoring::Price))
-        .filter_map(|p| p.from_price(matcher.now).map(|price| price.amount))
+    let prices: Vec<i64> = listings()
+        .filter(|l| matcher.matches(l, Ignoring::Price))
+        .filter_map(|l| l.product.from_price(matcher.now).map(|price| price.amount))
         .collect();
     let price_ranges = PRICE_BUCKETS
         .iter()
@@ -381,10 +373,9 @@ fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
         .into_iter()
         .map(|min_rating| RatingFacet {
             min_rating,
-            count: products
-                .iter()
-                .filter(|p| matcher.matches(p, Ignoring::Rating))
-                .filter(|p| matcher.rating(p).at_least(min_rating))
+            count: listings()
+                .filter(|l| matcher.matches(l, Ignoring::Rating))
+                .filter(|l| l.rating.at_least(min_rating))
                 .count(),
         })
         .collect();
@@ -395,37 +386,45 @@ fn facets(products: &[Product], matcher: &Matcher<'_>) -> Facets {
     }
 }
 
-/// Runs `query` over `products`: only active products, filtered, sorted, one page, at
-/// the prices of `now`; `available` says which SKUs are in stock, `ratings` how the
-/// products are rated.
-pub fn search(
-    products: &[Product],
+/// One page of the `hits` an index found for `query`'s words (every listing when there
+/// are none): filtered, sorted and counted at the prices of `now`.
+pub fn results(
+    hits: &[Hit<'_>],
     categories: &[Category],
-    available: &Availability,
-    ratings: &Ratings,
     query: &ProductQuery,
     now: OffsetDateTime,
 ) -> ProductPage {
-    let matcher = Matcher::new(query, categories, available, ratings, now);
-    let mut matching: Vec<(SortKey, &Product)> = products
+    let matcher = Matcher::new(query, categories, now);
+    let sort = effective(query.sort, query);
+    let mut matching: Vec<(SortKey, &Hit<'_>)> = hits
         .iter()
-        .filter(|product| matcher.matches(product, Ignoring::Nothing))
-        .map(|product| (sort_key(product, query.sort, &matcher), product))
+        .filter(|hit| matcher.matches(hit.listing, Ignoring::Nothing))
+        .map(|hit| (sort_key(hit, sort, now), hit))
         .collect();
-    matching.sort_by(|a, b| compare(query.sort, (&a.0, &a.1.id), (&b.0, &b.1.id)));
+    matching.sort_by(|a, b| {
+        compare(
+            sort,
+            (&a.0, &a.1.listing.product.id),
+            (&b.0, &b.1.listing.product.id),
+        )
+    });
 
     let start = query.cursor.as_ref().map_or(0, |cursor| {
-        matching.partition_point(|(key, product)| {
-            compare(query.sort, (key, &product.id), (&cursor.key, &cursor.id)) != Ordering::Greater
+        matching.partition_point(|(key, hit)| {
+            compare(
+                sort,
+                (key, &hit.listing.product.id),
+                (&cursor.key, &cursor.id),
+            ) != Ordering::Greater
         })
     });
-    let page: Vec<&(SortKey, &Product)> = matching.iter().skip(start).take(query.limit).collect();
+    let page: Vec<&(SortKey, &Hit<'_>)> = matching.iter().skip(start).take(query.limit).collect();
     let next_cursor = match page.last() {
-        Some((key, product)) if start + page.len() < matching.len() => Some(
+        Some((key, hit)) if start + page.len() < matching.len() => Some(
             SearchCursor {
                 sort: query.sort,
                 key: key.clone(),
-                id: product.id.clone(),
+                id: hit.listing.product.id.clone(),
             }
             .encode(),
         ),
@@ -434,10 +433,11 @@ pub fn search(
     ProductPage {
         items: page
             .iter()
-            .filter_map(|(_, product)| summarize(product, &matcher))
+            .filter_map(|(_, hit)| summarize(hit.listing, now))
             .collect(),
         next_cursor,
         total: matching.len(),
-        facets: facets(products, &matcher),
+        facets: facets(hits, &matcher),
+        did_you_mean: None,
     }
 }

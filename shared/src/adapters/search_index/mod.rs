@@ -1,0 +1,368 @@
+//! [`SearchIndex`] on tantivy, in memory: a table of listings by slot, and a full-text
+//! index of their words whose documents name their slots. tantivy finds and scores the
+//! products a query's words match; the domain's [`results`] filters, counts, sorts and
+//! pages them, as for every index. Brands and categories are few, so their completions
+//! are matched here, one name at a time.
+
+mod collect;
+mod complete;
+mod schema;
+mod spelling;
+mod text;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{PoisonError, RwLock};
+
+use tantivy::collector::TopDocs;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use time::OffsetDateTime;
+
+use crate::domain::catalog::{
+    results, Category, Hit, IndexError, Listing, ProductPage, ProductQuery, SearchIndex,
+    Suggestion, SuggestionKind,
+};
+use crate::domain::ids::ProductId;
+use collect::EveryHit;
+use schema::{document, new_index, words_of, Fields, SLOT};
+
+/// Memory the writer may fill before it writes a segment.
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// At most this many brands, and as many categories, among completions.
+const NAMES_SUGGESTED: usize = 3;
+
+fn failed(error: impl std::fmt::Display) -> IndexError {
+    IndexError(error.to_string())
+}
+
+/// The index and its table, rebuilt whole or changed one product at a time.
+struct State {
+    index: Index,
+    fields: Fields,
+    writer: IndexWriter,
+    reader: IndexReader,
+    /// Listings by slot; a slot once emptied is never used again until a rebuild.
+    slots: Vec<Option<Listing>>,
+    by_id: HashMap<ProductId, usize>,
+    /// Shown products per brand, by the brand's lower case: (as written, products).
+    brands: BTreeMap<String, (String, usize)>,
+    built_at: Option<OffsetDateTime>,
+}
+
+impl State {
+    fn new() -> Result<Self, IndexError> {
+        let (index, fields) = new_index();
+        let writer = index
+            .writer_with_num_threads(1, WRITER_MEMORY)
+            .map_err(failed)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(failed)?;
+        Ok(State {
+            index,
+            fields,
+            writer,
+            reader,
+            slots: Vec::new(),
+            by_id: HashMap::new(),
+            brands: BTreeMap::new(),
+            built_at: None,
+        })
+    }
+
+    fn count_brand(&mut self, brand: &str, by: isize) {
+        let entry = self
+            .brands
+            .entry(brand.to_lowercase())
+            .or_insert_with(|| (brand.to_owned(), 0));
+        entry.1 = entry.1.saturating_add_signed(by);
+        if entry.1 == 0 {
+            self.brands.remove(&brand.to_lowercase());
+        }
+    }
+
+    /// Takes the product `id` out of the table and deletes its document (seen once
+    /// committed).
+    fn take_out(&mut self, id: &ProductId) {
+        let Some(slot) = self.by_id.remove(id) else {
+            return;
+        };
+        if let Some(listing) = self.slots.get_mut(slot).and_then(Option::take) {
+            self.count_brand(&listing.product.brand, -1);
+        }
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.id, id.as_str()));
+    }
+
+    /// Puts `listing` in a new slot and adds its document (seen once committed).
+    fn put(&mut self, listing: Listing) -> Result<(), IndexError> {
+        let slot = self.slots.len();
+        let document = document(self.fields, &listing, slot as u64);
+        self.writer.add_document(document).map_err(failed)?;
+        self.count_brand(&listing.product.brand, 1);
+        self.by_id.insert(listing.product.id.clone(), slot);
+        self.slots.push(Some(listing));
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<(), IndexError> {
+        self.writer.commit().map_err(failed)?;
+        self.reader.reload().map_err(failed)
+    }
+
+    /// Merges every segment into one, which searches fastest.
+    fn merge(&mut self) -> Result<(), IndexError> {
+        let segments = self.index.searchable_segment_ids().map_err(failed)?;
+        if segments.len() > 1 {
+            self.writer.merge(&segments).wait().map_err(failed)?;
+        }
+        self.reader.reload().map_err(failed)
+    }
+
+    /// Every hit of `words` (`typed` whole may be a SKU), with its score.
+    fn hits(&self, words: &[String], typed: &str) -> Result<Vec<Hit<'_>>, IndexError> {
+        let query = text::product_query(self.fields, words, typed);
+        let found = self
+            .reader
+            .searcher()
+            .search(&query, &EveryHit)
+            .map_err(failed)?;
+        Ok(found
+            .into_iter()
+            .filter_map(|(slot, score)| {
+                let listing = self.slots.get(usize::try_from(slot).ok()?)?.as_ref()?;
+                Some(Hit { listing, score })
+            })
+            .collect())
+    }
+
+    fn every_listing(&self) -> Vec<Hit<'_>> {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|listing| Hit {
+                listing,
+                score: 0.0,
+            })
+            .collect()
+    }
+
+    /// What to search for instead of `words`, if a close spelling finds something.
+    fn did_you_mean(&self, words: &[String]) -> Result<Option<String>, IndexError> {
+        let searcher = self.reader.searcher();
+        let Some(corrected) =
+            spelling::corrected(&searcher, self.fields.text, words).map_err(failed)?
+        else {
+            return Ok(None);
+        };
+        let text = corrected.join(" ");
+        Ok((!self.hits(&corrected, &text)?.is_empty()).then_some(text))
+    }
+
+    /// Up to `limit` products whose names complete `words`, best first.
+    fn products_completing(
+        &self,
+        words: &[String],
+        limit: usize,
+    ) -> Result<Vec<Suggestion>, IndexError> {
+        let searcher = self.reader.searcher();
+        let top = searcher
+            .search(
+                &text::name_query(self.fields, words),
+                &TopDocs::with_limit(limit.max(1)).order_by_score(),
+            )
+            .map_err(failed)?;
+        let mut suggestions = Vec::new();
+        for (_, address) in top {
+            let slots = searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64(SLOT)
+                .map_err(failed)?;
+            let listing = slots
+                .first(address.doc_id)
+                .and_then(|slot| self.slots.get(usize::try_from(slot).ok()?)?.as_ref());
+            if let Some(listing) = listing {
+                suggestions.push(Suggestion {
+                    text: listing.product.name.clone(),
+                    kind: SuggestionKind::Product,
+                    id: Some(listing.product.id.to_string()),
+                });
+            }
+        }
+        Ok(suggestions)
+    }
+}
+
+/// [`SearchIndex`] on tantivy, in this process's memory. Made empty and cheap: nothing
+/// is allocated before the first rebuild or change.
+pub struct TantivyIndex {
+    state: RwLock<Option<State>>,
+}
+
+impl Default for TantivyIndex {
+    fn default() -> Self {
+        TantivyIndex::new()
+    }
+}
+
+impl TantivyIndex {
+    /// An empty index, never built.
+    pub fn new() -> Self {
+        TantivyIndex {
+            state: RwLock::new(None),
+        }
+    }
+
+    /// Reads the state, or answers `empty` while there is none.
+    fn read<T>(
+        &self,
+        empty: impl FnOnce() -> T,
+        work: impl FnOnce(&State) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        let guard = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        match guard.as_ref() {
+            Some(state) => work(state),
+            None => Ok(empty()),
+        }
+    }
+
+    /// Changes the state, made first if there is none.
+    fn change<T>(
+        &self,
+        work: impl FnOnce(&mut State) -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        let mut guard = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        if guard.is_none() {
+            *guard = Some(State::new()?);
+        }
+        match guard.as_mut() {
+            Some(state) => work(state),
+            None => Err(IndexError("the index could not be made".to_owned())),
+        }
+    }
+}
+
+impl SearchIndex for TantivyIndex {
+    fn rebuild(&self, listings: Vec<Listing>, now: OffsetDateTime) -> Result<(), IndexError> {
+        let mut fresh = State::new()?;
+        for listing in listings.into_iter().filter(Listing::is_shown) {
+            fresh.put(listing)?;
+        }
+        fresh.commit()?;
+        fresh.merge()?;
+        fresh.built_at = Some(now);
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = Some(fresh);
+        Ok(())
+    }
+
+    fn upsert(&self, listing: Listing) -> Result<(), IndexError> {
+        self.change(|state| {
+            state.take_out(&listing.product.id);
+            if listing.is_shown() {
+                state.put(listing)?;
+            }
+            state.commit()
+        })
+    }
+
+    fn remove(&self, id: &ProductId) -> Result<(), IndexError> {
+        self.change(|state| {
+            state.take_out(id);
+            state.commit()
+        })
+    }
+
+    fn search(
+        &self,
+        query: &ProductQuery,
+        categories: &[Category],
+        now: OffsetDateTime,
+    ) -> Result<ProductPage, IndexError> {
+        let nothing = || results(&[], categories, query, now);
+        self.read(nothing, |state| {
+            let Some(typed) = query.text.as_deref() else {
+                return Ok(results(&state.every_listing(), categories, query, now));
+            };
+            let mut words = words_of(typed);
+            words.truncate(text::MOST_WORDS);
+            let hits = state.hits(&words, typed)?;
+            let mut page = results(&hits, categories, query, now);
+            if hits.is_empty() {
+                page.did_you_mean = state.did_you_mean(&words)?;
+            }
+            Ok(page)
+        })
+    }
+
+    fn suggest(
+        &self,
+        prefix: &str,
+        categories: &[Category],
+        limit: usize,
+    ) -> Result<Vec<Suggestion>, IndexError> {
+        let mut words = words_of(prefix);
+        words.truncate(text::MOST_WORDS);
+        if words.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.read(Vec::new, |state| {
+            let mut brands: Vec<&(String, usize)> = state
+                .brands
+                .values()
+                .filter(|(brand, _)| complete::completes(brand, &words))
+                .collect();
+            brands.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            let mut suggestions: Vec<Suggestion> = brands
+                .into_iter()
+                .take(NAMES_SUGGESTED)
+                .map(|(brand, _)| Suggestion {
+                    text: brand.clone(),
+                    kind: SuggestionKind::Brand,
+                    id: None,
+                })
+                .collect();
+            let mut named: Vec<&Category> = categories
+                .iter()
+                .filter(|category| complete::completes(&category.name, &words))
+                .collect();
+            named.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+            suggestions.extend(named.into_iter().take(NAMES_SUGGESTED).map(|category| {
+                Suggestion {
+                    text: category.name.clone(),
+                    kind: SuggestionKind::Category,
+                    id: Some(category.id.to_string()),
+                }
+            }));
+            suggestions.truncate(limit);
+            let room = limit - suggestions.len();
+            suggestions.extend(
+                state
+                    .products_completing(&words, room)?
+                    .into_iter()
+                    .take(room),
+            );
+            Ok(suggestions)
+        })
+    }
+
+    fn invalidate(&self) {
+        if let Some(state) = self
+            .state
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            state.built_at = None;
+        }
+    }
+
+    fn built_at(&self) -> Option<OffsetDateTime> {
+        self.state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(|state| state.built_at)
+    }
+}
