@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{PoisonError, RwLock};
 
 use tantivy::collector::TopDocs;
+use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 use time::OffsetDateTime;
 
@@ -215,6 +216,18 @@ impl TantivyIndex {
         }
     }
 
+    /// How many products it holds and the bytes their index takes (the table of
+    /// listings beside it not counted); `None` before it holds anything.
+    pub fn footprint(&self) -> Result<Option<(usize, u64)>, IndexError> {
+        self.read(
+            || None,
+            |state| {
+                let usage = state.reader.searcher().space_usage().map_err(failed)?;
+                Ok(Some((state.by_id.len(), usage.total().get_bytes())))
+            },
+        )
+    }
+
     /// Reads the state, or answers `empty` while there is none.
     fn read<T>(
         &self,
@@ -247,11 +260,17 @@ impl TantivyIndex {
 impl SearchIndex for TantivyIndex {
     fn rebuild(&self, listings: Vec<Listing>, now: OffsetDateTime) -> Result<(), IndexError> {
         let mut fresh = State::new()?;
+        // No merges in the background while the segments are written: they would race
+        // the one merge of them all that follows.
+        fresh.writer.set_merge_policy(Box::new(NoMergePolicy));
         for listing in listings.into_iter().filter(Listing::is_shown) {
             fresh.put(listing)?;
         }
         fresh.commit()?;
         fresh.merge()?;
+        fresh
+            .writer
+            .set_merge_policy(Box::new(LogMergePolicy::default()));
         fresh.built_at = Some(now);
         *self.state.write().unwrap_or_else(PoisonError::into_inner) = Some(fresh);
         Ok(())

@@ -13,8 +13,11 @@ use super::schema::Fields;
 pub(super) const MOST_WORDS: usize = 12;
 /// How much an exact word in the name counts over one elsewhere.
 const NAME_BOOST: f32 = 2.0;
-/// The score a word within a typo adds: below any exact match's.
+/// The score a word within a typo of any word of the text adds: below any exact match's.
 const TYPO_SCORE: f32 = 0.2;
+/// The score a word within a typo of a word of the name adds, for each typo distance it
+/// is within: one typo away ranks above two.
+const NAME_TYPO_SCORE: f32 = 0.2;
 /// The score the last word as a prefix adds.
 const PREFIX_SCORE: f32 = 0.3;
 /// How much a SKU typed whole counts.
@@ -43,11 +46,13 @@ fn word_clause(word: &str, text: Field, name: Option<Field>, last: bool) -> Box<
         Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
     )];
     if let Some(name) = name {
-        let in_name = TermQuery::new(
-            Term::from_field_text(name, word),
-            IndexRecordOption::WithFreqs,
-        );
-        alternatives.push((Occur::Should, boosted(in_name, NAME_BOOST)));
+        let in_name = Term::from_field_text(name, word);
+        let exact = TermQuery::new(in_name.clone(), IndexRecordOption::WithFreqs);
+        alternatives.push((Occur::Should, boosted(exact, NAME_BOOST)));
+        for within in 1..=distance {
+            let typo = FuzzyTermQuery::new(in_name.clone(), within, true);
+            alternatives.push((Occur::Should, boosted(typo, NAME_TYPO_SCORE)));
+        }
     }
     if distance > 0 {
         let typo = FuzzyTermQuery::new(term.clone(), distance, true);

@@ -1,11 +1,14 @@
 //! A product as search holds it: the product, whether it is in stock, its rating and
 //! the names of its categories.
 
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
+
+use time::OffsetDateTime;
 
 use super::category::Category;
 use super::product::{Availability, Product};
-use crate::domain::ids::CategoryId;
+use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::reviews::Rating;
 
 /// A product as search holds it.
@@ -18,6 +21,17 @@ pub struct Listing {
     /// The names of its category and of the categories above it, nearest first: words
     /// a shopper may search it by.
     pub category_path: Vec<String>,
+    /// Its name in lower case, as results sort by name.
+    pub name_key: String,
+    /// A hash of its brand, as the brand facet counts by it.
+    pub brand_hash: u64,
+    /// A hash of its product's id ([`id_hash`]), which orders results with equal keys.
+    pub id_hash: u64,
+    /// Whether shoppers may find it ([`Listing::is_shown`]).
+    shown: bool,
+    /// Its lowest price whenever it is asked, when no sale window changes it (read
+    /// without touching the product, which a search does for every listing).
+    fixed_price: Option<i64>,
 }
 
 impl Listing {
@@ -28,18 +42,51 @@ impl Listing {
         rating: Rating,
         categories: &[Category],
     ) -> Self {
+        let windowed = product
+            .variants
+            .iter()
+            .any(|variant| variant.sale_starts_at.is_some() || variant.sale_ends_at.is_some());
         Listing {
             in_stock: product.in_stock(available),
+            name_key: product.name.to_lowercase(),
+            brand_hash: hash_of(&product.brand),
+            id_hash: id_hash(&product.id),
+            shown: product.active && !product.variants.is_empty(),
+            fixed_price: if windowed {
+                None
+            } else {
+                product
+                    .from_price(OffsetDateTime::UNIX_EPOCH)
+                    .map(|price| price.amount)
+            },
             rating,
             category_path: category_path(&product.category_id, categories),
             product,
         }
     }
 
+    /// The lowest price a shopper pays at `now`, in minor units; `None` without variants.
+    pub fn price_at(&self, now: OffsetDateTime) -> Option<i64> {
+        self.fixed_price
+            .or_else(|| self.product.from_price(now).map(|price| price.amount))
+    }
+
     /// Whether shoppers may find it: active, with something to sell.
     pub fn is_shown(&self) -> bool {
-        self.product.active && !self.product.variants.is_empty()
+        self.shown
     }
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The hash of a product id that results order equal keys by: the same in every
+/// process built by one compiler, so a cursor holds across Lambda instances.
+pub(super) fn id_hash(id: &ProductId) -> u64 {
+    hash_of(id)
 }
 
 /// The names of `category` and its ancestors, nearest first; a cycle or a missing parent

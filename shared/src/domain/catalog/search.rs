@@ -3,14 +3,13 @@
 //! none were), so that every index answers the same query alike.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::category::{descendants_of, Category};
-use super::listing::Listing;
-use super::product::Product;
+use super::listing::{id_hash, Listing};
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::money::Money;
 use crate::domain::reviews::Rating;
@@ -31,6 +30,9 @@ const PRICE_BUCKETS: [(i64, Option<i64>); 5] = [
     (10_000, Some(25_000)),
     (25_000, None),
 ];
+
+/// The rating facet's floors: four stars and up, three and up, two and up, one and up.
+const RATING_FLOORS: [u8; 4] = [4, 3, 2, 1];
 
 /// How results are ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,61 +209,64 @@ pub struct Hit<'a> {
     pub score: f32,
 }
 
-/// Which filter a facet leaves out.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Ignoring {
-    Nothing,
-    Brand,
-    Price,
-    Rating,
+/// A hit judged against each filter once, at the prices of the moment: what every facet
+/// and the results read.
+struct Judged<'a> {
+    hit: &'a Hit<'a>,
+    price: i64,
+    /// Shown, in the category asked for and in the stock state asked for.
+    base: bool,
+    brand: bool,
+    priced: bool,
+    rated: bool,
 }
 
-struct Matcher<'q> {
-    query: &'q ProductQuery,
-    /// When prices are taken (a sale price applies only within its window).
-    now: OffsetDateTime,
-    categories: Option<HashSet<CategoryId>>,
-}
-
-impl<'q> Matcher<'q> {
-    fn new(query: &'q ProductQuery, categories: &[Category], now: OffsetDateTime) -> Self {
-        Matcher {
-            query,
-            now,
-            categories: query
-                .category
-                .as_ref()
-                .map(|root| descendants_of(root, categories)),
-        }
+impl Judged<'_> {
+    fn matches(&self) -> bool {
+        self.base && self.brand && self.priced && self.rated
     }
+}
 
-    fn matches(&self, listing: &Listing, ignoring: Ignoring) -> bool {
-        let product = &listing.product;
-        let Some(price) = product.from_price(self.now) else {
-            return false;
-        };
-        let query = self.query;
-        listing.is_shown()
-            && self
-                .categories
-                .as_ref()
-                .is_none_or(|wanted| wanted.contains(&product.category_id))
-            && (ignoring == Ignoring::Brand
-                || query
+/// Judges every hit against `query`'s filters at `now`; hits with nothing to sell are
+/// left out.
+fn judge<'a>(
+    hits: &'a [Hit<'a>],
+    query: &ProductQuery,
+    categories: &[Category],
+    now: OffsetDateTime,
+) -> Vec<Judged<'a>> {
+    // A subtree holds a few categories: a list compares faster than a set hashes.
+    let wanted: Option<Vec<CategoryId>> = query
+        .category
+        .as_ref()
+        .map(|root| descendants_of(root, categories).into_iter().collect());
+    hits.iter()
+        .filter_map(|hit| {
+            let listing = hit.listing;
+            let product = &listing.product;
+            let price = listing.price_at(now)?;
+            Some(Judged {
+                hit,
+                price,
+                base: listing.is_shown()
+                    && wanted
+                        .as_ref()
+                        .is_none_or(|wanted| wanted.contains(&product.category_id))
+                    && query
+                        .in_stock
+                        .is_none_or(|in_stock| listing.in_stock == in_stock),
+                brand: query
                     .brand
                     .as_ref()
-                    .is_none_or(|brand| product.brand.eq_ignore_ascii_case(brand)))
-            && (ignoring == Ignoring::Price
-                || (query.min_price.is_none_or(|min| price.amount >= min)
-                    && query.max_price.is_none_or(|max| price.amount <= max)))
-            && query
-                .in_stock
-                .is_none_or(|wanted| listing.in_stock == wanted)
-            && (ignoring == Ignoring::Rating
-                || query
+                    .is_none_or(|brand| product.brand.eq_ignore_ascii_case(brand)),
+                priced: query.min_price.is_none_or(|min| price >= min)
+                    && query.max_price.is_none_or(|max| price <= max),
+                rated: query
                     .min_rating
-                    .is_none_or(|stars| listing.rating.at_least(stars)))
-    }
+                    .is_none_or(|stars| listing.rating.at_least(stars)),
+            })
+        })
+        .collect()
 }
 
 /// Where a rating sorts: by average in thousandths of a star, then by how many reviews
@@ -290,23 +295,53 @@ fn effective(sort: ProductSort, query: &ProductQuery) -> ProductSort {
     }
 }
 
-fn sort_key(hit: &Hit<'_>, sort: ProductSort, now: OffsetDateTime) -> SortKey {
-    let product: &Product = &hit.listing.product;
-    match sort {
-        ProductSort::Relevance => SortKey::Number(relevance_key(hit.score)),
-        ProductSort::PriceAscending | ProductSort::PriceDescending => {
-            SortKey::Number(product.from_price(now).map_or(0, |price| price.amount))
+/// A sort key as results compare it, borrowed from the listing.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Key<'a> {
+    Number(i64),
+    Text(&'a str),
+}
+
+impl SortKey {
+    fn borrowed(&self) -> Key<'_> {
+        match self {
+            SortKey::Number(number) => Key::Number(*number),
+            SortKey::Text(text) => Key::Text(text),
         }
-        ProductSort::NameAscending | ProductSort::NameDescending => {
-            SortKey::Text(product.name.to_lowercase())
-        }
-        ProductSort::Newest => SortKey::Number(product.created_at.unix_timestamp()),
-        ProductSort::Rating => SortKey::Number(rating_sort_key(hit.listing.rating)),
     }
 }
 
-fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductId)) -> Ordering {
-    let by_key = a.0.cmp(b.0);
+impl Key<'_> {
+    fn owned(self) -> SortKey {
+        match self {
+            Key::Number(number) => SortKey::Number(number),
+            Key::Text(text) => SortKey::Text(text.to_owned()),
+        }
+    }
+}
+
+fn sort_key<'a>(judged: &Judged<'a>, sort: ProductSort) -> Key<'a> {
+    let listing = judged.hit.listing;
+    match sort {
+        ProductSort::Relevance => Key::Number(relevance_key(judged.hit.score)),
+        ProductSort::PriceAscending | ProductSort::PriceDescending => Key::Number(judged.price),
+        ProductSort::NameAscending | ProductSort::NameDescending => Key::Text(&listing.name_key),
+        ProductSort::Newest => Key::Number(listing.product.created_at.unix_timestamp()),
+        ProductSort::Rating => Key::Number(rating_sort_key(listing.rating)),
+    }
+}
+
+/// What orders hits with the same key: a hash of the product's id (which the listing
+/// holds, so comparing rarely reaches the product), then the id itself.
+type Tie<'a> = (u64, &'a ProductId);
+
+fn tie<'a>(judged: &Judged<'a>) -> Tie<'a> {
+    let listing = judged.hit.listing;
+    (listing.id_hash, &listing.product.id)
+}
+
+fn compare(sort: ProductSort, a: (Key<'_>, Tie<'_>), b: (Key<'_>, Tie<'_>)) -> Ordering {
+    let by_key = a.0.cmp(&b.0);
     let by_key = match sort {
         ProductSort::Relevance
         | ProductSort::PriceDescending
@@ -315,7 +350,7 @@ fn compare(sort: ProductSort, a: (&SortKey, &ProductId), b: (&SortKey, &ProductI
         | ProductSort::Rating => by_key.reverse(),
         ProductSort::PriceAscending | ProductSort::NameAscending => by_key,
     };
-    by_key.then_with(|| a.1.cmp(b.1))
+    by_key.then_with(|| a.1.cmp(&b.1))
 }
 
 fn summarize(listing: &Listing, now: OffsetDateTime) -> Option<ProductSummary> {
@@ -339,11 +374,39 @@ fn summarize(listing: &Listing, now: OffsetDateTime) -> Option<ProductSummary> {
     })
 }
 
-fn facets(hits: &[Hit<'_>], matcher: &Matcher<'_>) -> Facets {
-    let listings = || hits.iter().map(|hit| hit.listing);
+fn facets(judged: &[Judged<'_>]) -> Facets {
+    // Counted by the brand's hash, which each listing holds: a hash of a number is
+    // cheaper than comparing names for every hit. Two brands whose 64-bit hashes
+    // collided (about 1 in 10^19 for a pair) would be counted as one.
+    let mut by_hash: HashMap<u64, (&str, usize)> = HashMap::new();
+    let mut price_counts = [0usize; PRICE_BUCKETS.len()];
+    let mut rating_counts = [0usize; RATING_FLOORS.len()];
+    for one in judged.iter().filter(|one| one.base) {
+        let listing = one.hit.listing;
+        if one.priced && one.rated {
+            by_hash
+                .entry(listing.brand_hash)
+                .or_insert((listing.product.brand.as_str(), 0))
+                .1 += 1;
+        }
+        if one.brand && one.rated {
+            for (count, &(min, max)) in price_counts.iter_mut().zip(&PRICE_BUCKETS) {
+                if one.price >= min && max.is_none_or(|max| one.price < max) {
+                    *count += 1;
+                }
+            }
+        }
+        if one.brand && one.priced {
+            for (count, &floor) in rating_counts.iter_mut().zip(&RATING_FLOORS) {
+                if one.hit.listing.rating.at_least(floor) {
+                    *count += 1;
+                }
+            }
+        }
+    }
     let mut brands: BTreeMap<&str, usize> = BTreeMap::new();
-    for listing in listings().filter(|l| matcher.matches(l, Ignoring::Brand)) {
-        *brands.entry(listing.product.brand.as_str()).or_default() += 1;
+    for (brand, count) in by_hash.into_values() {
+        *brands.entry(brand).or_default() += count;
     }
     let mut brands: Vec<BrandFacet> = brands
         .into_iter()
@@ -353,36 +416,18 @@ fn facets(hits: &[Hit<'_>], matcher: &Matcher<'_>) -> Facets {
         })
         .collect();
     brands.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.brand.cmp(&b.brand)));
-
-    let prices: Vec<i64> = listings()
-        .filter(|l| matcher.matches(l, Ignoring::Price))
-        .filter_map(|l| l.product.from_price(matcher.now).map(|price| price.amount))
-        .collect();
-    let price_ranges = PRICE_BUCKETS
-        .iter()
-        .map(|&(min, max)| PriceRangeFacet {
-            min,
-            max,
-            count: prices
-                .iter()
-                .filter(|&&amount| amount >= min && max.is_none_or(|max| amount < max))
-                .count(),
-        })
-        .collect();
-    let ratings = [4, 3, 2, 1]
-        .into_iter()
-        .map(|min_rating| RatingFacet {
-            min_rating,
-            count: listings()
-                .filter(|l| matcher.matches(l, Ignoring::Rating))
-                .filter(|l| l.rating.at_least(min_rating))
-                .count(),
-        })
-        .collect();
     Facets {
         brands,
-        price_ranges,
-        ratings,
+        price_ranges: PRICE_BUCKETS
+            .iter()
+            .zip(price_counts)
+            .map(|(&(min, max), count)| PriceRangeFacet { min, max, count })
+            .collect(),
+        ratings: RATING_FLOORS
+            .iter()
+            .zip(rating_counts)
+            .map(|(&min_rating, count)| RatingFacet { min_rating, count })
+            .collect(),
     }
 }
 
@@ -394,37 +439,42 @@ pub fn results(
     query: &ProductQuery,
     now: OffsetDateTime,
 ) -> ProductPage {
-    let matcher = Matcher::new(query, categories, now);
+    let judged = judge(hits, query, categories, now);
     let sort = effective(query.sort, query);
-    let mut matching: Vec<(SortKey, &Hit<'_>)> = hits
+    let matching: Vec<(Key<'_>, &Judged<'_>)> = judged
         .iter()
-        .filter(|hit| matcher.matches(hit.listing, Ignoring::Nothing))
-        .map(|hit| (sort_key(hit, sort, now), hit))
+        .filter(|judged| judged.matches())
+        .map(|judged| (sort_key(judged, sort), judged))
         .collect();
-    matching.sort_by(|a, b| {
-        compare(
-            sort,
-            (&a.0, &a.1.listing.product.id),
-            (&b.0, &b.1.listing.product.id),
-        )
-    });
-
-    let start = query.cursor.as_ref().map_or(0, |cursor| {
-        matching.partition_point(|(key, hit)| {
-            compare(
-                sort,
-                (key, &hit.listing.product.id),
-                (&cursor.key, &cursor.id),
-            ) != Ordering::Greater
-        })
-    });
-    let page: Vec<&(SortKey, &Hit<'_>)> = matching.iter().skip(start).take(query.limit).collect();
+    let total = matching.len();
+    let order = |a: &(Key<'_>, &Judged<'_>), b: &(Key<'_>, &Judged<'_>)| {
+        compare(sort, (a.0, tie(a.1)), (b.0, tie(b.1)))
+    };
+    // Only the page is sorted: what follows the cursor is cut to the page's items (and
+    // one more, to tell whether a next page exists) without sorting the rest.
+    let mut page: Vec<(Key<'_>, &Judged<'_>)> = match &query.cursor {
+        Some(cursor) => matching
+            .into_iter()
+            .filter(|(key, judged)| {
+                let after = (cursor.key.borrowed(), (id_hash(&cursor.id), &cursor.id));
+                compare(sort, (*key, tie(judged)), after) == Ordering::Greater
+            })
+            .collect(),
+        None => matching,
+    };
+    if page.len() > query.limit + 1 {
+        page.select_nth_unstable_by(query.limit, order);
+        page.truncate(query.limit + 1);
+    }
+    page.sort_unstable_by(order);
+    let more = page.len() > query.limit;
+    page.truncate(query.limit);
     let next_cursor = match page.last() {
-        Some((key, hit)) if start + page.len() < matching.len() => Some(
+        Some((key, judged)) if more => Some(
             SearchCursor {
                 sort: query.sort,
-                key: key.clone(),
-                id: hit.listing.product.id.clone(),
+                key: key.owned(),
+                id: judged.hit.listing.product.id.clone(),
             }
             .encode(),
         ),
@@ -433,11 +483,11 @@ pub fn results(
     ProductPage {
         items: page
             .iter()
-            .filter_map(|(_, hit)| summarize(hit.listing, now))
+            .filter_map(|(_, judged)| summarize(judged.hit.listing, now))
             .collect(),
         next_cursor,
-        total: matching.len(),
-        facets: facets(hits, &matcher),
+        total,
+        facets: facets(&judged),
         did_you_mean: None,
     }
 }
