@@ -1,6 +1,8 @@
 //! What the index stores of a listing: the words a shopper may search it by, and the
 //! slot of its listing in the index's table, read back for every hit.
 
+use std::cell::RefCell;
+
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STRING,
 };
@@ -77,13 +79,19 @@ pub(super) fn words_analyzer() -> TextAnalyzer {
 
 /// The words of `text` as the index holds them.
 pub(super) fn words_of(text: &str) -> Vec<String> {
-    let mut analyzer = words_analyzer();
-    let mut stream = analyzer.token_stream(text);
-    let mut words = Vec::new();
-    while stream.advance() {
-        words.push(stream.token().text.clone());
+    thread_local! {
+        // Made once per thread: completions read every brand's and category's words on
+        // each request.
+        static ANALYZER: RefCell<TextAnalyzer> = RefCell::new(words_analyzer());
     }
-    words
+    ANALYZER.with_borrow_mut(|analyzer| {
+        let mut stream = analyzer.token_stream(text);
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().text.clone());
+        }
+        words
+    })
 }
 
 /// The document of `listing`, whose listing is at `slot`.
