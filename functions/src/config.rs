@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use mambogo::adapters::access::{FunctionSpec, Secret, Table, Trigger, WorkflowAction};
+use mambogo::adapters::access::{Access, FunctionSpec, Secret, Table, Trigger, WorkflowAction};
 use mambogo::adapters::sqs_dead_letters::{parse_dead_letter_queues, ConsumerQueues};
 use mambogo::api::auth::{TokenVerifier, VerifierKeys};
 use mambogo::application::settings::DEFAULT_RETURN_WINDOW_DAYS;
@@ -51,6 +51,8 @@ pub const PAYMENT_GATEWAY_URL: &str = "PAYMENT_GATEWAY_URL";
 pub const DEAD_LETTER_QUEUES: &str = "DEAD_LETTER_QUEUES";
 /// Where the mock gateway's webhook sender POSTs: the shop's `…/webhooks/payments`.
 pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
+/// The S3 bucket holding the search index's snapshots, for the functions granted it.
+pub const SEARCH_INDEX_BUCKET: &str = "SEARCH_INDEX_BUCKET";
 
 const DEFAULT_CATALOG_CACHE_SECONDS: u32 = 10;
 const DEFAULT_RESERVATION_TTL_SECONDS: u32 = 900;
@@ -104,6 +106,8 @@ pub struct LambdaConfig {
     pub dead_letter_queues: Option<BTreeMap<String, ConsumerQueues>>,
     /// Where webhooks go, for the mock gateway's webhook sender.
     pub webhook_url: Option<Url>,
+    /// The bucket of the search index's snapshots, for a function granted it.
+    pub search_index_bucket: Option<String>,
 }
 
 impl LambdaConfig {
@@ -119,8 +123,12 @@ impl LambdaConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let variables = Variables(lookup);
-        let cache_seconds =
-            variables.parsed_or(CATALOG_CACHE_SECONDS, DEFAULT_CATALOG_CACHE_SECONDS)?;
+        // The search indexer reads what was just written, which a cache could hide from it.
+        let cache_seconds = if function.search_index == Some(Access::Write) {
+            0
+        } else {
+            variables.parsed_or(CATALOG_CACHE_SECONDS, DEFAULT_CATALOG_CACHE_SECONDS)?
+        };
         let tables = function
             .tables
             .keys()
@@ -166,6 +174,10 @@ impl LambdaConfig {
                 .transpose()?,
             webhook_url: (function.trigger == Trigger::MockStream)
                 .then(|| variables.http_url(WEBHOOK_URL))
+                .transpose()?,
+            search_index_bucket: function
+                .search_index
+                .map(|_| variables.required(SEARCH_INDEX_BUCKET))
                 .transpose()?,
             function: function.clone(),
         })

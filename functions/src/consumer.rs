@@ -39,17 +39,34 @@ pub async fn run_consumer(
     .await
 }
 
-/// Hands every message of `batch` to `consumer`, one at a time, and names the ones that
-/// failed. A message that is not an EventBridge event fails too: it can only be parked.
+fn failure(message_id: String) -> BatchItemFailure {
+    let mut failure = BatchItemFailure::default();
+    failure.item_identifier = message_id;
+    failure
+}
+
+/// Hands every message of `batch` to `consumer`, one at a time, then tells it the batch
+/// is over, and names the messages that failed: every one if finishing the batch failed.
+/// A message that is not an EventBridge event fails too: it can only be parked.
 pub async fn handle_batch(consumer: &dyn EventConsumer, batch: SqsEvent) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
+    let mut handled = Vec::new();
     for message in batch.records {
         let message_id = message.message_id.clone().unwrap_or_default();
-        if let Err(problem) = handle_message(consumer, &message).await {
-            tracing::warn!(message_id = %message_id, %problem, "message not handled");
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = message_id;
-            response.batch_item_failures.push(failure);
+        match handle_message(consumer, &message).await {
+            Ok(()) => handled.push(message_id),
+            Err(problem) => {
+                tracing::warn!(message_id = %message_id, %problem, "message not handled");
+                response.batch_item_failures.push(failure(message_id));
+            }
+        }
+    }
+    if !handled.is_empty() {
+        if let Err(problem) = consumer.finish_batch().await {
+            tracing::warn!(%problem, messages = handled.len(), "the batch could not be finished; its messages are delivered again");
+            response
+                .batch_item_failures
+                .extend(handled.into_iter().map(failure));
         }
     }
     response

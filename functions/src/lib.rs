@@ -10,12 +10,14 @@ pub mod config;
 mod config_error;
 pub mod consumer;
 pub mod handler;
+pub mod indexer;
 mod logging;
 #[cfg(feature = "mock-gateway")]
 pub mod mock_gateway;
 pub mod request;
 pub mod response;
 pub mod saga_step;
+pub mod search_index;
 pub mod secrets;
 pub mod services;
 pub mod verifier;
@@ -24,10 +26,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use lambda_http::service_fn;
-use mambogo::adapters::search_index::TantivyIndex;
 use mambogo::api::Endpoint;
 use mambogo::application::index_handle::IndexHandle;
-use mambogo::domain::catalog::SearchIndex;
 
 pub use config::LambdaConfig;
 pub use handler::{handle, FunctionContext, StartError};
@@ -53,20 +53,23 @@ pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), l
 }
 
 /// [`run`] for a function that searches the catalog: it keeps a search index on tantivy
-/// in its memory, built from the tables on the first search and rebuilt when older than
-/// the catalog cache. Only these functions link tantivy.
+/// in its memory, restored from the indexer's newest snapshot on the first search and
+/// from newer ones as they come (built from the tables until there is one). Only these
+/// functions link tantivy.
 pub async fn run_searching(
     operation_id: &'static str,
     endpoint: Endpoint,
 ) -> Result<(), lambda_http::Error> {
-    let index: Arc<dyn SearchIndex> = Arc::new(TantivyIndex::new());
-    serve(operation_id, endpoint, Some(index)).await
+    serve(operation_id, endpoint, Some(search_index::index_handle)).await
 }
+
+/// Makes a function's search index from its services.
+type MakeIndex = fn(&FunctionServices) -> IndexHandle;
 
 async fn serve(
     operation_id: &'static str,
     endpoint: Endpoint,
-    index: Option<Arc<dyn SearchIndex>>,
+    index: Option<MakeIndex>,
 ) -> Result<(), lambda_http::Error> {
     logging::init_json_logs()?;
     let context = match start(operation_id, endpoint, index).await {
@@ -87,13 +90,13 @@ async fn serve(
 async fn start(
     operation_id: &str,
     endpoint: Endpoint,
-    index: Option<Arc<dyn SearchIndex>>,
+    index: Option<MakeIndex>,
 ) -> Result<FunctionContext, StartError> {
     let function = mambogo::adapters::access::Manifest::embedded()?
         .by_operation(operation_id)
         .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
     let mut built = services::function_services(&function.name).await?;
-    built.services.search_index = index.map(IndexHandle::new);
+    built.services.search_index = index.map(|make| make(&built));
     FunctionContext::new(
         operation_id,
         endpoint,

@@ -1,6 +1,8 @@
 # Plan-time checks of the definition files this configuration reads, so that a mistake
 # in them fails `terraform plan` with a message naming it rather than somewhere deep in a
-# resource. (Rule targets are also checked on the rules, operations on the routes.)
+# resource. (Rule targets are also checked on the rules, operations on the routes.) The
+# operator's var.reserved_concurrency is checked here too, against the manifest's
+# maxConcurrency.
 # terraform_data is built into Terraform: it creates nothing in AWS.
 
 locals {
@@ -25,6 +27,29 @@ locals {
     unknown_dead_letters = [
       for name, entry in local.manifest : name
       if !contains(["read", "write", "none"], try(coalesce(try(entry.deadLetters, null), "none"), "-"))
+    ]
+    # searchIndex likewise.
+    unknown_search_index = [
+      for name, entry in local.manifest : name
+      if !contains(["read", "write", "none"], try(coalesce(try(entry.searchIndex, null), "none"), "-"))
+    ]
+    # maxConcurrency is for queue functions only (it is their event source mapping's
+    # scaling config), a whole number of batches within the 2 to 1000 AWS allows.
+    max_concurrency_off_queue = [
+      for name, entry in local.manifest : name
+      if try(entry.maxConcurrency, null) != null && try(entry.trigger, null) != "queue"
+    ]
+    invalid_max_concurrency = [
+      for name, entry in local.manifest : name
+      if try(entry.maxConcurrency, null) != null && !try(entry.maxConcurrency >= 2 && entry.maxConcurrency <= 1000 && floor(entry.maxConcurrency) == entry.maxConcurrency, false)
+    ]
+    # Reserved concurrency below a function's maxConcurrency: the mapping would hand it
+    # more batches than it may run, and Lambda would throttle the rest, each throttle a
+    # receive that counts towards dlq_max_receive_count.
+    reserved_below_max_concurrency = [
+      for name, fn in local.functions :
+      "${name} = ${var.reserved_concurrency[name]} (its maxConcurrency in functions/manifest.json: ${fn.max_concurrency})"
+      if fn.max_concurrency != null && contains(keys(var.reserved_concurrency), name) && try(var.reserved_concurrency[name] < fn.max_concurrency, false)
     ]
   }
 }
@@ -72,6 +97,26 @@ resource "terraform_data" "definition_checks" {
     }
 
     precondition {
+      condition     = length(local.problems.unknown_search_index) == 0
+      error_message = "functions/manifest.json: `searchIndex` must be \"read\" or \"write\" (or left out): ${join(", ", local.problems.unknown_search_index)}."
+    }
+
+    precondition {
+      condition     = length(local.problems.max_concurrency_off_queue) == 0
+      error_message = "functions/manifest.json: `maxConcurrency` is for \"queue\" functions only (it bounds their queue's event source mapping): ${join(", ", local.problems.max_concurrency_off_queue)}."
+    }
+
+    precondition {
+      condition     = length(local.problems.invalid_max_concurrency) == 0
+      error_message = "functions/manifest.json: `maxConcurrency` must be a whole number from 2 to 1000, what SQS event source mappings allow (or left out): ${join(", ", local.problems.invalid_max_concurrency)}."
+    }
+
+    precondition {
+      condition     = length(local.problems.reserved_below_max_concurrency) == 0
+      error_message = "reserved_concurrency: ${join("; ", local.problems.reserved_below_max_concurrency)}. Reserved concurrency below maxConcurrency makes Lambda throttle the batches its queue hands it beyond that, and each throttled receive counts towards dlq_max_receive_count, so events end in the dead-letter queue: give these functions at least their maxConcurrency, or leave them out of reserved_concurrency."
+    }
+
+    precondition {
       condition     = !var.deploy_mock_gateway || length(local.mock_api_functions) == 1
       error_message = "functions/manifest.json: deploy_mock_gateway needs exactly one \"mock-api\" function (the gateway the saga calls)."
     }
@@ -80,10 +125,10 @@ resource "terraform_data" "definition_checks" {
 
 # ---- Limits AWS enforces and the emulator of scripts/check-deploy does not -----------
 #
-# Names are known at plan time, so an environment that would make one too long fails
-# `terraform plan`. Each name is measured as if `environment` had the 16 characters
-# variables.tf allows at most (every name carries it once), so that no allowed
-# environment can break a name that fits today.
+# Names are known at plan time (but for an account id, always 12 digits), so an
+# environment that would make one too long fails `terraform plan`. Each name is measured
+# as if `environment` had the 16 characters variables.tf allows at most (every name
+# carries it once), so that no allowed environment can break a name that fits today.
 #
 # Environment sizes are measured once their values are known: the ARNs and queue URLs in
 # them are not before the first apply, so that first time the check runs during apply.
@@ -106,6 +151,8 @@ locals {
     "Lambda function"    = { limit = 64, names = values(local.function_names) }
     "EventBridge rule"   = { limit = 64, names = [for rule in values(aws_cloudwatch_event_rule.rule) : rule.name] }
     "Scheduler schedule" = { limit = 64, names = [for job in values(aws_scheduler_schedule.job) : job.name] }
+    # The bucket's name ends with the account id, unknown until applied: 12 digits.
+    "S3 bucket" = { limit = 63, names = ["${local.search_index_bucket_prefix}000000000000"] }
     "SQS queue" = {
       limit = 80
       names = concat(

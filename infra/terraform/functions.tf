@@ -22,9 +22,9 @@ locals {
   # names (and no others), the bus if it publishes, the ARN of each secret it reads
   # (webhook-secrets → WEBHOOK_SECRETS_ARN, payment-gateway-api-key →
   # PAYMENT_GATEWAY_API_KEY_ARN), the gateway's URL with its API key (except the mock
-  # gateway itself, which holds the key to check callers against it), and the
-  # consumers' queues if it handles dead letters. Secret values never pass through
-  # Terraform.
+  # gateway itself, which holds the key to check callers against it), the consumers'
+  # queues if it handles dead letters, and the search index's bucket if it reads or
+  # writes the index. Secret values never pass through Terraform.
   # Optional entries are written `{ for k, v in {…} : k => v if condition }`: the shorter
   # `condition ? {…} : {}` does not type-check, the two objects having different types.
   grant_environment = {
@@ -35,6 +35,7 @@ locals {
       { for secret in fn.secrets : "${upper(replace(secret, "-", "_"))}_ARN" => aws_secretsmanager_secret.this[secret].arn },
       { for key, value in { PAYMENT_GATEWAY_URL = local.payment_gateway_url } : key => value if contains(fn.secrets, "payment-gateway-api-key") && !contains(local.mock_triggers, fn.trigger) },
       { for key, value in { DEAD_LETTER_QUEUES = local.dead_letter_queues } : key => value if fn.dead_letters != null },
+      { for key, value in { SEARCH_INDEX_BUCKET = aws_s3_bucket.search_index.bucket } : key => value if fn.search_index != null },
     )
   }
 
@@ -114,6 +115,9 @@ module "saga_function" {
   dead_letters           = each.value.dead_letters
   dead_letter_queue_arns = [for fn in keys(local.queue_functions) : aws_sqs_queue.dead_letter[fn].arn]
   consumer_queue_arns    = [for fn in keys(local.queue_functions) : aws_sqs_queue.consumer[fn].arn]
+
+  search_index            = each.value.search_index
+  search_index_bucket_arn = aws_s3_bucket.search_index.arn
 }
 
 module "function" {
@@ -144,6 +148,9 @@ module "function" {
   dead_letters           = each.value.dead_letters
   dead_letter_queue_arns = [for fn in keys(local.queue_functions) : aws_sqs_queue.dead_letter[fn].arn]
   consumer_queue_arns    = [for fn in keys(local.queue_functions) : aws_sqs_queue.consumer[fn].arn]
+
+  search_index            = each.value.search_index
+  search_index_bucket_arn = aws_s3_bucket.search_index.arn
 }
 
 # Every function's name and ARN, whichever module call made it.

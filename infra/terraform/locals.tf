@@ -43,8 +43,12 @@ locals {
       secrets      = [for secret in try(entry.secrets, []) : secret]
       schedule     = try(entry.schedule, null)
       dead_letters = try(entry.deadLetters, null)
+      search_index = try(entry.searchIndex, null)
       memory       = try(entry.memory, local.trigger_defaults[entry.trigger].memory, 256)
       timeout      = try(entry.timeout, local.trigger_defaults[entry.trigger].timeout, 30)
+      # A queue function's most batches at once (its event source mapping's scaling
+      # config); null: as many as Lambda's poller hands it.
+      max_concurrency = try(entry.maxConcurrency, null)
     }
     if var.deploy_mock_gateway || !contains(local.mock_triggers, entry.trigger)
   }

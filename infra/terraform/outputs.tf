@@ -58,3 +58,18 @@ output "mock_gateway_url" {
 output "alarm_topic_arn" {
   value = aws_sns_topic.alarms.arn
 }
+
+output "search_index_bucket" {
+  description = "The S3 bucket of the search index's snapshots (key catalog-index/snapshot)."
+  value       = aws_s3_bucket.search_index.bucket
+}
+
+output "index_catalog_function" {
+  description = "The search indexer, the queue function that writes the index's snapshots (searchIndex \"write\"): scripts/rebuild-search-index invokes it. Null if no function writes the index."
+  value       = try(local.function_names[one(local.search_index_writers)], null)
+
+  precondition {
+    condition     = length(local.search_index_writers) <= 1
+    error_message = "functions/manifest.json: index_catalog_function names the one queue function with `searchIndex: \"write\"` (the indexer scripts/rebuild-search-index invokes), but there are ${length(local.search_index_writers)}: ${join(", ", local.search_index_writers)}."
+  }
+}

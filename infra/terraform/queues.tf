@@ -103,4 +103,16 @@ resource "aws_lambda_event_source_mapping" "queue" {
   # The handler reports which messages failed; only those are retried (and, after
   # dlq_max_receive_count receives, parked in the DLQ).
   function_response_types = ["ReportBatchItemFailures"]
+
+  # The manifest's maxConcurrency: the poller hands the function at most that many
+  # batches at once (index-catalog: 2, so that few of its conditional snapshot
+  # publishes lose and redo their batch). Unlike reserved concurrency, which the poller
+  # does not know of, this throttles nothing: the poller reads no more batches than that,
+  # and the rest wait in the queue. Without it, up to the poller's own scaling.
+  dynamic "scaling_config" {
+    for_each = each.value.max_concurrency != null ? [each.value.max_concurrency] : []
+    content {
+      maximum_concurrency = scaling_config.value
+    }
+  }
 }

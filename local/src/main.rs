@@ -182,7 +182,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         let url = shop.url();
         println!(
             "\nMambogo is open at {url}  (data: {data})\n\n  \
-             curl '{url}/products?q=speaker&sort=price&limit=3'\n  \
+             curl '{url}/search?q=speakr&sort=price&limit=3'\n  \
              curl -i -X POST {url}/cart/items -H 'content-type: application/json' -d '{{\"sku\":\"MB-0002-BLK\",\"quantity\":1}}'\n  \
              scripts/demo-checkout    checks out from an empty cart to a CONFIRMED order\n\n  \
              A token for a shopper:  TOKEN=$(cargo run -q -- token --user alice)\n  \

@@ -21,7 +21,8 @@ use mambogo::adapters::sqlite::{
 };
 use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{
-    ClearCartOnConfirmation, ReleaseCouponOfEndedOrder, CLEAR_CART, RELEASE_COUPON,
+    ClearCartOnConfirmation, IndexCatalog, ReleaseCouponOfEndedOrder, CLEAR_CART, INDEX_CATALOG,
+    RELEASE_COUPON,
 };
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::application::index_handle::IndexHandle;
@@ -263,5 +264,8 @@ fn attach_consumers(
         Arc::new(ReleaseCouponOfEndedOrder { services: release }),
     )
     .map_err(events_error)?;
+    let indexer = services.restricted_to(function_of(manifest, INDEX_CATALOG, "consumer")?);
+    bus.attach(INDEX_CATALOG, Arc::new(IndexCatalog::new(indexer)))
+        .map_err(events_error)?;
     bus.check_consumers().map_err(events_error)
 }

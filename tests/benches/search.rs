@@ -1,7 +1,7 @@
 //! Search at scale over a generated catalog: building the index, then `/search`,
 //! `/search/suggest` and `/products?q=` over HTTP against the local shop at 1 and 32
 //! concurrent clients; then, in this process, the index's build time, size and memory at
-//! several catalog sizes.
+//! several catalog sizes, and its snapshot's size and the time to take and restore it.
 //!
 //! `cargo bench -p mambogo-tests --bench search`. `SEARCH_PRODUCTS` (default 100000) is
 //! the catalog the shop serves (0 skips the HTTP part); `SEARCH_SIZES` (default `10000,100000`; `1000000` works
@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use mambogo::adapters::search_index::TantivyIndex;
-use mambogo::application::search::rebuild_index;
+use mambogo::application::indexing::rebuild_index;
 use mambogo::domain::catalog::{
     Availability, Category, Listing, Product, ProductDraft, ProductQuery, ProductSort, SearchIndex,
 };
@@ -384,8 +384,18 @@ fn in_process(count: usize) {
         })
         .collect();
     latencies.sort_unstable();
+    let started = Instant::now();
+    let snapshot = index.snapshot().expect("a snapshot is taken");
+    let taken = started.elapsed().as_secs_f64();
+    drop(index);
+    let restored = TantivyIndex::new();
+    let started = Instant::now();
+    restored
+        .restore(&snapshot)
+        .expect("the snapshot is restored");
+    let restore = started.elapsed().as_secs_f64();
     println!(
-        "{:>9} {:>9.1} {:>12.1} {:>14.0} {:>13} {:>13} {:>12}",
+        "{:>9} {:>9.1} {:>12.1} {:>14.0} {:>13} {:>13} {:>12} {:>14.1} {:>8.2} {:>11.2}",
         count,
         build,
         bytes as f64 / 1_048_576.0,
@@ -393,6 +403,9 @@ fn in_process(count: usize) {
         latencies[latencies.len() / 2],
         latencies[latencies.len() - 1],
         browsing,
+        snapshot.len() as f64 / 1_048_576.0,
+        taken,
+        restore,
     );
 }
 
@@ -414,14 +427,17 @@ fn main() {
     }
     println!("the index alone, in this process (listings built beforehand, not timed):");
     println!(
-        "{:>9} {:>9} {:>12} {:>14} {:>13} {:>13} {:>12}",
+        "{:>9} {:>9} {:>12} {:>14} {:>13} {:>13} {:>12} {:>14} {:>8} {:>11}",
         "products",
         "build s",
         "index MiB",
         "memory +MiB",
         "search p50 µs",
         "search max µs",
-        "browse µs"
+        "browse µs",
+        "snapshot MiB",
+        "take s",
+        "restore s"
     );
     for size in sizes {
         in_process(size);

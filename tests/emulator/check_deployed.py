@@ -4,7 +4,8 @@ the repository's definition files, not against Terraform's own idea of it:
   deployed_routes         every OpenAPI operation: route → integration → its function, authorizer
   deployed_state_machine  the definition is the ASL file with each placeholder a function's ARN
   deployed_tables         keys, indexes, TTL and stream as tables.tf declares them
-  deployed_rules          every rule file: its rule → its consumer's queue → a dead-letter queue
+  deployed_rules          every rule file: its rule → its consumer's queue (at most its
+                          maxConcurrency batches at once) → a dead-letter queue
   deployed_policies       every function's policy grants exactly its manifest entry
 
 Usage: check_deployed.py ENDPOINT REPO_ROOT OUTPUTS_JSON (the stack's `terraform output -json`).
@@ -57,10 +58,14 @@ class Stack:
         return self.client("lambda").get_function(FunctionName=deployed)["Configuration"]
 
     @functools.cache
+    def event_source_mappings(self, name):
+        """The event source mappings feeding the manifest's function `name`, by source ARN."""
+        mappings = self.client("lambda").list_event_source_mappings(FunctionName=self.function(name)["FunctionArn"])
+        return {mapping["EventSourceArn"]: mapping for mapping in mappings["EventSourceMappings"]}
+
     def event_sources(self, name):
         """The ARNs of the queues and streams feeding the manifest's function `name`."""
-        mappings = self.client("lambda").list_event_source_mappings(FunctionName=self.function(name)["FunctionArn"])
-        return tuple(mapping["EventSourceArn"] for mapping in mappings["EventSourceMappings"])
+        return tuple(self.event_source_mappings(name))
 
     @functools.cache
     def queue(self, arn):

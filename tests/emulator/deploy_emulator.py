@@ -18,6 +18,8 @@ from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.exceptions import ResourceNotFoundException
 from moto.dynamodb.models import DynamoDBBackend
 from moto.kms.responses import KmsResponse
+from moto.s3.models import FakeBucket
+from moto.s3.responses import S3Response
 from moto.sqs.models import Queue, SQSBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 from statelint.linter import Linter
@@ -163,6 +165,42 @@ def delete_table_naming_a_missing_one(self, name):
 
 
 DynamoDBBackend.delete_table = delete_table_naming_a_missing_one
+
+
+# ---- S3 ---------------------------------------------------------------------------
+# aws_s3_bucket_lifecycle_configuration waits until GetBucketLifecycleConfiguration
+# returns the rules it put; moto drops a noncurrent version expiration's
+# NewerNoncurrentVersions (the search index bucket keeps 5), so the apply timed out.
+set_lifecycle = FakeBucket.set_lifecycle
+get_bucket_lifecycle = S3Response.get_bucket_lifecycle
+
+
+def set_lifecycle_keeping_newer_versions(self, rules):
+    set_lifecycle(self, rules)
+    for stored, sent in zip(self.rules, rules):
+        stored.nve_newer_versions = (sent.get("NoncurrentVersionExpiration") or {}).get("NewerNoncurrentVersions")
+
+
+def get_bucket_lifecycle_with_newer_versions(self):
+    stored = {rule.id: rule for rule in self.backend.get_bucket_lifecycle(self.bucket_name) or []}
+    serialized = self.serialized
+
+    def with_newer_versions(action_result):
+        for rule in getattr(action_result.result, "get", lambda _: None)("Rules") or []:
+            newer = getattr(stored.get(rule["ID"]), "nve_newer_versions", None)
+            if newer is not None and "NoncurrentVersionExpiration" in rule:
+                rule["NoncurrentVersionExpiration"]["NewerNoncurrentVersions"] = newer
+        return serialized(action_result)
+
+    self.serialized = with_newer_versions
+    try:
+        return get_bucket_lifecycle(self)
+    finally:
+        del self.serialized
+
+
+FakeBucket.set_lifecycle = set_lifecycle_keeping_newer_versions
+S3Response.get_bucket_lifecycle = get_bucket_lifecycle_with_newer_versions
 
 
 runpy.run_path(str(HERE / "moto_locked.py"), run_name="__main__")

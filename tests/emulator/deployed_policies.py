@@ -46,7 +46,7 @@ def expected_grants(stack, name, entry):
     config = stack.function(name)
     key = config["KMSKeyArn"]
     grants = Grants()
-    via = set()
+    via, encrypt_via = set(), set()
 
     log_group = f"/aws/lambda/{config['FunctionName']}"
     groups = stack.client("logs").describe_log_groups(logGroupNamePrefix=log_group)["logGroups"]
@@ -94,10 +94,23 @@ def expected_grants(stack, name, entry):
         if dead_letters == "write":
             grants.allow("deadLetters write", "sqs", ["DeleteMessage"], dlqs)
             grants.allow("deadLetters write", "sqs", ["SendMessage"], queues)
-            grants.allow("deadLetters write", "kms", ["GenerateDataKey"], [key], via_services(stack, {"sqs"}))
+            encrypt_via.add("sqs")
 
+    search_index = entry.get("searchIndex")
+    if search_index:
+        bucket = f"arn:{stack.partition}:s3:::{stack.outputs['search_index_bucket']}"
+        grants.allow(f"searchIndex {search_index}", "s3", ["ListBucket"], [bucket])
+        objects = ["GetObject", "PutObject"] if search_index == "write" else ["GetObject"]
+        grants.allow(f"searchIndex {search_index}", "s3", objects, [f"{bucket}/*"])
+        via.add("s3")
+        if search_index == "write":
+            encrypt_via.add("s3")
+
+    if encrypt_via:
+        reason = "deadLetters write or searchIndex write: encrypt through " + " and ".join(sorted(encrypt_via))
+        grants.allow(reason, "kms", ["GenerateDataKey"], [key], via_services(stack, encrypt_via))
     if via:
-        reason = "secrets, trigger queue or deadLetters: decrypt through " + " and ".join(sorted(via))
+        reason = "secrets, trigger queue, deadLetters or searchIndex: decrypt through " + " and ".join(sorted(via))
         grants.allow(reason, "kms", ["Decrypt"], [key], via_services(stack, via))
     return grants.reasons
 

@@ -1,7 +1,8 @@
 """Every events/rules/*.json file is a rule on the stack's bus with the file's pattern,
-delivering to the queue that feeds the function the file names as its `target`; that
-queue has a dead-letter queue, which also keeps what EventBridge cannot deliver. The bus
-has no other rules."""
+delivering to the queue that feeds the function the file names as its `target` (at most
+the manifest's `maxConcurrency` batches at once, if it has one); that queue has a
+dead-letter queue, which also keeps what EventBridge cannot deliver. The bus has no other
+rules."""
 
 import json
 
@@ -41,9 +42,17 @@ def target_failures(stack, rule_name, consumer, target):
     if stack.queue(queue_arn) is None:
         return [f"{rule_name}: delivers to {queue_arn}, which is no queue"]
     failures = []
-    if queue_arn not in stack.event_sources(consumer):
+    mapping = stack.event_source_mappings(consumer).get(queue_arn)
+    if mapping is None:
         failures.append(f"{rule_name}: delivers to {queue_arn}, which does not feed {consumer} "
                         f"(fed by {', '.join(stack.event_sources(consumer)) or 'nothing'})")
+    else:
+        # The manifest's maxConcurrency bounds the batches the queue hands the function at once.
+        expected = stack.manifest[consumer].get("maxConcurrency")
+        deployed = (mapping.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        if deployed != expected:
+            failures.append(f"{rule_name}: the mapping from {queue_arn} to {consumer} runs at most {deployed} "
+                            f"batches at once, its maxConcurrency is {expected}")
     dead_letters = stack.dead_letter_queue(queue_arn)
     if dead_letters is None or stack.queue(dead_letters) is None:
         failures.append(f"{rule_name}: its queue {queue_arn} has no dead-letter queue (redrive policy)")

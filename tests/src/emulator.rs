@@ -153,6 +153,27 @@ pub async fn sqs_client() -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::from_conf(config)
 }
 
+/// An S3 client of the emulator, with dummy credentials and path-style addressing (the
+/// emulator serves every bucket at one address), and a new bucket of its own.
+pub async fn s3_bucket() -> (aws_sdk_s3::Client, String) {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(Region::new("us-east-1"))
+        .force_path_style(true)
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    let bucket = format!("snapshots-{}", uuid::Uuid::new_v4().simple());
+    client
+        .create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("the emulator creates a bucket");
+    (client, bucket)
+}
+
 /// A table name no other test uses.
 pub fn unique_table_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())

@@ -1,7 +1,8 @@
-//! Adapters behind the ports: DynamoDB, EventBridge, Step Functions and SQS for AWS, the
+//! Adapters behind the ports: DynamoDB, EventBridge, S3, Step Functions and SQS for AWS, the
 //! payment gateway's HTTP client, read caches that either store can sit behind, and the
 //! guards that hold each function to its grants. The embedded SQLite stores and the local
-//! bus come with the `embedded` feature, the mock payment gateway with `mock-gateway`.
+//! bus come with the `embedded` feature, the mock payment gateway with `mock-gateway`, the search index and its S3 snapshots
+//! with `search-index`.
 
 pub mod access;
 pub mod cached_catalog;
@@ -14,6 +15,8 @@ pub mod http_gateway;
 pub mod local_bus;
 #[cfg(feature = "mock-gateway")]
 pub mod mock_gateway;
+#[cfg(feature = "search-index")]
+pub mod s3_snapshots;
 #[cfg(feature = "search-index")]
 pub mod search_index;
 #[cfg(feature = "embedded")]

@@ -1,12 +1,16 @@
 //! The catalog as shoppers read it — a product with what is left of each
 //! variant, the category tree — and as operators change it: products (with their
-//! starting stock), categories, stock on hand.
+//! starting stock), categories, stock on hand. Every change is published
+//! (`ProductChanged`, `CategoryChanged`, `StockChanged`) once written, for the search
+//! index to follow.
 
 use crate::application::error::ShopError;
 use crate::application::Services;
 use crate::domain::catalog::{
     category_tree, check_parent, Availability, Category, CategoryNode, Product, ProductDraft,
 };
+use crate::domain::events::payloads::ProductChange;
+use crate::domain::events::{self, DomainEvent};
 use crate::domain::ids::{CategoryId, ProductId, Sku};
 use crate::domain::inventory::{check_shard_count, InventoryError, StockLevel};
 use crate::domain::reviews::Rating;
@@ -40,12 +44,7 @@ pub async fn product(
         .await?
         .filter(|product| product.active || inactive_too)
         .ok_or_else(|| ShopError::Missing(format!("no product {id}")))?;
-    let skus: Vec<Sku> = product
-        .variants
-        .iter()
-        .map(|variant| variant.sku.clone())
-        .collect();
-    let available = availability(services, Some(&skus)).await?;
+    let available = availability(services, Some(&product.skus())).await?;
     let rating = services.reviews.rating(id).await?;
     Ok((product, available, rating))
 }
@@ -53,6 +52,28 @@ pub async fn product(
 /// The category tree.
 pub async fn categories(services: &Services) -> Result<Vec<CategoryNode>, ShopError> {
     Ok(category_tree(&services.catalog.categories().await?))
+}
+
+/// Publishes the catalog event `build` makes with a fresh id, as of now.
+async fn announce(
+    services: &Services,
+    build: impl FnOnce(uuid::Uuid, time::OffsetDateTime) -> Result<DomainEvent, serde_json::Error>,
+) -> Result<(), ShopError> {
+    let event = build(services.ids.next_uuid(), services.clock.now())?;
+    services.events.publish(vec![event]).await?;
+    Ok(())
+}
+
+/// Publishes that `product` changed: created, replaced or rated.
+pub async fn product_changed(
+    services: &Services,
+    product: &ProductId,
+    change: ProductChange,
+) -> Result<(), ShopError> {
+    announce(services, |id, at| {
+        events::product_changed(id, product, change, at)
+    })
+    .await
 }
 
 /// `draft`, checked: its own rules, and a category that exists.
@@ -102,7 +123,7 @@ pub async fn create_product(
     let product = Product::create(id, draft, services.clock.now());
     services.catalog.create_product(&product).await?;
     apply_stock(services, &stocked).await?;
-    services.catalog_changed();
+    product_changed(services, &product.id, ProductChange::Created).await?;
     tracing::info!(product_id = %product.id, "product created");
     Ok(product)
 }
@@ -124,7 +145,7 @@ pub async fn replace_product(
         .catalog
         .replace_product(&previous, &product)
         .await?;
-    services.catalog_changed();
+    product_changed(services, &product.id, ProductChange::Replaced).await?;
     tracing::info!(product_id = %product.id, version = product.version, "product replaced");
     Ok(product)
 }
@@ -149,7 +170,10 @@ pub async fn put_category(
         parent_id: parent,
     };
     services.catalog.put_category(&category).await?;
-    services.catalog_changed();
+    announce(services, |id, at| {
+        events::category_changed(id, &category.id, at)
+    })
+    .await?;
     Ok(category)
 }
 
@@ -186,6 +210,6 @@ pub async fn set_stock(
             other => ShopError::Invalid(vec![FieldError::new("onHand", other.to_string())]),
         })?;
     tracing::info!(%sku, on_hand, shards = level.shards, "stock set");
-    services.catalog_changed();
+    announce(services, |id, at| events::stock_changed(id, &level, at)).await?;
     Ok(level)
 }

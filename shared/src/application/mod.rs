@@ -26,6 +26,7 @@ pub mod coupons;
 pub mod error;
 pub mod flash_sales;
 pub mod index_handle;
+pub mod indexing;
 pub mod jobs;
 pub mod lifecycle;
 pub mod orders;

@@ -3,8 +3,10 @@
 //! which takes it out of the rating. Every change is one conditional write of the review
 //! and its product's counters together, started over when another request wrote first.
 
+use crate::application::catalog::product_changed;
 use crate::application::error::ShopError;
 use crate::application::Services;
+use crate::domain::events::payloads::ProductChange;
 use crate::domain::ids::{ProductId, ReviewId, UserId};
 use crate::domain::reviews::{Rating, Review, ReviewDraft, ReviewSort};
 use crate::domain::store::{retry_on_conflict, Page, PageRequest, StoreError};
@@ -63,7 +65,7 @@ pub async fn write_review(
     match services.reviews.add(&review).await {
         Ok(()) => {
             tracing::info!(review_id = %review.id, product_id = %product, "review written");
-            services.catalog_changed();
+            product_changed(services, product, ProductChange::Rated).await?;
             Ok(review)
         }
         Err(StoreError::AlreadyExists) => Err(ShopError::Conflict(format!(
@@ -114,7 +116,7 @@ async fn change_review(
             return Ok(previous);
         };
         services.reviews.replace(&previous, &review).await?;
-        services.catalog_changed();
+        product_changed(services, &review.product_id, ProductChange::Rated).await?;
         Ok(review)
     })
     .await

@@ -69,13 +69,3 @@ pub struct Services {
     pub currency: Currency,
     pub checkout: CheckoutSettings,
 }
-
-impl Services {
-    /// After a change to the catalog, a product's stock or its reviews: this process's
-    /// search index (if it keeps one) is rebuilt before the next search.
-    pub fn catalog_changed(&self) {
-        if let Some(handle) = &self.search_index {
-            handle.index.invalidate();
-        }
-    }
-}

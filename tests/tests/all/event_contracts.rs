@@ -5,13 +5,14 @@ use std::collections::BTreeSet;
 
 use mambogo::domain::address::Address;
 use mambogo::domain::events::payloads::{
-    CouponRedeemed, CouponReleased, CouponUse, EventLine, InventoryReleased, InventoryReserved,
-    OrderCancelled, OrderConfirmed, OrderDelivered, OrderFailed, OrderPlaced, OrderProcessing,
-    OrderRefunded, OrderReturned, OrderShipped, PaymentAuthorized, PaymentFailed, ReturnLine,
-    ReturnRequested, StockLow, StockQuantity,
+    CategoryChanged, CouponRedeemed, CouponReleased, CouponUse, EventLine, InventoryReleased,
+    InventoryReserved, OrderCancelled, OrderConfirmed, OrderDelivered, OrderFailed, OrderPlaced,
+    OrderProcessing, OrderRefunded, OrderReturned, OrderShipped, PaymentAuthorized, PaymentFailed,
+    ProductChange, ProductChanged, ReturnLine, ReturnRequested, StockChanged, StockLow,
+    StockQuantity,
 };
 use mambogo::domain::events::{DomainEvent, EventType};
-use mambogo::domain::ids::{CouponCode, OrderId, Sku, UserId};
+use mambogo::domain::ids::{CategoryId, CouponCode, OrderId, ProductId, Sku, UserId};
 use mambogo::domain::money::{Currency, Money};
 use mambogo_tests::events::{assert_valid, contracts_dir, example, validation_errors};
 use serde::Serialize;
@@ -95,6 +96,9 @@ fn rebuilt(event: &DomainEvent) -> DomainEvent {
         InventoryReserved,
         InventoryReleased,
         StockLow,
+        StockChanged,
+        ProductChanged,
+        CategoryChanged,
         CouponRedeemed,
         CouponReleased
     )
@@ -277,6 +281,27 @@ fn events_built_from_each_payload_keep_to_their_schema() {
             InventoryReleased {
                 lines: stock(),
                 reason: "reservation expired".into(),
+            },
+        ),
+        built(
+            EventType::StockChanged,
+            StockChanged {
+                sku: sku("HP-0042-BLK"),
+                on_hand: 40,
+                available: 37,
+            },
+        ),
+        built(
+            EventType::ProductChanged,
+            ProductChanged {
+                product_id: ProductId::parse("prod_0042").unwrap(),
+                change: ProductChange::Rated,
+            },
+        ),
+        built(
+            EventType::CategoryChanged,
+            CategoryChanged {
+                category_id: CategoryId::parse("audio-headphones").unwrap(),
             },
         ),
         built(EventType::CouponRedeemed, coupon_use()),

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::shop::{token, As, TestShop};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -240,4 +241,48 @@ async fn bad_search_input_is_a_400_and_syntax_is_text() {
         get(&shop, &format!("/search?q={syntax}")).await;
         get(&shop, &format!("/search/suggest?q={syntax}")).await;
     }
+}
+
+#[tokio::test]
+async fn stock_sold_and_categories_renamed_reach_search_through_events() {
+    let shop = TestShop::start().await;
+    let admin = token("ops", true);
+    let draft = json!({
+        "name": "Quasar Theremin", "brand": "Sonora", "categoryId": "speakers",
+        "variants": [{"sku": "QT-1", "name": "Walnut", "stock": 1,
+                      "price": {"amount": 9_900, "currency": "USD"}}],
+    });
+    let created = shop.post("/admin/products", As::user(&admin), &draft).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
+    assert_eq!(
+        get(&shop, "/search?q=theremin&inStock=true").await["total"],
+        1
+    );
+
+    // The last unit is reserved by a checkout: no operator touches the catalog.
+    let shopper = token("bea", false);
+    fill_cart(&shop, &shopper, &[("QT-1", 1)]).await;
+    let placed = checkout(&shop, &shopper, "theremin-1", "tok_approve").await;
+    saga_finished(&shop, &order_id(&placed)).await;
+    assert_eq!(
+        get(&shop, "/search?q=theremin&inStock=true").await["total"],
+        0
+    );
+    assert_eq!(
+        names(&get(&shop, "/search?q=theremin&inStock=false").await),
+        ["Quasar Theremin"]
+    );
+
+    // A category's new name is a word its products are found by.
+    assert_eq!(get(&shop, "/search?q=soundstage").await["total"], 0);
+    let renamed = shop
+        .put(
+            "/admin/categories/speakers",
+            As::user(&admin),
+            &json!({"name": "Soundstage", "parentId": "audio"}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.body);
+    assert!(names(&get(&shop, "/search?q=soundstage&limit=100").await)
+        .contains(&"Quasar Theremin".to_owned()));
 }

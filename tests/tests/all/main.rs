@@ -37,6 +37,7 @@ mod payment_webhook;
 mod review_store_contract;
 mod saga_start_throttled;
 mod search_relevance;
+mod search_snapshots_on_moto;
 mod state_machine_parity;
 mod stepfunctions_adapter;
 mod sweeper;

@@ -106,6 +106,11 @@ fn product(id: &str, name: &str, brand: &str, category: &str, text: &str, sku: &
     Product::create(ProductId::parse(id).unwrap(), draft, NOW)
 }
 
+/// The catalog's lamp, renamed.
+fn the_lamp_named(name: &str) -> Product {
+    product("lamp", name, "Lumen", "lighting", "Warm", "LM-DESK-1")
+}
+
 fn index() -> TantivyIndex {
     let categories = categories();
     let available: Availability = CATALOG
@@ -276,14 +281,7 @@ fn a_product_changed_is_found_as_it_is_now() {
     let available: Availability = [(Sku::parse("LM-DESK-1").unwrap(), 0)]
         .into_iter()
         .collect();
-    let renamed = product(
-        "lamp",
-        "Reading Light",
-        "Lumen",
-        "lighting",
-        "Warm",
-        "LM-DESK-1",
-    );
+    let renamed = the_lamp_named("Reading Light");
     index
         .upsert(Listing::new(
             Arc::new(renamed.clone()),
@@ -316,4 +314,104 @@ fn a_product_changed_is_found_as_it_is_now() {
         0,
         "a brand with no product shown is not suggested"
     );
+}
+
+#[test]
+fn a_snapshot_restores_the_index_it_was_taken_of() {
+    let index = index();
+    let categories = categories();
+    let never_built = TantivyIndex::new();
+    assert!(never_built.snapshot().is_err(), "nothing to take");
+
+    // Changes after the rebuild sit in segments and slots of their own.
+    let renamed = the_lamp_named("Reading Light");
+    let available: Availability = [(Sku::parse("LM-DESK-1").unwrap(), 0)]
+        .into_iter()
+        .collect();
+    let listing = Listing::new(
+        Arc::new(renamed),
+        &available,
+        Rating::default(),
+        &categories,
+    );
+    index.upsert(listing.clone()).unwrap();
+    index.remove(&ProductId::parse("cable").unwrap()).unwrap();
+
+    let snapshot = index.snapshot().unwrap();
+    let restored = TantivyIndex::new();
+    restored.restore(&snapshot).unwrap();
+    assert_eq!(restored.built_at(), index.built_at());
+    for text in [
+        "headphnes",
+        "wireles headphones",
+        "sonora",
+        "keyb",
+        "sp-boom-1",
+        "reading",
+        "lamp",
+        "usb",
+        "audio",
+        "hedphones",
+    ] {
+        assert_eq!(search(&restored, text), search(&index, text), "{text}");
+    }
+    let everything = ProductQuery {
+        limit: 100,
+        ..ProductQuery::default()
+    };
+    assert_eq!(
+        restored.search(&everything, &categories, NOW).unwrap(),
+        index.search(&everything, &categories, NOW).unwrap()
+    );
+    for prefix in ["so", "lum", "keyb", "he"] {
+        assert_eq!(
+            restored.suggest(prefix, &categories, 10).unwrap(),
+            index.suggest(prefix, &categories, 10).unwrap(),
+            "{prefix}"
+        );
+    }
+    let lamp = ProductId::parse("lamp").unwrap();
+    assert_eq!(restored.listing(&lamp).unwrap(), Some(listing));
+
+    // The restored index takes changes, and snapshots again.
+    restored.remove(&lamp).unwrap();
+    assert!(found(&restored, "reading").is_empty());
+    assert_eq!(found(&index, "reading"), ["lamp"], "the first is untouched");
+    let again = TantivyIndex::new();
+    again.restore(&restored.snapshot().unwrap()).unwrap();
+    assert!(found(&again, "reading").is_empty());
+    assert_eq!(found(&again, "headphnes")[0], "arc");
+
+    // A snapshot cut short, or anything else, is refused and changes nothing.
+    assert!(again.restore(&snapshot[..snapshot.len() / 2]).is_err());
+    assert!(again.restore(b"not a snapshot").is_err());
+    assert!(again.restore(&[]).is_err());
+    assert!(found(&again, "reading").is_empty());
+    assert_eq!(found(&again, "headphnes")[0], "arc");
+}
+
+#[test]
+fn many_changes_keep_few_segments_and_every_product() {
+    let index = index();
+    let categories = categories();
+    let available: Availability = Availability::default();
+    for round in 0..40 {
+        let renamed = the_lamp_named(&format!("Reading Light {round}"));
+        let listing = Listing::new(
+            Arc::new(renamed),
+            &available,
+            Rating::default(),
+            &categories,
+        );
+        index.upsert(listing).unwrap();
+    }
+    assert_eq!(found(&index, "reading"), ["lamp"]);
+    assert_eq!(search(&index, "reading").items[0].name, "Reading Light 39");
+    let restored = TantivyIndex::new();
+    restored.restore(&index.snapshot().unwrap()).unwrap();
+    assert_eq!(
+        search(&restored, "reading").items[0].name,
+        "Reading Light 39"
+    );
+    assert_eq!(found(&restored, "headphnes")[0], "arc");
 }

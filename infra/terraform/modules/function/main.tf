@@ -31,16 +31,28 @@ locals {
   reads_dead_letters  = var.dead_letters != null && length(var.dead_letter_queue_arns) > 0
   writes_dead_letters = local.reads_dead_letters && var.dead_letters == "write"
 
+  # The search index's snapshots: read fetches them (and, with s3:ListBucket, learns of
+  # a missing one as a 404 rather than a 403); write also puts new ones.
+  reads_search_index  = var.search_index != null
+  writes_search_index = var.search_index == "write"
+
   # Executions are named resources of their own: arn:…:execution:<state machine>:<name>.
   executions_arn = "${replace(var.state_machine_arn, ":stateMachine:", ":execution:")}:*"
 
   # The AWS services that may use the stack's key on this function's behalf when it
   # decrypts (secrets it reads, messages of the queue it consumes or of the dead-letter
-  # queues it reads).
+  # queues it reads, search index snapshots it fetches) and when it encrypts (letters it
+  # redrives, snapshots it puts).
   sqs_via_service = "sqs.${data.aws_region.current.name}.amazonaws.com"
+  s3_via_service  = "s3.${data.aws_region.current.name}.amazonaws.com"
   kms_via_services = concat(
     length(var.secret_arns) > 0 ? ["secretsmanager.${data.aws_region.current.name}.amazonaws.com"] : [],
     var.consumes_queue || local.reads_dead_letters ? [local.sqs_via_service] : [],
+    local.reads_search_index ? [local.s3_via_service] : [],
+  )
+  kms_encrypt_via_services = concat(
+    local.writes_dead_letters ? [local.sqs_via_service] : [],
+    local.writes_search_index ? [local.s3_via_service] : [],
   )
 
   dynamodb_read_actions = [
@@ -215,24 +227,49 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
-  # Sending to a queue encrypted with the stack's key makes SQS generate a data key on
-  # the sender's behalf: allowed through SQS only.
+  # The search index's snapshots: the objects of their bucket, which holds nothing else
+  # (the code uses one key, catalog-index/snapshot). s3:ListBucket on the bucket is
+  # there so that a snapshot not yet written is a 404, not a 403. No
+  # s3:GetObjectVersion: readers fetch the current version, older ones are for rollback
+  # by an operator.
   dynamic "statement" {
-    for_each = local.writes_dead_letters ? [1] : []
+    for_each = local.reads_search_index ? [1] : []
     content {
-      sid       = "EncryptThroughSqs"
+      sid       = "ListSearchIndex"
+      actions   = ["s3:ListBucket"]
+      resources = [var.search_index_bucket_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.reads_search_index ? [1] : []
+    content {
+      sid       = local.writes_search_index ? "ReadAndWriteSearchIndex" : "ReadSearchIndex"
+      actions   = concat(["s3:GetObject"], local.writes_search_index ? ["s3:PutObject"] : [])
+      resources = ["${var.search_index_bucket_arn}/*"]
+    }
+  }
+
+  # Sending to a queue, or putting an object into a bucket, encrypted with the stack's
+  # key makes SQS or S3 generate a data key on the writer's behalf: allowed through
+  # those services only.
+  dynamic "statement" {
+    for_each = length(local.kms_encrypt_via_services) > 0 ? [1] : []
+    content {
+      sid       = "EncryptThroughServices"
       actions   = ["kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = [local.sqs_via_service]
+        values   = local.kms_encrypt_via_services
       }
     }
   }
 
-  # Secrets and queue messages are encrypted with the stack's key: reading them (and
-  # sending to an encrypted queue) needs kms:Decrypt, and only through those services.
+  # Secrets, queue messages and search index snapshots are encrypted with the stack's
+  # key: reading them (and sending to an encrypted queue) needs kms:Decrypt, and only
+  # through those services.
   dynamic "statement" {
     for_each = length(local.kms_via_services) > 0 ? [1] : []
     content {

@@ -142,3 +142,20 @@ variable "consumer_queue_arns" {
   type        = list(string)
   default     = []
 }
+
+variable "search_index" {
+  description = "What the function does with the search index's snapshots: null (nothing), \"read\" (fetch them: s3:GetObject, s3:ListBucket) or \"write\" (also put them: s3:PutObject)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = contains(["read", "write", "none"], coalesce(var.search_index, "none"))
+    error_message = "search_index must be null, \"read\" or \"write\"."
+  }
+}
+
+variable "search_index_bucket_arn" {
+  description = "The bucket of the search index's snapshots (used when search_index is set)."
+  type        = string
+  default     = ""
+}

@@ -225,11 +225,19 @@ pub struct FunctionSpec {
     /// The secrets it may read.
     #[serde(default)]
     pub secrets: BTreeSet<Secret>,
-    /// The schedule expression of a `schedule` function.
     /// What the function may do with the consumers' dead letters: `read` lists them,
     /// `write` also redrives them.
     #[serde(default)]
     pub dead_letters: Option<Access>,
+    /// What the function may do with the search index's snapshots: `read` fetches them,
+    /// `write` also publishes them.
+    #[serde(default)]
+    pub search_index: Option<Access>,
+    /// For a `queue` function, the most batches its queue hands it at once (SQS event
+    /// source mappings take 2 at least); unlimited when absent.
+    #[serde(default)]
+    pub max_concurrency: Option<u32>,
+    /// The schedule expression of a `schedule` function.
     #[serde(default)]
     pub schedule: Option<String>,
     /// Memory in MB, when not the default.

@@ -28,7 +28,7 @@ use guarded::{
     GuardedAddressBooks, GuardedCarts, GuardedCatalog, GuardedCoupons, GuardedDeadLetters,
     GuardedFlashSales, GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedNotifications,
     GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher, GuardedReviews,
-    GuardedWorkflow, TableGrant,
+    GuardedSnapshots, GuardedWorkflow, TableGrant,
 };
 
 impl Services {
@@ -36,7 +36,7 @@ impl Services {
     /// function's grant on its table, the event bus only if it `publishes`, the workflow
     /// only for its granted actions, the payment gateway only if it holds the gateway's
     /// key (`payment-gateway-api-key`), the purchase-token key only if it holds that
-    /// secret. Clock, ids, currency and the other settings are the same. Caching wrappers stay inside the guards, so a refused call never reaches a
+    /// secret, the search index's snapshots within its `searchIndex` grant. Clock, ids, currency and the other settings are the same. Caching wrappers stay inside the guards, so a refused call never reaches a
     /// cache either.
     pub fn restricted_to(&self, spec: &FunctionSpec) -> Services {
         let grant = |table: Table| TableGrant::of(spec, table);
@@ -109,7 +109,15 @@ impl Services {
                 Arc::clone(&self.reviews),
                 grant(Table::Reviews),
             )),
-            search_index: self.search_index.clone(),
+            search_index: self.search_index.as_ref().map(|handle| {
+                handle.wrapping_snapshots(|snapshots| {
+                    Arc::new(GuardedSnapshots::new(
+                        snapshots,
+                        &spec.name,
+                        spec.search_index,
+                    ))
+                })
+            }),
             index_refresh: self.index_refresh,
             rate_limits: Arc::clone(&self.rate_limits),
             clock: Arc::clone(&self.clock),

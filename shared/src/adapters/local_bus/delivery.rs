@@ -3,14 +3,16 @@
 //! Messages go to the consumer in batches of up to [`DeliverySettings::batch_size`]. A
 //! message the consumer fails on goes back to the end of the queue while the others of
 //! its batch are done with; after [`DeliverySettings::max_receive_count`] receives it is
-//! parked as a dead letter. Where SQS waits out a visibility timeout before a retry, the
+//! parked as a dead letter. After each batch the consumer is told it is over
+//! ([`EventConsumer::finish_batch`]); if that fails, the batch's handled messages count as
+//! failed too, as the Lambda reports them. Where SQS waits out a visibility timeout before a retry, the
 //! local bus retries at once, so a test sees the outcome as soon as `publish` returns.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::domain::clock::{Clock, IdSource};
-use crate::domain::events::{DeadLetter, DeadLetters, DomainEvent, EventConsumer};
+use crate::domain::events::{ConsumeError, DeadLetter, DeadLetters, DomainEvent, EventConsumer};
 
 /// How many messages a batch holds and how often one is delivered before it is parked;
 /// SQS's batch size and the dead-letter queue's `maxReceiveCount`.
@@ -78,26 +80,46 @@ impl ConsumerQueue<'_> {
         let batch_size = self.settings.batch_size.max(1);
         while !queue.is_empty() {
             let batch: Vec<Message> = queue.drain(..batch_size.min(queue.len())).collect();
+            let mut handled = Vec::new();
             for mut message in batch {
                 message.receive_count += 1;
-                let Err(error) = consumer.consume(&message.event).await else {
-                    continue;
-                };
-                tracing::warn!(
-                    target_consumer = %self.target,
-                    detail_type = %message.event.event_type,
-                    event_id = ?message.event.event_id(),
-                    attempt = message.receive_count,
-                    %error,
-                    "a consumer failed to handle an event"
-                );
-                message.last_error = error.to_string();
-                if message.receive_count >= self.settings.max_receive_count {
-                    self.park(message).await;
-                } else {
-                    queue.push_back(message);
+                match consumer.consume(&message.event).await {
+                    Ok(()) => handled.push(message),
+                    Err(error) => self.failed(message, &error, &mut queue).await,
                 }
             }
+            if handled.is_empty() {
+                continue;
+            }
+            if let Err(error) = consumer.finish_batch().await {
+                for message in handled {
+                    self.failed(message, &error, &mut queue).await;
+                }
+            }
+        }
+    }
+
+    /// A message the consumer failed on: back to the end of the queue, or parked after
+    /// its last attempt.
+    async fn failed(
+        &self,
+        mut message: Message,
+        error: &ConsumeError,
+        queue: &mut VecDeque<Message>,
+    ) {
+        tracing::warn!(
+            target_consumer = %self.target,
+            detail_type = %message.event.event_type,
+            event_id = ?message.event.event_id(),
+            attempt = message.receive_count,
+            %error,
+            "a consumer failed to handle an event"
+        );
+        message.last_error = error.to_string();
+        if message.receive_count >= self.settings.max_receive_count {
+            self.park(message).await;
+        } else {
+            queue.push_back(message);
         }
     }
 

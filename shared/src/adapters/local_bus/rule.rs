@@ -21,6 +21,7 @@ rule_files![
     "notify-on-order-updates-and-low-stock.json",
     "check-stock-on-reservation-or-sale.json",
     "release-coupon-of-ended-order.json",
+    "reindex-on-catalog-or-stock-change.json",
 ];
 
 /// One rule file: events matching `pattern` go to the consumer named `target`.

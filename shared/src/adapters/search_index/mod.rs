@@ -7,15 +7,19 @@
 mod collect;
 mod complete;
 mod schema;
+mod snapshot;
 mod spelling;
 mod text;
 
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::{PoisonError, RwLock};
 
 use tantivy::collector::TopDocs;
-use tantivy::indexer::{LogMergePolicy, NoMergePolicy};
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Term};
+use tantivy::directory::RamDirectory;
+use tantivy::index::SegmentComponent;
+use tantivy::indexer::NoMergePolicy;
+use tantivy::{Directory, Index, IndexReader, IndexWriter, ReloadPolicy, Term};
 use time::OffsetDateTime;
 
 use crate::domain::catalog::{
@@ -24,12 +28,25 @@ use crate::domain::catalog::{
 };
 use crate::domain::ids::ProductId;
 use collect::EveryHit;
-use schema::{document, new_index, words_of, Fields, SLOT};
+use schema::{document, new_index, opened_index, words_of, Fields, SLOT};
+use snapshot::{IndexFile, Stored, Table};
 
 /// Memory the writer may fill before it writes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 /// At most this many brands, and as many categories, among completions.
 const NAMES_SUGGESTED: usize = 3;
+/// Segments (one per change committed) that are merged into one once there are more.
+const MOST_SMALL_SEGMENTS: usize = 8;
+/// The files of a segment, whichever it has.
+const SEGMENT_FILES: [SegmentComponent; 7] = [
+    SegmentComponent::Postings,
+    SegmentComponent::Positions,
+    SegmentComponent::FastFields,
+    SegmentComponent::FieldNorms,
+    SegmentComponent::Terms,
+    SegmentComponent::Store,
+    SegmentComponent::Delete,
+];
 
 fn failed(error: impl std::fmt::Display) -> IndexError {
     IndexError(error.to_string())
@@ -52,9 +69,17 @@ struct State {
 impl State {
     fn new() -> Result<Self, IndexError> {
         let (index, fields) = new_index();
-        let writer = index
+        State::over(index, fields)
+    }
+
+    /// The state of `index`, holding nothing beside it yet. Segments are merged only
+    /// when a change asks for it ([`State::merge_small`]), never in the background, so
+    /// what the index's files are changes only under the state's lock.
+    fn over(index: Index, fields: Fields) -> Result<Self, IndexError> {
+        let writer: IndexWriter = index
             .writer_with_num_threads(1, WRITER_MEMORY)
             .map_err(failed)?;
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -70,6 +95,49 @@ impl State {
             brands: BTreeMap::new(),
             built_at: None,
         })
+    }
+
+    /// The state a snapshot holds.
+    fn restored(snapshot: &[u8]) -> Result<Self, IndexError> {
+        let (table, files) = snapshot::read(snapshot)?;
+        let directory = RamDirectory::create();
+        for (name, bytes) in &files {
+            directory.atomic_write(name, bytes).map_err(failed)?;
+        }
+        let index = Index::open(directory).map_err(failed)?;
+        let fields = opened_index(&index).map_err(failed)?;
+        let mut state = State::over(index, fields)?;
+        state.reader.reload().map_err(failed)?;
+        for (slot, stored) in table.slots.into_iter().enumerate() {
+            let listing = stored.map(Stored::listing);
+            if let Some(listing) = &listing {
+                state.count_brand(&listing.product.brand, 1);
+                state.by_id.insert(listing.product.id.clone(), slot);
+            }
+            state.slots.push(listing);
+        }
+        state.built_at = Some(table.built_at);
+        Ok(state)
+    }
+
+    /// The files of the committed index: its meta file and its segments'.
+    fn files(&self) -> Result<Vec<IndexFile>, IndexError> {
+        let directory = self.index.directory();
+        let meta = Path::new("meta.json");
+        let mut files = vec![(
+            meta.to_path_buf(),
+            directory.atomic_read(meta).map_err(failed)?,
+        )];
+        for segment in self.index.load_metas().map_err(failed)?.segments {
+            for component in SEGMENT_FILES {
+                let path = segment.relative_path(component);
+                if directory.exists(&path).map_err(failed)? {
+                    let bytes = directory.atomic_read(&path).map_err(failed)?;
+                    files.push((path, bytes));
+                }
+            }
+        }
+        Ok(files)
     }
 
     fn count_brand(&mut self, brand: &str, by: isize) {
@@ -109,6 +177,23 @@ impl State {
 
     fn commit(&mut self) -> Result<(), IndexError> {
         self.writer.commit().map_err(failed)?;
+        self.reader.reload().map_err(failed)
+    }
+
+    /// Merges the segments beside the largest into one once they are many: each change
+    /// commits a segment of its own.
+    fn merge_small(&mut self) -> Result<(), IndexError> {
+        let mut segments = self.index.searchable_segment_metas().map_err(failed)?;
+        if segments.len() <= MOST_SMALL_SEGMENTS {
+            return Ok(());
+        }
+        segments.sort_by_key(|segment| std::cmp::Reverse(segment.num_docs()));
+        let small: Vec<_> = segments
+            .iter()
+            .skip(1)
+            .map(|segment| segment.id())
+            .collect();
+        self.writer.merge(&small).wait().map_err(failed)?;
         self.reader.reload().map_err(failed)
     }
 
@@ -260,17 +345,11 @@ impl TantivyIndex {
 impl SearchIndex for TantivyIndex {
     fn rebuild(&self, listings: Vec<Listing>, now: OffsetDateTime) -> Result<(), IndexError> {
         let mut fresh = State::new()?;
-        // No merges in the background while the segments are written: they would race
-        // the one merge of them all that follows.
-        fresh.writer.set_merge_policy(Box::new(NoMergePolicy));
         for listing in listings.into_iter().filter(Listing::is_shown) {
             fresh.put(listing)?;
         }
         fresh.commit()?;
         fresh.merge()?;
-        fresh
-            .writer
-            .set_merge_policy(Box::new(LogMergePolicy::default()));
         fresh.built_at = Some(now);
         *self.state.write().unwrap_or_else(PoisonError::into_inner) = Some(fresh);
         Ok(())
@@ -282,15 +361,54 @@ impl SearchIndex for TantivyIndex {
             if listing.is_shown() {
                 state.put(listing)?;
             }
-            state.commit()
+            state.commit()?;
+            state.merge_small()
         })
     }
 
     fn remove(&self, id: &ProductId) -> Result<(), IndexError> {
         self.change(|state| {
             state.take_out(id);
-            state.commit()
+            state.commit()?;
+            state.merge_small()
         })
+    }
+
+    fn listing(&self, id: &ProductId) -> Result<Option<Listing>, IndexError> {
+        self.read(
+            || None,
+            |state| {
+                Ok(state
+                    .by_id
+                    .get(id)
+                    .and_then(|slot| state.slots.get(*slot)?.clone()))
+            },
+        )
+    }
+
+    fn snapshot(&self) -> Result<Vec<u8>, IndexError> {
+        let never = || IndexError("an index never built has no snapshot".to_owned());
+        self.read(
+            || Err(never()),
+            |state| {
+                let built_at = state.built_at.ok_or_else(never)?;
+                let slots = state
+                    .slots
+                    .iter()
+                    .map(|listing| listing.as_ref().map(Stored::of))
+                    .collect();
+                Ok(snapshot::write(
+                    &Table::new(built_at, slots),
+                    &state.files()?,
+                ))
+            },
+        )?
+    }
+
+    fn restore(&self, snapshot: &[u8]) -> Result<(), IndexError> {
+        let restored = State::restored(snapshot)?;
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = Some(restored);
+        Ok(())
     }
 
     fn search(
@@ -364,17 +482,6 @@ impl SearchIndex for TantivyIndex {
             );
             Ok(suggestions)
         })
-    }
-
-    fn invalidate(&self) {
-        if let Some(state) = self
-            .state
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
-            state.built_at = None;
-        }
     }
 
     fn built_at(&self) -> Option<OffsetDateTime> {

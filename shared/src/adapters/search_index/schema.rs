@@ -22,6 +22,10 @@ const WHOLE: &str = "shop_whole";
 const LONGEST_WORD: usize = 40;
 /// The name of the fast field holding the slot.
 pub(super) const SLOT: &str = "slot";
+const ID: &str = "id";
+const NAME: &str = "name";
+const TEXT: &str = "text";
+const SKU: &str = "sku";
 
 /// The index's fields.
 #[derive(Clone, Copy)]
@@ -51,13 +55,31 @@ fn words_field(analyzer: &str) -> TextOptions {
 pub(super) fn new_index() -> (Index, Fields) {
     let mut builder = Schema::builder();
     let fields = Fields {
-        id: builder.add_text_field("id", STRING),
+        id: builder.add_text_field(ID, STRING),
         slot: builder.add_u64_field(SLOT, FAST),
-        name: builder.add_text_field("name", words_field(WORDS)),
-        text: builder.add_text_field("text", words_field(WORDS)),
-        sku: builder.add_text_field("sku", words_field(WHOLE)),
+        name: builder.add_text_field(NAME, words_field(WORDS)),
+        text: builder.add_text_field(TEXT, words_field(WORDS)),
+        sku: builder.add_text_field(SKU, words_field(WHOLE)),
     };
     let index = Index::create_in_ram(builder.build());
+    register_analyzers(&index);
+    (index, fields)
+}
+
+/// Gives an index opened from files (a snapshot's) its analyzers, and reads its fields.
+pub(super) fn opened_index(index: &Index) -> tantivy::Result<Fields> {
+    register_analyzers(index);
+    let schema = index.schema();
+    Ok(Fields {
+        id: schema.get_field(ID)?,
+        slot: schema.get_field(SLOT)?,
+        name: schema.get_field(NAME)?,
+        text: schema.get_field(TEXT)?,
+        sku: schema.get_field(SKU)?,
+    })
+}
+
+fn register_analyzers(index: &Index) {
     index.tokenizers().register(WORDS, words_analyzer());
     index.tokenizers().register(
         WHOLE,
@@ -65,7 +87,6 @@ pub(super) fn new_index() -> (Index, Fields) {
             .filter(LowerCaser)
             .build(),
     );
-    (index, fields)
 }
 
 /// The analyzer of [`WORDS`], for indexing and for reading what a shopper typed.

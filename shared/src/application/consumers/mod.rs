@@ -1,14 +1,17 @@
-//! Event consumers (`clear-cart`, `notify-shopper`, `stock-alerts`, `release-coupon`):
+//! Event consumers (`clear-cart`, `notify-shopper`, `stock-alerts`, `release-coupon`,
+//! `index-catalog`):
 //! each is the target of one rule in `events/rules/`, a Lambda behind an SQS queue on AWS and
 //! a consumer of the local bus on one machine. Deliveries may repeat; every consumer
 //! acts once per event.
 
 mod clear_cart;
+mod index_catalog;
 mod notify_shopper;
 mod release_coupon;
 mod stock_alerts;
 
 pub use clear_cart::{ClearCartOnConfirmation, CLEAR_CART};
+pub use index_catalog::{IndexCatalog, INDEX_CATALOG};
 pub use notify_shopper::{notification_for, NotifyShopper, NOTIFY_SHOPPER, OPERATORS};
 pub use release_coupon::{ReleaseCouponOfEndedOrder, RELEASE_COUPON};
 pub use stock_alerts::{stock_low_id, StockAlerts, STOCK_ALERTS};

@@ -48,6 +48,17 @@ pub trait SearchIndex: Send + Sync {
     /// Takes the product `id` out, if it is held.
     fn remove(&self, id: &ProductId) -> Result<(), IndexError>;
 
+    /// The listing it holds of the product `id`, if it holds one.
+    fn listing(&self, id: &ProductId) -> Result<Option<Listing>, IndexError>;
+
+    /// Everything it holds, as bytes that [`SearchIndex::restore`] reads back; refused
+    /// before it was ever built.
+    fn snapshot(&self) -> Result<Vec<u8>, IndexError>;
+
+    /// Replaces everything it holds with a [`SearchIndex::snapshot`] of an index (this
+    /// one's or another process's); what it held stays when the snapshot is refused.
+    fn restore(&self, snapshot: &[u8]) -> Result<(), IndexError>;
+
     /// One page of what `query` finds at the prices of `now`, with facet counts and, when
     /// nothing matches but a close spelling would, what to search for instead.
     fn search(
@@ -65,10 +76,7 @@ pub trait SearchIndex: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Suggestion>, IndexError>;
 
-    /// When it was last rebuilt; `None` before the first time, and once
-    /// [`SearchIndex::invalidate`]d.
+    /// When what it holds was last built from the stores (a snapshot's, once restored);
+    /// `None` before it was ever built.
     fn built_at(&self) -> Option<OffsetDateTime>;
-
-    /// Marks what it holds as out of date: it answers as before until rebuilt.
-    fn invalidate(&self);
 }

@@ -42,12 +42,25 @@ impl Listing {
         rating: Rating,
         categories: &[Category],
     ) -> Self {
+        let in_stock = product.in_stock(available);
+        let path = category_path(&product.category_id, categories);
+        Listing::of(product, in_stock, rating, path)
+    }
+
+    /// `product` as listed, told whether it is `in_stock`, its `rating` and the names of
+    /// its categories, nearest first (as a listing held before says them).
+    pub fn of(
+        product: Arc<Product>,
+        in_stock: bool,
+        rating: Rating,
+        category_path: Vec<String>,
+    ) -> Self {
         let windowed = product
             .variants
             .iter()
             .any(|variant| variant.sale_starts_at.is_some() || variant.sale_ends_at.is_some());
         Listing {
-            in_stock: product.in_stock(available),
+            in_stock,
             name_key: product.name.to_lowercase(),
             brand_hash: hash_of(&product.brand),
             id_hash: id_hash(&product.id),
@@ -60,7 +73,7 @@ impl Listing {
                     .map(|price| price.amount)
             },
             rating,
-            category_path: category_path(&product.category_id, categories),
+            category_path,
             product,
         }
     }

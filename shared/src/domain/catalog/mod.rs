@@ -6,6 +6,7 @@ mod index;
 mod listing;
 mod product;
 mod search;
+mod snapshots;
 mod store;
 
 pub use category::{category_tree, check_parent, descendants_of, Category, CategoryNode};
@@ -16,4 +17,5 @@ pub use search::{
     results, BrandFacet, Facets, Hit, PriceRangeFacet, ProductPage, ProductQuery, ProductSort,
     ProductSummary, RatingFacet, SearchCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_QUERY_TEXT,
 };
+pub use snapshots::{IndexSnapshots, SnapshotVersion};
 pub use store::CatalogStore;

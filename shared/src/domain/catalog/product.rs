@@ -99,6 +99,14 @@ impl Product {
             .min_by_key(|price| price.amount)
     }
 
+    /// The SKUs of its variants.
+    pub fn skus(&self) -> Vec<Sku> {
+        self.variants
+            .iter()
+            .map(|variant| variant.sku.clone())
+            .collect()
+    }
+
     /// Whether any variant has units available, as `available` counts them per SKU.
     pub fn in_stock(&self, available: &Availability) -> bool {
         self.variants

@@ -6,6 +6,7 @@ const ORDERS: &str = "mambogo.orders";
 const PAYMENTS: &str = "mambogo.payments";
 const INVENTORY: &str = "mambogo.inventory";
 const COUPONS: &str = "mambogo.coupons";
+const CATALOG: &str = "mambogo.catalog";
 
 /// Declares [`EventType`]: each variant's name is its `detail-type`, and the expression
 /// after the arrow its `source`. A new type is one line here, a payload struct, and a
@@ -76,12 +77,26 @@ event_types! {
     /// A SKU's available units fell below its low-stock threshold. About a SKU, not an
     /// order: its detail has no `orderId`.
     StockLow => INVENTORY,
+    /// An operator set a SKU's units on hand. About a SKU: its detail has no `orderId`.
+    StockChanged => INVENTORY,
+    /// A product was created or replaced, or its reviews moved its rating. About a
+    /// product: its detail has no `orderId`.
+    ProductChanged => CATALOG,
+    /// A category was created, renamed or moved. About a category: its detail has no
+    /// `orderId`.
+    CategoryChanged => CATALOG,
 }
 
 impl EventType {
     /// Whether events of this type are about one order, and so carry its `orderId`.
     pub fn is_about_an_order(self) -> bool {
-        self != EventType::StockLow
+        !matches!(
+            self,
+            EventType::StockLow
+                | EventType::StockChanged
+                | EventType::ProductChanged
+                | EventType::CategoryChanged
+        )
     }
 
     /// The type whose `detail-type` is `detail_type`, if there is one.
@@ -113,6 +128,8 @@ mod tests {
                 PAYMENTS
             } else if name.starts_with("Coupon") {
                 COUPONS
+            } else if name.starts_with("Product") || name.starts_with("Category") {
+                CATALOG
             } else {
                 INVENTORY
             };
@@ -121,12 +138,20 @@ mod tests {
     }
 
     #[test]
-    fn only_stock_alerts_are_about_no_order() {
+    fn only_stock_and_catalog_events_are_about_no_order() {
         let without: Vec<_> = EventType::ALL
             .iter()
             .filter(|event_type| !event_type.is_about_an_order())
             .collect();
-        assert_eq!(without, [&EventType::StockLow]);
+        assert_eq!(
+            without,
+            [
+                &EventType::StockLow,
+                &EventType::StockChanged,
+                &EventType::ProductChanged,
+                &EventType::CategoryChanged
+            ]
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::address::Address;
-use crate::domain::ids::{CouponCode, Sku, UserId};
+use crate::domain::ids::{CategoryId, CouponCode, ProductId, Sku, UserId};
 use crate::domain::money::Money;
 
 /// One line of a placed order, priced when the order was placed.
@@ -212,6 +212,48 @@ pub struct StockLow {
     pub available: i64,
     /// The level below which the SKU counts as low.
     pub threshold: u32,
+}
+
+/// Payload of `StockChanged`. Its detail has no `orderId`: it is about a SKU.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StockChanged {
+    /// The SKU counted.
+    pub sku: Sku,
+    /// Units in the warehouse now, reserved or not.
+    pub on_hand: i64,
+    /// Units left to sell now.
+    pub available: i64,
+}
+
+/// What happened to a product.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProductChange {
+    /// An operator added it.
+    Created,
+    /// An operator replaced what they control of it (withdrawing it included).
+    Replaced,
+    /// A review was written, edited or hidden, which moves its rating.
+    Rated,
+}
+
+/// Payload of `ProductChanged`. Its detail has no `orderId`: it is about a product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductChanged {
+    /// The product.
+    pub product_id: ProductId,
+    /// What happened to it.
+    pub change: ProductChange,
+}
+
+/// Payload of `CategoryChanged`. Its detail has no `orderId`: it is about a category.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CategoryChanged {
+    /// The category.
+    pub category_id: CategoryId,
 }
 
 /// Payload of `CouponRedeemed` and `CouponReleased`.

@@ -42,4 +42,10 @@ pub struct ConsumeError(pub String);
 pub trait EventConsumer: Send + Sync {
     /// Handles one event. Events may arrive more than once: handling must be idempotent.
     async fn consume(&self, event: &DomainEvent) -> Result<(), ConsumeError>;
+
+    /// Called once the events of a batch are handled, for work done once per batch; on
+    /// error every event of the batch is delivered again.
+    async fn finish_batch(&self) -> Result<(), ConsumeError> {
+        Ok(())
+    }
 }

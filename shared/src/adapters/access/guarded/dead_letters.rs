@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::refusal;
+use super::Grant;
 use crate::adapters::access::manifest::Access;
 use crate::domain::events::{DeadLetter, DeadLetters};
 use crate::domain::store::{Page, PageRequest, StoreError};
@@ -14,8 +14,7 @@ use crate::domain::store::{Page, PageRequest, StoreError};
 /// [`DeadLetters`] that pass calls through only within the function's grant.
 pub struct GuardedDeadLetters {
     inner: Arc<dyn DeadLetters>,
-    function: String,
-    granted: Option<Access>,
+    grant: Grant,
 }
 
 impl GuardedDeadLetters {
@@ -23,19 +22,13 @@ impl GuardedDeadLetters {
     pub fn new(inner: Arc<dyn DeadLetters>, function: &str, granted: Option<Access>) -> Self {
         GuardedDeadLetters {
             inner,
-            function: function.to_owned(),
-            granted,
+            grant: Grant::new(function, "the dead letters", granted),
         }
     }
 
     fn check(&self, needed: Access) -> Result<&dyn DeadLetters, StoreError> {
-        if self.granted.is_some_and(|granted| granted.allows(needed)) {
-            return Ok(self.inner.as_ref());
-        }
-        Err(StoreError::NotGranted(refusal(
-            &self.function,
-            &format!("{needed} the dead letters"),
-        )))
+        self.grant.check(needed)?;
+        Ok(self.inner.as_ref())
     }
 }
 

@@ -20,6 +20,7 @@ mod operations;
 mod orders;
 mod payments;
 mod reviews;
+mod snapshots;
 mod workflow;
 
 #[cfg(test)]
@@ -39,6 +40,7 @@ pub use operations::{GuardedNotifications, GuardedOperationsLog};
 pub use orders::GuardedOrders;
 pub use payments::GuardedPayments;
 pub use reviews::GuardedReviews;
+pub use snapshots::GuardedSnapshots;
 pub use workflow::GuardedWorkflow;
 
 use super::manifest::{Access, FunctionSpec, Table};
@@ -83,6 +85,37 @@ impl TableGrant {
         Err(StoreError::NotGranted(refusal(
             &self.function,
             &format!("{needed} the {} table", self.table),
+        )))
+    }
+}
+
+/// One function's grant on something other than a table (the dead letters, the search
+/// index's snapshots), checked before every call to its port.
+pub(crate) struct Grant {
+    function: String,
+    /// What is granted, as a refusal names it ("the dead letters").
+    what: &'static str,
+    granted: Option<Access>,
+}
+
+impl Grant {
+    /// `function` holds `granted` on `what`.
+    pub fn new(function: &str, what: &'static str, granted: Option<Access>) -> Self {
+        Grant {
+            function: function.to_owned(),
+            what,
+            granted,
+        }
+    }
+
+    /// `Ok` when the grant covers `needed`, else [`StoreError::NotGranted`].
+    pub fn check(&self, needed: Access) -> Result<(), StoreError> {
+        if self.granted.is_some_and(|granted| granted.allows(needed)) {
+            return Ok(());
+        }
+        Err(StoreError::NotGranted(refusal(
+            &self.function,
+            &format!("{needed} {}", self.what),
         )))
     }
 }
