@@ -12,7 +12,8 @@ use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
 use mambogo::application::consumers::{IndexCatalog, INDEX_CATALOG};
 use mambogo::application::indexing::rebuild_and_publish;
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 use crate::consumer::handle_batch;
@@ -20,14 +21,28 @@ use crate::logging::init_json_logs;
 use crate::search_index::index_handle;
 use crate::services::function_services;
 
-/// What the indexer is invoked with.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// What the indexer is invoked with: a batch from its queue (an object with `Records`)
+/// or, from an operator, `{"rebuild": true}`; anything else is refused.
 pub enum IndexerInput {
     /// `{"rebuild": true}`: rebuild from the tables and publish.
     Rebuild(RebuildRequest),
     /// A batch from its queue.
     Batch(SqsEvent),
+}
+
+impl<'de> Deserialize<'de> for IndexerInput {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        if value.get("Records").is_some() {
+            SqsEvent::deserialize(value)
+                .map(IndexerInput::Batch)
+                .map_err(D::Error::custom)
+        } else {
+            RebuildRequest::deserialize(value)
+                .map(IndexerInput::Rebuild)
+                .map_err(D::Error::custom)
+        }
+    }
 }
 
 /// `{"rebuild": true}`.
@@ -101,11 +116,10 @@ mod tests {
             _ => panic!("an SQS event is a batch"),
         }
         assert!(
-            !matches!(
-                input(json!({"rebuild": true, "table": "x"})),
-                Ok(IndexerInput::Rebuild(_))
-            ),
-            "a request with more than it should is no rebuild"
+            input(json!({"rebuild": true, "table": "x"})).is_err(),
+            "a request with more than it should is refused"
         );
+        assert!(input(json!({})).is_err());
+        assert!(input(json!("rebuild")).is_err());
     }
 }

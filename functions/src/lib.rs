@@ -53,8 +53,8 @@ pub async fn run(operation_id: &'static str, endpoint: Endpoint) -> Result<(), l
 }
 
 /// [`run`] for a function that searches the catalog: it keeps a search index on tantivy
-/// in its memory, restored from the indexer's newest snapshot on the first search and
-/// from newer ones as they come (built from the tables until there is one). Only these
+/// in its memory, restored from the indexer's newest snapshot when it starts and from
+/// newer ones as they come (built from the tables until there is one). Only these
 /// functions link tantivy.
 pub async fn run_searching(
     operation_id: &'static str,
@@ -97,6 +97,13 @@ async fn start(
         .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
     let mut built = services::function_services(&function.name).await?;
     built.services.search_index = index.map(|make| make(&built));
+    if built.services.search_index.is_some() {
+        // Loaded during the cold start, which Lambda runs on a full CPU, rather than by
+        // the first search; if it cannot be yet, the first search tries again.
+        if let Err(error) = mambogo::application::indexing::fresh_index(&built.services).await {
+            tracing::warn!(%error, "the search index is not loaded yet");
+        }
+    }
     FunctionContext::new(
         operation_id,
         endpoint,
