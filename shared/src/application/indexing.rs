@@ -147,25 +147,30 @@ pub async fn fresh_index(services: &Services) -> Result<&Arc<dyn SearchIndex>, S
     Ok(&handle.index)
 }
 
-/// Lists `product` again, with its stock and rating now; nothing changes when the index
-/// holds just that already.
-async fn relist(services: &Services, product: Product) -> Result<(), ShopError> {
+/// Lists `products` again, with their stock and ratings now; nothing changes for one
+/// whose listing the index holds just so already.
+async fn relist(services: &Services, products: Vec<Product>) -> Result<(), ShopError> {
+    if products.is_empty() {
+        return Ok(());
+    }
     let handle = handle(services)?;
-    let available = availability(services, Some(&product.skus())).await?;
-    let rating = services.reviews.rating(&product.id).await?;
     let categories = services.catalog.categories().await?;
-    let listing = Listing::new(Arc::new(product), &available, rating, &categories);
-    let held = handle
-        .index
-        .listing(&listing.product.id)
-        .map_err(index_failed)?;
-    let unchanged = match &held {
-        Some(held) => held == &listing,
-        None => !listing.is_shown(),
-    };
-    if !unchanged {
-        handle.index.upsert(listing).map_err(index_failed)?;
-        changed(handle);
+    for product in products {
+        let available = availability(services, Some(&product.skus())).await?;
+        let rating = services.reviews.rating(&product.id).await?;
+        let listing = Listing::new(Arc::new(product), &available, rating, &categories);
+        let held = handle
+            .index
+            .listing(&listing.product.id)
+            .map_err(index_failed)?;
+        let unchanged = match &held {
+            Some(held) => held == &listing,
+            None => !listing.is_shown(),
+        };
+        if !unchanged {
+            handle.index.upsert(listing).map_err(index_failed)?;
+            changed(handle);
+        }
     }
     Ok(())
 }
@@ -173,7 +178,7 @@ async fn relist(services: &Services, product: Product) -> Result<(), ShopError> 
 /// Lists the product `id` again, or takes it out if it is gone.
 async fn relist_product(services: &Services, id: &ProductId) -> Result<(), ShopError> {
     match services.catalog.product(id).await? {
-        Some(product) => relist(services, product).await,
+        Some(product) => relist(services, vec![product]).await,
         None => {
             let handle = handle(services)?;
             if handle.index.listing(id).map_err(index_failed)?.is_some() {
@@ -196,10 +201,7 @@ async fn relist_selling(
             products.insert(product.id.clone(), product);
         }
     }
-    for product in products.into_values() {
-        relist(services, product).await?;
-    }
-    Ok(())
+    relist(services, products.into_values().collect()).await
 }
 
 /// Brings the index in line with what `event` says changed: a product, a category

@@ -56,20 +56,12 @@ fn refusal(function: &str, what: &str) -> String {
 
 /// One function's grant on one table, checked before every call to the table's port.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TableGrant {
-    function: String,
-    table: Table,
-    granted: Option<Access>,
-}
+pub struct TableGrant(Grant);
 
 impl TableGrant {
     /// `function` holds `granted` on `table`; `None` when the manifest does not list it.
     pub fn new(function: &str, table: Table, granted: Option<Access>) -> Self {
-        TableGrant {
-            function: function.to_owned(),
-            table,
-            granted,
-        }
+        TableGrant(Grant::new(function, format!("the {table} table"), granted))
     }
 
     /// What the function `spec` holds on `table`.
@@ -79,31 +71,26 @@ impl TableGrant {
 
     /// `Ok` when the grant covers `needed`, else [`StoreError::NotGranted`].
     pub fn check(&self, needed: Access) -> Result<(), StoreError> {
-        if self.granted.is_some_and(|granted| granted.allows(needed)) {
-            return Ok(());
-        }
-        Err(StoreError::NotGranted(refusal(
-            &self.function,
-            &format!("{needed} the {} table", self.table),
-        )))
+        self.0.check(needed)
     }
 }
 
-/// One function's grant on something other than a table (the dead letters, the search
-/// index's snapshots), checked before every call to its port.
+/// One function's grant on one thing (a table, the dead letters, the search index's
+/// snapshots), checked before every call to its port.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Grant {
     function: String,
     /// What is granted, as a refusal names it ("the dead letters").
-    what: &'static str,
+    what: String,
     granted: Option<Access>,
 }
 
 impl Grant {
     /// `function` holds `granted` on `what`.
-    pub fn new(function: &str, what: &'static str, granted: Option<Access>) -> Self {
+    pub fn new(function: &str, what: impl Into<String>, granted: Option<Access>) -> Self {
         Grant {
             function: function.to_owned(),
-            what,
+            what: what.into(),
             granted,
         }
     }
