@@ -1,10 +1,9 @@
 //! [`SearchIndex`] on tantivy, in memory: a table of listings by slot, and a full-text
-//! index of their words whose documents name their slots. tantivy finds and scores the
-//! products a query's words match; the domain's [`results`] filters, counts, sorts and
-//! pages them, as for every index. Brands and categories are few, so their completions
+//! index of their words whose documents name their slots. Every product a query's words
+//! match is found and scored on tantivy's index ([`text`]); the domain's [`results`]
+//! filters, counts, sorts and pages them, as for every index. Brands and categories are few, so their completions
 //! are matched here, one name at a time.
 
-mod collect;
 mod complete;
 mod schema;
 mod snapshot;
@@ -15,7 +14,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{PoisonError, RwLock};
 
-use tantivy::collector::TopDocs;
 use tantivy::directory::RamDirectory;
 use tantivy::index::SegmentComponent;
 use tantivy::indexer::NoMergePolicy;
@@ -27,9 +25,9 @@ use crate::domain::catalog::{
     Suggestion, SuggestionKind,
 };
 use crate::domain::ids::ProductId;
-use collect::EveryHit;
-use schema::{document, new_index, opened_index, words_of, Fields, SLOT};
+use schema::{document, new_index, opened_index, words_of, Fields};
 use snapshot::{IndexFile, Stored, Table};
+use text::Scope;
 
 /// Memory the writer may fill before it writes a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
@@ -208,12 +206,15 @@ impl State {
 
     /// Every hit of `words` (`typed` whole may be a SKU), with its score.
     fn hits(&self, words: &[String], typed: &str) -> Result<Vec<Hit<'_>>, IndexError> {
-        let query = text::product_query(self.fields, words, typed);
-        let found = self
-            .reader
-            .searcher()
-            .search(&query, &EveryHit)
-            .map_err(failed)?;
+        let searcher = self.reader.searcher();
+        let found = text::every_match(
+            &searcher,
+            self.fields,
+            Scope::Everything,
+            words,
+            Some(typed),
+        )
+        .map_err(failed)?;
         Ok(found
             .into_iter()
             .filter_map(|(slot, score)| {
@@ -253,30 +254,24 @@ impl State {
         limit: usize,
     ) -> Result<Vec<Suggestion>, IndexError> {
         let searcher = self.reader.searcher();
-        let top = searcher
-            .search(
-                &text::name_query(self.fields, words),
-                &TopDocs::with_limit(limit.max(1)).order_by_score(),
-            )
-            .map_err(failed)?;
-        let mut suggestions = Vec::new();
-        for (_, address) in top {
-            let slots = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64(SLOT)
-                .map_err(failed)?;
-            let listing = slots
-                .first(address.doc_id)
-                .and_then(|slot| self.slots.get(usize::try_from(slot).ok()?)?.as_ref());
-            if let Some(listing) = listing {
-                suggestions.push(Suggestion {
-                    text: listing.product.name.clone(),
-                    kind: SuggestionKind::Product,
-                    id: Some(listing.product.id.to_string()),
-                });
-            }
+        let mut found =
+            text::every_match(&searcher, self.fields, Scope::Names, words, None).map_err(failed)?;
+        // Best first, the earlier listed first among equals.
+        let order = |a: &(u64, f32), b: &(u64, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if found.len() > limit {
+            found.select_nth_unstable_by(limit, order);
+            found.truncate(limit);
         }
+        found.sort_unstable_by(order);
+        let suggestions = found
+            .into_iter()
+            .filter_map(|(slot, _)| self.slots.get(usize::try_from(slot).ok()?)?.as_ref())
+            .map(|listing| Suggestion {
+                text: listing.product.name.clone(),
+                kind: SuggestionKind::Product,
+                id: Some(listing.product.id.to_string()),
+            })
+            .collect();
         Ok(suggestions)
     }
 }

@@ -11,27 +11,32 @@ use super::product::{Availability, Product};
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::reviews::Rating;
 
-/// A product as search holds it.
+/// A product as search holds it. A search reads a few of its fields for each of
+/// thousands of hits: those come first and fit one cache line, where a listing starts.
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C, align(64))]
 pub struct Listing {
-    pub product: Arc<Product>,
-    /// Whether any variant has units available.
-    pub in_stock: bool,
-    pub rating: Rating,
-    /// The names of its category and of the categories above it, nearest first: words
-    /// a shopper may search it by.
-    pub category_path: Vec<String>,
-    /// Its name in lower case, as results sort by name.
-    pub name_key: String,
-    /// A hash of its brand, as the brand facet counts by it.
-    pub brand_hash: u64,
-    /// A hash of its product's id ([`id_hash`]), which orders results with equal keys.
-    pub id_hash: u64,
-    /// Whether shoppers may find it ([`Listing::is_shown`]).
-    shown: bool,
     /// Its lowest price whenever it is asked, when no sale window changes it (read
     /// without touching the product, which a search does for every listing).
     fixed_price: Option<i64>,
+    pub rating: Rating,
+    /// A hash of its brand, as the brand facet counts by it.
+    pub brand_hash: u64,
+    /// A hash of its category's id ([`category_hash`]), which a category filter
+    /// compares before the id itself.
+    pub category_hash: u64,
+    pub product: Arc<Product>,
+    /// Whether any variant has units available.
+    pub in_stock: bool,
+    /// Whether shoppers may find it ([`Listing::is_shown`]).
+    shown: bool,
+    /// A hash of its product's id ([`id_hash`]), which orders results with equal keys.
+    pub id_hash: u64,
+    /// Its name in lower case, as results sort by name.
+    pub name_key: String,
+    /// The names of its category and of the categories above it, nearest first: words
+    /// a shopper may search it by.
+    pub category_path: Vec<String>,
 }
 
 impl Listing {
@@ -63,6 +68,7 @@ impl Listing {
             in_stock,
             name_key: product.name.to_lowercase(),
             brand_hash: hash_of(&product.brand),
+            category_hash: category_hash(&product.category_id),
             id_hash: id_hash(&product.id),
             shown: product.active && !product.variants.is_empty(),
             fixed_price: if windowed {
@@ -99,6 +105,11 @@ fn hash_of(value: &impl Hash) -> u64 {
 /// The hash of a product id that results order equal keys by: the same in every
 /// process built by one compiler, so a cursor holds across Lambda instances.
 pub(super) fn id_hash(id: &ProductId) -> u64 {
+    hash_of(id)
+}
+
+/// The hash of a category id that a listing holds for its product's category.
+pub(super) fn category_hash(id: &CategoryId) -> u64 {
     hash_of(id)
 }
 

@@ -3,13 +3,15 @@
 //! none were), so that every index answers the same query alike.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
+
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::category::{descendants_of, Category};
-use super::listing::{id_hash, Listing};
+use super::listing::{category_hash, id_hash, Listing};
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::money::Money;
 use crate::domain::reviews::Rating;
@@ -209,10 +211,67 @@ pub struct Hit<'a> {
     pub score: f32,
 }
 
+/// The filters of a query, read once for all its hits.
+struct Filters<'q> {
+    query: &'q ProductQuery,
+    /// The category asked for and those below it, when one is: a subtree holds a few
+    /// categories, so a list compares faster than a set hashes.
+    wanted: Option<Vec<(u64, CategoryId)>>,
+}
+
+impl<'q> Filters<'q> {
+    fn of(query: &'q ProductQuery, categories: &[Category]) -> Self {
+        let wanted = query.category.as_ref().map(|root| {
+            descendants_of(root, categories)
+                .into_iter()
+                .map(|id| (category_hash(&id), id))
+                .collect()
+        });
+        Filters { query, wanted }
+    }
+
+    /// Whether `listing` is in a wanted category: its category's hash first, which the
+    /// listing holds, and only when that matches the id itself.
+    fn in_category(&self, listing: &Listing) -> bool {
+        self.wanted.as_ref().is_none_or(|wanted| {
+            wanted.iter().any(|(hash, id)| {
+                *hash == listing.category_hash && *id == listing.product.category_id
+            })
+        })
+    }
+
+    /// `hit` judged against each filter at `now`; `None` when it has nothing to sell.
+    fn judge<'a>(&self, hit: &Hit<'a>, now: OffsetDateTime) -> Option<Judged<'a>> {
+        let query = self.query;
+        let listing = hit.listing;
+        let price = listing.price_at(now)?;
+        Some(Judged {
+            listing,
+            score: hit.score,
+            price,
+            base: listing.is_shown()
+                && query
+                    .in_stock
+                    .is_none_or(|in_stock| listing.in_stock == in_stock)
+                && self.in_category(listing),
+            brand: query
+                .brand
+                .as_ref()
+                .is_none_or(|brand| listing.product.brand.eq_ignore_ascii_case(brand)),
+            priced: query.min_price.is_none_or(|min| price >= min)
+                && query.max_price.is_none_or(|max| price <= max),
+            rated: query
+                .min_rating
+                .is_none_or(|stars| listing.rating.at_least(stars)),
+        })
+    }
+}
+
 /// A hit judged against each filter once, at the prices of the moment: what every facet
 /// and the results read.
 struct Judged<'a> {
-    hit: &'a Hit<'a>,
+    listing: &'a Listing,
+    score: f32,
     price: i64,
     /// Shown, in the category asked for and in the stock state asked for.
     base: bool,
@@ -225,48 +284,6 @@ impl Judged<'_> {
     fn matches(&self) -> bool {
         self.base && self.brand && self.priced && self.rated
     }
-}
-
-/// Judges every hit against `query`'s filters at `now`; hits with nothing to sell are
-/// left out.
-fn judge<'a>(
-    hits: &'a [Hit<'a>],
-    query: &ProductQuery,
-    categories: &[Category],
-    now: OffsetDateTime,
-) -> Vec<Judged<'a>> {
-    // A subtree holds a few categories: a list compares faster than a set hashes.
-    let wanted: Option<Vec<CategoryId>> = query
-        .category
-        .as_ref()
-        .map(|root| descendants_of(root, categories).into_iter().collect());
-    hits.iter()
-        .filter_map(|hit| {
-            let listing = hit.listing;
-            let product = &listing.product;
-            let price = listing.price_at(now)?;
-            Some(Judged {
-                hit,
-                price,
-                base: listing.is_shown()
-                    && wanted
-                        .as_ref()
-                        .is_none_or(|wanted| wanted.contains(&product.category_id))
-                    && query
-                        .in_stock
-                        .is_none_or(|in_stock| listing.in_stock == in_stock),
-                brand: query
-                    .brand
-                    .as_ref()
-                    .is_none_or(|brand| product.brand.eq_ignore_ascii_case(brand)),
-                priced: query.min_price.is_none_or(|min| price >= min)
-                    && query.max_price.is_none_or(|max| price <= max),
-                rated: query
-                    .min_rating
-                    .is_none_or(|stars| listing.rating.at_least(stars)),
-            })
-        })
-        .collect()
 }
 
 /// Where a rating sorts: by average in thousandths of a star, then by how many reviews
@@ -321,9 +338,9 @@ impl Key<'_> {
 }
 
 fn sort_key<'a>(judged: &Judged<'a>, sort: ProductSort) -> Key<'a> {
-    let listing = judged.hit.listing;
+    let listing = judged.listing;
     match sort {
-        ProductSort::Relevance => Key::Number(relevance_key(judged.hit.score)),
+        ProductSort::Relevance => Key::Number(relevance_key(judged.score)),
         ProductSort::PriceAscending | ProductSort::PriceDescending => Key::Number(judged.price),
         ProductSort::NameAscending | ProductSort::NameDescending => Key::Text(&listing.name_key),
         ProductSort::Newest => Key::Number(listing.product.created_at.unix_timestamp()),
@@ -335,8 +352,7 @@ fn sort_key<'a>(judged: &Judged<'a>, sort: ProductSort) -> Key<'a> {
 /// holds, so comparing rarely reaches the product), then the id itself.
 type Tie<'a> = (u64, &'a ProductId);
 
-fn tie<'a>(judged: &Judged<'a>) -> Tie<'a> {
-    let listing = judged.hit.listing;
+fn tie<'a>(listing: &'a Listing) -> Tie<'a> {
     (listing.id_hash, &listing.product.id)
 }
 
@@ -351,6 +367,70 @@ fn compare(sort: ProductSort, a: (Key<'_>, Tie<'_>), b: (Key<'_>, Tie<'_>)) -> O
         ProductSort::PriceAscending | ProductSort::NameAscending => by_key,
     };
     by_key.then_with(|| a.1.cmp(&b.1))
+}
+
+/// A matching listing where the sort puts it: less is earlier in the results.
+struct Ranked<'a> {
+    sort: ProductSort,
+    key: Key<'a>,
+    listing: &'a Listing,
+}
+
+impl Ranked<'_> {
+    fn place(&self) -> (Key<'_>, Tie<'_>) {
+        (self.key, tie(self.listing))
+    }
+}
+
+impl Ord for Ranked<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        compare(self.sort, self.place(), other.place())
+    }
+}
+
+impl PartialOrd for Ranked<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked<'_> {}
+
+/// The first `room` matches in results order, kept as they are offered one by one: a
+/// heap whose top is the latest kept, so most matches are turned away by one comparison
+/// and none but the kept are ever sorted.
+struct Earliest<'a> {
+    room: usize,
+    kept: BinaryHeap<Ranked<'a>>,
+}
+
+impl<'a> Earliest<'a> {
+    fn new(room: usize) -> Self {
+        Earliest {
+            room,
+            kept: BinaryHeap::with_capacity(room.saturating_add(1).min(MAX_PAGE_SIZE + 2)),
+        }
+    }
+
+    fn offer(&mut self, ranked: Ranked<'a>) {
+        if self.kept.len() < self.room {
+            self.kept.push(ranked);
+        } else if self.kept.peek().is_some_and(|latest| ranked < *latest) {
+            self.kept.pop();
+            self.kept.push(ranked);
+        }
+    }
+
+    /// What was kept, in results order.
+    fn in_order(self) -> Vec<Ranked<'a>> {
+        self.kept.into_sorted_vec()
+    }
 }
 
 fn summarize(listing: &Listing, now: OffsetDateTime) -> Option<ProductSummary> {
@@ -374,107 +454,123 @@ fn summarize(listing: &Listing, now: OffsetDateTime) -> Option<ProductSummary> {
     })
 }
 
-fn facets(judged: &[Judged<'_>]) -> Facets {
-    // Counted by the brand's hash, which each listing holds: a hash of a number is
-    // cheaper than comparing names for every hit. Two brands whose 64-bit hashes
-    // collided (about 1 in 10^19 for a pair) would be counted as one.
-    let mut by_hash: HashMap<u64, (&str, usize)> = HashMap::new();
-    let mut price_counts = [0usize; PRICE_BUCKETS.len()];
-    let mut rating_counts = [0usize; RATING_FLOORS.len()];
-    for one in judged.iter().filter(|one| one.base) {
-        let listing = one.hit.listing;
+/// Facet counts as hits are judged, one at a time.
+#[derive(Default)]
+struct FacetCounts<'a> {
+    /// By the brand's hash, which each listing holds: a hash of a number is cheaper than
+    /// comparing names for every hit. Two brands whose 64-bit hashes collided (about 1 in
+    /// 10^19 for a pair) would be counted as one.
+    brands: FxHashMap<u64, (&'a str, usize)>,
+    prices: [usize; PRICE_BUCKETS.len()],
+    ratings: [usize; RATING_FLOORS.len()],
+}
+
+impl<'a> FacetCounts<'a> {
+    fn count(&mut self, one: &Judged<'a>) {
+        if !one.base {
+            return;
+        }
+        let listing = one.listing;
         if one.priced && one.rated {
-            by_hash
+            self.brands
                 .entry(listing.brand_hash)
-                .or_insert((listing.product.brand.as_str(), 0))
+                .or_insert_with(|| (listing.product.brand.as_str(), 0))
                 .1 += 1;
         }
         if one.brand && one.rated {
-            for (count, &(min, max)) in price_counts.iter_mut().zip(&PRICE_BUCKETS) {
+            for (count, &(min, max)) in self.prices.iter_mut().zip(&PRICE_BUCKETS) {
                 if one.price >= min && max.is_none_or(|max| one.price < max) {
                     *count += 1;
                 }
             }
         }
         if one.brand && one.priced {
-            for (count, &floor) in rating_counts.iter_mut().zip(&RATING_FLOORS) {
-                if one.hit.listing.rating.at_least(floor) {
+            for (count, &floor) in self.ratings.iter_mut().zip(&RATING_FLOORS) {
+                if listing.rating.at_least(floor) {
                     *count += 1;
                 }
             }
         }
     }
-    let mut brands: BTreeMap<&str, usize> = BTreeMap::new();
-    for (brand, count) in by_hash.into_values() {
-        *brands.entry(brand).or_default() += count;
-    }
-    let mut brands: Vec<BrandFacet> = brands
-        .into_iter()
-        .map(|(brand, count)| BrandFacet {
-            brand: brand.to_owned(),
-            count,
-        })
-        .collect();
-    brands.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.brand.cmp(&b.brand)));
-    Facets {
-        brands,
-        price_ranges: PRICE_BUCKETS
-            .iter()
-            .zip(price_counts)
-            .map(|(&(min, max), count)| PriceRangeFacet { min, max, count })
-            .collect(),
-        ratings: RATING_FLOORS
-            .iter()
-            .zip(rating_counts)
-            .map(|(&min_rating, count)| RatingFacet { min_rating, count })
-            .collect(),
+
+    fn facets(self) -> Facets {
+        let mut brands: BTreeMap<&str, usize> = BTreeMap::new();
+        for (brand, count) in self.brands.into_values() {
+            *brands.entry(brand).or_default() += count;
+        }
+        let mut brands: Vec<BrandFacet> = brands
+            .into_iter()
+            .map(|(brand, count)| BrandFacet {
+                brand: brand.to_owned(),
+                count,
+            })
+            .collect();
+        brands.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.brand.cmp(&b.brand)));
+        Facets {
+            brands,
+            price_ranges: PRICE_BUCKETS
+                .iter()
+                .zip(self.prices)
+                .map(|(&(min, max), count)| PriceRangeFacet { min, max, count })
+                .collect(),
+            ratings: RATING_FLOORS
+                .iter()
+                .zip(self.ratings)
+                .map(|(&min_rating, count)| RatingFacet { min_rating, count })
+                .collect(),
+        }
     }
 }
 
 /// One page of the `hits` an index found for `query`'s words (every listing when there
-/// are none): filtered, sorted and counted at the prices of `now`.
+/// are none): filtered, sorted and counted at the prices of `now`, in one pass over the
+/// hits.
 pub fn results(
     hits: &[Hit<'_>],
     categories: &[Category],
     query: &ProductQuery,
     now: OffsetDateTime,
 ) -> ProductPage {
-    let judged = judge(hits, query, categories, now);
+    let filters = Filters::of(query, categories);
     let sort = effective(query.sort, query);
-    let matching: Vec<(Key<'_>, &Judged<'_>)> = judged
-        .iter()
-        .filter(|judged| judged.matches())
-        .map(|judged| (sort_key(judged, sort), judged))
-        .collect();
-    let total = matching.len();
-    let order = |a: &(Key<'_>, &Judged<'_>), b: &(Key<'_>, &Judged<'_>)| {
-        compare(sort, (a.0, tie(a.1)), (b.0, tie(b.1)))
-    };
-    // Only the page is sorted: what follows the cursor is cut to the page's items (and
-    // one more, to tell whether a next page exists) without sorting the rest.
-    let mut page: Vec<(Key<'_>, &Judged<'_>)> = match &query.cursor {
-        Some(cursor) => matching
-            .into_iter()
-            .filter(|(key, judged)| {
-                let after = (cursor.key.borrowed(), (id_hash(&cursor.id), &cursor.id));
-                compare(sort, (*key, tie(judged)), after) == Ordering::Greater
-            })
-            .collect(),
-        None => matching,
-    };
-    if page.len() > query.limit + 1 {
-        page.select_nth_unstable_by(query.limit, order);
-        page.truncate(query.limit + 1);
+    let after = query
+        .cursor
+        .as_ref()
+        .map(|cursor| (cursor.key.borrowed(), (id_hash(&cursor.id), &cursor.id)));
+    let mut counts = FacetCounts::default();
+    let mut total = 0;
+    // One more than the page, to tell whether a next page exists.
+    let mut earliest = Earliest::new(query.limit.saturating_add(1));
+    for hit in hits {
+        let Some(judged) = filters.judge(hit, now) else {
+            continue;
+        };
+        counts.count(&judged);
+        if !judged.matches() {
+            continue;
+        }
+        total += 1;
+        let key = sort_key(&judged, sort);
+        let beyond_cursor = after.is_none_or(|after| {
+            compare(sort, (key, tie(judged.listing)), after) == Ordering::Greater
+        });
+        if beyond_cursor {
+            earliest.offer(Ranked {
+                sort,
+                key,
+                listing: judged.listing,
+            });
+        }
     }
-    page.sort_unstable_by(order);
+    let mut page = earliest.in_order();
     let more = page.len() > query.limit;
     page.truncate(query.limit);
     let next_cursor = match page.last() {
-        Some((key, judged)) if more => Some(
+        Some(last) if more => Some(
             SearchCursor {
                 sort: query.sort,
-                key: key.owned(),
-                id: judged.hit.listing.product.id.clone(),
+                key: last.key.owned(),
+                id: last.listing.product.id.clone(),
             }
             .encode(),
         ),
@@ -483,11 +579,11 @@ pub fn results(
     ProductPage {
         items: page
             .iter()
-            .filter_map(|(_, judged)| summarize(judged.hit.listing, now))
+            .filter_map(|ranked| summarize(ranked.listing, now))
             .collect(),
         next_cursor,
         total,
-        facets: facets(&judged),
+        facets: counts.facets(),
         did_you_mean: None,
     }
 }
