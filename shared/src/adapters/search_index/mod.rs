@@ -1,8 +1,8 @@
 //! [`SearchIndex`] on tantivy, in memory: a table of listings by slot, and a full-text
 //! index of their words whose documents name their slots. Every product a query's words
 //! match is found and scored on tantivy's index ([`text`]); the domain's [`results`]
-//! filters, counts, sorts and pages them, as for every index. Brands and categories are few, so their completions
-//! are matched here, one name at a time.
+//! filters, counts, sorts and pages them, as for every index. Brands and categories are
+//! few, so their completions are matched here, one name at a time.
 
 mod complete;
 mod schema;
