@@ -213,6 +213,7 @@ impl State {
             Scope::Everything,
             words,
             Some(typed),
+            None,
         )
         .map_err(failed)?;
         Ok(found
@@ -254,15 +255,18 @@ impl State {
         limit: usize,
     ) -> Result<Vec<Suggestion>, IndexError> {
         let searcher = self.reader.searcher();
-        let mut found =
-            text::every_match(&searcher, self.fields, Scope::Names, words, None).map_err(failed)?;
-        // Best first, the earlier listed first among equals.
-        let order = |a: &(u64, f32), b: &(u64, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if found.len() > limit {
-            found.select_nth_unstable_by(limit, order);
-            found.truncate(limit);
-        }
-        found.sort_unstable_by(order);
+        let mut found = text::every_match(
+            &searcher,
+            self.fields,
+            Scope::Names,
+            words,
+            None,
+            Some(limit),
+        )
+        .map_err(failed)?;
+        // Best first; a stable sort keeps the index's order among equals.
+        found.sort_by(|a, b| b.1.total_cmp(&a.1));
+        found.truncate(limit);
         let suggestions = found
             .into_iter()
             .filter_map(|(slot, _)| self.slots.get(usize::try_from(slot).ok()?)?.as_ref())

@@ -55,9 +55,9 @@ impl Stored {
     pub fn of(listing: &Listing) -> Self {
         Stored {
             product: Arc::clone(&listing.product),
-            in_stock: listing.in_stock,
-            reviews: listing.rating.count,
-            stars: listing.rating.stars,
+            in_stock: listing.in_stock(),
+            reviews: listing.rating().count,
+            stars: listing.rating().stars,
             category_path: listing.category_path.clone(),
         }
     }

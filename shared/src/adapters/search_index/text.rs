@@ -16,9 +16,10 @@ use std::cell::Cell;
 
 use strsim::osa_distance;
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::BlockSegmentPostings;
+use tantivy::postings::{BlockSegmentPostings, TermInfo};
 use tantivy::query::{Bm25Weight, DfaWrapper, FuzzyTermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::termdict::TermDictionary;
 use tantivy::{DocId, Score, Searcher, SegmentReader, Term};
 
 use super::schema::{Fields, SLOT};
@@ -166,24 +167,31 @@ impl Word {
     }
 }
 
-/// What one document matched so far: all its words together and the word being read.
+/// What one document matched so far: how many words, and of the word being read which
+/// alternatives. Two bytes, so that the check every posting makes stays in cache.
 #[derive(Clone, Copy, Default)]
 struct Counted {
-    total: Score,
-    word_score: Score,
     words_matched: u8,
     word_bits: u8,
 }
 
-thread_local! {
-    /// Each thread's tally, kept between searches: a search clears what it counted
-    /// rather than allocating and zeroing one entry per document again.
-    static KEPT: Cell<Vec<Counted>> = const { Cell::new(Vec::new()) };
+/// A thread's tally space, kept between searches: a search clears what it counted rather
+/// than allocating and zeroing one entry per document again.
+#[derive(Default)]
+struct Space {
+    docs: Vec<Counted>,
+    scores: Vec<Score>,
 }
 
-/// A segment's running scores, one entry per document.
+thread_local! {
+    static KEPT: Cell<Space> = Cell::new(Space::default());
+}
+
+/// A segment's running scores, one entry per document. A document the word being read
+/// touches matches that word, so its scores add to its total at once.
 struct Tally {
     docs: Vec<Counted>,
+    scores: Vec<Score>,
     /// The documents the word being read matched so far.
     touched: Vec<DocId>,
     /// Every document counted: what is cleared at the end.
@@ -195,10 +203,15 @@ struct Tally {
 impl Tally {
     /// A clean tally for `max_doc` documents, the thread's kept one if there is one.
     fn new(max_doc: usize) -> Tally {
-        let mut docs = KEPT.take();
+        let Space {
+            mut docs,
+            mut scores,
+        } = KEPT.take();
         docs.resize(max_doc, Counted::default());
+        scores.resize(max_doc, 0.0);
         Tally {
             docs,
+            scores,
             touched: Vec::new(),
             counted: Vec::new(),
             matching: Vec::new(),
@@ -207,21 +220,14 @@ impl Tally {
 
     /// Adds the postings of one term of word `at`: those of documents that missed an
     /// earlier word are skipped.
-    fn add(
-        &mut self,
-        at: usize,
-        postings: &mut BlockSegmentPostings,
-        scored: Option<(&Bm25Weight, &FieldNormReader)>,
-        bits: u8,
-    ) {
+    fn add(&mut self, at: usize, postings: &mut BlockSegmentPostings, bits: u8) {
         let at = at as u8;
         loop {
             let docs = postings.docs();
             if docs.is_empty() {
                 return;
             }
-            let frequencies = postings.freqs();
-            for (n, &doc) in docs.iter().enumerate() {
+            for &doc in docs {
                 let Some(counted) = self.docs.get_mut(doc as usize) else {
                     continue;
                 };
@@ -232,10 +238,41 @@ impl Tally {
                     self.touched.push(doc);
                 }
                 counted.word_bits |= bits;
-                if let Some((weight, norms)) = scored {
-                    let frequency = frequencies.get(n).copied().unwrap_or(1);
-                    counted.word_score += weight.score(norms.fieldnorm_id(doc), frequency);
+            }
+            postings.advance();
+        }
+    }
+
+    /// As [`Tally::add`], for the word itself: each posting also adds its BM25 score.
+    fn add_scored(
+        &mut self,
+        at: usize,
+        postings: &mut BlockSegmentPostings,
+        bits: u8,
+        weight: &Bm25Weight,
+        norms: &FieldNormReader,
+    ) {
+        let at = at as u8;
+        loop {
+            let docs = postings.docs();
+            if docs.is_empty() {
+                return;
+            }
+            for (&doc, &frequency) in docs.iter().zip(postings.freqs()) {
+                let (Some(counted), Some(score)) = (
+                    self.docs.get_mut(doc as usize),
+                    self.scores.get_mut(doc as usize),
+                ) else {
+                    continue;
+                };
+                if counted.words_matched != at {
+                    continue;
                 }
+                if counted.word_bits == 0 {
+                    self.touched.push(doc);
+                }
+                counted.word_bits |= bits;
+                *score += weight.score(norms.fieldnorm_id(doc), frequency);
             }
             postings.advance();
         }
@@ -251,10 +288,12 @@ impl Tally {
             self.matching.extend_from_slice(&self.touched);
         }
         for doc in self.touched.drain(..) {
-            if let Some(counted) = self.docs.get_mut(doc as usize) {
-                counted.total += counted.word_score + alternatives_score(counted.word_bits);
+            let slot = doc as usize;
+            if let (Some(counted), Some(score)) =
+                (self.docs.get_mut(slot), self.scores.get_mut(slot))
+            {
+                *score += alternatives_score(counted.word_bits);
                 counted.words_matched = at as u8 + 1;
-                counted.word_score = 0.0;
                 counted.word_bits = 0;
             }
         }
@@ -263,7 +302,8 @@ impl Tally {
     /// Adds `score` to `doc`, a match of the query already or, when there are no words,
     /// made one.
     fn add_to_match(&mut self, doc: DocId, every_word: u8, score: Score) {
-        let Some(counted) = self.docs.get_mut(doc as usize) else {
+        let slot = doc as usize;
+        let (Some(counted), Some(total)) = (self.docs.get(slot), self.scores.get_mut(slot)) else {
             return;
         };
         if every_word == 0 {
@@ -272,37 +312,46 @@ impl Tally {
         } else if counted.words_matched != every_word {
             return;
         }
-        counted.total += score;
+        *total += score;
     }
 
     fn total(&self, doc: DocId) -> Score {
-        self.docs
-            .get(doc as usize)
-            .map_or(0.0, |counted| counted.total)
+        self.scores.get(doc as usize).copied().unwrap_or(0.0)
     }
 }
 
 impl Drop for Tally {
-    /// Clears what was counted and gives the tally back to the thread.
+    /// Clears what was counted and gives the tally space back to the thread.
     fn drop(&mut self) {
         for &doc in self.counted.iter().chain(&self.touched) {
-            if let Some(counted) = self.docs.get_mut(doc as usize) {
+            let slot = doc as usize;
+            if let (Some(counted), Some(score)) =
+                (self.docs.get_mut(slot), self.scores.get_mut(slot))
+            {
                 *counted = Counted::default();
+                *score = 0.0;
             }
         }
-        KEPT.set(std::mem::take(&mut self.docs));
+        KEPT.set(Space {
+            docs: std::mem::take(&mut self.docs),
+            scores: std::mem::take(&mut self.scores),
+        });
     }
 }
 
 /// Every document of `searcher` that `words` match in `scope` (or, with no words, whose
-/// SKU is `sku`), as the slot of its listing and its score.
+/// SKU is `sku`), as the slot of its listing and its score, segment by segment in the
+/// index's order; only the `best` of each segment when a number is given (best score
+/// first, the earlier indexed first among equals).
 pub(super) fn every_match(
     searcher: &Searcher,
     fields: Fields,
     scope: Scope,
     words: &[String],
     sku: Option<&str>,
+    best: Option<usize>,
 ) -> tantivy::Result<Vec<(u64, Score)>> {
+    // The text first: its dictionary holds every word of the name too.
     let looked_in: &[(Field, Score, bool)] = match scope {
         Scope::Everything => &[(fields.text, 1.0, false), (fields.name, NAME_BOOST, true)],
         Scope::Names => &[(fields.name, 1.0, false)],
@@ -323,48 +372,69 @@ pub(super) fn every_match(
     };
     let mut found = Vec::new();
     for segment in searcher.segment_readers() {
-        segment_matches(segment, &words, sku.as_ref(), &mut found)?;
+        segment_matches(segment, &words, sku.as_ref(), best, &mut found)?;
     }
     Ok(found)
+}
+
+/// The terms of `dictionary` that `word` may match, with where their postings are.
+fn terms_of(dictionary: &TermDictionary, word: &Word) -> tantivy::Result<Vec<(Vec<u8>, TermInfo)>> {
+    let mut terms = Vec::new();
+    match &word.automaton {
+        Some(automaton) => {
+            let mut stream = dictionary.search(automaton).into_stream()?;
+            while stream.advance() {
+                terms.push((stream.key().to_vec(), stream.value().clone()));
+            }
+        }
+        None => {
+            if let Some(info) = dictionary.get(word.text.as_bytes())? {
+                terms.push((word.text.as_bytes().to_vec(), info));
+            }
+        }
+    }
+    Ok(terms)
 }
 
 fn segment_matches(
     segment: &SegmentReader,
     words: &[Word],
     sku: Option<&(Term, Bm25Weight)>,
+    best: Option<usize>,
     found: &mut Vec<(u64, Score)>,
 ) -> tantivy::Result<()> {
     let mut tally = Tally::new(segment.max_doc() as usize);
     for (at, word) in words.iter().enumerate() {
+        let Some(first) = word.fields.first() else {
+            continue;
+        };
+        let candidates = terms_of(segment.inverted_index(first.field)?.terms(), word)?;
         for searched in &word.fields {
             let index = segment.inverted_index(searched.field)?;
             let norms = segment.get_fieldnorms_reader(searched.field)?;
-            let mut terms = Vec::new();
-            match &word.automaton {
-                Some(automaton) => {
-                    let mut stream = index.terms().search(automaton).into_stream()?;
-                    while stream.advance() {
-                        terms.push((stream.key().to_vec(), stream.value().clone()));
-                    }
-                }
-                None => {
-                    if let Some(info) = index.terms().get(word.text.as_bytes())? {
-                        terms.push((word.text.as_bytes().to_vec(), info));
-                    }
-                }
-            }
-            for (term, info) in terms {
-                let Some((exact, bits)) = word.classify(&term, searched.name) else {
+            for (term, first_info) in &candidates {
+                let Some((exact, bits)) = word.classify(term, searched.name) else {
                     continue;
                 };
-                let option = if exact {
-                    IndexRecordOption::WithFreqs
+                // The name's words are among the text's: the text's dictionary was
+                // walked, and the name's is only looked up.
+                let info = if searched.field == first.field {
+                    first_info.clone()
                 } else {
-                    IndexRecordOption::Basic
+                    match index.terms().get(term)? {
+                        Some(info) => info,
+                        None => continue,
+                    }
                 };
-                let mut postings = index.read_block_postings_from_terminfo(&info, option)?;
-                let scored = exact.then_some((&searched.exact, &norms));
-                tally.add(at, &mut postings, scored, bits);
+                if exact {
+                    let option = IndexRecordOption::WithFreqs;
+                    let mut postings = index.read_block_postings_from_terminfo(&info, option)?;
+                    tally.add_scored(at, &mut postings, bits, &searched.exact, &norms);
+                } else {
+                    let option = IndexRecordOption::Basic;
+                    let mut postings = index.read_block_postings_from_terminfo(&info, option)?;
+                    tally.add(at, &mut postings, bits);
+                }
             }
         }
         tally.end_word(at, at + 1 == words.len());
@@ -390,6 +460,16 @@ fn segment_matches(
     }
     if let Some(alive) = segment.alive_bitset() {
         tally.matching.retain(|doc| alive.is_alive(*doc));
+    }
+    if let Some(best) = best {
+        let totals = &tally.scores;
+        let total = |doc: &DocId| totals.get(*doc as usize).copied().unwrap_or(0.0);
+        let order = |a: &DocId, b: &DocId| total(b).total_cmp(&total(a)).then(a.cmp(b));
+        if tally.matching.len() > best {
+            tally.matching.select_nth_unstable_by(best, order);
+            tally.matching.truncate(best);
+        }
+        tally.matching.sort_unstable_by(order);
     }
     let mut slots = vec![None; tally.matching.len()];
     segment
@@ -586,7 +666,8 @@ mod tests {
             for text in typed {
                 let words = words_of(text);
                 let sku = matches!(scope, Scope::Everything).then_some(text);
-                let ours = by_slot(every_match(&searcher, fields, scope, &words, sku).unwrap());
+                let ours =
+                    by_slot(every_match(&searcher, fields, scope, &words, sku, None).unwrap());
                 let top = TopDocs::with_limit(100).order_by_score();
                 let theirs = searcher
                     .search(&query(fields, scope, &words, sku), &top)

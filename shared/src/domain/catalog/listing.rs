@@ -11,27 +11,34 @@ use super::product::{Availability, Product};
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::reviews::Rating;
 
-/// A product as search holds it. A search reads a few of its fields for each of
-/// thousands of hits: those come first and fit one cache line, where a listing starts.
-#[derive(Clone, Debug, PartialEq)]
-#[repr(C, align(64))]
-pub struct Listing {
+/// What a search reads of every listing it found. A search copies them out of its hits
+/// in a first, lean pass, whose reads of thousands of listings overlap, rather than
+/// waiting on each listing in turn while it judges, counts and ranks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Facts {
     /// Its lowest price whenever it is asked, when no sale window changes it (read
-    /// without touching the product, which a search does for every listing).
-    fixed_price: Option<i64>,
+    /// without touching the product).
+    pub fixed_price: Option<i64>,
     pub rating: Rating,
     /// A hash of its brand, as the brand facet counts by it.
     pub brand_hash: u64,
     /// A hash of its category's id ([`category_hash`]), which a category filter
     /// compares before the id itself.
     pub category_hash: u64,
-    pub product: Arc<Product>,
     /// Whether any variant has units available.
     pub in_stock: bool,
-    /// Whether shoppers may find it ([`Listing::is_shown`]).
-    shown: bool,
+    /// Whether shoppers may find it: active, with something to sell.
+    pub shown: bool,
     /// A hash of its product's id ([`id_hash`]), which orders results with equal keys.
     pub id_hash: u64,
+}
+
+/// A product as search holds it: its facts first, in the cache line where it starts.
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C, align(64))]
+pub struct Listing {
+    pub facts: Facts,
+    pub product: Arc<Product>,
     /// Its name in lower case, as results sort by name.
     pub name_key: String,
     /// The names of its category and of the categories above it, nearest first: words
@@ -65,20 +72,22 @@ impl Listing {
             .iter()
             .any(|variant| variant.sale_starts_at.is_some() || variant.sale_ends_at.is_some());
         Listing {
-            in_stock,
-            name_key: product.name.to_lowercase(),
-            brand_hash: hash_of(&product.brand),
-            category_hash: category_hash(&product.category_id),
-            id_hash: id_hash(&product.id),
-            shown: product.active && !product.variants.is_empty(),
-            fixed_price: if windowed {
-                None
-            } else {
-                product
-                    .from_price(OffsetDateTime::UNIX_EPOCH)
-                    .map(|price| price.amount)
+            facts: Facts {
+                fixed_price: if windowed {
+                    None
+                } else {
+                    product
+                        .from_price(OffsetDateTime::UNIX_EPOCH)
+                        .map(|price| price.amount)
+                },
+                rating,
+                brand_hash: hash_of(&product.brand),
+                category_hash: category_hash(&product.category_id),
+                in_stock,
+                shown: product.active && !product.variants.is_empty(),
+                id_hash: id_hash(&product.id),
             },
-            rating,
+            name_key: product.name.to_lowercase(),
             category_path,
             product,
         }
@@ -86,13 +95,24 @@ impl Listing {
 
     /// The lowest price a shopper pays at `now`, in minor units; `None` without variants.
     pub fn price_at(&self, now: OffsetDateTime) -> Option<i64> {
-        self.fixed_price
+        self.facts
+            .fixed_price
             .or_else(|| self.product.from_price(now).map(|price| price.amount))
+    }
+
+    /// Whether any variant has units available.
+    pub fn in_stock(&self) -> bool {
+        self.facts.in_stock
+    }
+
+    /// Its reviews' stars and count.
+    pub fn rating(&self) -> Rating {
+        self.facts.rating
     }
 
     /// Whether shoppers may find it: active, with something to sell.
     pub fn is_shown(&self) -> bool {
-        self.shown
+        self.facts.shown
     }
 }
 

@@ -11,7 +11,7 @@ mod store;
 
 pub use category::{category_tree, check_parent, descendants_of, Category, CategoryNode};
 pub use index::{IndexError, SearchIndex, Suggestion, SuggestionKind};
-pub use listing::Listing;
+pub use listing::{Facts, Listing};
 pub use product::{Availability, Product, ProductDraft, Variant, VariantDraft, MAX_VARIANTS};
 pub use search::{
     results, BrandFacet, Facets, Hit, PriceRangeFacet, ProductPage, ProductQuery, ProductSort,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::category::{descendants_of, Category};
-use super::listing::{category_hash, id_hash, Listing};
+use super::listing::{category_hash, id_hash, Facts, Listing};
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::money::Money;
 use crate::domain::reviews::Rating;
@@ -32,6 +32,9 @@ const PRICE_BUCKETS: [(i64, Option<i64>); 5] = [
     (10_000, Some(25_000)),
     (25_000, None),
 ];
+
+/// How many hits' facts are copied out of their listings at a time ([`Facts`]).
+const GATHERED: usize = 256;
 
 /// The rating facet's floors: four stars and up, three and up, two and up, one and up.
 const RATING_FLOORS: [u8; 4] = [4, 3, 2, 1];
@@ -230,30 +233,35 @@ impl<'q> Filters<'q> {
         Filters { query, wanted }
     }
 
-    /// Whether `listing` is in a wanted category: its category's hash first, which the
-    /// listing holds, and only when that matches the id itself.
-    fn in_category(&self, listing: &Listing) -> bool {
+    /// Whether `listing` is in a wanted category: its category's hash first, which its
+    /// `facts` hold, and only when that matches the id itself.
+    fn in_category(&self, facts: &Facts, listing: &Listing) -> bool {
         self.wanted.as_ref().is_none_or(|wanted| {
             wanted.iter().any(|(hash, id)| {
-                *hash == listing.category_hash && *id == listing.product.category_id
+                *hash == facts.category_hash && *id == listing.product.category_id
             })
         })
     }
 
-    /// `hit` judged against each filter at `now`; `None` when it has nothing to sell.
-    fn judge<'a>(&self, hit: &Hit<'a>, now: OffsetDateTime) -> Option<Judged<'a>> {
+    /// `hit`, whose listing's `facts` these are, judged against each filter at `now`;
+    /// `None` when it has nothing to sell.
+    fn judge<'a>(&self, hit: &Hit<'a>, facts: Facts, now: OffsetDateTime) -> Option<Judged<'a>> {
         let query = self.query;
         let listing = hit.listing;
-        let price = listing.price_at(now)?;
+        let price = match facts.fixed_price {
+            Some(price) => price,
+            None => listing.price_at(now)?,
+        };
         Some(Judged {
             listing,
+            facts,
             score: hit.score,
             price,
-            base: listing.is_shown()
+            base: facts.shown
                 && query
                     .in_stock
-                    .is_none_or(|in_stock| listing.in_stock == in_stock)
-                && self.in_category(listing),
+                    .is_none_or(|in_stock| facts.in_stock == in_stock)
+                && self.in_category(&facts, listing),
             brand: query
                 .brand
                 .as_ref()
@@ -262,7 +270,7 @@ impl<'q> Filters<'q> {
                 && query.max_price.is_none_or(|max| price <= max),
             rated: query
                 .min_rating
-                .is_none_or(|stars| listing.rating.at_least(stars)),
+                .is_none_or(|stars| facts.rating.at_least(stars)),
         })
     }
 }
@@ -271,6 +279,7 @@ impl<'q> Filters<'q> {
 /// and the results read.
 struct Judged<'a> {
     listing: &'a Listing,
+    facts: Facts,
     score: f32,
     price: i64,
     /// Shown, in the category asked for and in the stock state asked for.
@@ -344,20 +353,38 @@ fn sort_key<'a>(judged: &Judged<'a>, sort: ProductSort) -> Key<'a> {
         ProductSort::PriceAscending | ProductSort::PriceDescending => Key::Number(judged.price),
         ProductSort::NameAscending | ProductSort::NameDescending => Key::Text(&listing.name_key),
         ProductSort::Newest => Key::Number(listing.product.created_at.unix_timestamp()),
-        ProductSort::Rating => Key::Number(rating_sort_key(listing.rating)),
+        ProductSort::Rating => Key::Number(rating_sort_key(judged.facts.rating)),
     }
 }
 
-/// What orders hits with the same key: a hash of the product's id (which the listing
-/// holds, so comparing rarely reaches the product), then the id itself.
-type Tie<'a> = (u64, &'a ProductId);
-
-fn tie<'a>(listing: &'a Listing) -> Tie<'a> {
-    (listing.id_hash, &listing.product.id)
+/// Where a product sorts: its key, then (among equal keys) a hash of its product's id,
+/// which its facts hold, and only among equal hashes the id itself, read from the
+/// product.
+#[derive(Clone, Copy)]
+struct Place<'a> {
+    key: Key<'a>,
+    id_hash: u64,
+    id: Who<'a>,
 }
 
-fn compare(sort: ProductSort, a: (Key<'_>, Tie<'_>), b: (Key<'_>, Tie<'_>)) -> Ordering {
-    let by_key = a.0.cmp(&b.0);
+/// Whose id breaks a tie: a listing's product's, or the one a cursor names.
+#[derive(Clone, Copy)]
+enum Who<'a> {
+    Listing(&'a Listing),
+    Id(&'a ProductId),
+}
+
+impl Who<'_> {
+    fn id(&self) -> &ProductId {
+        match self {
+            Who::Listing(listing) => &listing.product.id,
+            Who::Id(id) => id,
+        }
+    }
+}
+
+fn compare(sort: ProductSort, a: Place<'_>, b: Place<'_>) -> Ordering {
+    let by_key = a.key.cmp(&b.key);
     let by_key = match sort {
         ProductSort::Relevance
         | ProductSort::PriceDescending
@@ -366,25 +393,29 @@ fn compare(sort: ProductSort, a: (Key<'_>, Tie<'_>), b: (Key<'_>, Tie<'_>)) -> O
         | ProductSort::Rating => by_key.reverse(),
         ProductSort::PriceAscending | ProductSort::NameAscending => by_key,
     };
-    by_key.then_with(|| a.1.cmp(&b.1))
+    by_key
+        .then(a.id_hash.cmp(&b.id_hash))
+        .then_with(|| a.id.id().cmp(b.id.id()))
 }
 
 /// A matching listing where the sort puts it: less is earlier in the results.
 struct Ranked<'a> {
     sort: ProductSort,
-    key: Key<'a>,
-    listing: &'a Listing,
+    place: Place<'a>,
 }
 
-impl Ranked<'_> {
-    fn place(&self) -> (Key<'_>, Tie<'_>) {
-        (self.key, tie(self.listing))
+impl<'a> Ranked<'a> {
+    fn listing(&self) -> Option<&'a Listing> {
+        match self.place.id {
+            Who::Listing(listing) => Some(listing),
+            Who::Id(_) => None,
+        }
     }
 }
 
 impl Ord for Ranked<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
-        compare(self.sort, self.place(), other.place())
+        compare(self.sort, self.place, other.place)
     }
 }
 
@@ -447,8 +478,8 @@ fn summarize(listing: &Listing, now: OffsetDateTime) -> Option<ProductSummary> {
         price: cheapest.price_at(now),
         regular_price: cheapest.price,
         on_sale: cheapest.on_sale_at(now),
-        in_stock: listing.in_stock,
-        rating: listing.rating,
+        in_stock: listing.in_stock(),
+        rating: listing.rating(),
         image: product.images.first().cloned(),
         created_at: product.created_at,
     })
@@ -470,10 +501,10 @@ impl<'a> FacetCounts<'a> {
         if !one.base {
             return;
         }
-        let listing = one.listing;
+        let (listing, facts) = (one.listing, &one.facts);
         if one.priced && one.rated {
             self.brands
-                .entry(listing.brand_hash)
+                .entry(facts.brand_hash)
                 .or_insert_with(|| (listing.product.brand.as_str(), 0))
                 .1 += 1;
         }
@@ -486,7 +517,7 @@ impl<'a> FacetCounts<'a> {
         }
         if one.brand && one.priced {
             for (count, &floor) in self.ratings.iter_mut().zip(&RATING_FLOORS) {
-                if listing.rating.at_least(floor) {
+                if facts.rating.at_least(floor) {
                     *count += 1;
                 }
             }
@@ -533,33 +564,36 @@ pub fn results(
 ) -> ProductPage {
     let filters = Filters::of(query, categories);
     let sort = effective(query.sort, query);
-    let after = query
-        .cursor
-        .as_ref()
-        .map(|cursor| (cursor.key.borrowed(), (id_hash(&cursor.id), &cursor.id)));
+    let after = query.cursor.as_ref().map(|cursor| Place {
+        key: cursor.key.borrowed(),
+        id_hash: id_hash(&cursor.id),
+        id: Who::Id(&cursor.id),
+    });
     let mut counts = FacetCounts::default();
     let mut total = 0;
     // One more than the page, to tell whether a next page exists.
     let mut earliest = Earliest::new(query.limit.saturating_add(1));
-    for hit in hits {
-        let Some(judged) = filters.judge(hit, now) else {
-            continue;
-        };
-        counts.count(&judged);
-        if !judged.matches() {
-            continue;
-        }
-        total += 1;
-        let key = sort_key(&judged, sort);
-        let beyond_cursor = after.is_none_or(|after| {
-            compare(sort, (key, tie(judged.listing)), after) == Ordering::Greater
-        });
-        if beyond_cursor {
-            earliest.offer(Ranked {
-                sort,
-                key,
-                listing: judged.listing,
-            });
+    let mut facts: Vec<Facts> = Vec::with_capacity(GATHERED.min(hits.len()));
+    for some in hits.chunks(GATHERED) {
+        facts.clear();
+        facts.extend(some.iter().map(|hit| hit.listing.facts));
+        for (hit, facts) in some.iter().zip(&facts) {
+            let Some(judged) = filters.judge(hit, *facts, now) else {
+                continue;
+            };
+            counts.count(&judged);
+            if !judged.matches() {
+                continue;
+            }
+            total += 1;
+            let place = Place {
+                key: sort_key(&judged, sort),
+                id_hash: judged.facts.id_hash,
+                id: Who::Listing(judged.listing),
+            };
+            if after.is_none_or(|after| compare(sort, place, after) == Ordering::Greater) {
+                earliest.offer(Ranked { sort, place });
+            }
         }
     }
     let mut page = earliest.in_order();
@@ -569,8 +603,8 @@ pub fn results(
         Some(last) if more => Some(
             SearchCursor {
                 sort: query.sort,
-                key: last.key.owned(),
-                id: last.listing.product.id.clone(),
+                key: last.place.key.owned(),
+                id: last.place.id.id().clone(),
             }
             .encode(),
         ),
@@ -579,7 +613,7 @@ pub fn results(
     ProductPage {
         items: page
             .iter()
-            .filter_map(|ranked| summarize(ranked.listing, now))
+            .filter_map(|ranked| summarize(ranked.listing()?, now))
             .collect(),
         next_cursor,
         total,
