@@ -218,6 +218,22 @@ impl Tally {
         }
     }
 
+    /// Marks `doc` as matching `bits` of word `at`, unless it missed an earlier word;
+    /// whether it did.
+    fn mark(&mut self, at: u8, doc: DocId, bits: u8) -> bool {
+        let Some(counted) = self.docs.get_mut(doc as usize) else {
+            return false;
+        };
+        if counted.words_matched != at {
+            return false;
+        }
+        if counted.word_bits == 0 {
+            self.touched.push(doc);
+        }
+        counted.word_bits |= bits;
+        true
+    }
+
     /// Adds the postings of one term of word `at`: those of documents that missed an
     /// earlier word are skipped.
     fn add(&mut self, at: usize, postings: &mut BlockSegmentPostings, bits: u8) {
@@ -228,16 +244,7 @@ impl Tally {
                 return;
             }
             for &doc in docs {
-                let Some(counted) = self.docs.get_mut(doc as usize) else {
-                    continue;
-                };
-                if counted.words_matched != at {
-                    continue;
-                }
-                if counted.word_bits == 0 {
-                    self.touched.push(doc);
-                }
-                counted.word_bits |= bits;
+                self.mark(at, doc, bits);
             }
             postings.advance();
         }
@@ -259,20 +266,12 @@ impl Tally {
                 return;
             }
             for (&doc, &frequency) in docs.iter().zip(postings.freqs()) {
-                let (Some(counted), Some(score)) = (
-                    self.docs.get_mut(doc as usize),
-                    self.scores.get_mut(doc as usize),
-                ) else {
-                    continue;
-                };
-                if counted.words_matched != at {
+                if !self.mark(at, doc, bits) {
                     continue;
                 }
-                if counted.word_bits == 0 {
-                    self.touched.push(doc);
+                if let Some(score) = self.scores.get_mut(doc as usize) {
+                    *score += weight.score(norms.fieldnorm_id(doc), frequency);
                 }
-                counted.word_bits |= bits;
-                *score += weight.score(norms.fieldnorm_id(doc), frequency);
             }
             postings.advance();
         }
