@@ -11,9 +11,8 @@ use super::product::{Availability, Product};
 use crate::domain::ids::{CategoryId, ProductId};
 use crate::domain::reviews::Rating;
 
-/// What a search reads of every listing it found. A search copies them out of its hits
-/// in a first, lean pass, whose reads of thousands of listings overlap, rather than
-/// waiting on each listing in turn while it judges, counts and ranks.
+/// What a search reads of every listing it found, together in the listing's first cache
+/// line: one line read per hit while it judges, counts and ranks.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Facts {
     /// Its lowest price whenever it is asked, when no sale window changes it (read

@@ -33,9 +33,6 @@ const PRICE_BUCKETS: [(i64, Option<i64>); 5] = [
     (25_000, None),
 ];
 
-/// How many hits' facts are copied out of their listings at a time ([`Facts`]).
-const GATHERED: usize = 256;
-
 /// The rating facet's floors: four stars and up, three and up, two and up, one and up.
 const RATING_FLOORS: [u8; 4] = [4, 3, 2, 1];
 
@@ -573,27 +570,22 @@ pub fn results(
     let mut total = 0;
     // One more than the page, to tell whether a next page exists.
     let mut earliest = Earliest::new(query.limit.saturating_add(1));
-    let mut facts: Vec<Facts> = Vec::with_capacity(GATHERED.min(hits.len()));
-    for some in hits.chunks(GATHERED) {
-        facts.clear();
-        facts.extend(some.iter().map(|hit| hit.listing.facts));
-        for (hit, facts) in some.iter().zip(&facts) {
-            let Some(judged) = filters.judge(hit, *facts, now) else {
-                continue;
-            };
-            counts.count(&judged);
-            if !judged.matches() {
-                continue;
-            }
-            total += 1;
-            let place = Place {
-                key: sort_key(&judged, sort),
-                id_hash: judged.facts.id_hash,
-                id: Who::Listing(judged.listing),
-            };
-            if after.is_none_or(|after| compare(sort, place, after) == Ordering::Greater) {
-                earliest.offer(Ranked { sort, place });
-            }
+    for hit in hits {
+        let Some(judged) = filters.judge(hit, hit.listing.facts, now) else {
+            continue;
+        };
+        counts.count(&judged);
+        if !judged.matches() {
+            continue;
+        }
+        total += 1;
+        let place = Place {
+            key: sort_key(&judged, sort),
+            id_hash: judged.facts.id_hash,
+            id: Who::Listing(judged.listing),
+        };
+        if after.is_none_or(|after| compare(sort, place, after) == Ordering::Greater) {
+            earliest.offer(Ranked { sort, place });
         }
     }
     let mut page = earliest.in_order();
