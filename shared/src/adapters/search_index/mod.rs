@@ -207,22 +207,27 @@ impl State {
     /// Every hit of `words` (`typed` whole may be a SKU), with its score.
     fn hits(&self, words: &[String], typed: &str) -> Result<Vec<Hit<'_>>, IndexError> {
         let searcher = self.reader.searcher();
-        let found = text::every_match(
+        let mut hits = Vec::new();
+        text::every_match(
             &searcher,
             self.fields,
             Scope::Everything,
             words,
             Some(typed),
             None,
+            |slot, score| {
+                if let Some(listing) = self.listing_in(slot) {
+                    hits.push(Hit { listing, score });
+                }
+            },
         )
         .map_err(failed)?;
-        Ok(found
-            .into_iter()
-            .filter_map(|(slot, score)| {
-                let listing = self.slots.get(usize::try_from(slot).ok()?)?.as_ref()?;
-                Some(Hit { listing, score })
-            })
-            .collect())
+        Ok(hits)
+    }
+
+    /// The listing in `slot`, unless it was emptied.
+    fn listing_in(&self, slot: u64) -> Option<&Listing> {
+        self.slots.get(usize::try_from(slot).ok()?)?.as_ref()
     }
 
     fn every_listing(&self) -> Vec<Hit<'_>> {
@@ -255,13 +260,15 @@ impl State {
         limit: usize,
     ) -> Result<Vec<Suggestion>, IndexError> {
         let searcher = self.reader.searcher();
-        let mut found = text::every_match(
+        let mut found = Vec::new();
+        text::every_match(
             &searcher,
             self.fields,
             Scope::Names,
             words,
             None,
             Some(limit),
+            |slot, score| found.push((slot, score)),
         )
         .map_err(failed)?;
         // Best first; a stable sort keeps the index's order among equals.
@@ -269,7 +276,7 @@ impl State {
         found.truncate(limit);
         let suggestions = found
             .into_iter()
-            .filter_map(|(slot, _)| self.slots.get(usize::try_from(slot).ok()?)?.as_ref())
+            .filter_map(|(slot, _)| self.listing_in(slot))
             .map(|listing| Suggestion {
                 text: listing.product.name.clone(),
                 kind: SuggestionKind::Product,

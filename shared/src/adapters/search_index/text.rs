@@ -339,9 +339,9 @@ impl Drop for Tally {
 }
 
 /// Every document of `searcher` that `words` match in `scope` (or, with no words, whose
-/// SKU is `sku`), as the slot of its listing and its score, segment by segment in the
-/// index's order; only the `best` of each segment when a number is given (best score
-/// first, the earlier indexed first among equals).
+/// SKU is `sku`), given to `found` as the slot of its listing and its score, segment by
+/// segment in the index's order; only the `best` of each segment when a number is given
+/// (best score first, the earlier indexed first among equals).
 pub(super) fn every_match(
     searcher: &Searcher,
     fields: Fields,
@@ -349,7 +349,8 @@ pub(super) fn every_match(
     words: &[String],
     sku: Option<&str>,
     best: Option<usize>,
-) -> tantivy::Result<Vec<(u64, Score)>> {
+    mut found: impl FnMut(u64, Score),
+) -> tantivy::Result<()> {
     // The text first: its dictionary holds every word of the name too.
     let looked_in: &[(Field, Score, bool)] = match scope {
         Scope::Everything => &[(fields.text, 1.0, false), (fields.name, NAME_BOOST, true)],
@@ -369,11 +370,10 @@ pub(super) fn every_match(
         }
         _ => None,
     };
-    let mut found = Vec::new();
     for segment in searcher.segment_readers() {
         segment_matches(segment, &words, sku.as_ref(), best, &mut found)?;
     }
-    Ok(found)
+    Ok(())
 }
 
 /// The terms of `dictionary` that `word` may match, with where their postings are.
@@ -400,7 +400,7 @@ fn segment_matches(
     words: &[Word],
     sku: Option<&(Term, Bm25Weight)>,
     best: Option<usize>,
-    found: &mut Vec<(u64, Score)>,
+    found: &mut impl FnMut(u64, Score),
 ) -> tantivy::Result<()> {
     let mut tally = Tally::new(segment.max_doc() as usize);
     for (at, word) in words.iter().enumerate() {
@@ -477,7 +477,7 @@ fn segment_matches(
         .first_vals(&tally.matching, &mut slots);
     for (&doc, slot) in tally.matching.iter().zip(slots) {
         if let Some(slot) = slot {
-            found.push((slot, tally.total(doc)));
+            found(slot, tally.total(doc));
         }
     }
     Ok(())
@@ -611,11 +611,6 @@ mod tests {
         ),
     ];
 
-    /// Each document's slot and score, by slot.
-    fn by_slot(found: Vec<(u64, Score)>) -> BTreeMap<u64, Score> {
-        found.into_iter().collect()
-    }
-
     #[test]
     fn every_match_finds_and_scores_as_tantivys_own_queries_do() {
         let (index, fields) = new_index();
@@ -665,25 +660,34 @@ mod tests {
             for text in typed {
                 let words = words_of(text);
                 let sku = matches!(scope, Scope::Everything).then_some(text);
-                let ours =
-                    by_slot(every_match(&searcher, fields, scope, &words, sku, None).unwrap());
+                let mut ours = BTreeMap::new();
+                every_match(
+                    &searcher,
+                    fields,
+                    scope,
+                    &words,
+                    sku,
+                    None,
+                    |slot, score| {
+                        ours.insert(slot, score);
+                    },
+                )
+                .unwrap();
                 let top = TopDocs::with_limit(100).order_by_score();
                 let theirs = searcher
                     .search(&query(fields, scope, &words, sku), &top)
                     .unwrap();
-                let theirs = by_slot(
-                    theirs
-                        .into_iter()
-                        .map(|(score, address)| {
-                            let slots = searcher
-                                .segment_reader(address.segment_ord)
-                                .fast_fields()
-                                .u64(SLOT)
-                                .unwrap();
-                            (slots.first(address.doc_id).unwrap(), score)
-                        })
-                        .collect(),
-                );
+                let theirs: BTreeMap<u64, Score> = theirs
+                    .into_iter()
+                    .map(|(score, address)| {
+                        let slots = searcher
+                            .segment_reader(address.segment_ord)
+                            .fast_fields()
+                            .u64(SLOT)
+                            .unwrap();
+                        (slots.first(address.doc_id).unwrap(), score)
+                    })
+                    .collect();
                 assert_eq!(
                     ours.keys().collect::<Vec<_>>(),
                     theirs.keys().collect::<Vec<_>>(),

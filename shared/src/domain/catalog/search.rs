@@ -305,9 +305,11 @@ fn rating_sort_key(rating: Rating) -> i64 {
     average * REVIEWS + reviews
 }
 
-/// Where a match sorts by relevance: its score to a millionth.
+/// Where a match sorts by relevance: its score to a millionth (scores are never
+/// negative; adding a half and truncating rounds without a call into libm's `round`,
+/// which every hit would pay).
 fn relevance_key(score: f32) -> i64 {
-    (f64::from(score) * 1_000_000.0).round() as i64
+    (f64::from(score) * 1_000_000.0 + 0.5) as i64
 }
 
 /// The sort that orders results: relevance without words typed is by name.
@@ -550,6 +552,26 @@ impl<'a> FacetCounts<'a> {
     }
 }
 
+/// How many hits ahead of the one judged the next listing is asked for.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the processor to bring `listing`'s first cache line (its facts) in while earlier
+/// hits are judged. The listings a search finds are scattered across a table larger than
+/// the processor's caches, and judging a hit is long enough that the processor does not
+/// reach the next listing's read by itself: without the hint each hit waits for memory.
+/// Nothing in the standard library or a well-kept crate asks for this safely.
+fn prefetch(listing: &Listing) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint that never faults and reads nothing Rust can observe,
+    // and SSE, which provides it, is part of every x86_64 processor.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(listing).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = listing;
+}
+
 /// One page of the `hits` an index found for `query`'s words (every listing when there
 /// are none): filtered, sorted and counted at the prices of `now`, in one pass over the
 /// hits.
@@ -570,7 +592,10 @@ pub fn results(
     let mut total = 0;
     // One more than the page, to tell whether a next page exists.
     let mut earliest = Earliest::new(query.limit.saturating_add(1));
-    for hit in hits {
+    for (at, hit) in hits.iter().enumerate() {
+        if let Some(ahead) = hits.get(at + PREFETCH_AHEAD) {
+            prefetch(ahead.listing);
+        }
         let Some(judged) = filters.judge(hit, hit.listing.facts, now) else {
             continue;
         };
