@@ -185,6 +185,8 @@ pub struct Facets {
     pub price_ranges: Vec<PriceRangeFacet>,
     /// Four stars and up, three and up, two and up, one and up.
     pub ratings: Vec<RatingFacet>,
+    /// How many results `inStock=true` would leave.
+    pub in_stock: usize,
 }
 
 /// One page of search results.
@@ -254,11 +256,10 @@ impl<'q> Filters<'q> {
             facts,
             score: hit.score,
             price,
-            base: facts.shown
-                && query
-                    .in_stock
-                    .is_none_or(|in_stock| facts.in_stock == in_stock)
-                && self.in_category(&facts, listing),
+            base: facts.shown && self.in_category(&facts, listing),
+            stocked: query
+                .in_stock
+                .is_none_or(|in_stock| facts.in_stock == in_stock),
             brand: query
                 .brand
                 .as_ref()
@@ -279,8 +280,10 @@ struct Judged<'a> {
     facts: Facts,
     score: f32,
     price: i64,
-    /// Shown, in the category asked for and in the stock state asked for.
+    /// Shown, and in the category asked for.
     base: bool,
+    /// In the stock state asked for.
+    stocked: bool,
     brand: bool,
     priced: bool,
     rated: bool,
@@ -288,7 +291,7 @@ struct Judged<'a> {
 
 impl Judged<'_> {
     fn matches(&self) -> bool {
-        self.base && self.brand && self.priced && self.rated
+        self.base && self.stocked && self.brand && self.priced && self.rated
     }
 }
 
@@ -493,6 +496,7 @@ struct FacetCounts<'a> {
     brands: FxHashMap<u64, (&'a str, usize)>,
     prices: [usize; PRICE_BUCKETS.len()],
     ratings: [usize; RATING_FLOORS.len()],
+    in_stock: usize,
 }
 
 impl<'a> FacetCounts<'a> {
@@ -501,6 +505,12 @@ impl<'a> FacetCounts<'a> {
             return;
         }
         let (listing, facts) = (one.listing, &one.facts);
+        if one.brand && one.priced && one.rated && facts.in_stock {
+            self.in_stock += 1;
+        }
+        if !one.stocked {
+            return;
+        }
         if one.priced && one.rated {
             self.brands
                 .entry(facts.brand_hash)
@@ -548,6 +558,7 @@ impl<'a> FacetCounts<'a> {
                 .zip(self.ratings)
                 .map(|(&min_rating, count)| RatingFacet { min_rating, count })
                 .collect(),
+            in_stock: self.in_stock,
         }
     }
 }
