@@ -4,9 +4,11 @@
 mod config;
 pub mod demo;
 mod error;
+mod responses;
 mod saga_steps;
 mod server;
 mod shop;
+mod storefront;
 mod webhooks;
 pub mod workflow;
 

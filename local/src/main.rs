@@ -181,7 +181,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         let url = shop.url();
         println!(
-            "\nMambogo is open at {url}  (data: {data})\n\n  \
+            "\nMambogo is open at {url}/  (open it in a browser to shop; data: {data})\n\n  \
+             The API answers at the same address:\n  \
              curl '{url}/search?q=speakr&sort=price&limit=3'\n  \
              curl -i -X POST {url}/cart/items -H 'content-type: application/json' -d '{{\"sku\":\"MB-0002-BLK\",\"quantity\":1}}'\n  \
              scripts/demo-checkout    checks out from an empty cart to a CONFIRMED order\n\n  \

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{to_bytes, Body};
+use axum::body::to_bytes;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{ConnectInfo, RawPathParams, Request};
 use axum::response::Response;
@@ -18,8 +18,8 @@ use http::Method;
 use mambogo::adapters::access::Manifest;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::{
-    authenticate, endpoint, log_request, respond, routes, ApiError, ApiRequest, ApiResponse,
-    AuthRequirement, Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
+    authenticate, endpoint, log_request, respond, routes, ApiError, ApiRequest, AuthRequirement,
+    Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
 };
 use mambogo::application::Services;
 use tokio::net::TcpListener;
@@ -28,9 +28,11 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::config::LocalConfig;
+use crate::config::{LocalConfig, TokenConfig};
 use crate::error::StartError;
+use crate::responses::{method_not_allowed, not_found, to_http};
 use crate::shop::{build_shop, TestHooks};
+use crate::storefront;
 use crate::workflow::WorkflowRunner;
 use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::mock_gateway::MockGateway;
@@ -123,7 +125,12 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
     let context = Arc::new(RouteContext {
         verifier: config.tokens.verifier()?,
     });
-    let router = router(context, &shop.services, Manifest::embedded()?)?;
+    let dev_secret = match &config.tokens {
+        TokenConfig::SharedSecret(secret) => Some(secret.clone()),
+        TokenConfig::KeySet { .. } => None,
+    };
+    let router = router(context, &shop.services, Manifest::embedded()?)?
+        .merge(storefront::routes(dev_secret));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let router = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -293,31 +300,4 @@ async fn to_api_request(
         ApiRequest::from_http(parts, path_params, body, caller, request_id)
             .with_client_address(client),
     )
-}
-
-fn to_http(response: ApiResponse) -> Response {
-    let mut http_response = Response::new(Body::from(response.body));
-    *http_response.status_mut() = response.status;
-    *http_response.headers_mut() = response.headers;
-    http_response
-}
-
-async fn not_found(request: Request) -> Response {
-    to_http(
-        ApiError::NotFound(format!(
-            "no route {} {}",
-            request.method(),
-            request.uri().path()
-        ))
-        .into_response(),
-    )
-}
-
-async fn method_not_allowed(request: Request) -> Response {
-    let detail = format!(
-        "{} is not allowed on {}",
-        request.method(),
-        request.uri().path()
-    );
-    to_http(ApiError::MethodNotAllowed(detail).into_response())
 }

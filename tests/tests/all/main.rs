@@ -23,6 +23,7 @@ mod http_catalog;
 mod http_coupons;
 mod http_reviews;
 mod http_search;
+mod http_storefront;
 mod idempotency_store_contract;
 mod inventory_store_contract;
 mod mock_gateway_service;
