@@ -152,6 +152,8 @@ fn serve(args: ServeArgs) -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .compact()
+        // The log goes to stderr: stdout's first line is the address to open.
+        .with_writer(std::io::stderr)
         .init();
     let config = match config(args) {
         Ok(config) => config,

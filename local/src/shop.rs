@@ -180,7 +180,7 @@ pub async fn build_shop(
             .await
             .map_err(|error| StartError::Seed(error.to_string()))?;
         if added > 0 {
-            tracing::info!(products = added, "demo catalog loaded");
+            tracing::debug!(products = added, "demo catalog loaded");
         }
     }
     // The steps hold the services, which hold the workflow port, not the runner.
