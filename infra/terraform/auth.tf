@@ -66,7 +66,8 @@ resource "aws_cognito_user_group" "admin" {
   description  = "Mambogo operators: may use the /admin routes"
 }
 
-# A public client (web or mobile app, the CLI): no secret, password sign-in and refresh.
+# A public client (the storefront, a mobile app, the CLI): no secret, password sign-in
+# and refresh.
 resource "aws_cognito_user_pool_client" "app" {
   count = local.create_user_pool ? 1 : 0
 
@@ -78,8 +79,17 @@ resource "aws_cognito_user_pool_client" "app" {
     "ALLOW_USER_PASSWORD_AUTH",
     "ALLOW_REFRESH_TOKEN_AUTH",
   ]
-  prevent_user_existence_errors = "ENABLED"
-  enable_token_revocation       = true
+
+  # The storefront signs shoppers in on Cognito's hosted UI: the authorization code
+  # flow with PKCE (a public client has no secret), back to the storefront's root.
+  allowed_oauth_flows_user_pool_client = true
+  allowed_oauth_flows                  = ["code"]
+  allowed_oauth_scopes                 = ["openid", "email"]
+  supported_identity_providers         = ["COGNITO"]
+  callback_urls                        = ["${local.storefront_url}/"]
+  logout_urls                          = ["${local.storefront_url}/"]
+  prevent_user_existence_errors        = "ENABLED"
+  enable_token_revocation              = true
 
   id_token_validity      = 60
   access_token_validity  = 60
@@ -89,4 +99,12 @@ resource "aws_cognito_user_pool_client" "app" {
     access_token  = "minutes"
     refresh_token = "days"
   }
+}
+
+# The hosted UI's address: https://<prefix>-<account>.auth.<region>.amazoncognito.com.
+resource "aws_cognito_user_pool_domain" "hosted_ui" {
+  count = local.create_user_pool ? 1 : 0
+
+  domain       = "${local.prefix}-${local.account_id}"
+  user_pool_id = aws_cognito_user_pool.users[0].id
 }

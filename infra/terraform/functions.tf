@@ -35,7 +35,7 @@ locals {
       { for secret in fn.secrets : "${upper(replace(secret, "-", "_"))}_ARN" => aws_secretsmanager_secret.this[secret].arn },
       { for key, value in { PAYMENT_GATEWAY_URL = local.payment_gateway_url } : key => value if contains(fn.secrets, "payment-gateway-api-key") && !contains(local.mock_triggers, fn.trigger) },
       { for key, value in { DEAD_LETTER_QUEUES = local.dead_letter_queues } : key => value if fn.dead_letters != null },
-      { for key, value in { SEARCH_INDEX_BUCKET = aws_s3_bucket.search_index.bucket } : key => value if fn.search_index != null },
+      { for key, value in { SEARCH_INDEX_BUCKET = module.search_index_bucket.bucket } : key => value if fn.search_index != null },
     )
   }
 
@@ -117,7 +117,7 @@ module "saga_function" {
   consumer_queue_arns    = [for fn in keys(local.queue_functions) : aws_sqs_queue.consumer[fn].arn]
 
   search_index            = each.value.search_index
-  search_index_bucket_arn = aws_s3_bucket.search_index.arn
+  search_index_bucket_arn = module.search_index_bucket.arn
 }
 
 module "function" {
@@ -150,7 +150,7 @@ module "function" {
   consumer_queue_arns    = [for fn in keys(local.queue_functions) : aws_sqs_queue.consumer[fn].arn]
 
   search_index            = each.value.search_index
-  search_index_bucket_arn = aws_s3_bucket.search_index.arn
+  search_index_bucket_arn = module.search_index_bucket.arn
 }
 
 # Every function's name and ARN, whichever module call made it.

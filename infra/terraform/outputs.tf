@@ -3,6 +3,11 @@ output "api_url" {
   value       = aws_apigatewayv2_api.shop.api_endpoint
 }
 
+output "storefront_url" {
+  description = "The storefront, with the API at the same address: open it in a browser."
+  value       = local.storefront_url
+}
+
 output "event_bus_name" {
   value = aws_cloudwatch_event_bus.main.name
 }
@@ -61,7 +66,7 @@ output "alarm_topic_arn" {
 
 output "search_index_bucket" {
   description = "The S3 bucket of the search index's snapshots (key catalog-index/snapshot)."
-  value       = aws_s3_bucket.search_index.bucket
+  value       = module.search_index_bucket.bucket
 }
 
 output "index_catalog_function" {

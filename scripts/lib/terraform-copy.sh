@@ -54,7 +54,7 @@ copy_module() {
   shift
   mkdir -p "$copy/infra" "$copy/functions" "$copy/events"
   cp functions/manifest.json "$copy/functions/"
-  cp -R api statemachines "$copy/"
+  cp -R api statemachines web "$copy/"
   cp -R events/rules "$copy/events/"
   cp -R infra/terraform "$copy/infra/terraform"
   rm -rf "$copy/infra/terraform/.terraform" "$copy/infra/terraform/.terraform.lock.hcl" \

@@ -7,6 +7,7 @@ the repository's definition files, not against Terraform's own idea of it:
   deployed_rules          every rule file: its rule → its consumer's queue (at most its
                           maxConcurrency batches at once) → a dead-letter queue
   deployed_policies       every function's policy grants exactly its manifest entry
+  deployed_storefront     web/ in the bucket, its config, the distribution in front of it
 
 Usage: check_deployed.py ENDPOINT REPO_ROOT OUTPUTS_JSON (the stack's `terraform output -json`).
 Prints every disagreement and exits 1 if there is any.
@@ -24,6 +25,7 @@ import deployed_policies
 import deployed_routes
 import deployed_rules
 import deployed_state_machine
+import deployed_storefront
 import deployed_tables
 
 
@@ -90,6 +92,7 @@ CHECKS = {
     "tables": deployed_tables,
     "rules": deployed_rules,
     "policies": deployed_policies,
+    "storefront": deployed_storefront,
 }
 
 

@@ -15,10 +15,12 @@ import sys
 
 import moto
 from moto.awslambda.models import LambdaFunction
+from moto.cloudfront.models import DefaultCacheBehaviour, Origin, ViewerCertificate
 from moto.dynamodb.exceptions import ResourceNotFoundException
 from moto.dynamodb.models import DynamoDBBackend
+from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.kms.responses import KmsResponse
-from moto.s3.models import FakeBucket
+from moto.s3.models import FakeBucket, FakeDeleteMarker
 from moto.s3.responses import S3Response
 from moto.sqs.models import Queue, SQSBackend
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -201,6 +203,68 @@ def get_bucket_lifecycle_with_newer_versions(self):
 
 FakeBucket.set_lifecycle = set_lifecycle_keeping_newer_versions
 S3Response.get_bucket_lifecycle = get_bucket_lifecycle_with_newer_versions
+
+# Every bucket policy of the stack denies requests without TLS
+# ({"Bool": {"aws:SecureTransport": "false"}}). moto checks a bucket policy's Deny on
+# object requests without reading its conditions, so that Deny refused every object
+# Terraform put (the storefront's pages) once the policy was in place. The emulator
+# stands in for AWS's HTTPS endpoints: the Deny does not apply to its requests.
+def is_without_tls(statement):
+    return statement.get("Effect") == "Deny" and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def get_permission_over_tls(self, action, resource):
+    if self.policy is None:
+        return PermissionResult.NEUTRAL
+    document = json.loads(self.policy)
+    document["Statement"] = [statement for statement in document["Statement"] if not is_without_tls(statement)]
+    return IAMPolicy(json.dumps(document)).is_action_permitted(action, resource)
+
+
+FakeBucket.get_permission = get_permission_over_tls
+
+
+# Emptying a versioned bucket whose objects have a delete marker (the storefront's pages,
+# tagged by the provider's default tags, leave one when their resources go) reaches
+# FakeDeleteMarker.dispose, which moto lacks: DeleteObjects answered 500 and `terraform
+# destroy` could not empty the bucket. A delete marker holds no data to dispose of.
+FakeDeleteMarker.dispose = lambda self, garbage=False: None
+
+
+# ---- CloudFront -------------------------------------------------------------------
+# moto drops an origin's OriginAccessControlId: the storefront's bucket origin came back
+# without its origin access control, and every plan after the apply put it back.
+origin_init = Origin.__init__
+
+
+def origin_keeping_access_control(self, origin):
+    origin_init(self, origin)
+    self.origin_access_control_id = origin.get("OriginAccessControlId") or ""
+
+
+Origin.__init__ = origin_keeping_access_control
+
+# A cache behaviour with a cache policy has no legacy ForwardedValues (AWS refuses both
+# together), and a distribution on CloudFront's own certificate no SSLSupportMethod;
+# moto adds both, and every plan after the apply took them away again.
+behaviour_init = DefaultCacheBehaviour.__init__
+certificate_init = ViewerCertificate.__init__
+
+
+def behaviour_with_its_policy_only(self, config):
+    behaviour_init(self, config)
+    if config.get("CachePolicyId") and "ForwardedValues" not in config:
+        self.forwarded_values = None
+
+
+def certificate_as_sent(self, config):
+    certificate_init(self, config)
+    if "SSLSupportMethod" not in config:
+        self.ssl_support_method = None
+
+
+DefaultCacheBehaviour.__init__ = behaviour_with_its_policy_only
+ViewerCertificate.__init__ = certificate_as_sent
 
 
 runpy.run_path(str(HERE / "moto_locked.py"), run_name="__main__")
