@@ -15,6 +15,7 @@ import sys
 
 import moto
 from moto.awslambda.models import LambdaFunction
+from moto.awslambda.policy import Policy as LambdaPolicy
 from moto.cloudfront.models import DefaultCacheBehaviour, Origin, ViewerCertificate
 from moto.dynamodb.exceptions import ResourceNotFoundException
 from moto.dynamodb.models import DynamoDBBackend
@@ -149,6 +150,24 @@ def get_key_rotation_status_with_period(self):
 
 KmsResponse.enable_key_rotation = enable_key_rotation_with_period
 KmsResponse.get_key_rotation_status = get_key_rotation_status_with_period
+
+
+# aws_lambda_permission: an AddPermission the provider sent again (its first answer slow
+# in coming under the apply's load) appended the statement a second time, as moto keeps
+# duplicate Sids where AWS refuses them. Removing the permission then left the copy, and
+# `terraform destroy` waited for it to go until it failed. A statement put again
+# replaces the one with its Sid.
+add_statement = LambdaPolicy.add_statement
+
+
+def add_statement_once(self, raw, qualifier=None):
+    statement, revision = add_statement(self, raw, qualifier)
+    sid = statement.get("Sid")
+    self.statements = [kept for kept in self.statements[:-1] if kept.get("Sid") != sid] + [statement]
+    return statement, revision
+
+
+LambdaPolicy.add_statement = add_statement_once
 
 
 # ---- DynamoDB ---------------------------------------------------------------------
