@@ -10,6 +10,7 @@ use axum::extract::{Path, Request};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
+use bytes::Bytes;
 use http::{header, HeaderValue, StatusCode};
 use mambogo::api::auth::mint_token;
 use mambogo::api::{ApiError, ApiResponse};
@@ -46,6 +47,8 @@ pub fn routes(dev_secret: Option<String>) -> Router {
         "signIn": if dev_secret.is_some() { "development" } else { "none" },
     })
     .to_string();
+    // Made once; each answer shares its bytes.
+    let config = Bytes::from(config);
     let mut router =
         Router::new()
             .route(
@@ -59,7 +62,8 @@ pub fn routes(dev_secret: Option<String>) -> Router {
                     async move {
                         with_security_headers(file_response(config.into(), "application/json"))
                     }
-                }),
+                })
+                .fallback(method_not_allowed),
             )
             .route(
                 "/assets/{*path}",
@@ -81,7 +85,7 @@ fn page(path: &str) -> Response {
     match WebFiles::get(path) {
         Some(file) => {
             let mime = mime_guess::from_path(path).first_or_octet_stream();
-            with_security_headers(file_response(file.data.into_owned().into(), mime.as_ref()))
+            with_security_headers(file_response(Body::from(file.data), mime.as_ref()))
         }
         None => to_http(ApiError::NotFound(format!("no page {path}")).into_response()),
     }

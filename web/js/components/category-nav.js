@@ -6,38 +6,18 @@
 
 import { h, fill, uniqueId } from '../dom.js';
 import { loadCategories } from '../categories.js';
+import { foldingNav } from './folding-nav.js';
 
 /** The navigation element; it fills itself once the tree arrives. */
 export function categoryNav() {
   const listId = uniqueId('categories');
   const list = h('ul', { id: listId, class: 'category-list' });
-  const toggle = h(
-    'button',
-    {
-      type: 'button',
-      class: 'category-toggle',
-      'aria-expanded': 'false',
-      'aria-controls': listId,
-      onclick: () => setOpen(toggle.getAttribute('aria-expanded') !== 'true'),
-    },
-    'Categories',
-  );
-  const nav = h('nav', { class: 'category-nav', 'aria-label': 'Categories' }, toggle, list);
-
-  function setOpen(open) {
-    toggle.setAttribute('aria-expanded', String(open));
-    nav.classList.toggle('is-open', open);
-  }
-
-  // Choosing a category closes the folded menu.
-  list.addEventListener('click', (event) => {
-    if (event.target.closest('a')) setOpen(false);
-  });
-  nav.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && nav.classList.contains('is-open')) {
-      setOpen(false);
-      toggle.focus();
-    }
+  const nav = foldingNav({
+    label: 'Categories',
+    navClass: 'category-nav',
+    toggleClass: 'category-toggle',
+    buttonText: 'Categories',
+    list,
   });
 
   loadCategories().then(

@@ -11,6 +11,7 @@ import { currentPath, navigate } from '../router.js';
 import { signInHref } from './error-view.js';
 import { searchBox } from './search-box.js';
 import { categoryNav } from './category-nav.js';
+import { foldingNav } from './folding-nav.js';
 import { announce } from '../announce.js';
 import { canSignIn, signInMethod } from '../sign-in/index.js';
 
@@ -18,32 +19,13 @@ import { canSignIn, signInMethod } from '../sign-in/index.js';
 export function renderHeader(header) {
   const search = searchBox();
   const account = h('ul', { class: 'account-links', id: 'account-links' });
-  // On narrow screens a signed-in shopper's links fold behind this button.
-  const accountToggle = h(
-    'button',
-    {
-      type: 'button',
-      class: 'account-toggle',
-      'aria-expanded': 'false',
-      'aria-controls': 'account-links',
-      onclick: () => setAccountOpen(accountToggle.getAttribute('aria-expanded') !== 'true'),
-    },
-    'Account',
-  );
-  const accountNav = h('nav', { class: 'account', 'aria-label': 'Account' }, accountToggle, account);
-
-  function setAccountOpen(open) {
-    accountToggle.setAttribute('aria-expanded', String(open));
-    accountNav.classList.toggle('is-open', open);
-  }
-  accountNav.addEventListener('click', (event) => {
-    if (event.target.closest('a, .link-button')) setAccountOpen(false);
-  });
-  accountNav.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && accountNav.classList.contains('is-open')) {
-      setAccountOpen(false);
-      accountToggle.focus();
-    }
+  // On narrow screens a signed-in shopper's links fold behind an "Account" button.
+  const accountNav = foldingNav({
+    label: 'Account',
+    navClass: 'account',
+    toggleClass: 'account-toggle',
+    buttonText: 'Account',
+    list: account,
   });
   const count = h('span', { class: 'cart-count', 'data-testid': 'cart-count' }, '0');
   const cartLink = h('a', { href: '#/cart', class: 'cart-link' }, 'Cart', ' ', count, hiddenText(' items'));
