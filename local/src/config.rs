@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use mambogo::api::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
 use mambogo::application::rate_limits::RateLimitSettings;
@@ -13,6 +14,9 @@ pub const DEV_WEBHOOK_SECRET: &str = "whsec_mambogo_local_development";
 /// The HS256 secret of development tokens when `MAMBOGO_JWT_SECRET` is not set. It only
 /// ever guards a shop on 127.0.0.1.
 pub const DEV_JWT_SECRET: &str = "mambogo-local-development-secret";
+
+/// How long a request's head may take to arrive, and then its body.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where the shop keeps its data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +55,9 @@ pub struct LocalConfig {
     pub saga_retry_delay_scale: f64,
     /// The rate limits of the flash-sale and checkout routes.
     pub rate_limits: RateLimitSettings,
+    /// How long a request's head may take to arrive, and then its body: a client that
+    /// stops sending in between is answered 408 (a body) or disconnected (a head).
+    pub read_timeout: Duration,
 }
 
 impl LocalConfig {
@@ -69,6 +76,7 @@ impl LocalConfig {
                 per_buyer: None,
                 per_client: None,
             },
+            read_timeout: READ_TIMEOUT,
         }
     }
 }

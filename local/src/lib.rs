@@ -2,6 +2,7 @@
 //! the embedded (SQLite) adapters and the same handlers the Lambdas call.
 
 mod config;
+mod connections;
 pub mod demo;
 mod error;
 mod responses;
@@ -12,7 +13,10 @@ mod storefront;
 mod webhooks;
 pub mod workflow;
 
-pub use config::{DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET};
+pub use config::{
+    DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, READ_TIMEOUT,
+};
+pub use connections::{MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES};
 pub use error::StartError;
 pub use saga_steps::FaultInjector;
 pub use server::{start, start_with, RunningShop};

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use mambogo::api::auth::mint_token;
 use mambogo::application::rate_limits::{Limit, RateLimitSettings};
 use mambogo_local::{
-    start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET,
+    start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, READ_TIMEOUT,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -143,6 +143,7 @@ fn config(args: ServeArgs) -> Result<LocalConfig, String> {
             per_client: Limit::parse_setting(&args.client_rate_limit)
                 .map_err(|error| format!("--client-rate-limit: {error}"))?,
         },
+        read_timeout: READ_TIMEOUT,
     })
 }
 

@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::to_bytes;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::extract::{ConnectInfo, RawPathParams, Request};
 use axum::response::Response;
@@ -29,6 +28,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::config::{LocalConfig, TokenConfig};
+use crate::connections::{self, read_body};
 use crate::error::StartError;
 use crate::responses::{method_not_allowed, not_found, to_http};
 use crate::shop::{build_shop, TestHooks};
@@ -97,6 +97,8 @@ impl RunningShop {
 /// What every route shares.
 struct RouteContext {
     verifier: TokenVerifier,
+    /// How long a request's body may take to arrive.
+    read_timeout: std::time::Duration,
 }
 
 /// Builds the shop, mounts the routes, starts listening and resumes the executions a
@@ -124,25 +126,21 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
     let shop = build_shop(&config, hooks, address).await?;
     let context = Arc::new(RouteContext {
         verifier: config.tokens.verifier()?,
+        read_timeout: config.read_timeout,
     });
     let dev_secret = match &config.tokens {
         TokenConfig::SharedSecret(secret) => Some(secret.clone()),
         TokenConfig::KeySet { .. } => None,
     };
     let router = router(context, &shop.services, Manifest::embedded()?)?
-        .merge(storefront::routes(dev_secret));
+        .merge(storefront::routes(dev_secret, config.read_timeout));
     let (shutdown, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let router = router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "server stopped");
-        }
-    });
+    let task = tokio::spawn(connections::serve(
+        listener,
+        router,
+        config.read_timeout,
+        stopped,
+    ));
     let resumed = shop
         .runner
         .resume_all()
@@ -287,11 +285,7 @@ async fn to_api_request(
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip());
-    let body = to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        })?;
+    let body = read_body(body, MAX_BODY_BYTES, context.read_timeout).await?;
     let path_params = params
         .iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))

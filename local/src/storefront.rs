@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use axum::body::{to_bytes, Body};
+use axum::body::Body;
 use axum::extract::{Path, Request};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,6 +17,7 @@ use mambogo::api::{ApiError, ApiResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::connections::read_body;
 use crate::responses::{method_not_allowed, to_http};
 use time::{Duration, OffsetDateTime};
 
@@ -40,8 +41,9 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:;
      base-uri 'none'; form-action 'self'";
 
 /// The storefront's routes. `dev_secret` is the secret of the shop's development
-/// tokens; without one (tokens checked against a key set) there is no sign-in here.
-pub fn routes(dev_secret: Option<String>) -> Router {
+/// tokens; without one (tokens checked against a key set) there is no sign-in here. A
+/// sign-in's body must arrive within `read_timeout`.
+pub fn routes(dev_secret: Option<String>, read_timeout: std::time::Duration) -> Router {
     let config = json!({
         "apiBase": "",
         "signIn": if dev_secret.is_some() { "development" } else { "none" },
@@ -74,7 +76,7 @@ pub fn routes(dev_secret: Option<String>) -> Router {
         let secret: Arc<str> = secret.into();
         router = router.route(
             "/dev/sign-in",
-            post(move |request: Request| sign_in(Arc::clone(&secret), request))
+            post(move |request: Request| sign_in(Arc::clone(&secret), read_timeout, request))
                 .fallback(method_not_allowed),
         );
     }
@@ -130,17 +132,14 @@ struct SignIn {
 
 /// Mints a development token for the user named in the body: letters, digits, `.`, `_`
 /// and `-`, up to 64.
-async fn sign_in(secret: Arc<str>, request: Request) -> Response {
-    let body = match to_bytes(request.into_body(), MOST_SIGN_IN_BYTES).await {
+async fn sign_in(
+    secret: Arc<str>,
+    read_timeout: std::time::Duration,
+    request: Request,
+) -> Response {
+    let body = match read_body(request.into_body(), MOST_SIGN_IN_BYTES, read_timeout).await {
         Ok(body) => body,
-        Err(_) => {
-            return to_http(
-                ApiError::PayloadTooLarge {
-                    limit: MOST_SIGN_IN_BYTES,
-                }
-                .into_response(),
-            )
-        }
+        Err(refusal) => return to_http(refusal.into_response()),
     };
     let signing_in: SignIn = match serde_json::from_slice(&body) {
         Ok(signing_in) => signing_in,

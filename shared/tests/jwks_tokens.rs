@@ -69,3 +69,44 @@ fn unknown_keys_other_issuers_and_algorithm_swaps_are_refused() {
     .unwrap();
     assert_eq!(verifier().verify(&hs256), Err(AuthError::Invalid));
 }
+
+#[test]
+fn a_token_without_the_configured_issuer_or_audience_is_refused() {
+    let mut no_audience = claims("alice");
+    no_audience.aud = None;
+    assert_eq!(
+        verifier().verify(&signed(&no_audience, "test-key-1")),
+        Err(AuthError::Invalid)
+    );
+
+    let mut no_issuer = claims("alice");
+    no_issuer.iss = None;
+    assert_eq!(
+        verifier().verify(&signed(&no_issuer, "test-key-1")),
+        Err(AuthError::Invalid)
+    );
+}
+
+#[test]
+fn a_cognito_access_token_naming_the_client_in_client_id_is_refused() {
+    #[derive(serde::Serialize)]
+    struct AccessToken<'a> {
+        sub: &'a str,
+        exp: i64,
+        iss: &'a str,
+        client_id: &'a str,
+        token_use: &'a str,
+    }
+    let access = AccessToken {
+        sub: "alice",
+        exp: (OffsetDateTime::now_utc() + Duration::hours(1)).unix_timestamp(),
+        iss: ISSUER,
+        client_id: "shop",
+        token_use: "access",
+    };
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some("test-key-1".to_owned());
+    let key = EncodingKey::from_rsa_pem(PRIVATE_KEY.as_bytes()).unwrap();
+    let token = encode(&header, &access, &key).unwrap();
+    assert_eq!(verifier().verify(&token), Err(AuthError::Invalid));
+}

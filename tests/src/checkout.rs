@@ -128,6 +128,18 @@ pub fn signed_webhook(body: &Value, timestamp: i64) -> (String, String) {
     (body, signature)
 }
 
+/// Posts `body` to the payment webhook with `signature` as its `Mambogo-Signature`.
+pub async fn deliver_webhook(shop: &TestShop, body: &str, signature: &str) -> Reply {
+    shop.send_with_headers(
+        Method::POST,
+        "/webhooks/payments",
+        As::default(),
+        &[("mambogo-signature", signature)],
+        Some(body),
+    )
+    .await
+}
+
 /// The checks every checkout test ends with: every event published matches its schema,
 /// and the inventory invariant holds.
 pub async fn assert_consistent(shop: &TestShop) {

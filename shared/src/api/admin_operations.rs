@@ -5,10 +5,10 @@
 use serde::Serialize;
 
 use super::admin_catalog::require_admin;
+use super::order_routes::{limit_query, page_query};
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::application::Services;
 use crate::domain::operations::SweepReport;
-use crate::domain::store::PageRequest;
 
 /// The most reports `GET /admin/reconciliation` shows by default.
 const DEFAULT_REPORTS: u32 = 20;
@@ -27,7 +27,7 @@ pub async fn get_reconciliation(
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     require_admin(&request)?;
-    let limit = limit(&request, DEFAULT_REPORTS)?;
+    let limit = limit_query(&request, DEFAULT_REPORTS)?;
     let reports = services.operations.latest_sweeps(limit).await?;
     Ok(ApiResponse::ok(&Reports { reports }))
 }
@@ -39,21 +39,7 @@ pub async fn list_dead_letters(
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     require_admin(&request)?;
-    let page = PageRequest {
-        cursor: query(&request, "cursor")
-            .map(|cursor| {
-                if cursor.is_empty() || cursor.len() > 1024 {
-                    Err(ApiError::malformed(
-                        "cursor",
-                        "is not a cursor this listing handed out",
-                    ))
-                } else {
-                    Ok(cursor.to_owned())
-                }
-            })
-            .transpose()?,
-        limit: limit(&request, PageRequest::DEFAULT_LIMIT)?,
-    };
+    let (page, _) = page_query(&request, &[])?;
     let letters = services.dead_letters.list(&page).await?;
     Ok(ApiResponse::ok(&letters))
 }
@@ -79,34 +65,6 @@ pub async fn redrive_dead_letter(
         "dead letter redriven"
     );
     Ok(ApiResponse::ok(&letter))
-}
-
-fn query<'a>(request: &'a ApiRequest, name: &str) -> Option<&'a str> {
-    request
-        .query
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
-}
-
-/// The `limit` query parameter: 1 to [`PageRequest::MAX_LIMIT`], `default` when absent.
-fn limit(request: &ApiRequest, default: u32) -> Result<u32, ApiError> {
-    match query(request, "limit") {
-        None => Ok(default),
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|limit| (1..=PageRequest::MAX_LIMIT).contains(limit))
-            .ok_or_else(|| {
-                ApiError::malformed(
-                    "limit",
-                    format!(
-                        "must be a whole number from 1 to {}",
-                        PageRequest::MAX_LIMIT
-                    ),
-                )
-            }),
-    }
 }
 
 /// The `letterId` path parameter: letters, digits, `.`, `_`, `:` and `-`.

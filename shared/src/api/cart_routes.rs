@@ -13,15 +13,18 @@ use crate::domain::ids::{CartId, CartItemId, Sku};
 pub const CART_ID_HEADER: &str = "x-cart-id";
 
 fn cart_ref(request: &ApiRequest) -> Result<CartRef, ApiError> {
-    if let Some(user) = request.caller.user() {
-        return Ok(CartRef::User(user.id.clone()));
-    }
-    guest_cart_id(request).map(CartRef::Guest)
+    // A malformed X-Cart-Id is refused even from a signed-in caller, whose cart it does
+    // not choose.
+    let guest = guest_cart_id(request)?;
+    Ok(match request.caller.user() {
+        Some(user) => CartRef::User(user.id.clone()),
+        None => CartRef::Guest(guest),
+    })
 }
 
 fn guest_cart_id(request: &ApiRequest) -> Result<Option<CartId>, ApiError> {
     request
-        .header(CART_ID_HEADER)
+        .header(CART_ID_HEADER)?
         .map(|raw| {
             CartId::parse(raw).map_err(|error| ApiError::malformed("X-Cart-Id", error.to_string()))
         })

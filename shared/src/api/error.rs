@@ -53,6 +53,14 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("the body must be JSON (Content-Type: application/json)")]
     UnsupportedMediaType,
+    /// The request's head or body did not arrive in time.
+    #[error("{0}")]
+    RequestTimeout(String),
+    #[error("the request target is longer than {limit} bytes")]
+    UriTooLong { limit: usize },
+    /// Too many header fields, or too many bytes of them.
+    #[error("{0}")]
+    HeaderFieldsTooLarge(String),
     /// A dependency is down or overloaded; the client may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -94,6 +102,9 @@ impl ApiError {
             | ApiError::QuoteChanged { .. } => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+            ApiError::HeaderFieldsTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -121,6 +132,9 @@ impl ApiError {
             ApiError::QuoteChanged { .. } => "quote-changed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::RequestTimeout(_) => "request-timeout",
+            ApiError::UriTooLong { .. } => "uri-too-long",
+            ApiError::HeaderFieldsTooLarge(_) => "header-fields-too-large",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Internal(_) => "internal",

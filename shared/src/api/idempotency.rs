@@ -20,7 +20,7 @@ pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 
 /// The request's idempotency key, which is required: 1 to 255 visible ASCII characters.
 pub fn idempotency_key(request: &ApiRequest) -> Result<String, ApiError> {
-    let key = request.header(IDEMPOTENCY_KEY_HEADER).ok_or_else(|| {
+    let key = request.header(IDEMPOTENCY_KEY_HEADER)?.ok_or_else(|| {
         ApiError::malformed(
             "Idempotency-Key",
             "is required: a unique value per attempt, such as a UUID",

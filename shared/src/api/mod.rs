@@ -15,6 +15,7 @@ pub mod admin_operations;
 pub mod admin_orders;
 pub mod auth;
 mod authenticate;
+mod body_value;
 pub mod cart_routes;
 pub mod catalog_routes;
 pub mod checkout_routes;

@@ -106,6 +106,22 @@ pub(super) fn page_query(
     request: &ApiRequest,
     extra: &[&str],
 ) -> Result<(PageRequest, Vec<(String, String)>), ApiError> {
+    paging_query(request, true, extra)
+}
+
+/// The `limit` query parameter of a route that shows one page, the latest; any other
+/// parameter is refused.
+pub(super) fn limit_query(request: &ApiRequest, default: u32) -> Result<u32, ApiError> {
+    let (page, _) = paging_query(request, false, &[])?;
+    let asked = request.query.iter().any(|(name, _)| name == "limit");
+    Ok(if asked { page.limit } else { default })
+}
+
+fn paging_query(
+    request: &ApiRequest,
+    takes_cursor: bool,
+    extra: &[&str],
+) -> Result<(PageRequest, Vec<(String, String)>), ApiError> {
     let mut checks = Checks::default();
     let mut page = PageRequest::first(PageRequest::DEFAULT_LIMIT);
     let mut others = Vec::new();
@@ -121,7 +137,7 @@ pub(super) fn page_query(
                     ),
                 )),
             },
-            "cursor" => {
+            "cursor" if takes_cursor => {
                 checks.text_length(value, 1, 1024, "cursor");
                 page.cursor = Some(value.clone());
             }

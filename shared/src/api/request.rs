@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde::de::DeserializeOwned;
 
+use super::body_value::BodyValue;
 use super::ApiError;
 use crate::api::auth::{Caller, User};
 use crate::domain::ids::IdError;
@@ -108,19 +109,28 @@ impl ApiRequest {
         parse(raw).map_err(|error| ApiError::malformed(name, error.to_string()))
     }
 
-    /// A header's value as text, if present and readable.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|value| value.to_str().ok())
+    /// A header's value, if present. A value that is not visible ASCII text is a 400
+    /// naming the header, not taken as absent.
+    pub fn header(&self, name: &str) -> Result<Option<&str>, ApiError> {
+        self.headers
+            .get(name)
+            .map(|value| {
+                value.to_str().map_err(|_| {
+                    ApiError::malformed(&header_title(name), "must be visible ASCII text")
+                })
+            })
+            .transpose()
     }
 
-    /// The body parsed as JSON into `T`, naming the field that did not fit.
+    /// The body parsed as JSON into `T`, naming the field that did not fit. Numbers and
+    /// members are read as [`BodyValue`] reads them.
     pub fn json_body<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         if self.body.len() > MAX_BODY_BYTES {
             return Err(ApiError::PayloadTooLarge {
                 limit: MAX_BODY_BYTES,
             });
         }
-        if let Some(content_type) = self.header("content-type") {
+        if let Some(content_type) = self.header("content-type")? {
             let essence = content_type.split(';').next().unwrap_or("").trim();
             if !essence.eq_ignore_ascii_case("application/json") {
                 return Err(ApiError::UnsupportedMediaType);
@@ -130,13 +140,26 @@ impl ApiRequest {
             return Err(ApiError::malformed("body", "a JSON body is required"));
         }
         let mut deserializer = serde_json::Deserializer::from_slice(&self.body);
-        let value: T = serde_path_to_error::deserialize(&mut deserializer)
+        let BodyValue(value) = serde_path_to_error::deserialize(&mut deserializer)
             .map_err(|error| ApiError::Malformed(vec![body_field_error(&error)]))?;
         deserializer
             .end()
             .map_err(|_| ApiError::malformed("body", "unexpected data after the JSON value"))?;
-        Ok(value)
+        from_body_value(value)
     }
+}
+
+/// A header's name as problems name it: `x-cart-id` as `X-Cart-Id`.
+fn header_title(name: &str) -> String {
+    name.split('-')
+        .map(|word| {
+            let mut letters = word.chars();
+            letters.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + letters.as_str()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// A JSON value already read from a body, as `T`, naming the field that did not fit as

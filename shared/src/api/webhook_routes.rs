@@ -16,7 +16,7 @@ pub async fn receive_payment_webhook(
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
     verify(
-        request.header(SIGNATURE_HEADER),
+        request.header(SIGNATURE_HEADER)?,
         &request.body,
         &services.checkout.webhook_secrets,
         services.clock.now(),

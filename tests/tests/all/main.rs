@@ -21,6 +21,7 @@ mod http_bad_input;
 mod http_cart;
 mod http_catalog;
 mod http_coupons;
+mod http_hardening;
 mod http_reviews;
 mod http_search;
 mod http_storefront;

@@ -13,24 +13,13 @@ use mambogo::domain::payments::{
 use mambogo::domain::store::{Page, PageRequest, StoreError};
 use mambogo_local::workflow::ExecutionStatus;
 use mambogo_tests::checkout::{
-    assert_consistent, checkout, fill_cart, order, order_id, published, saga_finished,
-    signed_webhook,
+    assert_consistent, checkout, deliver_webhook, fill_cart, order, order_id, published,
+    saga_finished, signed_webhook,
 };
-use mambogo_tests::shop::{token, As, Reply, TestShop};
+use mambogo_tests::shop::{token, As, TestShop};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
-
-async fn deliver(shop: &TestShop, body: &str, signature: &str) -> Reply {
-    shop.send_with_headers(
-        Method::POST,
-        "/webhooks/payments",
-        As::default(),
-        &[("mambogo-signature", signature)],
-        Some(body),
-    )
-    .await
-}
 
 #[tokio::test]
 async fn a_redelivered_webhook_is_applied_once() {
@@ -50,7 +39,7 @@ async fn a_redelivered_webhook_is_applied_once() {
     let body = String::from_utf8(body).unwrap();
     let redeliveries = (0..5).map(|_| {
         let (shop, body, signature) = (Arc::clone(&shop), body.clone(), signature.clone());
-        tokio::spawn(async move { deliver(&shop, &body, &signature).await })
+        tokio::spawn(async move { deliver_webhook(&shop, &body, &signature).await })
     });
     for reply in futures::future::join_all(redeliveries).await {
         let reply = reply.unwrap();
@@ -97,12 +86,12 @@ async fn forged_stale_and_unknown_webhooks_are_refused_and_change_nothing() {
     let (body, signature) = signed_webhook(&event("evt_1", &id.to_string()), now);
     let tampered = body.replace("payment.authorized", "payment.declined");
     assert_eq!(
-        deliver(&shop, &tampered, &signature).await.status,
+        deliver_webhook(&shop, &tampered, &signature).await.status,
         StatusCode::UNAUTHORIZED
     );
     let (stale_body, stale) = signed_webhook(&event("evt_2", &id.to_string()), now - 301);
     assert_eq!(
-        deliver(&shop, &stale_body, &stale).await.status,
+        deliver_webhook(&shop, &stale_body, &stale).await.status,
         StatusCode::UNAUTHORIZED
     );
     let unsigned = shop
@@ -117,12 +106,12 @@ async fn forged_stale_and_unknown_webhooks_are_refused_and_change_nothing() {
     let (unknown_body, unknown) =
         signed_webhook(&event("evt_3", "00000000-0000-4000-8000-000000000000"), now);
     assert_eq!(
-        deliver(&shop, &unknown_body, &unknown).await.status,
+        deliver_webhook(&shop, &unknown_body, &unknown).await.status,
         StatusCode::NOT_FOUND
     );
     let (bad_body, bad) = signed_webhook(&json!({"id": "evt_4", "type": "payment.exploded"}), now);
     assert_eq!(
-        deliver(&shop, &bad_body, &bad).await.status,
+        deliver_webhook(&shop, &bad_body, &bad).await.status,
         StatusCode::BAD_REQUEST
     );
 
@@ -150,7 +139,7 @@ async fn forged_stale_and_unknown_webhooks_are_refused_and_change_nothing() {
         "reference": reference, "amount": payment.amount, "reason": "insufficient funds",
     });
     let (body, signature) = signed_webhook(&declined, now);
-    let reply = deliver(&shop, &body, &signature).await;
+    let reply = deliver_webhook(&shop, &body, &signature).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(reply.body["paymentStatus"], "DECLINED");
     assert_eq!(

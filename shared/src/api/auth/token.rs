@@ -68,7 +68,11 @@ pub enum VerifierKeys {
     KeySet(JwkSet),
 }
 
-/// Checks bearer tokens: signature, expiry, and issuer and audience when configured.
+/// Checks bearer tokens: signature, expiry, and issuer and audience when configured. A
+/// configured issuer or audience is a required claim: a token without it is refused. The
+/// audience is the `aud` claim only, so of Cognito's tokens the ID token (whose `aud` is
+/// the app client) is accepted and the access token (which names the client in
+/// `client_id` and has no `aud`) is not; the storefront sends ID tokens.
 #[derive(Clone)]
 pub struct TokenVerifier {
     keys: VerifierKeys,
@@ -77,7 +81,8 @@ pub struct TokenVerifier {
 }
 
 impl TokenVerifier {
-    /// A verifier for `keys`; `issuer` and `audience`, when given, must match the token.
+    /// A verifier for `keys`; `issuer` and `audience`, when given, must be in the token and
+    /// match.
     pub fn new(keys: VerifierKeys, issuer: Option<String>, audience: Option<String>) -> Self {
         TokenVerifier {
             keys,
@@ -126,7 +131,10 @@ impl TokenVerifier {
         }
         let mut validation = Validation::new(algorithm);
         validation.leeway = 30;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        let mut required = vec!["exp", "sub"];
+        required.extend(self.issuer.as_ref().map(|_| "iss"));
+        required.extend(self.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         match &self.issuer {
             Some(issuer) => validation.set_issuer(&[issuer]),
             None => validation.iss = None,
@@ -241,5 +249,35 @@ mod tests {
             Some("elsewhere".into()),
         );
         assert_eq!(strict.verify(&token), Err(AuthError::Invalid));
+    }
+
+    #[test]
+    fn a_token_missing_the_configured_issuer_or_audience_is_refused() {
+        let exp = (OffsetDateTime::now_utc() + Duration::hours(1)).unix_timestamp();
+        let sign = |iss: Option<&str>, aud: Option<&str>| {
+            let claims = Claims {
+                sub: "alice".into(),
+                exp,
+                iss: iss.map(str::to_owned),
+                aud: aud.map(str::to_owned),
+                groups: vec![crate::api::auth::ADMIN_GROUP.to_owned()],
+                cognito_groups: Vec::new(),
+            };
+            encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(SECRET),
+            )
+            .unwrap()
+        };
+        let complete = sign(Some(DEV_ISSUER), Some(DEV_AUDIENCE));
+        assert!(verifier().verify(&complete).is_ok());
+        let no_audience = sign(Some(DEV_ISSUER), None);
+        assert_eq!(verifier().verify(&no_audience), Err(AuthError::Invalid));
+        let no_issuer = sign(None, Some(DEV_AUDIENCE));
+        assert_eq!(verifier().verify(&no_issuer), Err(AuthError::Invalid));
+
+        let open = TokenVerifier::new(VerifierKeys::SharedSecret(SECRET.to_vec()), None, None);
+        assert!(open.verify(&sign(None, None)).is_ok());
     }
 }

@@ -26,15 +26,20 @@ pub struct CategoryNode {
     pub children: Vec<CategoryNode>,
 }
 
-/// Checks that `category` may sit below `parent` among `categories`: the parent exists
-/// and is not the category itself or one of its descendants. Walking up from the parent
-/// is bounded, so stored data with a cycle cannot loop forever.
+/// The most levels the category tree may have: a root is level 1.
+pub const MAX_CATEGORY_DEPTH: usize = 16;
+
+/// Checks that `category` may sit below `parent` among `categories`: the parent exists,
+/// is not the category itself or one of its descendants, and the category with
+/// everything below it still fits within [`MAX_CATEGORY_DEPTH`] levels there. Walking
+/// up from the parent is bounded, so stored data with a cycle cannot loop forever.
 pub fn check_parent(
     categories: &[Category],
     category: &CategoryId,
     parent: &CategoryId,
 ) -> Result<(), FieldError> {
     let mut ancestor = Some(parent.clone());
+    let mut parent_level = 0;
     for _ in 0..=categories.len() {
         let Some(current) = ancestor else { break };
         if &current == category {
@@ -47,9 +52,36 @@ pub fn check_parent(
             .iter()
             .find(|known| known.id == current)
             .ok_or_else(|| FieldError::new("parentId", format!("no category {current}")))?;
+        parent_level += 1;
         ancestor = found.parent_id.clone();
     }
+    if parent_level + levels_from(category, categories) > MAX_CATEGORY_DEPTH {
+        return Err(FieldError::new(
+            "parentId",
+            format!("the category tree may have at most {MAX_CATEGORY_DEPTH} levels"),
+        ));
+    }
     Ok(())
+}
+
+/// How many levels `root` and the categories below it span: 1 for a leaf (or a
+/// category not yet stored). Stops counting past [`MAX_CATEGORY_DEPTH`].
+fn levels_from(root: &CategoryId, categories: &[Category]) -> usize {
+    let mut level: HashSet<&CategoryId> = HashSet::from([root]);
+    let mut levels = 1;
+    while levels <= MAX_CATEGORY_DEPTH {
+        let below: HashSet<&CategoryId> = categories
+            .iter()
+            .filter(|c| c.parent_id.as_ref().is_some_and(|p| level.contains(p)))
+            .map(|c| &c.id)
+            .collect();
+        if below.is_empty() {
+            break;
+        }
+        level = below;
+        levels += 1;
+    }
+    levels
 }
 
 /// Builds the forest of categories, children sorted by name. A category whose parent is
@@ -66,8 +98,9 @@ pub fn category_tree(categories: &[Category]) -> Vec<CategoryNode> {
         children: &BTreeMap<Option<&CategoryId>, Vec<&Category>>,
         depth: usize,
     ) -> Vec<CategoryNode> {
-        // A cycle in stored data must not recurse forever.
-        if depth > 32 {
+        // No tree is deeper (check_parent refuses it); a cycle in stored data must not
+        // recurse forever.
+        if depth >= MAX_CATEGORY_DEPTH {
             return Vec::new();
         }
         let mut nodes: Vec<CategoryNode> = children
@@ -144,5 +177,40 @@ mod tests {
         assert!(category_tree(&categories)
             .iter()
             .all(|n| n.id.as_str() == "a"));
+    }
+
+    #[test]
+    fn the_tree_stops_at_its_depth_and_every_level_is_shown() {
+        let mut categories = vec![category("c1", None)];
+        for level in 2..=MAX_CATEGORY_DEPTH {
+            let parent = format!("c{}", level - 1);
+            categories.push(category(&format!("c{level}"), Some(&parent)));
+            check_parent(
+                &categories[..level - 1],
+                &categories[level - 1].id,
+                categories[level - 1].parent_id.as_ref().unwrap(),
+            )
+            .unwrap();
+        }
+        let mut node = &category_tree(&categories)[0];
+        for _ in 1..MAX_CATEGORY_DEPTH {
+            node = &node.children[0];
+        }
+        assert_eq!(node.id.as_str(), format!("c{MAX_CATEGORY_DEPTH}"));
+
+        let deepest = CategoryId::parse(&format!("c{MAX_CATEGORY_DEPTH}")).unwrap();
+        let one_too_deep = CategoryId::parse("below").unwrap();
+        let refused = check_parent(&categories, &one_too_deep, &deepest).unwrap_err();
+        assert_eq!(refused.field, "parentId");
+
+        // Moving a root with two levels below the deepest but one refuses the move too.
+        let mut with_subtree = categories.clone();
+        with_subtree.push(category("branch", None));
+        with_subtree.push(category("twig", Some("branch")));
+        let second_deepest = CategoryId::parse(&format!("c{}", MAX_CATEGORY_DEPTH - 1)).unwrap();
+        let branch = CategoryId::parse("branch").unwrap();
+        assert!(check_parent(&with_subtree, &branch, &second_deepest).is_err());
+        let third_deepest = CategoryId::parse(&format!("c{}", MAX_CATEGORY_DEPTH - 2)).unwrap();
+        check_parent(&with_subtree, &branch, &third_deepest).unwrap();
     }
 }

@@ -10,6 +10,9 @@ use time::{Duration, OffsetDateTime};
 pub const SIGNATURE_HEADER: &str = "mambogo-signature";
 /// How far a signature's timestamp may be from now.
 pub const TOLERANCE: Duration = Duration::minutes(5);
+/// The most `v1` entries one header may carry: enough for any rotation, few enough that
+/// an unsigned request cannot make the check expensive.
+pub const MAX_SIGNATURES: usize = 4;
 
 /// Why a signature was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -18,6 +21,8 @@ pub enum SignatureError {
     Missing,
     #[error("the Mambogo-Signature header must be t=<timestamp>,v1=<hex signature>")]
     Malformed,
+    #[error("the Mambogo-Signature header carries more than four signatures")]
+    TooManySignatures,
     #[error("the signature's timestamp is more than five minutes away")]
     Stale,
     #[error("no signature matches")]
@@ -41,7 +46,8 @@ pub fn signature_header(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Checks `header` against `body` with any of `secrets`, at `now`. The comparison is
-/// constant-time.
+/// constant-time; a header with more than [`MAX_SIGNATURES`] entries is refused before
+/// any hashing.
 pub fn verify(
     header: Option<&str>,
     body: &[u8],
@@ -61,6 +67,9 @@ pub fn verify(
                 )
             }
             Some(("v1", value)) => {
+                if signatures.len() == MAX_SIGNATURES {
+                    return Err(SignatureError::TooManySignatures);
+                }
                 signatures.push(hex::decode(value).map_err(|_| SignatureError::Malformed)?)
             }
             Some(_) => {}
@@ -71,13 +80,15 @@ pub fn verify(
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now.unix_timestamp() - timestamp).abs() > TOLERANCE.whole_seconds() {
+    if now.unix_timestamp().abs_diff(timestamp) > TOLERANCE.whole_seconds().unsigned_abs() {
         return Err(SignatureError::Stale);
     }
+    // The body is hashed once per secret; each entry then costs only the MAC's finish.
     let matches = secrets.iter().any(|secret| {
+        let signed = mac(secret, timestamp, body);
         signatures
             .iter()
-            .any(|signature| mac(secret, timestamp, body).verify_slice(signature).is_ok())
+            .any(|signature| signed.clone().verify_slice(signature).is_ok())
     });
     if matches {
         Ok(())
@@ -148,6 +159,34 @@ mod tests {
                 now()
             ),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn timestamps_at_the_ends_of_the_range_are_stale_not_a_panic() {
+        let secrets = [b"whsec_1".to_vec()];
+        for timestamp in [i64::MIN, i64::MAX, i64::MIN + 1] {
+            let header = signature_header(b"whsec_1", timestamp, b"{}");
+            assert_eq!(
+                verify(Some(&header), b"{}", &secrets, now()),
+                Err(SignatureError::Stale)
+            );
+        }
+    }
+
+    #[test]
+    fn more_signatures_than_a_rotation_needs_are_refused_unhashed() {
+        let header = signature_header(b"whsec_1", NOW, b"{}");
+        let entry = header.split_once(',').unwrap().1;
+        let four = format!("t={NOW}{}", format!(",{entry}").repeat(MAX_SIGNATURES));
+        assert_eq!(
+            verify(Some(&four), b"{}", &[b"whsec_1".to_vec()], now()),
+            Ok(())
+        );
+        let five = format!("{four},{entry}");
+        assert_eq!(
+            verify(Some(&five), b"{}", &[b"whsec_1".to_vec()], now()),
+            Err(SignatureError::TooManySignatures)
         );
     }
 }
