@@ -18,6 +18,6 @@ pub use config::{
 };
 pub use connections::{MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES};
 pub use error::StartError;
-pub use saga_steps::FaultInjector;
+pub use saga_steps::{Fault, FaultInjector};
 pub use server::{start, start_with, RunningShop};
 pub use shop::{build_shop, LocalShop, TestHooks, WorkflowWrapper};

@@ -16,9 +16,61 @@ use serde_json::{json, Value};
 use crate::error::StartError;
 use crate::workflow::{EventSink, TaskFailure, TaskHandler};
 
-/// Decides, before a saga step runs, whether it should fail instead (or hang, like a
-/// process that died mid-step); for tests that inject faults.
-pub type FaultInjector = Arc<dyn Fn(&str) -> BoxFuture<'static, Option<TaskFailure>> + Send + Sync>;
+/// Decides, as a saga step is called, what goes wrong with this call, if anything; for
+/// tests that inject faults. Lambda steps are named by their function
+/// (`reserve-inventory`), PutEvents steps by `events:` and the detail type of their first
+/// entry (`events:OrderConfirmed`). The future may also wait, to hold a step back.
+pub type FaultInjector = Arc<dyn Fn(&str) -> BoxFuture<'static, Option<Fault>> + Send + Sync>;
+
+/// One thing that can go wrong with a call of a saga step.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// The step does not run; the call fails.
+    Fail(TaskFailure),
+    /// The step runs and does its writes, but its answer is lost: the call fails (a
+    /// timeout, a reply that never arrived).
+    FailAfterRunning(TaskFailure),
+    /// The step runs twice, as a duplicate delivery does; the second answer counts.
+    RunTwice,
+    /// The step runs, then the call never answers: the process died between the step's
+    /// writes and its reply. The notice is told once the step has run.
+    HangAfterRunning(Arc<tokio::sync::Notify>),
+    /// The call never answers and the step never runs.
+    Hang,
+}
+
+/// Runs `call` as `fault` says.
+async fn with_fault<F, Fut>(fault: Option<Fault>, call: F) -> Result<Value, TaskFailure>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<Value, TaskFailure>>,
+{
+    match fault {
+        None => call().await,
+        Some(Fault::Fail(failure)) => Err(failure),
+        Some(Fault::FailAfterRunning(failure)) => {
+            let _ = call().await;
+            Err(failure)
+        }
+        Some(Fault::RunTwice) => {
+            let _ = call().await;
+            call().await
+        }
+        Some(Fault::HangAfterRunning(ran)) => {
+            let _ = call().await;
+            ran.notify_one();
+            std::future::pending().await
+        }
+        Some(Fault::Hang) => std::future::pending().await,
+    }
+}
+
+async fn fault_for(faults: Option<&FaultInjector>, step: &str) -> Option<Fault> {
+    match faults {
+        Some(faults) => faults(step).await,
+        None => None,
+    }
+}
 
 /// Runs saga steps, each function's with [`SagaTasks`] on the shop's services restricted
 /// to that function's grants in `functions/manifest.json`, as its Lambda would run.
@@ -55,24 +107,25 @@ impl SagaSteps {
 #[async_trait]
 impl TaskHandler for SagaSteps {
     async fn invoke(&self, function_name: &str, payload: Value) -> Result<Value, TaskFailure> {
-        if let Some(faults) = &self.faults {
-            if let Some(failure) = faults(function_name).await {
-                return Err(failure);
-            }
-        }
         let step = self.by_function.get(function_name).ok_or_else(|| {
             let unknown = TaskError::InvalidInput(format!("no saga step {function_name}"));
             TaskFailure::new(unknown.error_name(), unknown.cause())
         })?;
-        step.run(function_name, payload)
-            .await
-            .map_err(|error| TaskFailure::new(error.error_name(), error.cause()))
+        let fault = fault_for(self.faults.as_ref(), function_name).await;
+        with_fault(fault, || async {
+            step.run(function_name, payload.clone())
+                .await
+                .map_err(|error| TaskFailure::new(error.error_name(), error.cause()))
+        })
+        .await
     }
 }
 
 /// PutEvents entries published on the shop's event bus.
 pub struct BusEventSink {
     pub publisher: Arc<dyn EventPublisher>,
+    /// Faults a test injects into the publishing steps.
+    pub faults: Option<FaultInjector>,
 }
 
 #[async_trait]
@@ -95,9 +148,21 @@ impl EventSink for BusEventSink {
                 .map_err(|error| TaskFailure::new("EventBridge.InvalidEntry", error.to_string()))?;
             events.push(event);
         }
-        self.publisher
-            .publish(events)
-            .await
-            .map_err(|error| TaskFailure::new("EventBridge.Unavailable", error.to_string()))
+        let step = format!(
+            "events:{}",
+            events
+                .first()
+                .map_or("", |event| event.event_type.detail_type())
+        );
+        let fault = fault_for(self.faults.as_ref(), &step).await;
+        with_fault(fault, || async {
+            self.publisher
+                .publish(events.clone())
+                .await
+                .map(|()| Value::Null)
+                .map_err(|error| TaskFailure::new("EventBridge.Unavailable", error.to_string()))
+        })
+        .await
+        .map(|_| ())
     }
 }

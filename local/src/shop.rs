@@ -55,13 +55,16 @@ const LOCAL_BUS: &str = "mambogo-local";
 /// Step Functions.
 pub type WorkflowWrapper = Arc<dyn Fn(Arc<dyn Workflow>) -> Arc<dyn Workflow> + Send + Sync>;
 
-/// What tests may swap in: a clock they move by hand, faults in saga steps, and a
-/// wrapper around the workflow port.
+/// What tests may swap in: a clock they move by hand, faults in saga steps, a wrapper
+/// around the workflow port, and the payment gateway of an earlier shop (a gateway
+/// outlives a shop that crashed; the shop restarted on the same data and address meets
+/// the payments it made).
 #[derive(Clone, Default)]
 pub struct TestHooks {
     pub clock: Option<Arc<dyn Clock>>,
     pub faults: Option<FaultInjector>,
     pub workflow: Option<WorkflowWrapper>,
+    pub gateway: Option<Arc<MockGateway>>,
 }
 
 /// The assembled shop, before it listens.
@@ -134,12 +137,15 @@ pub async fn build_shop(
     .map_err(|error| StartError::Workflow(error.to_string()))?;
     let (workflow, started) = LocalWorkflow::new(&machine, executions, Arc::clone(&clock));
 
-    let gateway = Arc::new(MockGateway::new(
-        Arc::new(LoopbackWebhooks::to_shop_at(address)?),
-        config.webhook_secret.as_bytes().to_vec(),
-        Arc::clone(&clock),
-        Arc::clone(&ids),
-    ));
+    let gateway = match &hooks.gateway {
+        Some(gateway) => Arc::clone(gateway),
+        None => Arc::new(MockGateway::new(
+            Arc::new(LoopbackWebhooks::to_shop_at(address)?),
+            config.webhook_secret.as_bytes().to_vec(),
+            Arc::clone(&clock),
+            Arc::clone(&ids),
+        )),
+    };
     let operations = Arc::new(SqliteOperations::new(db.clone()));
     let workflow_port: Arc<dyn Workflow> = Arc::new(workflow.clone());
     let workflow_port = match &hooks.workflow {
@@ -184,7 +190,7 @@ pub async fn build_shop(
         }
     }
     // The steps hold the services, which hold the workflow port, not the runner.
-    let steps = SagaSteps::new(&services, manifest, hooks.faults)?;
+    let steps = SagaSteps::new(&services, manifest, hooks.faults.clone())?;
     let runner = WorkflowRunner::driving(
         machine,
         workflow,
@@ -192,6 +198,7 @@ pub async fn build_shop(
         Arc::new(steps),
         Arc::new(BusEventSink {
             publisher: bus.clone(),
+            faults: hooks.faults,
         }),
         config.saga_retry_delay_scale,
     );

@@ -36,8 +36,7 @@ pub fn product_query(
                 _ => checks.push(FieldError::new("inStock", "must be true or false")),
             },
             "q" => {
-                check_search_text(value, &mut checks);
-                query.text = Some(value.clone());
+                query.text = Some(search_text(value, &mut checks));
             }
             "minRating" => match value.parse::<u8>() {
                 Ok(stars) if (1..=5).contains(&stars) => query.min_rating = Some(stars),
@@ -83,15 +82,15 @@ pub fn product_query(
     checks.finish().map(|()| query)
 }
 
-/// Checks the words `q` of a search: 1 to [`MAX_QUERY_TEXT`] characters, none a
-/// control character.
-pub(super) fn check_search_text(value: &str, checks: &mut Checks) {
+/// The words `q` of a search, checked to be 1 to [`MAX_QUERY_TEXT`] characters. Control
+/// characters separate words, as spaces and punctuation do: they are text to search,
+/// not an error.
+pub(super) fn search_text(value: &str, checks: &mut Checks) -> String {
     checks.text_length(value, 1, MAX_QUERY_TEXT, "q");
-    checks.require(
-        !value.chars().any(char::is_control),
-        "q",
-        "must not contain control characters",
-    );
+    value
+        .chars()
+        .map(|letter| if letter.is_control() { ' ' } else { letter })
+        .collect()
 }
 
 fn parse_amount(raw: &str, field: &str, checks: &mut Checks) -> Option<i64> {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::product_query::{check_search_text, product_query};
+use super::product_query::{product_query, search_text};
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::application::{search, Services};
 use crate::domain::catalog::{ProductSort, Suggestion};
@@ -38,15 +38,12 @@ pub async fn suggest_products(
     let mut prefix = None;
     for (name, value) in &request.query {
         match name.as_str() {
-            "q" => {
-                check_search_text(value, &mut checks);
-                prefix = Some(value.as_str());
-            }
+            "q" => prefix = Some(search_text(value, &mut checks)),
             other => checks.push(FieldError::new(other, "unknown query parameter")),
         }
     }
     checks.require(prefix.is_some(), "q", "is required");
     checks.finish().map_err(ApiError::Malformed)?;
-    let suggestions = search::suggest(services, prefix.unwrap_or_default()).await?;
+    let suggestions = search::suggest(services, &prefix.unwrap_or_default()).await?;
     Ok(ApiResponse::ok(&Suggestions { suggestions }))
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo_local::workflow::{ExecutionStatus, TaskFailure};
-use mambogo_local::{DataLocation, FaultInjector, LocalConfig, TestHooks};
+use mambogo_local::{DataLocation, Fault, FaultInjector, LocalConfig, TestHooks};
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout, fill_cart, history, order, order_id, published,
     saga_finished,
@@ -180,13 +180,11 @@ async fn a_gateway_that_never_answers_times_out_and_compensates() {
 
 /// Fails every attempt of one saga step with `error`.
 fn always_fail(step: &'static str, error: &'static str) -> FaultInjector {
-    Arc::new(
-        move |function: &str| -> BoxFuture<'static, Option<TaskFailure>> {
-            let failure =
-                (function == step).then(|| TaskFailure::new(error, "injected by the test"));
-            Box::pin(async move { failure })
-        },
-    )
+    Arc::new(move |function: &str| -> BoxFuture<'static, Option<Fault>> {
+        let failure = (function == step)
+            .then(|| Fault::Fail(TaskFailure::new(error, "injected by the test")));
+        Box::pin(async move { failure })
+    })
 }
 
 #[tokio::test]
@@ -394,15 +392,10 @@ async fn a_crash_between_steps_resumes_on_restart() {
     let mut config = LocalConfig::ephemeral();
     config.data = DataLocation::File(folder.join("shop.db"));
     // The first shop dies in the middle of AuthorizePayment: the step never returns.
-    let hang: FaultInjector = Arc::new(
-        |function: &str| -> BoxFuture<'static, Option<TaskFailure>> {
-            if function == "authorize-payment" {
-                Box::pin(std::future::pending())
-            } else {
-                Box::pin(async { None })
-            }
-        },
-    );
+    let hang: FaultInjector = Arc::new(|function: &str| -> BoxFuture<'static, Option<Fault>> {
+        let hang = (function == "authorize-payment").then_some(Fault::Hang);
+        Box::pin(async move { hang })
+    });
     let first = TestShop::start_with(
         config.clone(),
         TestHooks {

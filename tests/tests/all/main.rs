@@ -37,6 +37,7 @@ mod order_store_contract;
 mod payment_store_contract;
 mod payment_webhook;
 mod review_store_contract;
+mod saga_fault_matrix;
 mod saga_start_throttled;
 mod search_relevance;
 mod search_snapshots_on_moto;

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use mambogo::domain::ids::OrderId;
 use mambogo::domain::payments::{PaymentGateway, PaymentStatus, RefundStatus};
-use mambogo_local::workflow::{ExecutionStatus, ExecutionView, TaskFailure};
-use mambogo_local::{FaultInjector, LocalConfig, TestHooks};
+use mambogo_local::workflow::{ExecutionStatus, ExecutionView};
+use mambogo_local::{Fault, FaultInjector, LocalConfig, TestHooks};
 use mambogo_tests::checkout::{
     assert_consistent, checkout, fill_cart, order, order_id, saga_finished,
 };
@@ -194,8 +194,8 @@ async fn a_confirmed_or_processing_order_is_restocked_and_refunded_once() {
 fn gate_confirmations() -> (FaultInjector, Arc<Semaphore>) {
     let gate = Arc::new(Semaphore::new(0));
     let held = Arc::clone(&gate);
-    let injector: FaultInjector = Arc::new(
-        move |function: &str| -> BoxFuture<'static, Option<TaskFailure>> {
+    let injector: FaultInjector =
+        Arc::new(move |function: &str| -> BoxFuture<'static, Option<Fault>> {
             let gate = Arc::clone(&held);
             let confirm = function == "confirm-order";
             Box::pin(async move {
@@ -204,8 +204,7 @@ fn gate_confirmations() -> (FaultInjector, Arc<Semaphore>) {
                 }
                 None
             })
-        },
-    );
+        });
     (injector, gate)
 }
 

@@ -16,7 +16,9 @@ use super::events::put_events_entry;
 use super::TaskError;
 use crate::application::actor::Actor;
 use crate::application::orders::{change_order, move_to, Decision};
-use crate::application::settlement::{self, change_payment, Voided, CANCEL_REFUND};
+use crate::application::settlement::{
+    self, change_payment, StockReturned, Voided, CANCEL_REFUND, CANCEL_RESTOCK,
+};
 use crate::application::Services;
 use crate::domain::events::{self, DomainEvent};
 use crate::domain::ids::{OrderId, Sku};
@@ -398,14 +400,19 @@ impl SagaTasks {
         }
     }
 
-    /// Puts the order's reserved stock back on sale, and says so.
+    /// Puts the order's stock back on sale, and says so: releases its pending
+    /// reservation, or restocks what a committed one sold (a confirmation that did its
+    /// work but whose answer was lost is undone too), under the same marker as a
+    /// shopper's cancel, so the units come back once whoever gets there first.
     async fn release_inventory(&self, input: CompensationInput) -> Result<Value, TaskError> {
         let order = self.order(&input.order_id).await?;
-        let outcome = self.services.inventory.release(&order.id).await?;
-        if outcome == SettleOutcome::AlreadySettled(ReservationStatus::Committed) {
-            tracing::warn!(order_id = %order.id, "the reservation was committed; its stock is not released");
+        let returned =
+            settlement::return_stock(self.services.inventory.as_ref(), &order, CANCEL_RESTOCK)
+                .await?;
+        if returned == StockReturned::Restocked {
+            tracing::warn!(order_id = %order.id, "the reservation was committed; its stock is restocked");
         }
-        if outcome == SettleOutcome::Applied {
+        if returned == StockReturned::Released {
             let reason = input
                 .error
                 .map_or_else(|| "checkout undone".to_owned(), |caught| caught.error);
