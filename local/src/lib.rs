@@ -5,6 +5,7 @@ mod config;
 mod connections;
 pub mod demo;
 mod error;
+pub mod gateway;
 mod responses;
 mod saga_steps;
 mod server;

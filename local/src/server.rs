@@ -30,12 +30,12 @@ use uuid::Uuid;
 use crate::config::{LocalConfig, TokenConfig};
 use crate::connections::{self, read_body};
 use crate::error::StartError;
+use crate::gateway::LocalGateway;
 use crate::responses::{method_not_allowed, not_found, to_http};
 use crate::shop::{build_shop, TestHooks};
 use crate::storefront;
 use crate::workflow::WorkflowRunner;
 use mambogo::adapters::local_bus::LocalEventBus;
-use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::application::jobs::{sweep_and_admit, Sweeper};
 
 /// How often the sweeper runs, by the shop's clock.
@@ -53,7 +53,7 @@ pub struct RunningShop {
     /// The in-process event bus, which remembers what was published.
     pub bus: Arc<LocalEventBus>,
     /// The mock payment gateway, which remembers the webhooks it sent.
-    pub gateway: Arc<MockGateway>,
+    pub gateway: Arc<LocalGateway>,
     /// The sweeper the shop runs every minute of its clock (unless a test moves the clock
     /// by hand: then the test runs it, at a time of its choosing).
     pub sweeper: Sweeper,
@@ -148,6 +148,10 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
         .map_err(|error| StartError::Workflow(error.to_string()))?;
     if resumed > 0 {
         tracing::info!(executions = resumed, "resumed unfinished checkouts");
+    }
+    let owed = shop.owed_webhooks.send().await?;
+    if owed > 0 {
+        tracing::info!(webhooks = owed, "sending the payment webhooks still owed");
     }
     Ok(RunningShop {
         address,

@@ -12,7 +12,6 @@ use mambogo::adapters::access::{FunctionSpec, Manifest};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::local_bus::{LocalEventBus, Rule};
-use mambogo::adapters::mock_gateway::MockGateway;
 use mambogo::adapters::search_index::TantivyIndex;
 use mambogo::adapters::sqlite::{
     SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteCoupons, SqliteDb, SqliteDeadLetters,
@@ -38,6 +37,7 @@ use time::Duration;
 use crate::config::{DataLocation, LocalConfig};
 use crate::demo::seed_demo_catalog;
 use crate::error::StartError;
+use crate::gateway::{local_gateway, LocalGateway, OwedWebhooks};
 use crate::saga_steps::{BusEventSink, FaultInjector, SagaSteps};
 use crate::webhooks::LoopbackWebhooks;
 use crate::workflow::{ExecutionStore, LocalWorkflow, StateMachine, WorkflowRunner};
@@ -55,16 +55,13 @@ const LOCAL_BUS: &str = "mambogo-local";
 /// Step Functions.
 pub type WorkflowWrapper = Arc<dyn Fn(Arc<dyn Workflow>) -> Arc<dyn Workflow> + Send + Sync>;
 
-/// What tests may swap in: a clock they move by hand, faults in saga steps, a wrapper
-/// around the workflow port, and the payment gateway of an earlier shop (a gateway
-/// outlives a shop that crashed; the shop restarted on the same data and address meets
-/// the payments it made).
+/// What tests may swap in: a clock they move by hand, faults in saga steps, and a
+/// wrapper around the workflow port.
 #[derive(Clone, Default)]
 pub struct TestHooks {
     pub clock: Option<Arc<dyn Clock>>,
     pub faults: Option<FaultInjector>,
     pub workflow: Option<WorkflowWrapper>,
-    pub gateway: Option<Arc<MockGateway>>,
 }
 
 /// The assembled shop, before it listens.
@@ -72,7 +69,9 @@ pub struct LocalShop {
     pub services: Arc<Services>,
     pub runner: WorkflowRunner,
     pub bus: Arc<LocalEventBus>,
-    pub gateway: Arc<MockGateway>,
+    pub gateway: Arc<LocalGateway>,
+    /// The webhooks an earlier run owed, for the server to send once it listens.
+    pub owed_webhooks: OwedWebhooks,
     /// The sweeper, with the `sweeper` function's grants; the server runs it every
     /// minute of the shop's clock.
     pub sweeper: Sweeper,
@@ -137,15 +136,13 @@ pub async fn build_shop(
     .map_err(|error| StartError::Workflow(error.to_string()))?;
     let (workflow, started) = LocalWorkflow::new(&machine, executions, Arc::clone(&clock));
 
-    let gateway = match &hooks.gateway {
-        Some(gateway) => Arc::clone(gateway),
-        None => Arc::new(MockGateway::new(
-            Arc::new(LoopbackWebhooks::to_shop_at(address)?),
-            config.webhook_secret.as_bytes().to_vec(),
-            Arc::clone(&clock),
-            Arc::clone(&ids),
-        )),
-    };
+    let (gateway, owed_webhooks) = local_gateway(
+        &db,
+        Arc::new(LoopbackWebhooks::to_shop_at(address)?),
+        config.webhook_secret.as_bytes(),
+        Arc::clone(&clock),
+        Arc::clone(&ids),
+    );
     let operations = Arc::new(SqliteOperations::new(db.clone()));
     let workflow_port: Arc<dyn Workflow> = Arc::new(workflow.clone());
     let workflow_port = match &hooks.workflow {
@@ -210,6 +207,7 @@ pub async fn build_shop(
         runner,
         bus,
         gateway,
+        owed_webhooks,
         sweeper,
         sweeper_services,
     })

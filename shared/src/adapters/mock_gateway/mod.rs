@@ -20,8 +20,10 @@
 //! (the local shop), or from the ledger's own delivery trigger (a Lambda, which may be
 //! frozen as soon as it has answered; see `mambogo_functions::mock_gateway`).
 //!
-//! The ledger is a port, [`MockLedger`]: in memory for the local shop (a restarted mock
-//! has forgotten earlier payments), in DynamoDB
+//! The ledger is a port, [`MockLedger`]: in the local shop's SQLite
+//! ([`SqliteMockLedger`](crate::adapters::sqlite::SqliteMockLedger), so a restarted shop
+//! knows the payments its gateway made and sends the webhooks it still owes), in memory
+//! for tests, in DynamoDB
 //! ([`DynamoMockLedger`](crate::adapters::dynamodb::DynamoMockLedger)) for the cloud.
 
 mod http_webhooks;
@@ -36,7 +38,7 @@ pub use ledger::{
     AuthorizeOutcome, MockLedger, MockPayment, NewAuthorization, Stage, Step, StepOutcome,
     StepRecorded,
 };
-pub use webhooks::{WebhookDelivery, WebhookRefused, WebhookSender};
+pub use webhooks::{DeliveryReceipts, WebhookDelivery, WebhookRefused, WebhookSender};
 
 use std::sync::Arc;
 

@@ -22,6 +22,14 @@ pub trait WebhookDelivery: Send + Sync {
     async fn deliver(&self, body: Vec<u8>, signature: String) -> Result<(), String>;
 }
 
+/// Told of each webhook the receiver accepted: a ledger that keeps the webhooks it owes
+/// crosses them off, so that only the undelivered are sent again after a restart.
+#[async_trait]
+pub trait DeliveryReceipts: Send + Sync {
+    /// The webhook `event_id` was accepted.
+    async fn delivered(&self, event_id: &str);
+}
+
 /// A webhook the receiver did not accept.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("webhook {event_id} was not accepted: {reason}")]
@@ -39,6 +47,7 @@ pub struct WebhookSender {
     secret: Vec<u8>,
     clock: Arc<dyn Clock>,
     sent: Mutex<Vec<(Vec<u8>, String)>>,
+    receipts: Option<Arc<dyn DeliveryReceipts>>,
 }
 
 impl WebhookSender {
@@ -49,6 +58,15 @@ impl WebhookSender {
             secret,
             clock,
             sent: Mutex::new(Vec::new()),
+            receipts: None,
+        }
+    }
+
+    /// This sender, telling `receipts` of every webhook the receiver accepted.
+    pub fn with_receipts(self, receipts: Arc<dyn DeliveryReceipts>) -> Self {
+        WebhookSender {
+            receipts: Some(receipts),
+            ..self
         }
     }
 
@@ -76,7 +94,11 @@ impl WebhookSender {
             .map_err(|reason| WebhookRefused {
                 event_id: event.id.clone(),
                 reason,
-            })
+            })?;
+        if let Some(receipts) = &self.receipts {
+            receipts.delivered(&event.id).await;
+        }
+        Ok(())
     }
 
     /// Signs `event` and delivers it from a background task, trying a few times with
@@ -85,12 +107,18 @@ impl WebhookSender {
     pub fn send_in_background(&self, event: &GatewayEvent) {
         let (body, signature) = self.sign(event);
         let delivery = Arc::clone(&self.delivery);
+        let receipts = self.receipts.clone();
         let event_id = event.id.clone();
         tokio::spawn(async move {
             let mut pause = FIRST_PAUSE;
             for attempt in 1..=BACKGROUND_ATTEMPTS {
                 match delivery.deliver(body.clone(), signature.clone()).await {
-                    Ok(()) => return,
+                    Ok(()) => {
+                        if let Some(receipts) = receipts {
+                            receipts.delivered(&event_id).await;
+                        }
+                        return;
+                    }
                     Err(error) => {
                         tracing::warn!(attempt, %error, %event_id, "webhook not accepted")
                     }

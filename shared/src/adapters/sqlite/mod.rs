@@ -11,6 +11,8 @@ mod flash_sales;
 mod idempotency;
 mod inventory;
 mod migrate;
+#[cfg(feature = "mock-gateway")]
+mod mock_ledger;
 mod operations;
 mod orders;
 mod payments;
@@ -26,6 +28,8 @@ pub use dead_letters::SqliteDeadLetters;
 pub use flash_sales::SqliteFlashSales;
 pub use idempotency::SqliteIdempotency;
 pub use inventory::SqliteInventory;
+#[cfg(feature = "mock-gateway")]
+pub use mock_ledger::SqliteMockLedger;
 pub use operations::SqliteOperations;
 pub use orders::SqliteOrders;
 pub use payments::SqlitePayments;
@@ -126,6 +130,29 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     body TEXT,
     expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS mock_references (
+    key TEXT PRIMARY KEY,
+    reference TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mock_payments (
+    reference TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    captured INTEGER NOT NULL,
+    refunded INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mock_steps (
+    key TEXT PRIMARY KEY,
+    outcome TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mock_webhooks (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL,
+    delivered INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mock_webhooks_due ON mock_webhooks (delivered, seq);
 CREATE TABLE IF NOT EXISTS dead_letters (
     id TEXT PRIMARY KEY,
     consumer TEXT NOT NULL,
