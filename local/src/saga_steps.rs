@@ -39,25 +39,26 @@ pub enum Fault {
     Hang,
 }
 
-/// Runs `call` as `fault` says.
-async fn with_fault<F, Fut>(fault: Option<Fault>, call: F) -> Result<Value, TaskFailure>
+/// Runs `call` on `input` as `fault` says; `input` is cloned only for a second run.
+async fn with_fault<T, R, F, Fut>(fault: Option<Fault>, input: T, call: F) -> Result<R, TaskFailure>
 where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = Result<Value, TaskFailure>>,
+    T: Clone,
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<R, TaskFailure>>,
 {
     match fault {
-        None => call().await,
+        None => call(input).await,
         Some(Fault::Fail(failure)) => Err(failure),
         Some(Fault::FailAfterRunning(failure)) => {
-            let _ = call().await;
+            let _ = call(input).await;
             Err(failure)
         }
         Some(Fault::RunTwice) => {
-            let _ = call().await;
-            call().await
+            let _ = call(input.clone()).await;
+            call(input).await
         }
         Some(Fault::HangAfterRunning(ran)) => {
-            let _ = call().await;
+            let _ = call(input).await;
             ran.notify_one();
             std::future::pending().await
         }
@@ -65,9 +66,11 @@ where
     }
 }
 
-async fn fault_for(faults: Option<&FaultInjector>, step: &str) -> Option<Fault> {
+/// The fault a test injects into the step `step` names, if faults are injected at all
+/// (the name is only made then).
+async fn fault_for(faults: Option<&FaultInjector>, step: impl FnOnce() -> String) -> Option<Fault> {
     match faults {
-        Some(faults) => faults(step).await,
+        Some(faults) => faults(&step()).await,
         None => None,
     }
 }
@@ -111,9 +114,9 @@ impl TaskHandler for SagaSteps {
             let unknown = TaskError::InvalidInput(format!("no saga step {function_name}"));
             TaskFailure::new(unknown.error_name(), unknown.cause())
         })?;
-        let fault = fault_for(self.faults.as_ref(), function_name).await;
-        with_fault(fault, || async {
-            step.run(function_name, payload.clone())
+        let fault = fault_for(self.faults.as_ref(), || function_name.to_owned()).await;
+        with_fault(fault, payload, |payload| async {
+            step.run(function_name, payload)
                 .await
                 .map_err(|error| TaskFailure::new(error.error_name(), error.cause()))
         })
@@ -148,21 +151,19 @@ impl EventSink for BusEventSink {
                 .map_err(|error| TaskFailure::new("EventBridge.InvalidEntry", error.to_string()))?;
             events.push(event);
         }
-        let step = format!(
-            "events:{}",
-            events
+        let fault = fault_for(self.faults.as_ref(), || {
+            let detail_type = events
                 .first()
-                .map_or("", |event| event.event_type.detail_type())
-        );
-        let fault = fault_for(self.faults.as_ref(), &step).await;
-        with_fault(fault, || async {
+                .map_or("", |event| event.event_type.detail_type());
+            format!("events:{detail_type}")
+        })
+        .await;
+        with_fault(fault, events, |events| async {
             self.publisher
-                .publish(events.clone())
+                .publish(events)
                 .await
-                .map(|()| Value::Null)
                 .map_err(|error| TaskFailure::new("EventBridge.Unavailable", error.to_string()))
         })
         .await
-        .map(|_| ())
     }
 }

@@ -106,24 +106,23 @@ pub(super) fn page_query(
     request: &ApiRequest,
     extra: &[&str],
 ) -> Result<(PageRequest, Vec<(String, String)>), ApiError> {
-    paging_query(request, true, extra)
+    paging_query(request, true, PageRequest::DEFAULT_LIMIT, extra)
 }
 
 /// The `limit` query parameter of a route that shows one page, the latest; any other
 /// parameter is refused.
 pub(super) fn limit_query(request: &ApiRequest, default: u32) -> Result<u32, ApiError> {
-    let (page, _) = paging_query(request, false, &[])?;
-    let asked = request.query.iter().any(|(name, _)| name == "limit");
-    Ok(if asked { page.limit } else { default })
+    paging_query(request, false, default, &[]).map(|(page, _)| page.limit)
 }
 
 fn paging_query(
     request: &ApiRequest,
     takes_cursor: bool,
+    default_limit: u32,
     extra: &[&str],
 ) -> Result<(PageRequest, Vec<(String, String)>), ApiError> {
     let mut checks = Checks::default();
-    let mut page = PageRequest::first(PageRequest::DEFAULT_LIMIT);
+    let mut page = PageRequest::first(default_limit);
     let mut others = Vec::new();
     for (name, value) in &request.query {
         match name.as_str() {
