@@ -21,4 +21,4 @@ pub use connections::{MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES};
 pub use error::StartError;
 pub use saga_steps::{Fault, FaultInjector};
 pub use server::{start, start_with, RunningShop};
-pub use shop::{build_shop, LocalShop, TestHooks, WorkflowWrapper};
+pub use shop::{build_shop, LocalShop, ServicesWrapper, TestHooks, WorkflowWrapper};

@@ -55,13 +55,20 @@ const LOCAL_BUS: &str = "mambogo-local";
 /// Step Functions.
 pub type WorkflowWrapper = Arc<dyn Fn(Arc<dyn Workflow>) -> Arc<dyn Workflow> + Send + Sync>;
 
-/// What tests may swap in: a clock they move by hand, faults in saga steps, and a
-/// wrapper around the workflow port.
+/// Replaces ports of the assembled services, as tests do to run the shop on the
+/// DynamoDB stores.
+pub type ServicesWrapper = Arc<dyn Fn(Services) -> Services + Send + Sync>;
+
+/// What tests may swap in: a clock they move by hand, faults in saga steps, a wrapper
+/// around the workflow port, and other stores.
 #[derive(Clone, Default)]
 pub struct TestHooks {
     pub clock: Option<Arc<dyn Clock>>,
     pub faults: Option<FaultInjector>,
     pub workflow: Option<WorkflowWrapper>,
+    /// Applied once the services are built, before the demo catalog is seeded and
+    /// before the saga steps, consumers and sweeper take their share of them.
+    pub stores: Option<ServicesWrapper>,
 }
 
 /// The assembled shop, before it listens.
@@ -149,7 +156,7 @@ pub async fn build_shop(
         Some(wrap) => wrap(workflow_port),
         None => workflow_port,
     };
-    let services = Arc::new(Services {
+    let services = Services {
         catalog,
         carts,
         inventory,
@@ -177,6 +184,10 @@ pub async fn build_shop(
             event_bus_name: LOCAL_BUS.to_owned(),
             ..CheckoutSettings::default()
         },
+    };
+    let services = Arc::new(match &hooks.stores {
+        Some(swap) => swap(services),
+        None => services,
     });
     if config.seed_demo {
         let added = seed_demo_catalog(services.catalog.as_ref(), services.inventory.as_ref())

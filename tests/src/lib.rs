@@ -1,6 +1,8 @@
 //! Shared harness for Mambogo's cross-crate tests: the AWS emulator, the store contract
 //! suites that every adapter of a port must pass, and what the end-to-end tests share.
 
+pub mod aws_faults;
+pub mod aws_shop;
 pub mod checkout;
 pub mod contract;
 pub mod emulator;

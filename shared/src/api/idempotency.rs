@@ -57,7 +57,7 @@ where
             scoped_key,
             &fingerprint,
             now,
-            now + services.checkout.idempotency_ttl,
+            now + services.checkout.idempotency_lease,
         )
         .await?;
     match claim {
@@ -87,7 +87,11 @@ where
                 status: response.status.as_u16(),
                 body: String::from_utf8_lossy(&response.body).into_owned(),
             };
-            services.idempotency.complete(scoped_key, &stored).await?;
+            let keep_until = services.clock.now() + services.checkout.idempotency_ttl;
+            services
+                .idempotency
+                .complete(scoped_key, &stored, keep_until)
+                .await?;
         }
         None => services.idempotency.release(scoped_key).await?,
     }

@@ -18,8 +18,12 @@ pub struct CheckoutSettings {
     pub webhook_secrets: Vec<Vec<u8>>,
     /// The EventBridge bus events are put on.
     pub event_bus_name: String,
-    /// How long idempotency keys are remembered.
+    /// How long idempotency keys are remembered once their request is answered.
     pub idempotency_ttl: Duration,
+    /// How long a request holds its idempotency key while it runs: far longer than any
+    /// function may run, so that a request that died holding it (a crash, a store that
+    /// failed as the answer was being kept) can be sent again once it passes.
+    pub idempotency_lease: Duration,
     /// How long after delivery a shopper may ask to return an order (30 days unless
     /// configured).
     pub return_window: Duration,
@@ -40,6 +44,7 @@ impl Default for CheckoutSettings {
             webhook_secrets: Vec::new(),
             event_bus_name: "mambogo".to_owned(),
             idempotency_ttl: Duration::hours(24),
+            idempotency_lease: Duration::minutes(1),
             return_window: Duration::days(i64::from(DEFAULT_RETURN_WINDOW_DAYS)),
             quote_ttl: Duration::minutes(15),
             purchase_token_key: random_key(),

@@ -29,8 +29,9 @@ pub enum IdempotencyClaim {
 /// Idempotency keys of requests, and events each consumer has handled.
 #[async_trait]
 pub trait IdempotencyStore: Send + Sync {
-    /// Claims `key` for a request whose body hashes to `fingerprint`. Keys are kept until
-    /// `expires_at`; an expired key counts as new.
+    /// Claims `key` for a request whose body hashes to `fingerprint`, until `expires_at`:
+    /// a lease, after which a request that died holding the claim may be sent again and
+    /// claim the key anew. An expired key counts as new.
     async fn claim(
         &self,
         key: &str,
@@ -39,8 +40,13 @@ pub trait IdempotencyStore: Send + Sync {
         expires_at: OffsetDateTime,
     ) -> Result<IdempotencyClaim, StoreError>;
 
-    /// Stores the response of a claimed request.
-    async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), StoreError>;
+    /// Stores the response of a claimed request, kept for replays until `keep_until`.
+    async fn complete(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        keep_until: OffsetDateTime,
+    ) -> Result<(), StoreError>;
 
     /// Gives up a claim whose work failed, so that a retry can do it.
     async fn release(&self, key: &str) -> Result<(), StoreError>;

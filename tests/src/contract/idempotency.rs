@@ -37,7 +37,7 @@ async fn claim(
 
 async fn complete(store: &dyn IdempotencyStore, key: &str, response: &StoredResponse) {
     store
-        .complete(key, response)
+        .complete(key, response, NOW + KEY_TTL)
         .await
         .unwrap_or_else(|error| panic!("completing {key}: {error}"));
 }
@@ -103,6 +103,33 @@ pub async fn check_completed_key_replays(store: Arc<dyn IdempotencyStore>) {
     assert_eq!(
         claim(&*store, &key, "fp-b", later).await,
         IdempotencyClaim::Mismatch
+    );
+}
+
+/// A claim whose request never completed nor released it (a crash, a store that failed
+/// as the answer was kept) is in progress until its lease passes, then the key can be
+/// claimed again; a completed key is kept past the lease, until its own expiry.
+pub async fn check_lease_of_an_unanswered_claim_passes(store: Arc<dyn IdempotencyStore>) {
+    const LEASE: Duration = Duration::minutes(1);
+    let (died, answered) = (new_key(), new_key());
+    for key in [&died, &answered] {
+        let claimed = store.claim(key, "fp-a", NOW, NOW + LEASE).await.unwrap();
+        assert_eq!(claimed, IdempotencyClaim::Claimed);
+    }
+    complete(&*store, &answered, &created()).await;
+    let within = NOW + LEASE - Duration::seconds(1);
+    assert_eq!(
+        claim(&*store, &died, "fp-a", within).await,
+        IdempotencyClaim::InProgress
+    );
+    let after = NOW + LEASE + Duration::seconds(1);
+    assert_eq!(
+        claim(&*store, &died, "fp-a", after).await,
+        IdempotencyClaim::Claimed
+    );
+    assert_eq!(
+        claim(&*store, &answered, "fp-a", after).await,
+        IdempotencyClaim::Replay(created())
     );
 }
 

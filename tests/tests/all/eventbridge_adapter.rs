@@ -1,11 +1,14 @@
-//! The EventBridge publisher against moto: batches are accepted, and EventBridge rules
-//! built from `events/rules/` route exactly what the local bus's patterns route.
+//! The EventBridge publisher against moto: batches are accepted, EventBridge rules built
+//! from `events/rules/` route exactly what the local bus's patterns route, and refused
+//! entries, throttled calls and lost answers lose no event.
 
+use aws_sdk_eventbridge::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::types::QueueAttributeName;
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::local_bus::{Rule, RULE_FILES};
 use mambogo::domain::events::{DomainEvent, EventPublisher, EventType, PublishError};
+use mambogo_tests::aws_faults::{sdk_retries, AwsFault, FaultRule, FaultyAws};
 use mambogo_tests::emulator::{eventbridge_client, sqs_client};
 use mambogo_tests::events::example;
 use serde_json::{json, Value};
@@ -168,4 +171,46 @@ async fn a_missing_bus_makes_the_publisher_unavailable() {
         matches!(outcome, Err(PublishError::Unavailable(_))),
         "{outcome:?}"
     );
+}
+
+#[tokio::test]
+async fn refused_entries_throttled_calls_and_lost_answers_lose_no_event() {
+    let proxy = FaultyAws::start().await;
+    let config = aws_sdk_eventbridge::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(proxy.endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .retry_config(sdk_retries())
+        .build();
+    let client = aws_sdk_eventbridge::Client::from_conf(config);
+    let sqs = sqs_client().await;
+    let bus = unique("mambogo");
+    client.create_event_bus().name(&bus).send().await.unwrap();
+    let (url, arn) = queue(&sqs).await;
+    let everything = json!({"source": [{"prefix": "mambogo."}]});
+    route(&client, &bus, "everything", &everything, &arn).await;
+
+    // The first batch's first entry is refused, and refused again when sent alone; its
+    // third sending is throttled, and the SDK's retry of that is applied but its answer
+    // lost, so the SDK sends it once more.
+    let first = FaultRule::next("PutEvents", AwsFault::FirstEntryRefused, 2);
+    proxy.arm(first);
+    proxy.arm(FaultRule::next("PutEvents", AwsFault::Throttling, 1).after(2));
+    proxy.arm(FaultRule::next("PutEvents", AwsFault::AppliedThenDropped, 1).after(3));
+    let published = events(13);
+    EventBridgePublisher::new(client, &bus)
+        .publish(published.clone())
+        .await
+        .unwrap();
+    assert_eq!(proxy.disarm(), [2, 1, 1], "every fault hit");
+
+    let mut received = drain(&sqs, &url).await;
+    assert_eq!(
+        received.len(),
+        13 + 1,
+        "the entry whose answer was lost arrives twice"
+    );
+    received.dedup_by_key(|event| event.event_id());
+    assert_eq!(received, sorted(published));
 }

@@ -43,6 +43,7 @@ macro_rules! contract {
 contract!(
     check_new_key_is_claimed_once,
     check_completed_key_replays,
+    check_lease_of_an_unanswered_claim_passes,
     check_expired_key_counts_as_new,
     check_released_key_can_be_claimed_again,
     check_release_after_complete_keeps_the_response,

@@ -3,6 +3,7 @@
 //! checks. One binary links the AWS SDK once and shares one moto server.
 
 mod address_book_store_contract;
+mod aws_fault_matrix;
 mod cart_store_contract;
 mod catalog_store_contract;
 mod checkout_address;

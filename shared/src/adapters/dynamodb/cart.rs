@@ -4,12 +4,14 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
-use super::error::written_or;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+
 use super::item::{
     attributes, body, get, number, partition_key, previous_version, read_body, read_number, Item,
     BODY, EXPIRES_AT, VERSION,
 };
 use super::transaction::{delete, put, transact};
+use super::write_token::{written_once, WriteToken};
 use crate::domain::cart::Cart;
 use crate::domain::cart::CartStore;
 use crate::domain::ids::CartId;
@@ -75,16 +77,24 @@ impl CartStore for DynamoCarts {
 
     async fn save(&self, cart: &Cart, now: OffsetDateTime) -> Result<(), StoreError> {
         let (condition, values) = save_condition(cart, now);
+        let token = WriteToken::new();
+        let mut item = cart_item(cart)?;
+        token.put_on(&mut item);
         let written = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(cart_item(cart)?))
+            .set_item(Some(item))
             .condition_expression(condition)
             .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        written_or(written, StoreError::Conflict)
+        if written_once(written, &token)? {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict)
+        }
     }
 
     async fn save_merged(

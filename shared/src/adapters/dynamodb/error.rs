@@ -1,23 +1,37 @@
 //! Turning SDK failures into [`StoreError`]s, so that no AWS type leaves the adapter.
 
+use std::collections::HashMap;
 use std::error::Error;
 use std::fmt::Debug;
 
-use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::domain::store::StoreError;
 
+/// An item as the SDK hands it over.
+type Item = HashMap<String, AttributeValue>;
+
 /// A request that failed for a reason the caller can only retry later: throttling, a
-/// service error, a connection that could not be made.
+/// service error, a connection that could not be made. A service error is told by its
+/// code and message alone: the SDK's full context would carry the raw response into
+/// order histories and events.
 pub(super) fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
 where
-    E: Error + 'static,
+    E: Error + ProvideErrorMetadata + 'static,
     R: Debug,
 {
-    StoreError::Unavailable(DisplayErrorContext(&error).to_string())
+    StoreError::Unavailable(match error.as_service_error() {
+        Some(refusal) => format!(
+            "DynamoDB refused the request: {}: {}",
+            refusal.code().unwrap_or("unknown error"),
+            refusal.message().unwrap_or("no message")
+        ),
+        None => DisplayErrorContext(&error).to_string(),
+    })
 }
 
 /// A request the SDK refused to build; only a bug in this adapter gets here.
@@ -27,9 +41,13 @@ pub(super) fn invalid_request(error: BuildError) -> StoreError {
 
 /// The error of a single-item write (PutItem, UpdateItem, DeleteItem) that may carry a
 /// condition.
-pub(super) trait WriteError: Error + 'static {
+pub(super) trait WriteError: Error + ProvideErrorMetadata + 'static {
     /// The write's condition expression was false.
     fn condition_failed(&self) -> bool;
+
+    /// The item the condition was false on, if the write asked for it
+    /// (`ReturnValuesOnConditionCheckFailure`).
+    fn refused_on(&self) -> Option<&Item>;
 
     /// A transaction was writing the item at the same time.
     fn transaction_conflict(&self) -> bool;
@@ -38,6 +56,13 @@ pub(super) trait WriteError: Error + 'static {
 impl WriteError for PutItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
+    }
+
+    fn refused_on(&self) -> Option<&Item> {
+        match self {
+            PutItemError::ConditionalCheckFailedException(refusal) => refusal.item.as_ref(),
+            _ => None,
+        }
     }
 
     fn transaction_conflict(&self) -> bool {
@@ -50,6 +75,13 @@ impl WriteError for UpdateItemError {
         self.is_conditional_check_failed_exception()
     }
 
+    fn refused_on(&self) -> Option<&Item> {
+        match self {
+            UpdateItemError::ConditionalCheckFailedException(refusal) => refusal.item.as_ref(),
+            _ => None,
+        }
+    }
+
     fn transaction_conflict(&self) -> bool {
         self.is_transaction_conflict_exception()
     }
@@ -58,6 +90,13 @@ impl WriteError for UpdateItemError {
 impl WriteError for DeleteItemError {
     fn condition_failed(&self) -> bool {
         self.is_conditional_check_failed_exception()
+    }
+
+    fn refused_on(&self) -> Option<&Item> {
+        match self {
+            DeleteItemError::ConditionalCheckFailedException(refusal) => refusal.item.as_ref(),
+            _ => None,
+        }
     }
 
     fn transaction_conflict(&self) -> bool {

@@ -2,6 +2,7 @@
 //! [module docs](super).
 
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
 use aws_sdk_dynamodb::Client;
 use time::OffsetDateTime;
 
@@ -9,6 +10,7 @@ use super::error::{unavailable, written};
 use super::item::{
     get, number, partition_key, read_number, read_text, text, Item, BODY, EXPIRES_AT,
 };
+use super::write_token::{written_once, WriteToken};
 use crate::domain::idempotency::{IdempotencyClaim, IdempotencyStore, StoredResponse};
 use crate::domain::store::{retry_on_conflict, StoreError};
 
@@ -66,6 +68,8 @@ impl DynamoIdempotency {
         let mut item = request_key(key);
         item.insert(FINGERPRINT.to_owned(), text(fingerprint));
         item.insert(EXPIRES_AT.to_owned(), number(expires_at.unix_timestamp()));
+        let token = WriteToken::new();
+        token.put_on(&mut item);
         let claimed = self
             .client
             .put_item()
@@ -73,9 +77,10 @@ impl DynamoIdempotency {
             .set_item(Some(item))
             .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
             .expression_attribute_values(":now", number(now.unix_timestamp()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
-        written(claimed)
+        written_once(claimed, &token)
     }
 }
 
@@ -105,7 +110,12 @@ impl IdempotencyStore for DynamoIdempotency {
         .await
     }
 
-    async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        keep_until: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         // Without the condition, completing a key that is gone would create an item
         // with no fingerprint; like the SQLite adapter, such a completion does nothing.
         let completed = self
@@ -113,12 +123,13 @@ impl IdempotencyStore for DynamoIdempotency {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(request_key(key)))
-            .update_expression("SET #status = :status, #body = :body")
+            .update_expression("SET #status = :status, #body = :body, expires_at = :keep")
             .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#status", STATUS)
             .expression_attribute_names("#body", BODY)
             .expression_attribute_values(":status", number(response.status))
             .expression_attribute_values(":body", text(response.body.as_str()))
+            .expression_attribute_values(":keep", number(keep_until.unix_timestamp()))
             .send()
             .await;
         written(completed).map(drop)

@@ -272,6 +272,7 @@ mod payments;
 mod query;
 mod reviews;
 mod transaction;
+mod write_token;
 
 pub use address_books::DynamoAddressBooks;
 pub use cart::DynamoCarts;

@@ -67,15 +67,21 @@ impl IdempotencyStore for SqliteIdempotency {
             .await
     }
 
-    async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        keep_until: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let key = key.to_owned();
         let response = response.clone();
+        let keep_until = keep_until.unix_timestamp();
         self.db
             .run(move |connection| {
                 connection
                     .execute_cached(
-                        "UPDATE idempotency_keys SET status = ?2, body = ?3 WHERE key = ?1",
-                        params![key, response.status, response.body],
+                        "UPDATE idempotency_keys SET status = ?2, body = ?3, expires_at = ?4 WHERE key = ?1",
+                        params![key, response.status, response.body, keep_until],
                     )
                     .map_err(unavailable)?;
                 Ok(())

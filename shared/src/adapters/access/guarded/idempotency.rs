@@ -37,9 +37,14 @@ impl IdempotencyStore for GuardedIdempotency {
         self.inner.claim(key, fingerprint, now, expires_at).await
     }
 
-    async fn complete(&self, key: &str, response: &StoredResponse) -> Result<(), StoreError> {
+    async fn complete(
+        &self,
+        key: &str,
+        response: &StoredResponse,
+        keep_until: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         self.grant.check(Access::Write)?;
-        self.inner.complete(key, response).await
+        self.inner.complete(key, response, keep_until).await
     }
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
