@@ -9,10 +9,10 @@
 use std::future::Future;
 
 use async_trait::async_trait;
-use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::{PutEventsRequestEntry, PutEventsResultEntry};
 use aws_sdk_eventbridge::Client;
 
+use crate::adapters::aws_error::described;
 use crate::domain::events::{DomainEvent, EventPublisher, PublishError};
 
 /// The most entries one `PutEvents` request may carry.
@@ -54,7 +54,7 @@ impl EventBridgePublisher {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|error| DisplayErrorContext(&error).to_string())?;
+            .map_err(|error| described("EventBridge", &error))?;
         Ok(verdicts(
             output.failed_entry_count(),
             output.entries(),

@@ -5,6 +5,7 @@
 //! with `search-index`.
 
 pub mod access;
+mod aws_error;
 pub mod cached_catalog;
 pub mod cached_stock;
 mod cursor;

@@ -7,18 +7,22 @@
 
 use async_trait::async_trait;
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, SdkError};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 
+use crate::adapters::aws_error::described;
 use crate::domain::catalog::{IndexSnapshots, SnapshotVersion};
 use crate::domain::store::StoreError;
 
 /// The key snapshots are put at.
 pub const SNAPSHOT_KEY: &str = "catalog-index/snapshot";
 
-fn unavailable(error: impl std::error::Error) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(&error).to_string())
+fn unavailable<E>(error: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: std::error::Error + ProvideErrorMetadata + 'static,
+{
+    StoreError::Unavailable(described("S3", &error))
 }
 
 /// Whether S3 refused a conditional write because the object changed.
@@ -113,7 +117,12 @@ impl IndexSnapshots for S3Snapshots {
             Err(error) => return Err(unavailable(error)),
         };
         let version = version(output.e_tag())?;
-        let bytes = output.body.collect().await.map_err(unavailable)?;
+        let bytes = output.body.collect().await.map_err(|error| {
+            StoreError::Unavailable(format!(
+                "S3's answer broke off: {}",
+                DisplayErrorContext(&error)
+            ))
+        })?;
         Ok(Some((version, bytes.into_bytes().to_vec())))
     }
 }

@@ -11,7 +11,9 @@ use std::error::Error;
 use std::fmt::Debug;
 
 use async_trait::async_trait;
-use aws_sdk_sfn::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
+
+use crate::adapters::aws_error::described;
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionError;
 use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureError;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
@@ -217,18 +219,18 @@ fn failure_refusal(error: &SendTaskFailureError) -> Option<WorkflowError> {
 
 fn unavailable<E, R>(error: SdkError<E, R>) -> WorkflowError
 where
-    E: Error + 'static,
+    E: Error + ProvideErrorMetadata + 'static,
     R: Debug,
 {
-    WorkflowError::Unavailable(DisplayErrorContext(&error).to_string())
+    WorkflowError::Unavailable(described("Step Functions", &error))
 }
 
 fn throttled<E, R>(error: SdkError<E, R>) -> WorkflowError
 where
-    E: Error + 'static,
+    E: Error + ProvideErrorMetadata + 'static,
     R: Debug,
 {
-    WorkflowError::Throttled(DisplayErrorContext(&error).to_string())
+    WorkflowError::Throttled(described("Step Functions", &error))
 }
 
 /// `text` cut to at most `max_chars` characters, so that a long cause never turns a

@@ -1,5 +1,6 @@
 //! The Step Functions adapter against moto, which executes the state machines: starts are
-//! idempotent by execution name, and unknown task tokens are refused as the port says.
+//! idempotent by execution name, unknown task tokens are refused as the port says, and a
+//! start throttled or whose answer was lost starts one execution.
 //!
 //! Completing a real task token is not tested here: moto's executing mode reaches the
 //! services a task calls through `localhost:$MOTO_PORT`, which the emulator wrapper does
@@ -12,6 +13,7 @@ use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sfn::Client;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
 use mambogo::domain::workflow::{StartOutcome, Workflow, WorkflowError};
+use mambogo_tests::aws_faults::{sdk_retries, AwsFault, FaultRule, FaultyAws, SDK_ATTEMPTS};
 use mambogo_tests::emulator::sfn_client;
 use serde_json::json;
 
@@ -150,4 +152,65 @@ async fn an_unknown_state_machine_is_unavailable() {
         matches!(started, Err(WorkflowError::Unavailable(_))),
         "{started:?}"
     );
+}
+
+#[tokio::test]
+async fn a_start_throttled_or_whose_answer_was_lost_starts_one_execution() {
+    let client = sfn_client().await;
+    let machine = create_machine(&client, WAITING_MACHINE).await;
+    let proxy = FaultyAws::start().await;
+    let proxied = Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .endpoint_url(proxy.endpoint())
+            .retry_config(sdk_retries())
+            .build(),
+    );
+    let workflow = StepFunctionsWorkflow::new(proxied, machine.clone());
+    let attempts = SDK_ATTEMPTS as usize;
+
+    proxy.arm(FaultRule::next(
+        "StartExecution",
+        AwsFault::Throttling,
+        attempts - 1,
+    ));
+    let throttled = workflow.start("o-4", json!({ "orderId": "o-4" })).await;
+    proxy.arm(FaultRule::next(
+        "StartExecution",
+        AwsFault::AppliedThenDropped,
+        1,
+    ));
+    let lost = workflow.start("o-5", json!({ "orderId": "o-5" })).await;
+    proxy.arm(FaultRule::next(
+        "StartExecution",
+        AwsFault::Throttling,
+        attempts,
+    ));
+    let refused = workflow.start("o-6", json!({ "orderId": "o-6" })).await;
+
+    assert_eq!(
+        proxy.disarm(),
+        [attempts - 1, 1, attempts],
+        "every fault hit"
+    );
+    assert_eq!(throttled, Ok(StartOutcome::Started));
+    assert_eq!(
+        lost,
+        Ok(StartOutcome::Started),
+        "the retry found its own start"
+    );
+    assert!(
+        matches!(refused, Err(WorkflowError::Throttled(_))),
+        "{refused:?}"
+    );
+    let executions = client
+        .list_executions()
+        .state_machine_arn(&machine)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("cannot list executions: {error:?}"));
+    let mut names: Vec<&str> = executions.executions().iter().map(|e| e.name()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["o-4", "o-5"]);
 }

@@ -4,34 +4,26 @@ use std::collections::HashMap;
 use std::error::Error;
 use std::fmt::Debug;
 
-use aws_sdk_dynamodb::error::{BuildError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{BuildError, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use crate::adapters::aws_error::described;
 use crate::domain::store::StoreError;
 
 /// An item as the SDK hands it over.
 type Item = HashMap<String, AttributeValue>;
 
 /// A request that failed for a reason the caller can only retry later: throttling, a
-/// service error, a connection that could not be made. A service error is told by its
-/// code and message alone: the SDK's full context would carry the raw response into
-/// order histories and events.
+/// service error, a connection that could not be made.
 pub(super) fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
 where
     E: Error + ProvideErrorMetadata + 'static,
     R: Debug,
 {
-    StoreError::Unavailable(match error.as_service_error() {
-        Some(refusal) => format!(
-            "DynamoDB refused the request: {}: {}",
-            refusal.code().unwrap_or("unknown error"),
-            refusal.message().unwrap_or("no message")
-        ),
-        None => DisplayErrorContext(&error).to_string(),
-    })
+    StoreError::Unavailable(described("DynamoDB", &error))
 }
 
 /// A request the SDK refused to build; only a bug in this adapter gets here.
