@@ -71,6 +71,7 @@ def expected_grants(stack, name, entry):
     if "describe" in workflow:
         executions = machine.replace(":stateMachine:", ":execution:") + ":*"
         grants.allow("workflow describe", "states", ["DescribeExecution", "GetExecutionHistory"], [executions])
+        grants.allow("workflow describe", "states", ["ListExecutions"], [machine])
     if "callback" in workflow:
         grants.allow("workflow callback", "states", ["SendTaskSuccess", "SendTaskFailure"], ["*"])
 

@@ -87,4 +87,11 @@ impl Workflow for Throttling {
     async fn describe(&self, name: &str) -> Result<Option<ExecutionReport>, WorkflowError> {
         self.inner.describe(name).await
     }
+
+    async fn failed_since(
+        &self,
+        since: time::OffsetDateTime,
+    ) -> Result<Vec<String>, WorkflowError> {
+        self.inner.failed_since(since).await
+    }
 }

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use serde_json::Value;
+use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot};
 
 use mambogo::domain::clock::Clock;
@@ -146,6 +147,13 @@ impl Workflow for LocalWorkflow {
             TaskOutcome::Failed(TaskFailure::new(error, cause)),
         )
         .await
+    }
+
+    async fn failed_since(&self, since: OffsetDateTime) -> Result<Vec<String>, WorkflowError> {
+        self.store
+            .failed_since(since)
+            .await
+            .map_err(|error| WorkflowError::Unavailable(error.to_string()))
     }
 
     async fn describe(

@@ -12,15 +12,16 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
-
-use crate::adapters::aws_error::described;
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionError;
 use aws_sdk_sfn::operation::send_task_failure::SendTaskFailureError;
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
+use aws_sdk_sfn::types::ExecutionStatus;
 use aws_sdk_sfn::Client;
 use serde_json::Value;
+use time::OffsetDateTime;
 
+use crate::adapters::aws_error::described;
 use crate::domain::workflow::{
     ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError,
 };
@@ -38,6 +39,9 @@ pub struct StepFunctionsWorkflow {
     client: Client,
     state_machine_arn: String,
 }
+
+/// How many executions one ListExecutions page holds, its maximum.
+const LIST_PAGE: i32 = 1_000;
 
 /// The most history events [`Workflow::describe`] shows; the checkout saga's run to about 60.
 const MAX_HISTORY_EVENTS: i32 = 1_000;
@@ -141,6 +145,34 @@ impl Workflow for StepFunctionsWorkflow {
                     None => unavailable(error),
                 },
             )
+    }
+
+    async fn failed_since(&self, since: OffsetDateTime) -> Result<Vec<String>, WorkflowError> {
+        // ListExecutions answers newest first: the listing stops at the first older one.
+        let mut names = Vec::new();
+        let mut next_token = None;
+        loop {
+            let page = self
+                .client
+                .list_executions()
+                .state_machine_arn(&self.state_machine_arn)
+                .status_filter(ExecutionStatus::Failed)
+                .max_results(LIST_PAGE)
+                .set_next_token(next_token)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for execution in page.executions() {
+                if timestamp(execution.start_date()) < since {
+                    return Ok(names);
+                }
+                names.push(execution.name().to_owned());
+            }
+            next_token = page.next_token().map(str::to_owned);
+            if next_token.is_none() {
+                return Ok(names);
+            }
+        }
     }
 
     async fn describe(

@@ -72,6 +72,9 @@ pub struct SweepReport {
     /// orders it failed, and of cancelled or failed orders whose void was lost.
     #[serde(default)]
     pub voided_payments: Vec<OrderId>,
+    /// Orders whose outcome this sweep published because their saga failed to.
+    #[serde(default)]
+    pub republished_outcomes: Vec<OrderId>,
     /// What went wrong, one line per failure; the next sweep tries again.
     pub errors: Vec<String>,
 }

@@ -103,4 +103,7 @@ pub trait Workflow: Send + Sync {
         &self,
         execution_name: &str,
     ) -> Result<Option<ExecutionReport>, WorkflowError>;
+
+    /// The names of the executions that failed, of those started at `since` or later.
+    async fn failed_since(&self, since: OffsetDateTime) -> Result<Vec<String>, WorkflowError>;
 }

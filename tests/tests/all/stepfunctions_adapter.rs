@@ -1,6 +1,7 @@
 //! The Step Functions adapter against moto, which executes the state machines: starts are
 //! idempotent by execution name, unknown task tokens are refused as the port says, and a
-//! start throttled or whose answer was lost starts one execution.
+//! start throttled or whose answer was lost starts one execution, and failed executions
+//! are listed by when they started.
 //!
 //! Completing a real task token is not tested here: moto's executing mode reaches the
 //! services a task calls through `localhost:$MOTO_PORT`, which the emulator wrapper does
@@ -27,6 +28,12 @@ const WAITING_MACHINE: &str = r#"{
 const PASSING_MACHINE: &str = r#"{
   "StartAt": "Done",
   "States": { "Done": { "Type": "Pass", "End": true } }
+}"#;
+
+/// Fails at once.
+const FAILING_MACHINE: &str = r#"{
+  "StartAt": "Broken",
+  "States": { "Broken": { "Type": "Fail", "Error": "Injected", "Cause": "by the test" } }
 }"#;
 
 const POLL_EVERY: Duration = Duration::from_millis(20);
@@ -213,4 +220,32 @@ async fn a_start_throttled_or_whose_answer_was_lost_starts_one_execution() {
     let mut names: Vec<&str> = executions.executions().iter().map(|e| e.name()).collect();
     names.sort_unstable();
     assert_eq!(names, ["o-4", "o-5"]);
+}
+
+#[tokio::test]
+async fn failed_executions_are_listed_by_when_they_started() {
+    let client = sfn_client().await;
+    let machine = create_machine(&client, FAILING_MACHINE).await;
+    let workflow = StepFunctionsWorkflow::new(client.clone(), machine.clone());
+    let before = time::OffsetDateTime::now_utc() - time::Duration::minutes(1);
+    for name in ["o-7", "o-8"] {
+        workflow
+            .start(name, json!({ "orderId": name }))
+            .await
+            .unwrap();
+        assert_eq!(
+            ended(&client, &execution_arn(&machine, name)).await,
+            ExecutionStatus::Failed
+        );
+    }
+
+    let mut failed = workflow.failed_since(before).await.unwrap();
+    failed.sort_unstable();
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(1);
+
+    assert_eq!(failed, ["o-7", "o-8"]);
+    assert_eq!(
+        workflow.failed_since(later).await.unwrap(),
+        Vec::<String>::new()
+    );
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::sqlite::{
-    SqliteDb, SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
+    SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
 };
 use mambogo::application::jobs::{SweepSettings, Sweeper, RECONCILE_REFUND, SWEEPER};
 use mambogo::domain::clock::{Clock, ManualClock};
@@ -123,6 +123,18 @@ impl Workflow for Executions {
     ) -> Result<(), WorkflowError> {
         Ok(())
     }
+    async fn failed_since(
+        &self,
+        _since: time::OffsetDateTime,
+    ) -> Result<Vec<String>, WorkflowError> {
+        let executions = self.0.lock().unwrap();
+        Ok(executions
+            .iter()
+            .filter(|(_, status)| **status == "FAILED")
+            .map(|(name, _)| name.clone())
+            .collect())
+    }
+
     async fn describe(&self, name: &str) -> Result<Option<ExecutionReport>, WorkflowError> {
         Ok(self
             .0
@@ -159,7 +171,7 @@ impl Fixture {
         let inventory = Arc::new(SqliteInventory::new(db.clone()));
         let orders = Arc::new(SqliteOrders::new(db.clone()));
         let payments = Arc::new(SqlitePayments::new(db.clone()));
-        let operations = Arc::new(SqliteOperations::new(db));
+        let operations = Arc::new(SqliteOperations::new(db.clone()));
         let bus = Arc::new(LocalEventBus::routing(Vec::new()));
         let gateway = Arc::new(RecordingGateway::default());
         let executions = Arc::new(Executions::default());
@@ -171,6 +183,7 @@ impl Fixture {
             events: bus.clone(),
             gateway: gateway.clone(),
             operations: operations.clone(),
+            idempotency: Arc::new(SqliteIdempotency::new(db.clone())),
             clock: Arc::new(ManualClock::new(T0)),
             settings: SweepSettings::default(),
         };

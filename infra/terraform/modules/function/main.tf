@@ -159,6 +159,16 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # Listing executions is granted on the state machine itself.
+  dynamic "statement" {
+    for_each = local.describes_execution ? [1] : []
+    content {
+      sid       = "ListCheckouts"
+      actions   = ["states:ListExecutions"]
+      resources = [var.state_machine_arn]
+    }
+  }
+
   # A callback names its execution only through the opaque task token, so these actions
   # have no resource to scope to; "*" is what AWS requires for them.
   dynamic "statement" {

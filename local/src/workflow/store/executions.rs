@@ -261,6 +261,25 @@ impl ExecutionStore {
         .await
     }
 
+    /// The names of the failed executions started at `since` or later, newest first.
+    pub(crate) async fn failed_since(
+        &self,
+        since: OffsetDateTime,
+    ) -> Result<Vec<String>, ExecutionStoreError> {
+        let since = millis(since);
+        self.read(move |transaction| {
+            let mut statement = transaction.prepare_cached(
+                "SELECT name FROM workflow_executions
+                 WHERE status = 'FAILED' AND started_at >= ?1 ORDER BY started_at DESC, name",
+            )?;
+            let names = statement
+                .query_map([since], |row| row.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(names)
+        })
+        .await
+    }
+
     /// The status of the execution named `name`, if it exists.
     pub(crate) async fn status(
         &self,

@@ -140,7 +140,7 @@ pub enum WorkflowAction {
     Start,
     /// SendTaskSuccess and SendTaskFailure.
     Callback,
-    /// DescribeExecution and GetExecutionHistory.
+    /// DescribeExecution and GetExecutionHistory, and ListExecutions.
     Describe,
 }
 

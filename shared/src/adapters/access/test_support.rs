@@ -66,6 +66,14 @@ impl Workflow for CountingBackend {
         Ok(())
     }
 
+    async fn failed_since(
+        &self,
+        _since: time::OffsetDateTime,
+    ) -> Result<Vec<String>, WorkflowError> {
+        self.count();
+        Ok(Vec::new())
+    }
+
     async fn describe(&self, _name: &str) -> Result<Option<ExecutionReport>, WorkflowError> {
         self.count();
         Ok(None)

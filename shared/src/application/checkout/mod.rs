@@ -15,12 +15,21 @@
 /// same file Terraform gives Step Functions.
 pub const CHECKOUT_ASL: &str = include_str!("../../../../statemachines/checkout.asl.json");
 
+/// The saga's PutEvents states (in [`CHECKOUT_ASL`]) and the outcome each publishes.
+pub const OUTCOME_STATES: [(&str, EventType); 3] = [
+    ("PublishOrderConfirmed", EventType::OrderConfirmed),
+    ("PublishOrderCancelled", EventType::OrderCancelled),
+    ("PublishOrderFailed", EventType::OrderFailed),
+];
+
 mod choices;
 mod events;
 mod place;
 mod quote;
 mod saga;
 mod task_error;
+
+use crate::domain::events::EventType;
 
 pub use choices::{CheckoutRequest, Destination};
 pub use events::put_events_entry;

@@ -1,7 +1,9 @@
 //! Scheduled jobs: the sweeper and what it reports.
 
+mod outcomes;
 pub mod sweeper;
 
+pub use outcomes::REPUBLISHER;
 pub use sweeper::{SweepSettings, Sweeper, RECONCILE_REFUND, SWEEPER};
 
 use time::OffsetDateTime;

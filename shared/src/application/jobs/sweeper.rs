@@ -1,7 +1,7 @@
 //! The sweeper: a scheduled job (every minute) that finishes what a crash, a lost
 //! webhook or a dead saga left behind, so that no multi-step flow stays half done.
 //!
-//! One [`Sweeper::sweep`] makes three passes:
+//! One [`Sweeper::sweep`] makes four passes:
 //!
 //! 1. **Expired reservations** are released ([`InventoryStore::release_expired`]), each
 //!    in a transaction that requires it to be still pending, so a payment committing the
@@ -26,6 +26,9 @@
 //!      asked of the gateway again under its own key, in case the call was lost: the
 //!      gateway replays, never repeats, a refund it made.
 //!
+//! 4. **Unpublished outcomes**: a saga that failed publishing its order's outcome gets
+//!    it published ([module `outcomes`](super::outcomes)).
+//!
 //! Everything found and done goes into a [`SweepReport`], logged and, when the run found
 //! anything, kept by the [`OperationsLog`] for `GET /admin/reconciliation`.
 
@@ -40,6 +43,7 @@ use crate::application::settlement::{self, StockReturned, Voided};
 use crate::application::Services;
 use crate::domain::clock::Clock;
 use crate::domain::events::{self, EventPublisher};
+use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::ids::OrderId;
 use crate::domain::inventory::InventoryStore;
 use crate::domain::operations::{OperationsLog, SweepReport};
@@ -67,6 +71,8 @@ pub struct SweepSettings {
     pub page_size: u32,
     /// Pages read per pass; what is left waits for the next run.
     pub max_pages: u32,
+    /// How far back pass 4 looks for sagas that failed publishing their outcome.
+    pub outcome_window: Duration,
 }
 
 impl Default for SweepSettings {
@@ -75,6 +81,7 @@ impl Default for SweepSettings {
             grace: Duration::minutes(5),
             page_size: 100,
             max_pages: 10,
+            outcome_window: Duration::days(1),
         }
     }
 }
@@ -90,6 +97,8 @@ pub struct Sweeper {
     pub events: Arc<dyn EventPublisher>,
     pub gateway: Arc<dyn PaymentGateway>,
     pub operations: Arc<dyn OperationsLog>,
+    /// Where pass 4 remembers the failed sagas it dealt with.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     /// What "now" is when the job is triggered; tests call [`Sweeper::sweep`] with a time
     /// of their own.
     pub clock: Arc<dyn Clock>,
@@ -97,7 +106,7 @@ pub struct Sweeper {
 }
 
 /// Why one item could not be dealt with; it is retried on the next run.
-type Problem = String;
+pub(super) type Problem = String;
 
 impl Sweeper {
     /// A sweeper on `services` (as the `sweeper` function's grants restrict them), with
@@ -111,12 +120,13 @@ impl Sweeper {
             events: Arc::clone(&services.events),
             gateway: Arc::clone(&services.gateway),
             operations: Arc::clone(&services.operations),
+            idempotency: Arc::clone(&services.idempotency),
             clock: Arc::clone(&services.clock),
             settings: SweepSettings::default(),
         }
     }
 
-    /// One run at `now`: the three passes of the [module docs](self), then the report,
+    /// One run at `now`: the four passes of the [module docs](self), then the report,
     /// logged and (when it holds anything) saved. Failures are reported, never returned:
     /// what failed is found again by the next run.
     pub async fn sweep(&self, now: OffsetDateTime) -> SweepReport {
@@ -126,11 +136,13 @@ impl Sweeper {
             failed_orders: Vec::new(),
             refunded_payments: Vec::new(),
             voided_payments: Vec::new(),
+            republished_outcomes: Vec::new(),
             errors: Vec::new(),
         };
         self.release_expired(now, &mut report).await;
         self.fail_orphans(now, &mut report).await;
         self.reconcile(now, &mut report).await;
+        self.republish_outcomes(now, &mut report).await;
         self.keep(&report).await;
         report
     }
@@ -140,6 +152,7 @@ impl Sweeper {
             && report.failed_orders.is_empty()
             && report.refunded_payments.is_empty()
             && report.voided_payments.is_empty()
+            && report.republished_outcomes.is_empty()
             && report.errors.is_empty());
         if !found_anything {
             tracing::debug!("sweep found nothing to do");
@@ -150,6 +163,7 @@ impl Sweeper {
             failed_orders = report.failed_orders.len(),
             refunded_payments = report.refunded_payments.len(),
             voided_payments = report.voided_payments.len(),
+            republished_outcomes = report.republished_outcomes.len(),
             errors = report.errors.len(),
             report = %serde_json::to_string(report).unwrap_or_default(),
             "sweep done"

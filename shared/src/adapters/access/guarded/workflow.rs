@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use super::refusal;
 use crate::adapters::access::manifest::WorkflowAction;
@@ -12,7 +13,7 @@ use crate::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowE
 
 /// A [`Workflow`] that allows only the actions granted to the function: `start` for
 /// [`Workflow::start`], `callback` for completing tasks, `describe` for
-/// [`Workflow::describe`].
+/// [`Workflow::describe`] and [`Workflow::failed_since`].
 pub struct GuardedWorkflow {
     inner: Arc<dyn Workflow>,
     function: String,
@@ -80,5 +81,10 @@ impl Workflow for GuardedWorkflow {
     ) -> Result<Option<ExecutionReport>, WorkflowError> {
         self.check(WorkflowAction::Describe)?;
         self.inner.describe(execution_name).await
+    }
+
+    async fn failed_since(&self, since: OffsetDateTime) -> Result<Vec<String>, WorkflowError> {
+        self.check(WorkflowAction::Describe)?;
+        self.inner.failed_since(since).await
     }
 }
