@@ -335,13 +335,19 @@ impl DeadLetters for SqsDeadLetters {
         let found = received.swap_remove(position);
         self.release(&queues.dlq_url, &received).await;
         let letter = letter_of(&found)?;
-        self.client
+        let sent = self
+            .client
             .send_message()
             .queue_url(&queues.queue_url)
             .set_message_body(found.message.body.clone())
             .send()
-            .await
-            .map_err(unavailable)?;
+            .await;
+        if let Err(error) = sent {
+            // Visible again at once, rather than hidden until its peek times out.
+            self.release(&queues.dlq_url, std::slice::from_ref(&found))
+                .await;
+            return Err(unavailable(error));
+        }
         if let Err(error) = self
             .client
             .delete_message()

@@ -1,6 +1,7 @@
 //! Dead letters: a consumer that keeps failing on one event of a batch has only that
 //! event retried, then parked; operators list it and, once the consumer is fixed,
-//! redrive it. The same port on SQS (moto): park, list, redrive to the source queue.
+//! redrive it. The same port on SQS (moto): park, list, redrive to the source queue,
+//! also while SQS throttles, fails or loses answers.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,7 @@ use mambogo::domain::events::{
 };
 use mambogo::domain::ids::{OrderId, UserId};
 use mambogo::domain::store::{PageRequest, StoreError};
+use mambogo_tests::aws_faults::{sdk_retries, AwsFault, FaultRule, FaultyAws, SDK_ATTEMPTS};
 use mambogo_tests::emulator::{sqs_client, unique_table_name};
 use mambogo_tests::shop::{token, As, TestShop};
 use reqwest::Method;
@@ -353,4 +355,76 @@ async fn a_message_sqs_parked_itself_is_listed_from_what_sqs_keeps() {
     assert_eq!(letters[0].last_error, "");
     store.redrive(&letters[0].id).await.unwrap().unwrap();
     assert_eq!(bodies(&sqs, &queues.queue_url).await, [event]);
+}
+
+#[tokio::test]
+async fn a_redrive_while_sqs_fails_neither_loses_nor_strands_the_letter() {
+    let sqs = sqs_client().await;
+    let queues = consumer_queues(&sqs).await;
+    let proxy = FaultyAws::start().await;
+    let proxied = aws_sdk_sqs::Client::from_conf(
+        sqs.config()
+            .to_builder()
+            .endpoint_url(proxy.endpoint())
+            .retry_config(sdk_retries())
+            .build(),
+    );
+    let store = SqsDeadLetters::new(
+        proxied,
+        BTreeMap::from([(NOTIFY_SHOPPER.to_owned(), queues.clone())]),
+    )
+    .waiting(0);
+    let event = delivered(3).to_envelope();
+    let letter = DeadLetter {
+        id: "ignored".into(),
+        consumer: NOTIFY_SHOPPER.into(),
+        event: event.clone(),
+        attempts: 5,
+        last_error: "the mail relay is down".into(),
+        parked_at: OffsetDateTime::UNIX_EPOCH,
+    };
+    store.park(&letter).await.unwrap();
+    let id = all_letters(&store).await[0].id.clone();
+
+    // Past the SDK's retries, the redrive fails and the letter stays parked.
+    let attempts = SDK_ATTEMPTS as usize;
+    proxy.arm(FaultRule::next(
+        "SendMessage",
+        AwsFault::Throttling,
+        attempts,
+    ));
+    let refused = store.redrive(&id).await;
+    assert!(
+        matches!(refused, Err(StoreError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        all_letters(&store).await.len(),
+        1,
+        "the letter is still parked"
+    );
+
+    // Within them, it goes through: the receive fails once, the send is applied but its
+    // answer lost (so the SDK sends it again), the delete is throttled once.
+    proxy.arm(FaultRule::next(
+        "ReceiveMessage",
+        AwsFault::InternalError,
+        1,
+    ));
+    proxy.arm(FaultRule::next(
+        "SendMessage",
+        AwsFault::AppliedThenDropped,
+        1,
+    ));
+    proxy.arm(FaultRule::next("DeleteMessage", AwsFault::Throttling, 1));
+    let redriven = store.redrive(&id).await.unwrap();
+    assert_eq!(proxy.disarm(), [attempts, 1, 1, 1], "every fault hit");
+
+    assert_eq!(redriven.map(|letter| letter.event), Some(event.clone()));
+    assert!(all_letters(&store).await.is_empty());
+    // At least once: the consumer drops the copy by its event id.
+    assert_eq!(
+        bodies(&sqs, &queues.queue_url).await,
+        [event.clone(), event]
+    );
 }
