@@ -1,7 +1,8 @@
-//! The AWS fault matrix: the shop on its DynamoDB stores in the emulator, reached through
-//! a proxy that makes every other call of one DynamoDB operation meet one fault —
-//! throttling, exceeded throughput, a transaction conflict, an internal error, a lost
-//! connection, or a call that took effect and lost its answer. Through it a shopper checks
+//! The AWS fault matrix: the shop on its DynamoDB stores in the emulator, its events put
+//! on EventBridge there before its consumers hear of them, all reached through a proxy
+//! that makes every other call of one operation meet one fault — throttling, exceeded
+//! throughput, a transaction conflict, an internal error, a lost connection, a call that
+//! took effect and lost its answer, or (PutEvents) a refused entry. Through it a shopper checks
 //! out two orders; the operator processes, ships and delivers the first; the shopper
 //! cancels the second; the sweeper runs past the reservation window. A client sends a
 //! request refused with 5xx or 429 again, as a client should.
@@ -29,7 +30,7 @@ use mambogo::domain::ids::OrderId;
 use mambogo_local::demo::{demo_categories, demo_products};
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::aws_faults::{AwsFault, FaultRule, FaultyAws, SDK_ATTEMPTS};
-use mambogo_tests::aws_shop::dynamodb_stores;
+use mambogo_tests::aws_shop::aws_adapters;
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout, deliver_webhook, order, order_id, published,
     saga_finished,
@@ -39,13 +40,14 @@ use reqwest::Method;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-/// The DynamoDB operations the shop calls on these paths.
-const OPERATIONS: [&str; 5] = [
+/// The DynamoDB and EventBridge operations the shop calls on these paths.
+const OPERATIONS: [&str; 6] = [
     "TransactWriteItems",
     "UpdateItem",
     "PutItem",
     "GetItem",
     "Query",
+    "PutEvents",
 ];
 /// A column of the matrix: a fault met by bursts of `burst` calls in a row, as many
 /// passing between bursts.
@@ -63,16 +65,17 @@ const fn every_other(label: &'static str, fault: AwsFault) -> Column {
     }
 }
 
-/// The faults a DynamoDB call can meet, each on every other call, which the SDK's
-/// retries absorb; and an outage, internal errors on as many calls in a row as the SDK
-/// makes attempts, which the application meets.
-const COLUMNS: [Column; 7] = [
+/// The faults a call can meet, each on every other call, which the SDK's retries (or the
+/// publisher's, for a refused entry) absorb; and an outage, internal errors on as many
+/// calls in a row as the SDK makes attempts, which the application meets.
+const COLUMNS: [Column; 8] = [
     every_other("Throttling", AwsFault::Throttling),
     every_other("ThroughputExceeded", AwsFault::ThroughputExceeded),
     every_other("TransactionConflict", AwsFault::TransactionConflict),
     every_other("InternalError", AwsFault::InternalError),
     every_other("Dropped", AwsFault::Dropped),
     every_other("AppliedThenDropped", AwsFault::AppliedThenDropped),
+    every_other("FirstEntryRefused", AwsFault::FirstEntryRefused),
     Column {
         label: "Outage",
         fault: AwsFault::InternalError,
@@ -213,7 +216,7 @@ async fn run_cell(operation: &'static str, column: &Column) -> Result<Outcome, S
     let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
     let hooks = TestHooks {
         clock: Some(Arc::clone(&clock) as Arc<dyn Clock>),
-        stores: Some(dynamodb_stores(proxy.endpoint()).await),
+        stores: Some(aws_adapters(proxy.endpoint()).await),
         ..TestHooks::default()
     };
     let mut config = LocalConfig::ephemeral();
@@ -336,12 +339,18 @@ fn check(outcome: &Outcome, column: &Column) -> Result<(), String> {
     Ok(())
 }
 
-/// Whether `fault` can meet `operation`: DynamoDB reports a transaction conflict on a
+/// Whether `fault` can meet `operation`. DynamoDB reports a transaction conflict on a
 /// single-item request only when a transaction is writing that very item, and the
 /// stores write in transactions only items that their single-item writes leave alone
-/// or retry on conflict (inventory), so the column covers transactions alone.
+/// or retry on conflict (inventory), so that column covers transactions alone. Exceeded
+/// throughput is DynamoDB's; refused entries are PutEvents'.
 fn applies(operation: &str, column: &Column) -> bool {
-    column.fault != AwsFault::TransactionConflict || operation == "TransactWriteItems"
+    match column.fault {
+        AwsFault::TransactionConflict => operation == "TransactWriteItems",
+        AwsFault::ThroughputExceeded => operation != "PutEvents",
+        AwsFault::FirstEntryRefused => operation == "PutEvents",
+        _ => true,
+    }
 }
 
 /// The orders' ends in a few letters: D delivered, C cancelled, F failed.
@@ -352,7 +361,7 @@ fn short(ends: &[String; 2]) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_dynamodb_operation_under_every_fault_ends_as_without_it() {
+async fn every_operation_under_every_fault_ends_as_without_it_or_compensated() {
     let cells: Vec<(usize, usize)> = (0..OPERATIONS.len())
         .flat_map(|operation| (0..COLUMNS.len()).map(move |column| (operation, column)))
         .filter(|&(operation, column)| applies(OPERATIONS[operation], &COLUMNS[column]))
