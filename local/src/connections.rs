@@ -6,8 +6,8 @@
 //!
 //! hyper keeps limits of its own, far above these (1,000 header fields, about 400 KiB of
 //! head, a 64 KiB target), and answers a request past them, or one whose request line it
-//! cannot parse, itself: a bare status without a body, since it offers no hook to shape
-//! that answer.
+//! cannot parse, itself, with a bare status: [`crate::hyper_refusals`] puts problem+json
+//! in its place.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 
+use crate::hyper_refusals::ProblemRefusals;
 use crate::responses::to_http;
 
 /// The longest request target (path and query) the shop reads.
@@ -71,7 +72,8 @@ pub(crate) async fn serve(
         let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
             handle(router.clone(), peer, request)
         });
-        let connection = connections.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let connection = connections
+            .watch(builder.serve_connection(TokioIo::new(ProblemRefusals::new(stream)), service));
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, %peer, "connection closed");

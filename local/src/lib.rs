@@ -6,6 +6,7 @@ mod connections;
 pub mod demo;
 mod error;
 pub mod gateway;
+mod hyper_refusals;
 mod responses;
 mod saga_steps;
 mod server;

@@ -165,6 +165,31 @@ async fn the_http_layer_refuses_with_problem_json() {
         too_large.status,
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
     );
+
+    // What hyper refuses before the shop sees it: a request line it cannot parse, first
+    // on a connection or after a request served on it, and a head past hyper's own limit.
+    let huge_head = format!(
+        "GET /products HTTP/1.1\r\nHost: shop\r\nX-Huge: {}\r\n\r\n",
+        "a".repeat(512 * 1024)
+    );
+    for (bytes, status) in [
+        (b"GARBAGE\r\n\r\n".to_vec(), 400),
+        (
+            b"GET /products HTTP/1.1\r\nHost: shop\r\n\r\nNOT A REQUEST LINE\r\n\r\n".to_vec(),
+            400,
+        ),
+        (huge_head.into_bytes(), 431),
+    ] {
+        let answer = raw_exchange(&shop, &bytes).await;
+        let last = answer
+            .rfind("HTTP/1.1 ")
+            .map_or(answer.as_str(), |at| &answer[at..]);
+        let (head, body) = last.split_once("\r\n\r\n").unwrap_or((last, ""));
+        assert!(head.starts_with(&format!("HTTP/1.1 {status} ")), "{head}");
+        assert!(head.contains("application/problem+json"), "{head}");
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["status"], status, "{body}");
+    }
     shop.stop().await;
 }
 
