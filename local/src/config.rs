@@ -7,6 +7,8 @@ use std::time::Duration;
 use mambogo::api::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
 use mambogo::application::rate_limits::RateLimitSettings;
 
+use crate::aws::AwsTables;
+
 /// The secret the mock gateway signs its webhooks with when `MAMBOGO_WEBHOOK_SECRET` is
 /// not set.
 pub const DEV_WEBHOOK_SECRET: &str = "whsec_mambogo_local_development";
@@ -58,6 +60,9 @@ pub struct LocalConfig {
     /// How long a request's head may take to arrive, and then its body: a client that
     /// stops sending in between is answered 408 (a body) or disconnected (a head).
     pub read_timeout: Duration,
+    /// The shop's stores on these DynamoDB tables instead of `data` (which then keeps
+    /// only the saga runner's executions, the mock gateway's ledger and dead letters).
+    pub aws: Option<AwsTables>,
 }
 
 impl LocalConfig {
@@ -77,6 +82,7 @@ impl LocalConfig {
                 per_client: None,
             },
             read_timeout: READ_TIMEOUT,
+            aws: None,
         }
     }
 }

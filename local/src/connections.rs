@@ -26,14 +26,9 @@ use tokio::sync::oneshot;
 use tower::ServiceExt;
 
 use crate::hyper_refusals::ProblemRefusals;
+use crate::limits::{MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES};
 use crate::responses::to_http;
 
-/// The longest request target (path and query) the shop reads.
-pub const MAX_TARGET_BYTES: usize = 8 * 1024;
-/// The most header fields a request may carry.
-pub const MAX_HEADER_FIELDS: usize = 100;
-/// The most bytes of header fields (names and values) a request may carry.
-pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// How many header fields hyper parses before refusing by itself.
 const PARSED_HEADER_FIELDS: usize = 1_000;
 /// How long to wait before accepting again after the listener failed (out of file

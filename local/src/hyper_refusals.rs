@@ -15,7 +15,7 @@ use http::StatusCode;
 use mambogo::api::ApiError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::connections::MAX_TARGET_BYTES;
+use crate::limits::MAX_TARGET_BYTES;
 
 /// A connection's stream whose writes of hyper's bare refusals are rewritten.
 pub(crate) struct ProblemRefusals<S> {

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use mambogo::api::auth::mint_token;
 use mambogo::application::rate_limits::{Limit, RateLimitSettings};
+use mambogo_local::aws::AwsTables;
 use mambogo_local::{
     start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, READ_TIMEOUT,
 };
@@ -28,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the shop (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print a development token signed with the local secret.
     Token(TokenArgs),
 }
@@ -69,6 +70,18 @@ struct ServeArgs {
     /// Requests one client address may send to those routes: `RATE/BURST`, or `off`.
     #[arg(long, env = "MAMBOGO_CLIENT_RATE_LIMIT", default_value = "100/200")]
     client_rate_limit: String,
+    /// Keep the shop's stores in DynamoDB at this endpoint (an emulator such as moto, or
+    /// `https://dynamodb.<region>.amazonaws.com`). Credentials and the region come from
+    /// the usual AWS variables (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, `AWS_REGION`, …).
+    #[arg(long, env = "MAMBOGO_AWS_ENDPOINT")]
+    aws_endpoint: Option<String>,
+    /// With --aws-endpoint: put before each table's name (`mambogo-dev-` for the tables of
+    /// a Terraform stack whose prefix is `mambogo-dev`).
+    #[arg(long, env = "MAMBOGO_TABLE_PREFIX", default_value = "mambogo-local-")]
+    table_prefix: String,
+    /// With --aws-endpoint: create the tables that are missing first.
+    #[arg(long, requires = "aws_endpoint")]
+    create_tables: bool,
 }
 
 #[derive(clap::Args)]
@@ -91,7 +104,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Token(args)) => print_token(&args),
-        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Serve(args)) => serve(*args),
         None => serve(cli.serve),
     }
 }
@@ -113,6 +126,30 @@ fn print_token(args: &TokenArgs) -> ExitCode {
             eprintln!("cannot mint a token: {error}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Where the shop's DynamoDB tables are, if they are.
+struct AwsArgs {
+    endpoint: Option<String>,
+    prefix: String,
+    create: bool,
+}
+
+/// The tables at `endpoint`, with credentials and a region from the environment
+/// (`us-east-1` when none is set, as an emulator takes any).
+async fn aws_tables(endpoint: &str, prefix: String, create_missing: bool) -> AwsTables {
+    let region = aws_config::meta::region::RegionProviderChain::default_provider()
+        .or_else(aws_config::Region::new("us-east-1"));
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(region)
+        .endpoint_url(endpoint)
+        .load()
+        .await;
+    AwsTables {
+        client: aws_sdk_dynamodb::Client::new(&sdk),
+        prefix,
+        create_missing,
     }
 }
 
@@ -144,6 +181,7 @@ fn config(args: ServeArgs) -> Result<LocalConfig, String> {
                 .map_err(|error| format!("--client-rate-limit: {error}"))?,
         },
         read_timeout: READ_TIMEOUT,
+        aws: None,
     })
 }
 
@@ -156,6 +194,11 @@ fn serve(args: ServeArgs) -> ExitCode {
         // The log goes to stderr: stdout's first line is the address to open.
         .with_writer(std::io::stderr)
         .init();
+    let aws = AwsArgs {
+        endpoint: args.aws_endpoint.clone(),
+        prefix: args.table_prefix.clone(),
+        create: args.create_tables,
+    };
     let config = match config(args) {
         Ok(config) => config,
         Err(message) => {
@@ -175,6 +218,11 @@ fn serve(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
+        let (mut config, mut data) = (config, data);
+        if let Some(endpoint) = &aws.endpoint {
+            data = format!("DynamoDB tables {}* at {endpoint}", aws.prefix);
+            config.aws = Some(aws_tables(endpoint, aws.prefix, aws.create).await);
+        }
         let shop = match start(config).await {
             Ok(shop) => shop,
             Err(error) => {

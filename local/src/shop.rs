@@ -32,8 +32,8 @@ use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, IdSource, RandomIds, SystemClock};
 use mambogo::domain::money::Currency;
 use mambogo::domain::workflow::Workflow;
-use time::Duration;
 
+use crate::caches::{CATALOG_CACHE, STOCK_CACHE};
 use crate::config::{DataLocation, LocalConfig};
 use crate::demo::seed_demo_catalog;
 use crate::error::StartError;
@@ -42,12 +42,6 @@ use crate::saga_steps::{BusEventSink, FaultInjector, SagaSteps};
 use crate::webhooks::LoopbackWebhooks;
 use crate::workflow::{ExecutionStore, LocalWorkflow, StateMachine, WorkflowRunner};
 
-/// How long the local shop serves the catalog from memory. Its own writes drop the cache
-/// at once, so this only bounds how stale a second shop on the same file can be.
-const CATALOG_CACHE: Duration = Duration::seconds(5);
-/// How long search serves the stock levels from memory; writes through this shop drop
-/// them at once, so this only bounds how stale a second shop on the same file can be.
-const STOCK_CACHE: Duration = Duration::seconds(1);
 /// The event bus name put on PutEvents entries; the local bus accepts any.
 const LOCAL_BUS: &str = "mambogo-local";
 
@@ -55,12 +49,12 @@ const LOCAL_BUS: &str = "mambogo-local";
 /// Step Functions.
 pub type WorkflowWrapper = Arc<dyn Fn(Arc<dyn Workflow>) -> Arc<dyn Workflow> + Send + Sync>;
 
-/// Replaces ports of the assembled services, as tests do to run the shop on the
-/// DynamoDB stores.
+/// Replaces ports of the assembled services, as tests do to put EventBridge in front of
+/// the shop's bus.
 pub type ServicesWrapper = Arc<dyn Fn(Services) -> Services + Send + Sync>;
 
 /// What tests may swap in: a clock they move by hand, faults in saga steps, a wrapper
-/// around the workflow port, and other stores.
+/// around the workflow port, and other ports.
 #[derive(Clone, Default)]
 pub struct TestHooks {
     pub clock: Option<Arc<dyn Clock>>,
@@ -68,7 +62,7 @@ pub struct TestHooks {
     pub workflow: Option<WorkflowWrapper>,
     /// Applied once the services are built, before the demo catalog is seeded and
     /// before the saga steps, consumers and sweeper take their share of them.
-    pub stores: Option<ServicesWrapper>,
+    pub ports: Option<ServicesWrapper>,
 }
 
 /// The assembled shop, before it listens.
@@ -185,7 +179,17 @@ pub async fn build_shop(
             ..CheckoutSettings::default()
         },
     };
-    let services = Arc::new(match &hooks.stores {
+    let services = match &config.aws {
+        Some(tables) => {
+            if tables.create_missing {
+                let created = tables.create_missing().await?;
+                tracing::info!(created, prefix = %tables.prefix, "DynamoDB tables ready");
+            }
+            tables.stores_of(services)
+        }
+        None => services,
+    };
+    let services = Arc::new(match &hooks.ports {
         Some(swap) => swap(services),
         None => services,
     });

@@ -1,35 +1,21 @@
-//! The local shop on AWS's adapters: every table of the shop created in the emulator for
-//! one shop alone, the stores reached at an endpoint of the test's choosing (the
-//! emulator, or [`crate::aws_faults::FaultyAws`] in front of it) behind the same caches
-//! as in the functions, and events put on an EventBridge bus of its own there before the
-//! local bus hands them to the shop's consumers.
+//! The local shop on AWS's adapters: its stores on DynamoDB tables of its own in the
+//! emulator ([`mambogo_local::aws`]), and its events put on an EventBridge bus of its
+//! own there before the local bus hands them to the shop's consumers, each reached at an
+//! endpoint of the test's choosing (the emulator, or [`crate::aws_faults::FaultyAws`] in
+//! front of it).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use mambogo::adapters::access::Table;
-use mambogo::adapters::cached_catalog::CachedCatalog;
-use mambogo::adapters::cached_stock::CachedStockLevels;
-use mambogo::adapters::dynamodb::{
-    DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoCoupons, DynamoFlashSales,
-    DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
-    DynamoReviews,
-};
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::application::Services;
 use mambogo::domain::events::{DomainEvent, EventPublisher, PublishError};
+use mambogo_local::aws::AwsTables;
 use mambogo_local::ServicesWrapper;
-use time::Duration;
 
 use crate::aws_faults::sdk_retries;
-use crate::emulator::{create_table, dynamodb_client, eventbridge_client, unique_table_name};
-
-/// How long the catalog and the stock levels are served from memory, as in the
-/// functions by default.
-const CACHE: Duration = Duration::seconds(10);
+use crate::emulator::{eventbridge_client, unique_table_name};
 
 /// A DynamoDB client for `endpoint`, retrying as [`sdk_retries`] says.
 pub fn dynamodb_client_at(endpoint: &str) -> aws_sdk_dynamodb::Client {
@@ -41,6 +27,15 @@ pub fn dynamodb_client_at(endpoint: &str) -> aws_sdk_dynamodb::Client {
         .retry_config(sdk_retries())
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// Tables no other shop uses, at `endpoint`, created as the shop starts.
+pub fn dynamodb_tables(endpoint: &str) -> AwsTables {
+    AwsTables {
+        client: dynamodb_client_at(endpoint),
+        prefix: format!("{}-", unique_table_name("shop")),
+        create_missing: true,
+    }
 }
 
 /// Publishes on EventBridge, then, once EventBridge took the events, on the shop's own
@@ -59,10 +54,9 @@ impl EventPublisher for EventBridgeFirst {
     }
 }
 
-/// Creates every table of the shop's stores and an event bus in the emulator, and says
-/// how to put the DynamoDB stores on them and EventBridge in front of the shop's bus,
-/// reached at `endpoint`, in place of the shop's own.
-pub async fn aws_adapters(endpoint: &str) -> ServicesWrapper {
+/// Creates an event bus in the emulator, and says how to put it, reached at `endpoint`,
+/// in front of the shop's own bus.
+pub async fn eventbridge_first(endpoint: &str) -> ServicesWrapper {
     let bus = unique_table_name("mambogo");
     eventbridge_client()
         .await
@@ -71,22 +65,6 @@ pub async fn aws_adapters(endpoint: &str) -> ServicesWrapper {
         .send()
         .await
         .unwrap_or_else(|error| panic!("cannot create the event bus {bus}: {error:?}"));
-    let admin = dynamodb_client().await;
-    let tables: Vec<Table> = Table::ALL
-        .into_iter()
-        .filter(|table| *table != Table::MockLedger)
-        .collect();
-    let names: HashMap<Table, String> = tables
-        .iter()
-        .map(|table| (*table, unique_table_name(&format!("{table:?}"))))
-        .collect();
-    futures::future::join_all(
-        names
-            .iter()
-            .map(|(table, name)| create_table(&admin, name, *table)),
-    )
-    .await;
-    let client = dynamodb_client_at(endpoint);
     let eventbridge = EventBridgePublisher::new(
         aws_sdk_eventbridge::Client::from_conf(
             aws_sdk_eventbridge::Config::builder()
@@ -99,47 +77,11 @@ pub async fn aws_adapters(endpoint: &str) -> ServicesWrapper {
         ),
         bus,
     );
-    Arc::new(move |services: Services| {
-        let name = |table: Table| names[&table].clone();
-        let operations = Arc::new(DynamoOperations::new(
-            client.clone(),
-            name(Table::Operations),
-        ));
-        Services {
-            catalog: Arc::new(CachedCatalog::new(
-                Arc::new(DynamoCatalog::new(client.clone(), name(Table::Catalog))),
-                Arc::clone(&services.clock),
-                CACHE,
-            )),
-            carts: Arc::new(DynamoCarts::new(client.clone(), name(Table::Carts))),
-            inventory: Arc::new(CachedStockLevels::new(
-                Arc::new(DynamoInventory::new(client.clone(), name(Table::Inventory))),
-                Arc::clone(&services.clock),
-                CACHE,
-            )),
-            orders: Arc::new(DynamoOrders::new(client.clone(), name(Table::Orders))),
-            payments: Arc::new(DynamoPayments::new(client.clone(), name(Table::Payments))),
-            idempotency: Arc::new(DynamoIdempotency::new(
-                client.clone(),
-                name(Table::Idempotency),
-            )),
-            notifications: operations.clone(),
-            operations,
-            flash_sales: Arc::new(DynamoFlashSales::new(
-                client.clone(),
-                name(Table::FlashSales),
-            )),
-            address_books: Arc::new(DynamoAddressBooks::new(
-                client.clone(),
-                name(Table::AddressBooks),
-            )),
-            coupons: Arc::new(DynamoCoupons::new(client.clone(), name(Table::Coupons))),
-            reviews: Arc::new(DynamoReviews::new(client.clone(), name(Table::Reviews))),
-            events: Arc::new(EventBridgeFirst {
-                eventbridge: eventbridge.clone(),
-                local: Arc::clone(&services.events),
-            }),
-            ..services
-        }
+    Arc::new(move |services: Services| Services {
+        events: Arc::new(EventBridgeFirst {
+            eventbridge: eventbridge.clone(),
+            local: Arc::clone(&services.events),
+        }),
+        ..services
     })
 }

@@ -7,19 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
-    TimeToLiveSpecification,
-};
 use aws_sdk_dynamodb::Client;
 use mambogo::adapters::access::Table;
+use mambogo::adapters::dynamodb::layout;
 
 const WRAPPER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/emulator/moto_locked.py");
-/// The key and TTL attributes that [`mambogo::adapters::dynamodb`] tables share.
-const PK: &str = "pk";
-const SK: &str = "sk";
-const EXPIRES_AT: &str = "expires_at";
 const INSTALL_HINT: &str = "install moto with `pip install -r tests/emulator/requirements.txt` \
      (set MAMBOGO_PYTHON to the python that has it if it is not `python3`)";
 
@@ -179,194 +171,11 @@ pub fn unique_table_name(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
 
-/// A table as the adapters in [`mambogo::adapters::dynamodb`] expect it: partition key
-/// `pk`, an optional sort key (both strings), global secondary indexes projecting all
-/// attributes, the TTL attribute and the stream. The contract suites create their tables
-/// from it, and the Terraform parity test holds `infra/terraform/tables.tf` to it.
-pub struct TableLayout {
-    pub sort: Option<&'static str>,
-    pub indexes: Vec<IndexLayout>,
-    pub ttl: Option<&'static str>,
-    pub new_image_stream: bool,
-}
-
-/// A global secondary index: its name, and its partition and sort keys with their types.
-pub struct IndexLayout {
-    pub name: &'static str,
-    pub partition: (&'static str, ScalarAttributeType),
-    pub sort: (&'static str, ScalarAttributeType),
-}
-
-impl TableLayout {
-    /// A table keyed by `pk` alone, with no index, TTL or stream.
-    const fn keyed_by_pk() -> Self {
-        TableLayout {
-            sort: None,
-            indexes: Vec::new(),
-            ttl: None,
-            new_image_stream: false,
-        }
-    }
-}
-
-fn index(
-    name: &'static str,
-    partition: (&'static str, ScalarAttributeType),
-    sort: (&'static str, ScalarAttributeType),
-) -> IndexLayout {
-    IndexLayout {
-        name,
-        partition,
-        sort,
-    }
-}
-
-/// The layout of `table`.
-pub fn table_layout(table: Table) -> TableLayout {
-    use ScalarAttributeType::{N, S};
-    match table {
-        Table::Catalog => TableLayout {
-            sort: Some(SK),
-            indexes: vec![index("by_kind", ("kind", S), (PK, S))],
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::Inventory => TableLayout {
-            sort: Some(SK),
-            indexes: vec![index("pending_by_expiry", ("pending", S), (EXPIRES_AT, N))],
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::Orders => TableLayout {
-            indexes: vec![
-                index("by_user", ("user_id", S), ("created_at", N)),
-                index("by_status", ("status", S), ("created_at", N)),
-            ],
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::Payments => TableLayout {
-            indexes: vec![index("by_status", ("status", S), ("updated_at", N))],
-            ttl: Some(EXPIRES_AT),
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::Operations => TableLayout {
-            sort: Some(SK),
-            ttl: Some(EXPIRES_AT),
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::FlashSales => TableLayout {
-            sort: Some(SK),
-            indexes: vec![index("queue", ("queue_pk", S), ("queue_sk", N))],
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::Carts | Table::Idempotency => TableLayout {
-            ttl: Some(EXPIRES_AT),
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::AddressBooks => TableLayout::keyed_by_pk(),
-        Table::Coupons => TableLayout {
-            sort: Some(SK),
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::Reviews => TableLayout {
-            sort: Some(SK),
-            indexes: vec![
-                index("newest", ("listed_product", S), ("newest_key", S)),
-                index("best", ("listed_product", S), ("rating_key", S)),
-                index("ratings", ("kind", S), (PK, S)),
-            ],
-            ..TableLayout::keyed_by_pk()
-        },
-        Table::MockLedger => TableLayout {
-            new_image_stream: true,
-            ..TableLayout::keyed_by_pk()
-        },
-    }
-}
-
-fn attribute(name: &str, attribute_type: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(attribute_type)
-        .build()
-        .expect("an attribute definition has a name and a type")
-}
-
-fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(key_type)
-        .build()
-        .expect("a key schema element has a name and a type")
-}
-
-/// Creates table `name` laid out as `table` (see [`table_layout`]), with on-demand
-/// billing, then turns on its TTL if it has one.
+/// Creates table `name` laid out as `table`, and turns on its TTL if it has one.
 pub async fn create_table(client: &Client, name: &str, table: Table) {
-    let spec = table_layout(table);
-    let mut attributes = vec![(PK, ScalarAttributeType::S)];
-    let mut request = client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key(PK, KeyType::Hash));
-    if let Some(sort) = spec.sort {
-        attributes.push((sort, ScalarAttributeType::S));
-        request = request.key_schema(key(sort, KeyType::Range));
-    }
-    for IndexLayout {
-        name: index_name,
-        partition,
-        sort,
-    } in spec.indexes
-    {
-        let index = GlobalSecondaryIndex::builder()
-            .index_name(index_name)
-            .key_schema(key(partition.0, KeyType::Hash))
-            .key_schema(key(sort.0, KeyType::Range))
-            .projection(
-                Projection::builder()
-                    .projection_type(ProjectionType::All)
-                    .build(),
-            )
-            .build()
-            .expect("the index has a name and a key schema");
-        request = request.global_secondary_indexes(index);
-        for (attribute_name, attribute_type) in [partition, sort] {
-            if attributes.iter().all(|(known, _)| *known != attribute_name) {
-                attributes.push((attribute_name, attribute_type));
-            }
-        }
-    }
-    if spec.new_image_stream {
-        let stream = StreamSpecification::builder()
-            .stream_enabled(true)
-            .stream_view_type(StreamViewType::NewImage)
-            .build()
-            .expect("a stream specification has a switch");
-        request = request.stream_specification(stream);
-    }
-    for (attribute_name, attribute_type) in attributes {
-        request = request.attribute_definitions(attribute(attribute_name, attribute_type));
-    }
-    let holds = table.as_str();
-    request
-        .send()
+    layout::create_table(client, name, table)
         .await
-        .unwrap_or_else(|error| panic!("cannot create {holds} table {name}: {error:?}"));
-    let Some(ttl_attribute) = spec.ttl else {
-        return;
-    };
-    let ttl = TimeToLiveSpecification::builder()
-        .attribute_name(ttl_attribute)
-        .enabled(true)
-        .build()
-        .expect("a TTL specification has an attribute and a switch");
-    client
-        .update_time_to_live()
-        .table_name(name)
-        .time_to_live_specification(ttl)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot turn on TTL for {name}: {error:?}"));
+        .unwrap_or_else(|error| panic!("{error}"));
 }
 
 /// Creates a catalog table.

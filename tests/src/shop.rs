@@ -3,6 +3,10 @@
 use std::path::PathBuf;
 
 use mambogo::api::auth::mint_token;
+
+use crate::aws_shop::dynamodb_tables;
+use crate::emulator::moto_endpoint;
+use mambogo_local::demo::{demo_categories, demo_products, demo_stock};
 use mambogo_local::{
     start_with, DataLocation, LocalConfig, RunningShop, TestHooks, DEV_JWT_SECRET,
 };
@@ -113,7 +117,92 @@ impl<'a> As<'a> {
     }
 }
 
+/// Where a test's shop keeps its stores: the suites that matter run on both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stores {
+    /// The embedded SQLite stores, as `cargo run` keeps them.
+    Sqlite,
+    /// The DynamoDB stores, on tables of the shop's own in this process's emulator.
+    DynamoDb,
+}
+
+/// How many of the demo catalog's products a shop on DynamoDB starts with: the ones the
+/// suites buy. The emulator takes about 25 s to load all of them.
+const DYNAMODB_DEMO_PRODUCTS: usize = 8;
+
+/// Loads the demo's categories and its first `products` products with their stock.
+async fn seed_demo_products(shop: &TestShop, products: usize) {
+    let services = &shop.inner().services;
+    for category in demo_categories() {
+        services
+            .catalog
+            .put_category(&category)
+            .await
+            .expect("a category is kept");
+    }
+    let mut skus = Vec::new();
+    for product in demo_products().into_iter().take(products) {
+        skus.extend(product.skus());
+        services
+            .catalog
+            .create_product(&product)
+            .await
+            .expect("a product is kept");
+    }
+    for (sku, units) in demo_stock() {
+        if skus.contains(&sku) {
+            services
+                .inventory
+                .set_on_hand(&sku, units)
+                .await
+                .expect("stock is kept");
+        }
+    }
+}
+
+/// Runs each of the `async fn check(stores: Stores)` named as two tests,
+/// `check::sqlite` and `check::dynamodb`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($check:ident),* $(,)?) => {
+        $(mod $check {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$check($crate::shop::Stores::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn dynamodb() {
+                super::$check($crate::shop::Stores::DynamoDb).await;
+            }
+        })*
+    };
+}
+
 impl TestShop {
+    /// Starts a fresh shop whose stores are `stores`.
+    pub async fn on(stores: Stores) -> TestShop {
+        Self::start_on(stores, LocalConfig::ephemeral(), TestHooks::default()).await
+    }
+
+    /// Starts a shop with `config` and test hooks whose stores are `stores`: on DynamoDB,
+    /// tables of its own in this process's emulator, and of the demo catalog (if asked
+    /// for) only the products the suites buy.
+    pub async fn start_on(stores: Stores, mut config: LocalConfig, hooks: TestHooks) -> TestShop {
+        let seed = match stores {
+            Stores::Sqlite => false,
+            Stores::DynamoDb => {
+                config.aws = Some(dynamodb_tables(moto_endpoint()));
+                std::mem::replace(&mut config.seed_demo, false)
+            }
+        };
+        let shop = Self::start_with(config, hooks).await;
+        if seed {
+            seed_demo_products(&shop, DYNAMODB_DEMO_PRODUCTS).await;
+        }
+        shop
+    }
+
     /// Starts a fresh in-memory shop.
     pub async fn start() -> TestShop {
         Self::start_with(LocalConfig::ephemeral(), TestHooks::default()).await

@@ -30,7 +30,7 @@ use mambogo::domain::ids::OrderId;
 use mambogo_local::demo::{demo_categories, demo_products};
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::aws_faults::{AwsFault, FaultRule, FaultyAws, SDK_ATTEMPTS};
-use mambogo_tests::aws_shop::aws_adapters;
+use mambogo_tests::aws_shop::{dynamodb_tables, eventbridge_first};
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout, deliver_webhook, order, order_id, published,
     saga_finished,
@@ -216,11 +216,12 @@ async fn run_cell(operation: &'static str, column: &Column) -> Result<Outcome, S
     let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
     let hooks = TestHooks {
         clock: Some(Arc::clone(&clock) as Arc<dyn Clock>),
-        stores: Some(aws_adapters(proxy.endpoint()).await),
+        ports: Some(eventbridge_first(proxy.endpoint()).await),
         ..TestHooks::default()
     };
     let mut config = LocalConfig::ephemeral();
     config.seed_demo = false;
+    config.aws = Some(dynamodb_tables(proxy.endpoint()));
     let shop = TestShop::start_with(config, hooks).await;
     let sku = seed(&shop).await;
     let (alice, admin) = (token("alice", false), token("ops", true));

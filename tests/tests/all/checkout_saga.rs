@@ -1,5 +1,6 @@
 //! The checkout saga end to end on the local shop: the ASL file run by the local runner,
-//! the mock gateway answering through the signed webhook, events on the local bus.
+//! the mock gateway answering through the signed webhook, events on the local bus; each
+//! on the SQLite stores and on the DynamoDB stores.
 
 use std::sync::Arc;
 
@@ -11,16 +12,26 @@ use mambogo_tests::checkout::{
     assert_consistent, available, checkout, fill_cart, history, order, order_id, published,
     saga_finished,
 };
-use mambogo_tests::shop::{token, As, TestShop};
+use mambogo_tests::on_both_stores;
+use mambogo_tests::shop::{token, As, Stores, TestShop};
 use reqwest::StatusCode;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 const SKU: &str = "MB-0002-BLK";
 
-#[tokio::test]
-async fn an_approved_payment_confirms_the_order() {
-    let shop = TestShop::start().await;
+on_both_stores!(
+    an_approved_payment_confirms_the_order,
+    a_declined_payment_restores_the_stock_and_cancels,
+    a_gateway_that_never_answers_times_out_and_compensates,
+    a_confirmation_that_keeps_failing_refunds_and_releases,
+    out_of_stock_answers_409_and_fails_the_order,
+    a_replayed_checkout_answers_the_same_and_a_changed_one_is_refused,
+    a_hundred_shoppers_for_ten_units,
+);
+
+async fn an_approved_payment_confirms_the_order(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let alice = token("alice", false);
     let before = available(&shop, SKU).await;
     fill_cart(&shop, &alice, &[(SKU, 2), ("MB-0003-WHT", 1)]).await;
@@ -97,9 +108,8 @@ async fn an_approved_payment_confirms_the_order() {
     shop.stop().await;
 }
 
-#[tokio::test]
-async fn a_declined_payment_restores_the_stock_and_cancels() {
-    let shop = TestShop::start().await;
+async fn a_declined_payment_restores_the_stock_and_cancels(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let alice = token("alice", false);
     let before = available(&shop, SKU).await;
     fill_cart(&shop, &alice, &[(SKU, 3)]).await;
@@ -133,15 +143,14 @@ async fn a_declined_payment_restores_the_stock_and_cancels() {
     shop.stop().await;
 }
 
-#[tokio::test]
-async fn a_gateway_that_never_answers_times_out_and_compensates() {
+async fn a_gateway_that_never_answers_times_out_and_compensates(stores: Stores) {
     let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
     let hooks = TestHooks {
         clock: Some(clock.clone() as Arc<dyn Clock>),
         faults: None,
         ..TestHooks::default()
     };
-    let shop = TestShop::start_with(LocalConfig::ephemeral(), hooks).await;
+    let shop = TestShop::start_on(stores, LocalConfig::ephemeral(), hooks).await;
     let alice = token("alice", false);
     let before = available(&shop, SKU).await;
     fill_cart(&shop, &alice, &[(SKU, 1)]).await;
@@ -187,14 +196,13 @@ fn always_fail(step: &'static str, error: &'static str) -> FaultInjector {
     })
 }
 
-#[tokio::test]
-async fn a_confirmation_that_keeps_failing_refunds_and_releases() {
+async fn a_confirmation_that_keeps_failing_refunds_and_releases(stores: Stores) {
     let hooks = TestHooks {
         clock: None,
         faults: Some(always_fail("confirm-order", "Transient")),
         ..TestHooks::default()
     };
-    let shop = TestShop::start_with(LocalConfig::ephemeral(), hooks).await;
+    let shop = TestShop::start_on(stores, LocalConfig::ephemeral(), hooks).await;
     let alice = token("alice", false);
     let before = available(&shop, SKU).await;
     fill_cart(&shop, &alice, &[(SKU, 2)]).await;
@@ -241,9 +249,8 @@ async fn a_confirmation_that_keeps_failing_refunds_and_releases() {
     shop.stop().await;
 }
 
-#[tokio::test]
-async fn out_of_stock_answers_409_and_fails_the_order() {
-    let shop = TestShop::start().await;
+async fn out_of_stock_answers_409_and_fails_the_order(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let admin = token("ops", true);
     let set = shop
         .put(
@@ -284,9 +291,8 @@ async fn out_of_stock_answers_409_and_fails_the_order() {
     shop.stop().await;
 }
 
-#[tokio::test]
-async fn a_replayed_checkout_answers_the_same_and_a_changed_one_is_refused() {
-    let shop = TestShop::start().await;
+async fn a_replayed_checkout_answers_the_same_and_a_changed_one_is_refused(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let alice = token("alice", false);
     fill_cart(&shop, &alice, &[(SKU, 1)]).await;
     let before = available(&shop, SKU).await;
@@ -335,10 +341,12 @@ async fn a_replayed_checkout_answers_the_same_and_a_changed_one_is_refused() {
     shop.stop().await;
 }
 
-#[tokio::test]
-async fn a_hundred_shoppers_for_ten_units() {
+async fn a_hundred_shoppers_for_ten_units(stores: Stores) {
     // On files, as `cargo run` keeps them: reads beside the writer see every commit.
-    let shop = Arc::new(TestShop::on_file(LocalConfig::ephemeral(), TestHooks::default()).await);
+    let shop = Arc::new(match stores {
+        Stores::Sqlite => TestShop::on_file(LocalConfig::ephemeral(), TestHooks::default()).await,
+        Stores::DynamoDb => TestShop::on(stores).await,
+    });
     let admin = token("ops", true);
     shop.put(
         "/admin/inventory/MB-0005-BLK",

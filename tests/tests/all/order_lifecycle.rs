@@ -16,10 +16,13 @@ use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::checkout::{
     assert_consistent, checkout, fill_cart, history, order, order_id, saga_finished,
 };
-use mambogo_tests::shop::{token, As, Reply, TestShop};
+use mambogo_tests::on_both_stores;
+use mambogo_tests::shop::{token, As, Reply, Stores, TestShop};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use time::{Duration, OffsetDateTime};
+
+on_both_stores!(an_order_goes_from_confirmed_to_refunded_returning_only_some_lines);
 
 pub const SKU: &str = "MB-0002-BLK";
 pub const OTHER_SKU: &str = "MB-0003-WHT";
@@ -197,9 +200,8 @@ pub async fn deliver_refund_webhook(shop: &TestShop, id: &OrderId, refund_id: &s
     reply
 }
 
-#[tokio::test]
-async fn an_order_goes_from_confirmed_to_refunded_returning_only_some_lines() {
-    let shop = TestShop::start().await;
+async fn an_order_goes_from_confirmed_to_refunded_returning_only_some_lines(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let alice = token("alice", false);
     let admin = token("ops", true);
     let id = confirmed_order(&shop, &alice, "key-1", &[(SKU, 2), (OTHER_SKU, 1)]).await;

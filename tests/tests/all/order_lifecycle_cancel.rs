@@ -13,7 +13,8 @@ use mambogo_local::{Fault, FaultInjector, LocalConfig, TestHooks};
 use mambogo_tests::checkout::{
     assert_consistent, checkout, fill_cart, order, order_id, saga_finished,
 };
-use mambogo_tests::shop::{token, As, Reply, TestShop};
+use mambogo_tests::on_both_stores;
+use mambogo_tests::shop::{token, As, Reply, Stores, TestShop};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::sync::Semaphore;
@@ -22,6 +23,12 @@ use super::order_lifecycle::{
     advance_to, confirmed_order, deliver_refund_webhook, distinct_events, level, payment,
     refund_webhooks, SKU,
 };
+
+on_both_stores!(
+    a_pending_order_is_cancelled_at_once_and_its_waiting_saga_ends,
+    a_confirmed_or_processing_order_is_restocked_and_refunded_once,
+    a_cancel_racing_the_checkout_saga_settles_stock_and_payment_once,
+);
 
 async fn cancel(shop: &TestShop, token: &str, id: &OrderId, reason: Option<&str>) -> Reply {
     let body = reason.map(|reason| json!({ "reason": reason }).to_string());
@@ -60,9 +67,8 @@ async fn assert_void_at_the_gateway(shop: &TestShop, id: &OrderId) {
     );
 }
 
-#[tokio::test]
-async fn a_pending_order_is_cancelled_at_once_and_its_waiting_saga_ends() {
-    let shop = TestShop::start().await;
+async fn a_pending_order_is_cancelled_at_once_and_its_waiting_saga_ends(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let alice = token("alice", false);
     let before = level(&shop, SKU).await;
     fill_cart(&shop, &alice, &[(SKU, 2)]).await;
@@ -124,9 +130,8 @@ async fn a_pending_order_is_cancelled_at_once_and_its_waiting_saga_ends() {
     shop.stop().await;
 }
 
-#[tokio::test]
-async fn a_confirmed_or_processing_order_is_restocked_and_refunded_once() {
-    let shop = TestShop::start().await;
+async fn a_confirmed_or_processing_order_is_restocked_and_refunded_once(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let alice = token("alice", false);
     let admin = token("ops", true);
     for (key, target) in [("key-1", "CONFIRMED"), ("key-2", "PROCESSING")] {
@@ -273,10 +278,9 @@ enum CancelAt {
     Confirming,
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_cancel_racing_the_checkout_saga_settles_stock_and_payment_once() {
+async fn a_cancel_racing_the_checkout_saga_settles_stock_and_payment_once(stores: Stores) {
     const ROUNDS: usize = 60;
-    let shop = Arc::new(TestShop::start().await);
+    let shop = Arc::new(TestShop::on(stores).await);
     let before = level(&shop, SKU).await;
     let (mut never_paid, mut voided, mut refunded, mut refunded_by_the_saga) = (0, 0, 0, 0);
     let moments = [

@@ -489,7 +489,7 @@ fn optional_string(expression: &Expression) -> Option<String> {
 #[test]
 fn tables_are_laid_out_as_the_adapters_expect() {
     use aws_sdk_dynamodb::types::ScalarAttributeType;
-    use mambogo_tests::emulator::table_layout;
+    use mambogo::adapters::dynamodb::layout::table_layout;
 
     let files = terraform_files();
     let locals = stack_locals(&files);

@@ -264,6 +264,7 @@ mod flash_sales;
 mod idempotency;
 mod inventory;
 mod item;
+pub mod layout;
 #[cfg(feature = "mock-gateway")]
 mod mock_ledger;
 mod operations;
