@@ -7,14 +7,8 @@ use crate::config::PAYMENT_GATEWAY_URL;
 use crate::config_error::ConfigError;
 use aws_config::{BehaviorVersion, SdkConfig};
 use mambogo::adapters::access::guarded::GuardedGateway;
-use mambogo::adapters::access::{Secret, Table};
-use mambogo::adapters::cached_catalog::CachedCatalog;
-use mambogo::adapters::cached_stock::CachedStockLevels;
-use mambogo::adapters::dynamodb::{
-    DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoCoupons, DynamoFlashSales,
-    DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
-    DynamoReviews,
-};
+use mambogo::adapters::access::Secret;
+use mambogo::adapters::dynamodb::{Caches, DynamoStores};
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
 use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
@@ -94,10 +88,11 @@ pub fn payment_gateway(
     Ok(Arc::new(gateway))
 }
 
-/// The services on AWS: one DynamoDB client for every table, the catalog behind a cache,
-/// EventBridge for events and Step Functions for the checkout saga. A table, bus or state
-/// machine the function is not granted gets an empty name; the restriction applied by
-/// [`function_services`] refuses every call to it before it reaches AWS.
+/// The services on AWS: one DynamoDB client for every table, the catalog and the stock
+/// levels behind caches, EventBridge for events and Step Functions for the checkout saga.
+/// A table, bus or state machine the function is not granted gets an empty name; the
+/// restriction applied by [`function_services`] refuses every call to it before it
+/// reaches AWS.
 pub fn aws_services(
     config: &LambdaConfig,
     secrets: &std::collections::BTreeMap<Secret, String>,
@@ -106,45 +101,19 @@ pub fn aws_services(
 ) -> Services {
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk_config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let catalog = CachedCatalog::new(
-        Arc::new(DynamoCatalog::new(
-            dynamodb.clone(),
-            config.table(Table::Catalog),
-        )),
-        Arc::clone(&clock),
-        config.catalog_cache,
-    );
+    let caches = Caches {
+        catalog: config.catalog_cache,
+        stock: config.catalog_cache,
+    };
+    let stores = DynamoStores::new(&dynamodb, |table| config.table(table), &clock, caches);
     let event_bus_name = config.event_bus_name.clone().unwrap_or_default();
-    let operations = Arc::new(DynamoOperations::new(
-        dynamodb.clone(),
-        config.table(Table::Operations),
-    ));
     Services {
-        catalog: Arc::new(catalog),
-        carts: Arc::new(DynamoCarts::new(
-            dynamodb.clone(),
-            config.table(Table::Carts),
-        )),
-        inventory: Arc::new(CachedStockLevels::new(
-            Arc::new(DynamoInventory::new(
-                dynamodb.clone(),
-                config.table(Table::Inventory),
-            )),
-            Arc::clone(&clock),
-            config.catalog_cache,
-        )),
-        orders: Arc::new(DynamoOrders::new(
-            dynamodb.clone(),
-            config.table(Table::Orders),
-        )),
-        payments: Arc::new(DynamoPayments::new(
-            dynamodb.clone(),
-            config.table(Table::Payments),
-        )),
-        idempotency: Arc::new(DynamoIdempotency::new(
-            dynamodb.clone(),
-            config.table(Table::Idempotency),
-        )),
+        catalog: stores.catalog,
+        carts: stores.carts,
+        inventory: stores.inventory,
+        orders: stores.orders,
+        payments: stores.payments,
+        idempotency: stores.idempotency,
         events: Arc::new(EventBridgePublisher::new(
             aws_sdk_eventbridge::Client::new(sdk_config),
             event_bus_name.clone(),
@@ -155,21 +124,12 @@ pub fn aws_services(
         )),
         gateway,
         dead_letters: dead_letters(config, sdk_config),
-        notifications: operations.clone(),
-        operations,
-        flash_sales: Arc::new(DynamoFlashSales::new(
-            dynamodb.clone(),
-            config.table(Table::FlashSales),
-        )),
-        address_books: Arc::new(DynamoAddressBooks::new(
-            dynamodb.clone(),
-            config.table(Table::AddressBooks),
-        )),
-        coupons: Arc::new(DynamoCoupons::new(
-            dynamodb.clone(),
-            config.table(Table::Coupons),
-        )),
-        reviews: Arc::new(DynamoReviews::new(dynamodb, config.table(Table::Reviews))),
+        notifications: stores.operations.clone(),
+        operations: stores.operations,
+        flash_sales: stores.flash_sales,
+        address_books: stores.address_books,
+        coupons: stores.coupons,
+        reviews: stores.reviews,
         search_index: None,
         index_refresh: Some(config.catalog_cache),
         rate_limits: Arc::new(RateLimits::new(

@@ -4,37 +4,14 @@
 //! can be created first, laid out as [`layout`] says. The rest of the shop (the saga's
 //! runner, the event bus, the mock gateway) stays local.
 
-use std::sync::Arc;
-
 use aws_sdk_dynamodb::Client;
 use mambogo::adapters::access::Table;
-use mambogo::adapters::cached_catalog::CachedCatalog;
-use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::dynamodb::layout;
-use mambogo::adapters::dynamodb::{
-    DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoCoupons, DynamoFlashSales,
-    DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
-    DynamoReviews,
-};
+use mambogo::adapters::dynamodb::{Caches, DynamoStores};
 use mambogo::application::Services;
 use mambogo::domain::store::StoreError;
 
 use crate::caches::{CATALOG_CACHE, STOCK_CACHE};
-
-/// The tables the shop's stores keep; the mock gateway keeps its own ledger locally.
-const STORE_TABLES: [Table; 11] = [
-    Table::Catalog,
-    Table::Carts,
-    Table::Inventory,
-    Table::Orders,
-    Table::Payments,
-    Table::Idempotency,
-    Table::Operations,
-    Table::FlashSales,
-    Table::AddressBooks,
-    Table::Coupons,
-    Table::Reviews,
-];
 
 /// Where the shop's DynamoDB tables are.
 #[derive(Clone, Debug)]
@@ -56,7 +33,8 @@ impl AwsTables {
     /// Creates the tables of the shop's stores that do not exist yet; how many.
     pub(crate) async fn create_missing(&self) -> Result<usize, StoreError> {
         let mut created = 0;
-        for table in STORE_TABLES {
+        // The mock gateway keeps its own ledger locally.
+        for table in Table::ALL.into_iter().filter(|t| *t != Table::MockLedger) {
             let name = self.name(table);
             if layout::create_if_missing(&self.client, &name, table).await? {
                 tracing::info!(table = %name, "table created");
@@ -69,56 +47,29 @@ impl AwsTables {
     /// `services` with the DynamoDB stores in place of the shop's own, behind the same
     /// caches.
     pub(crate) fn stores_of(&self, services: Services) -> Services {
-        let client = &self.client;
-        let operations = Arc::new(DynamoOperations::new(
-            client.clone(),
-            self.name(Table::Operations),
-        ));
+        let caches = Caches {
+            catalog: CATALOG_CACHE,
+            stock: STOCK_CACHE,
+        };
+        let stores = DynamoStores::new(
+            &self.client,
+            |table| self.name(table),
+            &services.clock,
+            caches,
+        );
         Services {
-            catalog: Arc::new(CachedCatalog::new(
-                Arc::new(DynamoCatalog::new(
-                    client.clone(),
-                    self.name(Table::Catalog),
-                )),
-                Arc::clone(&services.clock),
-                CATALOG_CACHE,
-            )),
-            carts: Arc::new(DynamoCarts::new(client.clone(), self.name(Table::Carts))),
-            inventory: Arc::new(CachedStockLevels::new(
-                Arc::new(DynamoInventory::new(
-                    client.clone(),
-                    self.name(Table::Inventory),
-                )),
-                Arc::clone(&services.clock),
-                STOCK_CACHE,
-            )),
-            orders: Arc::new(DynamoOrders::new(client.clone(), self.name(Table::Orders))),
-            payments: Arc::new(DynamoPayments::new(
-                client.clone(),
-                self.name(Table::Payments),
-            )),
-            idempotency: Arc::new(DynamoIdempotency::new(
-                client.clone(),
-                self.name(Table::Idempotency),
-            )),
-            notifications: operations.clone(),
-            operations,
-            flash_sales: Arc::new(DynamoFlashSales::new(
-                client.clone(),
-                self.name(Table::FlashSales),
-            )),
-            address_books: Arc::new(DynamoAddressBooks::new(
-                client.clone(),
-                self.name(Table::AddressBooks),
-            )),
-            coupons: Arc::new(DynamoCoupons::new(
-                client.clone(),
-                self.name(Table::Coupons),
-            )),
-            reviews: Arc::new(DynamoReviews::new(
-                client.clone(),
-                self.name(Table::Reviews),
-            )),
+            catalog: stores.catalog,
+            carts: stores.carts,
+            inventory: stores.inventory,
+            orders: stores.orders,
+            payments: stores.payments,
+            idempotency: stores.idempotency,
+            notifications: stores.operations.clone(),
+            operations: stores.operations,
+            flash_sales: stores.flash_sales,
+            address_books: stores.address_books,
+            coupons: stores.coupons,
+            reviews: stores.reviews,
             ..services
         }
     }

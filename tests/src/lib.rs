@@ -8,5 +8,6 @@ pub mod contract;
 pub mod emulator;
 pub mod events;
 pub mod layers;
+pub mod matrix;
 pub mod shop;
 pub mod throttling;

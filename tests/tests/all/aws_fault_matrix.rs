@@ -19,11 +19,9 @@
 //! outage column may compensate. The matrix is printed with how many calls each fault
 //! hit, how many requests the client sent again, and the orders' ends.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use mambogo::application::jobs::sweep_and_admit;
 use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::ids::OrderId;
@@ -35,6 +33,7 @@ use mambogo_tests::checkout::{
     assert_consistent, available, checkout, deliver_webhook, order, order_id, published,
     saga_finished,
 };
+use mambogo_tests::matrix::Matrix;
 use mambogo_tests::shop::{token, As, Reply, TestShop};
 use reqwest::Method;
 use serde_json::json;
@@ -363,50 +362,32 @@ fn short(ends: &[String; 2]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_under_every_fault_ends_as_without_it_or_compensated() {
-    let cells: Vec<(usize, usize)> = (0..OPERATIONS.len())
-        .flat_map(|operation| (0..COLUMNS.len()).map(move |column| (operation, column)))
-        .filter(|&(operation, column)| applies(OPERATIONS[operation], &COLUMNS[column]))
-        .collect();
-    let results: Vec<((usize, usize), Result<Outcome, String>)> = futures::stream::iter(cells)
-        .map(|(operation, fault)| async move {
-            let cell = run_cell(OPERATIONS[operation], &COLUMNS[fault]);
-            let outcome = tokio::time::timeout(STUCK, cell)
-                .await
-                .unwrap_or_else(|_| Err("stuck".to_owned()));
-            ((operation, fault), outcome)
-        })
-        .buffer_unordered(4)
-        .collect()
-        .await;
-    let by_cell: HashMap<(usize, usize), &Result<Outcome, String>> = results
-        .iter()
-        .map(|(cell, result)| (*cell, result))
-        .collect();
-
-    let mut table = format!("{:<20}", "operation \\ fault");
-    for column in &COLUMNS {
-        table += &format!(" | {:<20}", column.label);
-    }
-    let mut broken = Vec::new();
-    for (row, operation) in OPERATIONS.iter().enumerate() {
-        table += &format!("\n{operation:<20}");
-        for (column, Column { label, .. }) in COLUMNS.iter().enumerate() {
-            let text = match by_cell.get(&(row, column)) {
-                None => "n/a".to_owned(),
-                Some(Ok(outcome)) => format!(
+    let matrix = Matrix {
+        corner: "operation \\ fault",
+        rows: OPERATIONS
+            .iter()
+            .map(|operation| (*operation).to_owned())
+            .collect(),
+        columns: COLUMNS
+            .iter()
+            .map(|column| column.label.to_owned())
+            .collect(),
+        width: 20,
+    };
+    let broken = matrix
+        .run(
+            |operation, column| applies(OPERATIONS[operation], &COLUMNS[column]),
+            STUCK,
+            |operation, column| run_cell(OPERATIONS[operation], &COLUMNS[column]),
+            |outcome| {
+                format!(
                     "hit {} resent {} {}",
                     outcome.hit,
                     outcome.resent,
                     short(&outcome.ends)
-                ),
-                Some(Err(why)) => {
-                    broken.push(format!("{operation} × {label}: {why}"));
-                    "BROKEN".to_owned()
-                }
-            };
-            table += &format!(" | {text:<20}");
-        }
-    }
-    println!("{table}");
+                )
+            },
+        )
+        .await;
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

@@ -15,7 +15,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
-use futures::StreamExt;
 use mambogo::application::jobs::sweep_and_admit;
 use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::ids::OrderId;
@@ -25,6 +24,7 @@ use mambogo_tests::checkout::{
     assert_consistent, available, checkout, deliver_webhook, fill_cart, order, order_id, published,
     saga_finished,
 };
+use mambogo_tests::matrix::Matrix;
 use mambogo_tests::shop::{token, TestShop};
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Notify;
@@ -292,44 +292,25 @@ fn check(outcome: &Outcome, step: &str, path: Path, kind: Kind) -> Result<(), St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_task_under_every_fault_ends_confirmed_or_compensated() {
-    let cells: Vec<(usize, usize)> = (0..TASKS.len())
-        .flat_map(|task| (0..KINDS.len()).map(move |kind| (task, kind)))
-        .collect();
-    let results: Vec<((usize, usize), Result<Outcome, String>)> = futures::stream::iter(cells)
-        .map(|(task, kind)| async move {
-            let (_, step, path) = TASKS[task];
-            let cell = tokio::time::timeout(STUCK, run_cell(step, path, KINDS[kind]));
-            let outcome = cell
-                .await
-                .unwrap_or_else(|_| Err("the saga never finished".to_owned()));
-            ((task, kind), outcome)
-        })
-        .buffer_unordered(4)
-        .collect()
+    let matrix = Matrix {
+        corner: "task \\ fault",
+        rows: TASKS
+            .iter()
+            .map(|(name, _, _)| (*name).to_owned())
+            .collect(),
+        columns: KINDS.iter().map(|kind| format!("{kind:?}")).collect(),
+        width: 42,
+    };
+    let broken = matrix
+        .run(
+            |_, _| true,
+            STUCK,
+            |task, kind| {
+                let (_, step, path) = TASKS[task];
+                run_cell(step, path, KINDS[kind])
+            },
+            Outcome::to_string,
+        )
         .await;
-    let by_cell: HashMap<(usize, usize), &Result<Outcome, String>> = results
-        .iter()
-        .map(|(cell, result)| (*cell, result))
-        .collect();
-
-    let mut table = format!("{:<22}", "task \\ fault");
-    for kind in KINDS {
-        table += &format!(" | {:<42}", format!("{kind:?}"));
-    }
-    let mut broken = Vec::new();
-    for (task, (name, _, _)) in TASKS.iter().enumerate() {
-        table += &format!("\n{name:<22}");
-        for kind in 0..KINDS.len() {
-            let text = match by_cell[&(task, kind)] {
-                Ok(outcome) => outcome.to_string(),
-                Err(why) => {
-                    broken.push(format!("{name} × {:?}: {why}", KINDS[kind]));
-                    "BROKEN".to_owned()
-                }
-            };
-            table += &format!(" | {text:<42}");
-        }
-    }
-    println!("{table}");
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

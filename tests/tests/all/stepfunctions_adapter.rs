@@ -68,6 +68,23 @@ async fn status(client: &Client, execution_arn: &str) -> ExecutionStatus {
         .clone()
 }
 
+/// The names of the machine's executions, sorted.
+async fn execution_names(client: &Client, machine_arn: &str) -> Vec<String> {
+    let executions = client
+        .list_executions()
+        .state_machine_arn(machine_arn)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("cannot list executions: {error:?}"));
+    let mut names: Vec<String> = executions
+        .executions()
+        .iter()
+        .map(|execution| execution.name().to_owned())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
 /// The execution's status once it is no longer running. Moto runs executions on its own
 /// threads, so this asks again every [`POLL_EVERY`], for at most [`POLL_FOR`].
 async fn ended(client: &Client, execution_arn: &str) -> ExecutionStatus {
@@ -101,13 +118,7 @@ async fn a_repeated_start_of_a_running_execution_starts_nothing() {
     // that execution; the adapter cannot tell it from a fresh start.
     assert_eq!(same_input, Ok(StartOutcome::Started));
     assert_eq!(other_input, Ok(StartOutcome::AlreadyStarted));
-    let executions = client
-        .list_executions()
-        .state_machine_arn(&machine)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot list executions: {error:?}"));
-    assert_eq!(executions.executions().len(), 1);
+    assert_eq!(execution_names(&client, &machine).await, ["o-1"]);
     assert_eq!(
         status(&client, &execution_arn(&machine, "o-1")).await,
         ExecutionStatus::Running
@@ -211,15 +222,7 @@ async fn a_start_throttled_or_whose_answer_was_lost_starts_one_execution() {
         matches!(refused, Err(WorkflowError::Throttled(_))),
         "{refused:?}"
     );
-    let executions = client
-        .list_executions()
-        .state_machine_arn(&machine)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("cannot list executions: {error:?}"));
-    let mut names: Vec<&str> = executions.executions().iter().map(|e| e.name()).collect();
-    names.sort_unstable();
-    assert_eq!(names, ["o-4", "o-5"]);
+    assert_eq!(execution_names(&client, &machine).await, ["o-4", "o-5"]);
 }
 
 #[tokio::test]

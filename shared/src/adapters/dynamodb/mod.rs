@@ -272,6 +272,7 @@ mod orders;
 mod payments;
 mod query;
 mod reviews;
+mod stores;
 mod transaction;
 mod write_token;
 
@@ -288,3 +289,4 @@ pub use operations::DynamoOperations;
 pub use orders::DynamoOrders;
 pub use payments::DynamoPayments;
 pub use reviews::DynamoReviews;
+pub use stores::{Caches, DynamoStores};
