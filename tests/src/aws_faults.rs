@@ -5,8 +5,7 @@
 //! exactly as they would meet AWS's: through their own error parsing and retry policy.
 //!
 //! A call is named by the operation of its `X-Amz-Target` header (`TransactWriteItems`,
-//! `PutEvents`, `StartExecution`). A rule can also ask that the request's body contain a
-//! text, such as a table's name.
+//! `PutEvents`, `StartExecution`).
 //!
 //! moto ignores `ClientRequestToken` on `TransactWriteItems`; DynamoDB answers a repeat
 //! of a token it applied within ten minutes with the first answer, without writing
@@ -68,13 +67,11 @@ pub enum AwsFault {
     FirstEntryRefused,
 }
 
-/// Which calls a fault hits: of the calls of `operation` whose body contains
-/// `matching`, after the first `skip` of them, the first `burst` of every `period`,
-/// `times` in all.
+/// Which calls a fault hits: of the calls of `operation`, after the first `skip` of
+/// them, the first `burst` of every `period`, `times` in all.
 #[derive(Clone, Debug)]
 pub struct FaultRule {
     pub operation: String,
-    pub matching: Option<String>,
     pub fault: AwsFault,
     pub skip: usize,
     pub period: usize,
@@ -87,7 +84,6 @@ impl FaultRule {
     pub fn next(operation: &str, fault: AwsFault, times: usize) -> FaultRule {
         FaultRule {
             operation: operation.to_owned(),
-            matching: None,
             fault,
             skip: 0,
             period: 1,
@@ -112,12 +108,6 @@ impl FaultRule {
         }
     }
 
-    /// Only calls whose body contains `text`.
-    pub fn matching(mut self, text: &str) -> FaultRule {
-        self.matching = Some(text.to_owned());
-        self
-    }
-
     /// Lets the first `calls` matching calls through.
     pub fn after(mut self, calls: usize) -> FaultRule {
         self.skip = calls;
@@ -137,8 +127,6 @@ struct State {
     rules: Vec<Armed>,
     /// The answers to `TransactWriteItems` calls that took effect, by client token.
     applied_tokens: HashMap<String, (u16, Bytes)>,
-    /// How many calls of each operation arrived.
-    calls: HashMap<String, usize>,
 }
 
 /// The proxy: its URL for the SDK clients, and the rules it follows.
@@ -189,11 +177,6 @@ impl FaultyAws {
     /// Removes every rule, saying how many calls each hit, in the order they were armed.
     pub fn disarm(&self) -> Vec<usize> {
         self.lock().rules.drain(..).map(|armed| armed.hit).collect()
-    }
-
-    /// How many calls of `operation` arrived so far.
-    pub fn calls(&self, operation: &str) -> usize {
-        self.lock().calls.get(operation).copied().unwrap_or(0)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -272,7 +255,6 @@ impl Upstream {
         let token = client_token(&call);
         let fault = {
             let mut state = lock(&self.state);
-            *state.calls.entry(call.operation.clone()).or_default() += 1;
             if let Some(answer) = token.as_ref().and_then(|t| state.applied_tokens.get(t)) {
                 return Ok(respond(answer.0, answer.1.clone()));
             }
@@ -370,13 +352,7 @@ fn fault_for(state: &mut State, call: &Call) -> Option<AwsFault> {
     let mut fault = None;
     for armed in &mut state.rules {
         let rule = &armed.rule;
-        let matches = rule.operation == call.operation
-            && rule.matching.as_ref().is_none_or(|text| {
-                call.body
-                    .windows(text.len())
-                    .any(|window| window == text.as_bytes())
-            });
-        if !matches {
+        if rule.operation != call.operation {
             continue;
         }
         armed.seen += 1;
