@@ -31,7 +31,7 @@ impl AwsTables {
     }
 
     /// Creates the tables of the shop's stores that do not exist yet; how many.
-    pub(crate) async fn create_missing(&self) -> Result<usize, StoreError> {
+    pub async fn create_missing(&self) -> Result<usize, StoreError> {
         let mut created = 0;
         // The mock gateway keeps its own ledger locally.
         for table in Table::ALL.into_iter().filter(|t| *t != Table::MockLedger) {

@@ -1,12 +1,14 @@
 //! The sweeper: an expiry and a commit never both settle a reservation; an order whose
 //! saga is gone is failed and gives its stock and money back; the captured payment of a
 //! cancelled order is refunded once; operators see it at `GET /admin/reconciliation`.
-//! Every run is called with a time of the test's choosing.
+//! Every run is called with a time of the test's choosing; each on the SQLite stores and
+//! on the DynamoDB stores.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use mambogo::adapters::dynamodb::{Caches, DynamoStores};
 use mambogo::adapters::local_bus::LocalEventBus;
 use mambogo::adapters::sqlite::{
     SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
@@ -14,6 +16,7 @@ use mambogo::adapters::sqlite::{
 use mambogo::application::jobs::{SweepSettings, Sweeper, RECONCILE_REFUND, SWEEPER};
 use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::events::EventType;
+use mambogo::domain::idempotency::IdempotencyStore;
 use mambogo::domain::ids::{OrderId, ProductId, Sku, UserId};
 use mambogo::domain::inventory::{InventoryStore, ReservationStatus, SettleOutcome, StockLine};
 use mambogo::domain::money::{Currency, Money};
@@ -26,10 +29,13 @@ use mambogo::domain::payments::{
 };
 use mambogo::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
 use mambogo_local::{LocalConfig, TestHooks};
+use mambogo_tests::aws_shop::dynamodb_tables;
 use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::contract::inventory::check_invariants;
 use mambogo_tests::contract::payments::stored_as;
-use mambogo_tests::shop::{token, As, TestShop};
+use mambogo_tests::emulator::moto_endpoint;
+use mambogo_tests::on_both_stores;
+use mambogo_tests::shop::{token, As, Stores, TestShop};
 use serde_json::{json, Value};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
@@ -38,6 +44,14 @@ use uuid::Uuid;
 const T0: OffsetDateTime = datetime!(2030-01-01 12:00 UTC);
 const TTL: Duration = Duration::minutes(15);
 const RACE_ROUNDS: u128 = 200;
+
+on_both_stores!(
+    an_expiry_sweep_and_a_commit_never_both_settle_a_reservation,
+    an_order_whose_saga_is_gone_fails_and_gives_its_stock_and_money_back,
+    an_order_captured_but_never_confirmed_is_failed_restocked_and_refunded,
+    the_captured_payment_of_a_cancelled_order_is_refunded_once,
+    a_refund_whose_gateway_call_was_lost_is_asked_again_under_its_own_key,
+);
 
 /// A gateway that remembers every call and, like a real one, does a refund once per
 /// idempotency key.
@@ -153,11 +167,55 @@ impl Workflow for Executions {
     }
 }
 
+/// The stores the sweeper works on.
+struct SweptStores {
+    inventory: Arc<dyn InventoryStore>,
+    orders: Arc<dyn OrderStore>,
+    payments: Arc<dyn PaymentStore>,
+    operations: Arc<dyn OperationsLog>,
+    idempotency: Arc<dyn IdempotencyStore>,
+}
+
+impl SweptStores {
+    /// Fresh stores: on DynamoDB, tables of their own in the emulator, read without caches.
+    async fn on(stores: Stores, clock: &Arc<dyn Clock>) -> SweptStores {
+        match stores {
+            Stores::Sqlite => {
+                let db = SqliteDb::in_memory().unwrap();
+                SweptStores {
+                    inventory: Arc::new(SqliteInventory::new(db.clone())),
+                    orders: Arc::new(SqliteOrders::new(db.clone())),
+                    payments: Arc::new(SqlitePayments::new(db.clone())),
+                    operations: Arc::new(SqliteOperations::new(db.clone())),
+                    idempotency: Arc::new(SqliteIdempotency::new(db)),
+                }
+            }
+            Stores::DynamoDb => {
+                let tables = dynamodb_tables(moto_endpoint());
+                tables.create_missing().await.unwrap();
+                let uncached = Caches {
+                    catalog: Duration::ZERO,
+                    stock: Duration::ZERO,
+                };
+                let stores =
+                    DynamoStores::new(&tables.client, |table| tables.name(table), clock, uncached);
+                SweptStores {
+                    inventory: stores.inventory,
+                    orders: stores.orders,
+                    payments: stores.payments,
+                    operations: stores.operations,
+                    idempotency: stores.idempotency,
+                }
+            }
+        }
+    }
+}
+
 struct Fixture {
-    inventory: Arc<SqliteInventory>,
-    orders: Arc<SqliteOrders>,
-    payments: Arc<SqlitePayments>,
-    operations: Arc<SqliteOperations>,
+    inventory: Arc<dyn InventoryStore>,
+    orders: Arc<dyn OrderStore>,
+    payments: Arc<dyn PaymentStore>,
+    operations: Arc<dyn OperationsLog>,
     bus: Arc<LocalEventBus>,
     gateway: Arc<RecordingGateway>,
     executions: Arc<Executions>,
@@ -166,12 +224,16 @@ struct Fixture {
 }
 
 impl Fixture {
-    async fn new() -> Fixture {
-        let db = SqliteDb::in_memory().unwrap();
-        let inventory = Arc::new(SqliteInventory::new(db.clone()));
-        let orders = Arc::new(SqliteOrders::new(db.clone()));
-        let payments = Arc::new(SqlitePayments::new(db.clone()));
-        let operations = Arc::new(SqliteOperations::new(db.clone()));
+    /// The sweeper on fresh `stores`.
+    async fn new(stores: Stores) -> Fixture {
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(T0));
+        let SweptStores {
+            inventory,
+            orders,
+            payments,
+            operations,
+            idempotency,
+        } = SweptStores::on(stores, &clock).await;
         let bus = Arc::new(LocalEventBus::routing(Vec::new()));
         let gateway = Arc::new(RecordingGateway::default());
         let executions = Arc::new(Executions::default());
@@ -183,8 +245,8 @@ impl Fixture {
             events: bus.clone(),
             gateway: gateway.clone(),
             operations: operations.clone(),
-            idempotency: Arc::new(SqliteIdempotency::new(db.clone())),
-            clock: Arc::new(ManualClock::new(T0)),
+            idempotency,
+            clock,
             settings: SweepSettings::default(),
         };
         let sku = Sku::parse("TEE-RED-M").unwrap();
@@ -292,9 +354,8 @@ impl Fixture {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expiry_sweep_and_a_commit_never_both_settle_a_reservation() {
-    let fixture = Fixture::new().await;
+async fn an_expiry_sweep_and_a_commit_never_both_settle_a_reservation(stores: Stores) {
+    let fixture = Fixture::new(stores).await;
     let expired_at = T0 + TTL;
     let (mut swept, mut committed) = (0, 0);
     for round in 0..RACE_ROUNDS {
@@ -357,9 +418,8 @@ async fn an_expiry_sweep_and_a_commit_never_both_settle_a_reservation() {
     assert_eq!(level.reserved, 0);
 }
 
-#[tokio::test]
-async fn an_order_whose_saga_is_gone_fails_and_gives_its_stock_and_money_back() {
-    let fixture = Fixture::new().await;
+async fn an_order_whose_saga_is_gone_fails_and_gives_its_stock_and_money_back(stores: Stores) {
+    let fixture = Fixture::new(stores).await;
     let before = fixture.available().await;
     let orphan = fixture.pending_order(1).await;
     fixture.pay(&orphan, PaymentStatus::Authorized).await;
@@ -427,9 +487,8 @@ async fn an_order_whose_saga_is_gone_fails_and_gives_its_stock_and_money_back() 
     fixture.assert_invariants().await;
 }
 
-#[tokio::test]
-async fn an_order_captured_but_never_confirmed_is_failed_restocked_and_refunded() {
-    let fixture = Fixture::new().await;
+async fn an_order_captured_but_never_confirmed_is_failed_restocked_and_refunded(stores: Stores) {
+    let fixture = Fixture::new(stores).await;
     let before = fixture.available().await;
     // The saga captured and committed, then died before confirming the order.
     let order = fixture.pending_order(1).await;
@@ -456,9 +515,8 @@ async fn an_order_captured_but_never_confirmed_is_failed_restocked_and_refunded(
     fixture.assert_invariants().await;
 }
 
-#[tokio::test]
-async fn the_captured_payment_of_a_cancelled_order_is_refunded_once() {
-    let fixture = Fixture::new().await;
+async fn the_captured_payment_of_a_cancelled_order_is_refunded_once(stores: Stores) {
+    let fixture = Fixture::new(stores).await;
     let mut order = fixture.pending_order(1).await;
     fixture.pay(&order, PaymentStatus::Captured).await;
     fixture.inventory.commit(&order.id).await.unwrap();
@@ -537,9 +595,8 @@ async fn the_captured_payment_of_a_cancelled_order_is_refunded_once() {
     );
 }
 
-#[tokio::test]
-async fn a_refund_whose_gateway_call_was_lost_is_asked_again_under_its_own_key() {
-    let fixture = Fixture::new().await;
+async fn a_refund_whose_gateway_call_was_lost_is_asked_again_under_its_own_key(stores: Stores) {
+    let fixture = Fixture::new(stores).await;
     let mut order = fixture.pending_order(1).await;
     let captured = fixture.pay(&order, PaymentStatus::Captured).await;
     fixture.inventory.commit(&order.id).await.unwrap();
