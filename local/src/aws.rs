@@ -51,26 +51,12 @@ impl AwsTables {
             catalog: CATALOG_CACHE,
             stock: STOCK_CACHE,
         };
-        let stores = DynamoStores::new(
+        DynamoStores::new(
             &self.client,
             |table| self.name(table),
             &services.clock,
             caches,
-        );
-        Services {
-            catalog: stores.catalog,
-            carts: stores.carts,
-            inventory: stores.inventory,
-            orders: stores.orders,
-            payments: stores.payments,
-            idempotency: stores.idempotency,
-            notifications: stores.operations.clone(),
-            operations: stores.operations,
-            flash_sales: stores.flash_sales,
-            address_books: stores.address_books,
-            coupons: stores.coupons,
-            reviews: stores.reviews,
-            ..services
-        }
+        )
+        .in_place_of(services)
     }
 }

@@ -58,25 +58,21 @@ impl EventPublisher for EventBridgeFirst {
 /// in front of the shop's own bus.
 pub async fn eventbridge_first(endpoint: &str) -> ServicesWrapper {
     let bus = unique_table_name("mambogo");
-    eventbridge_client()
-        .await
+    let direct = eventbridge_client().await;
+    direct
         .create_event_bus()
         .name(&bus)
         .send()
         .await
         .unwrap_or_else(|error| panic!("cannot create the event bus {bus}: {error:?}"));
-    let eventbridge = EventBridgePublisher::new(
-        aws_sdk_eventbridge::Client::from_conf(
-            aws_sdk_eventbridge::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .endpoint_url(endpoint)
-                .region(Region::new("us-east-1"))
-                .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-                .retry_config(sdk_retries())
-                .build(),
-        ),
-        bus,
-    );
+    let through = direct
+        .config()
+        .to_builder()
+        .endpoint_url(endpoint)
+        .retry_config(sdk_retries())
+        .build();
+    let eventbridge =
+        EventBridgePublisher::new(aws_sdk_eventbridge::Client::from_conf(through), bus);
     Arc::new(move |services: Services| Services {
         events: Arc::new(EventBridgeFirst {
             eventbridge: eventbridge.clone(),

@@ -6,7 +6,7 @@ use mambogo::api::auth::mint_token;
 
 use crate::aws_shop::dynamodb_tables;
 use crate::emulator::moto_endpoint;
-use mambogo_local::demo::{demo_categories, demo_products, demo_stock};
+use mambogo_local::demo::seed_demo_products;
 use mambogo_local::{
     start_with, DataLocation, LocalConfig, RunningShop, TestHooks, DEV_JWT_SECRET,
 };
@@ -130,36 +130,6 @@ pub enum Stores {
 /// suites buy. The emulator takes about 25 s to load all of them.
 const DYNAMODB_DEMO_PRODUCTS: usize = 8;
 
-/// Loads the demo's categories and its first `products` products with their stock.
-async fn seed_demo_products(shop: &TestShop, products: usize) {
-    let services = &shop.inner().services;
-    for category in demo_categories() {
-        services
-            .catalog
-            .put_category(&category)
-            .await
-            .expect("a category is kept");
-    }
-    let mut skus = Vec::new();
-    for product in demo_products().into_iter().take(products) {
-        skus.extend(product.skus());
-        services
-            .catalog
-            .create_product(&product)
-            .await
-            .expect("a product is kept");
-    }
-    for (sku, units) in demo_stock() {
-        if skus.contains(&sku) {
-            services
-                .inventory
-                .set_on_hand(&sku, units)
-                .await
-                .expect("stock is kept");
-        }
-    }
-}
-
 /// Runs each of the `async fn check(stores: Stores)` named as two tests,
 /// `check::sqlite` and `check::dynamodb`.
 #[macro_export]
@@ -198,7 +168,11 @@ impl TestShop {
         };
         let shop = Self::start_with(config, hooks).await;
         if seed {
-            seed_demo_products(&shop, DYNAMODB_DEMO_PRODUCTS).await;
+            let services = &shop.inner().services;
+            let (catalog, inventory) = (services.catalog.as_ref(), services.inventory.as_ref());
+            seed_demo_products(catalog, inventory, DYNAMODB_DEMO_PRODUCTS)
+                .await
+                .expect("the demo products load");
         }
         shop
     }

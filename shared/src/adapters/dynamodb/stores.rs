@@ -14,6 +14,7 @@ use super::{
 use crate::adapters::access::Table;
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::adapters::cached_stock::CachedStockLevels;
+use crate::application::Services;
 use crate::domain::address_book::AddressBookStore;
 use crate::domain::cart::CartStore;
 use crate::domain::catalog::CatalogStore;
@@ -79,6 +80,25 @@ impl DynamoStores {
             address_books: Arc::new(DynamoAddressBooks::new(client(), name(Table::AddressBooks))),
             coupons: Arc::new(DynamoCoupons::new(client(), name(Table::Coupons))),
             reviews: Arc::new(DynamoReviews::new(client(), name(Table::Reviews))),
+        }
+    }
+
+    /// `services` with these stores in place of its own.
+    pub fn in_place_of(self, services: Services) -> Services {
+        Services {
+            catalog: self.catalog,
+            carts: self.carts,
+            inventory: self.inventory,
+            orders: self.orders,
+            payments: self.payments,
+            idempotency: self.idempotency,
+            notifications: self.operations.clone(),
+            operations: self.operations,
+            flash_sales: self.flash_sales,
+            address_books: self.address_books,
+            coupons: self.coupons,
+            reviews: self.reviews,
+            ..services
         }
     }
 }
