@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
+use mambogo::adapters::sqs_consumer::{consume_batch, QueuedMessage};
 use mambogo::application::Services;
-use mambogo::domain::events::{DomainEvent, EventConsumer};
+use mambogo::domain::events::EventConsumer;
 
 use crate::logging::init_json_logs;
 use crate::services::function_services;
@@ -45,40 +46,22 @@ fn failure(message_id: String) -> BatchItemFailure {
     failure
 }
 
-/// Hands every message of `batch` to `consumer`, one at a time, then tells it the batch
-/// is over, and names the messages that failed: every one if finishing the batch failed.
-/// A message that is not an EventBridge event fails too: it can only be parked.
+/// Hands every message of `batch` to `consumer` ([`consume_batch`]) and names the
+/// messages that failed.
 pub async fn handle_batch(consumer: &dyn EventConsumer, batch: SqsEvent) -> SqsBatchResponse {
+    let messages: Vec<QueuedMessage> = batch
+        .records
+        .iter()
+        .map(|message| QueuedMessage {
+            id: message.message_id.as_deref().unwrap_or_default(),
+            body: message.body.as_deref(),
+        })
+        .collect();
     let mut response = SqsBatchResponse::default();
-    let mut handled = Vec::new();
-    for message in batch.records {
-        let message_id = message.message_id.clone().unwrap_or_default();
-        match handle_message(consumer, &message).await {
-            Ok(()) => handled.push(message_id),
-            Err(problem) => {
-                tracing::warn!(message_id = %message_id, %problem, "message not handled");
-                response.batch_item_failures.push(failure(message_id));
-            }
-        }
-    }
-    if !handled.is_empty() {
-        if let Err(problem) = consumer.finish_batch().await {
-            tracing::warn!(%problem, messages = handled.len(), "the batch could not be finished; its messages are delivered again");
-            response
-                .batch_item_failures
-                .extend(handled.into_iter().map(failure));
-        }
-    }
-    response
-}
-
-async fn handle_message(consumer: &dyn EventConsumer, message: &SqsMessage) -> Result<(), String> {
-    let body = message.body.as_deref().ok_or("the message has no body")?;
-    let envelope: serde_json::Value =
-        serde_json::from_str(body).map_err(|error| format!("not JSON: {error}"))?;
-    let event = DomainEvent::from_envelope(&envelope).map_err(|error| error.to_string())?;
-    consumer
-        .consume(&event)
+    response.batch_item_failures = consume_batch(consumer, &messages)
         .await
-        .map_err(|error| error.to_string())
+        .into_iter()
+        .map(failure)
+        .collect();
+    response
 }

@@ -103,16 +103,6 @@ async fn fetch(
         .ok_or_else(|| unusable(format!("{arn} holds no value yet (put-secret-value)")))
 }
 
-/// The webhook signing secrets in one value, comma-separated (two while rotating).
-pub fn split_webhook_secrets(value: &str) -> Vec<Vec<u8>> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|secret| !secret.is_empty())
-        .map(|secret| secret.as_bytes().to_vec())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,13 +141,5 @@ mod tests {
         );
         let error = sources([Secret::PaymentGatewayApiKey], &lookup(&[])).unwrap_err();
         assert_eq!(error.variable, "PAYMENT_GATEWAY_API_KEY_ARN");
-    }
-
-    #[test]
-    fn webhook_secrets_split_on_commas() {
-        assert_eq!(
-            split_webhook_secrets("whsec_new, whsec_old,"),
-            [b"whsec_new".to_vec(), b"whsec_old".to_vec()]
-        );
     }
 }

@@ -21,7 +21,8 @@ use mambogo::domain::events::{DeadLetters, NoDeadLetters};
 use mambogo::domain::payments::PaymentGateway;
 
 use crate::config::LambdaConfig;
-use crate::secrets::{self, split_webhook_secrets};
+use crate::secrets;
+use mambogo::domain::payments::signature::split_webhook_secrets;
 
 /// A function's configuration and services, as its cold start builds them.
 pub struct FunctionServices {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use mambogo::api::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
 use mambogo::application::rate_limits::RateLimitSettings;
 
-use crate::aws::AwsTables;
+use crate::aws::AwsStack;
 
 /// The secret the mock gateway signs its webhooks with when `MAMBOGO_WEBHOOK_SECRET` is
 /// not set.
@@ -60,9 +60,10 @@ pub struct LocalConfig {
     /// How long a request's head may take to arrive, and then its body: a client that
     /// stops sending in between is answered 408 (a body) or disconnected (a head).
     pub read_timeout: Duration,
-    /// The shop's stores on these DynamoDB tables instead of `data` (which then keeps
-    /// only the saga runner's executions, the mock gateway's ledger and dead letters).
-    pub aws: Option<AwsTables>,
+    /// The shop on this AWS stack's tables, bus, queues and webhook secret instead of
+    /// `data` (which then keeps only the saga runner's executions and the mock gateway's
+    /// ledger) and `webhook_secret` (which then only fills a secret the shop creates).
+    pub aws: Option<AwsStack>,
 }
 
 impl LocalConfig {

@@ -23,6 +23,9 @@ pub enum StartError {
     Seed(String),
     #[error("cannot set up the event bus: {0}")]
     Events(String),
+    /// The shop's AWS resources could not be found, created or read.
+    #[error("cannot use AWS: {0}")]
+    Aws(String),
     #[error("cannot set up the checkout saga: {0}")]
     Workflow(String),
     #[error("cannot address the shop at {0}: {1}")]

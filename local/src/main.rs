@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use mambogo::api::auth::mint_token;
 use mambogo::application::rate_limits::{Limit, RateLimitSettings};
-use mambogo_local::aws::AwsTables;
+use mambogo_local::aws::AwsStack;
 use mambogo_local::{
     start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, READ_TIMEOUT,
 };
@@ -70,16 +70,19 @@ struct ServeArgs {
     /// Requests one client address may send to those routes: `RATE/BURST`, or `off`.
     #[arg(long, env = "MAMBOGO_CLIENT_RATE_LIMIT", default_value = "100/200")]
     client_rate_limit: String,
-    /// Keep the shop's stores in DynamoDB at this endpoint (an emulator such as moto, or
-    /// `https://dynamodb.<region>.amazonaws.com`). Credentials and the region come from
-    /// the usual AWS variables (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, `AWS_REGION`, …).
+    /// Run on AWS's services at this endpoint (an emulator such as moto, or `aws` for the
+    /// account's own endpoints): the stores on DynamoDB tables, the events on an
+    /// EventBridge bus and SQS queues, the webhook secret in Secrets Manager.
+    /// Credentials and the region come from the usual AWS variables (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_PROFILE`, `AWS_REGION`, …).
     #[arg(long, env = "MAMBOGO_AWS_ENDPOINT")]
     aws_endpoint: Option<String>,
-    /// With --aws-endpoint: put before each table's name (`mambogo-dev-` for the tables of
-    /// a Terraform stack whose prefix is `mambogo-dev`).
+    /// With --aws-endpoint: put before each resource's name (`mambogo-dev-` for the
+    /// resources of a Terraform stack whose prefix is `mambogo-dev`).
     #[arg(long, env = "MAMBOGO_TABLE_PREFIX", default_value = "mambogo-local-")]
     table_prefix: String,
-    /// With --aws-endpoint: create the tables that are missing first.
+    /// With --aws-endpoint: create the tables, bus, rules, queues and secret that are
+    /// missing first.
     #[arg(long, requires = "aws_endpoint")]
     create_tables: bool,
 }
@@ -129,25 +132,29 @@ fn print_token(args: &TokenArgs) -> ExitCode {
     }
 }
 
-/// Where the shop's DynamoDB tables are, if they are.
+/// Where the shop's AWS resources are, if it runs on AWS's services.
 struct AwsArgs {
     endpoint: Option<String>,
     prefix: String,
     create: bool,
 }
 
-/// The tables at `endpoint`, with credentials and a region from the environment
-/// (`us-east-1` when none is set, as an emulator takes any).
-async fn aws_tables(endpoint: &str, prefix: String, create_missing: bool) -> AwsTables {
-    let region = aws_config::meta::region::RegionProviderChain::default_provider()
-        .or_else(aws_config::Region::new("us-east-1"));
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(region)
-        .endpoint_url(endpoint)
-        .load()
-        .await;
-    AwsTables {
-        client: aws_sdk_dynamodb::Client::new(&sdk),
+/// The stack at `endpoint` (`aws`: each service's own endpoint), with credentials and a
+/// region from the environment; at an emulator, which takes any region, `us-east-1` when
+/// no variable names one (without asking the instance metadata service).
+async fn aws_stack(endpoint: &str, prefix: String, create_missing: bool) -> AwsStack {
+    let loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let loader = match endpoint {
+        "aws" => loader,
+        endpoint => loader.endpoint_url(endpoint).region(
+            aws_config::meta::region::RegionProviderChain::first_try(
+                aws_config::environment::EnvironmentVariableRegionProvider::new(),
+            )
+            .or_else(aws_config::Region::new("us-east-1")),
+        ),
+    };
+    AwsStack {
+        sdk: loader.load().await,
         prefix,
         create_missing,
     }
@@ -220,8 +227,8 @@ fn serve(args: ServeArgs) -> ExitCode {
     runtime.block_on(async move {
         let (mut config, mut data) = (config, data);
         if let Some(endpoint) = &aws.endpoint {
-            data = format!("DynamoDB tables {}* at {endpoint}", aws.prefix);
-            config.aws = Some(aws_tables(endpoint, aws.prefix, aws.create).await);
+            data = format!("the AWS resources {}* at {endpoint}", aws.prefix);
+            config.aws = Some(aws_stack(endpoint, aws.prefix, aws.create).await);
         }
         let shop = match start(config).await {
             Ok(shop) => shop,

@@ -36,7 +36,9 @@ use crate::shop::{build_shop, TestHooks};
 use crate::storefront;
 use crate::workflow::WorkflowRunner;
 use mambogo::adapters::local_bus::LocalEventBus;
+use mambogo::adapters::sqs_consumer::SqsPoller;
 use mambogo::application::jobs::{sweep_and_admit, Sweeper};
+use mambogo::domain::store::StoreError;
 
 /// How often the sweeper runs, by the shop's clock.
 const SWEEP_EVERY: time::Duration = time::Duration::minutes(1);
@@ -50,7 +52,9 @@ pub struct RunningShop {
     pub services: Arc<Services>,
     /// The local Step Functions running the checkout saga.
     pub runner: WorkflowRunner,
-    /// The in-process event bus, which remembers what was published.
+    /// The in-process event bus, which remembers what was published and holds the
+    /// consumers (on AWS it puts events on EventBridge, and the queues' pollers hand
+    /// each message to the consumer it holds).
     pub bus: Arc<LocalEventBus>,
     /// The mock payment gateway, which remembers the webhooks it sent.
     pub gateway: Arc<LocalGateway>,
@@ -65,6 +69,9 @@ pub struct RunningShop {
     ticker: JoinHandle<()>,
     /// The background sweep; none when a test moves the clock by hand.
     sweeping: Option<JoinHandle<()>>,
+    /// On AWS, what drains each consumer's queue, and the tasks running them.
+    pollers: Vec<Arc<SqsPoller>>,
+    polling: Vec<JoinHandle<()>>,
 }
 
 impl RunningShop {
@@ -80,10 +87,25 @@ impl RunningShop {
         if let Some(sweeping) = &self.sweeping {
             sweeping.abort();
         }
+        for poller in &self.polling {
+            poller.abort();
+        }
         self.runner.stop();
         self.bus.detach_consumers();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
+    }
+
+    /// Whether every event published so far has been handled or parked: always, on the
+    /// local bus, which delivers within the publish; on AWS, once every consumer's queue
+    /// is empty.
+    pub async fn consumers_idle(&self) -> Result<bool, StoreError> {
+        for poller in &self.pollers {
+            if !poller.idle().await? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Serves until the process is interrupted (Ctrl-C).
@@ -163,6 +185,12 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
                 shop.sweeper_services.clone(),
             ))
         }),
+        polling: shop
+            .pollers
+            .iter()
+            .map(|poller| tokio::spawn(Arc::clone(poller).run()))
+            .collect(),
+        pollers: shop.pollers,
         sweeper: shop.sweeper,
         sweeper_services: shop.sweeper_services,
         runner: shop.runner,

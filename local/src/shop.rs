@@ -1,5 +1,6 @@
-//! Assembling the local shop: embedded stores, the in-process event bus, the checkout
-//! saga on the local runner, and the mock payment gateway. Saga steps and consumers get
+//! Assembling the local shop: embedded stores and the in-process event bus (or AWS's
+//! services in their place, [`crate::aws`]), the checkout saga on the local runner, and
+//! the mock payment gateway. Saga steps and consumers get
 //! only the grants of their functions in `functions/manifest.json`; the mock gateway,
 //! which is no Lambda here, uses its stores directly.
 
@@ -18,6 +19,8 @@ use mambogo::adapters::sqlite::{
     SqliteFlashSales, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders,
     SqlitePayments, SqliteReviews,
 };
+use mambogo::adapters::sqs_consumer::SqsPoller;
+use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
 use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{
     ClearCartOnConfirmation, IndexCatalog, ReleaseCouponOfEndedOrder, CLEAR_CART, INDEX_CATALOG,
@@ -79,6 +82,9 @@ pub struct LocalShop {
     /// The services with the `sweeper` function's grants, for the admission rounds it
     /// runs in the open flash sales.
     pub sweeper_services: Services,
+    /// On AWS, what drains each consumer's queue into the consumer the bus has attached
+    /// for it; the server runs them.
+    pub pollers: Vec<Arc<SqsPoller>>,
 }
 
 fn executions_file(data: &DataLocation) -> Option<PathBuf> {
@@ -116,13 +122,26 @@ pub async fn build_shop(
 
     let manifest = Manifest::embedded()?;
     let rules = Rule::embedded().map_err(|error| StartError::Events(error.to_string()))?;
+    let aws_events = match &config.aws {
+        Some(stack) => Some(stack.events(&rules, manifest).await?),
+        None => None,
+    };
     // Events consumers fail on every attempt are parked in the shop's own dead-letter
-    // table; the consumers are attached once the services exist.
-    let bus = Arc::new(LocalEventBus::routing(rules).parking_in(
+    // table; the consumers are attached once the services exist. On AWS, the bus puts
+    // events on EventBridge, and the consumers are reached through their queues.
+    let bus = LocalEventBus::routing(rules).parking_in(
         Arc::new(SqliteDeadLetters::new(db.clone())),
         Arc::clone(&clock),
         Arc::clone(&ids),
-    ));
+    );
+    let bus = Arc::new(match &aws_events {
+        Some(events) => bus.forwarding_to(Arc::new(events.publisher.clone())),
+        None => bus,
+    });
+    let webhook_secrets = match &config.aws {
+        Some(stack) => stack.webhook_secrets(&config.webhook_secret).await?,
+        None => vec![config.webhook_secret.as_bytes().to_vec()],
+    };
 
     let substitutions: HashMap<String, String> = TASK_FUNCTIONS
         .iter()
@@ -140,7 +159,7 @@ pub async fn build_shop(
     let (gateway, owed_webhooks) = local_gateway(
         &db,
         Arc::new(LoopbackWebhooks::to_shop_at(address)?),
-        config.webhook_secret.as_bytes(),
+        webhook_secrets.first().map_or(&[][..], Vec::as_slice),
         Arc::clone(&clock),
         Arc::clone(&ids),
     );
@@ -174,20 +193,30 @@ pub async fn build_shop(
         ids: Arc::clone(&ids),
         currency: Currency::USD,
         checkout: CheckoutSettings {
-            webhook_secrets: vec![config.webhook_secret.as_bytes().to_vec()],
-            event_bus_name: LOCAL_BUS.to_owned(),
+            event_bus_name: config
+                .aws
+                .as_ref()
+                .map_or(LOCAL_BUS, |stack| stack.stack())
+                .to_owned(),
+            webhook_secrets,
             ..CheckoutSettings::default()
         },
     };
-    let services = match &config.aws {
-        Some(tables) => {
-            if tables.create_missing {
-                let created = tables.create_missing().await?;
-                tracing::info!(created, prefix = %tables.prefix, "DynamoDB tables ready");
+    let services = match (&config.aws, &aws_events) {
+        (Some(stack), Some(events)) => {
+            if stack.create_missing {
+                let created = stack.create_missing_tables().await?;
+                tracing::info!(created, prefix = %stack.prefix, "DynamoDB tables ready");
             }
-            tables.stores_of(services)
+            Services {
+                dead_letters: Arc::new(SqsDeadLetters::new(
+                    events.sqs.clone(),
+                    events.queues.clone(),
+                )),
+                ..stack.stores_of(services)
+            }
         }
-        None => services,
+        _ => services,
     };
     let services = Arc::new(match &hooks.ports {
         Some(swap) => swap(services),
@@ -215,6 +244,19 @@ pub async fn build_shop(
         config.saga_retry_delay_scale,
     );
     attach_consumers(&bus, &services, manifest)?;
+    let pollers = aws_events.map_or_else(Vec::new, |events| {
+        events
+            .queues
+            .into_iter()
+            .map(|(consumer, queues)| {
+                Arc::new(SqsPoller::new(
+                    events.sqs.clone(),
+                    queues.queue_url,
+                    Arc::new(bus.attached(&consumer)),
+                ))
+            })
+            .collect()
+    });
     let sweeper_services = services.restricted_to(function_of(manifest, SWEEPER, "job")?);
     let sweeper = Sweeper::new(&sweeper_services);
     Ok(LocalShop {
@@ -225,6 +267,7 @@ pub async fn build_shop(
         owed_webhooks,
         sweeper,
         sweeper_services,
+        pollers,
     })
 }
 

@@ -275,16 +275,34 @@ impl Upstream {
     /// Sends `call` to moto and relays its answer, keeping it under `token` if the call
     /// took effect.
     async fn forward(&self, call: &Call, token: Option<String>) -> Result<Response<Body>, Dropped> {
-        let (status, body) = self.send(call, call.body.clone()).await?;
+        let (status, body, headers) = self.send(call, call.body.clone()).await?;
         if let (Some(token), 200) = (token, status) {
             lock(&self.state)
                 .applied_tokens
                 .insert(token, (status, body.clone()));
         }
-        Ok(respond(status, body))
+        let mut answer = respond(status, body);
+        // moto's own headers (its content type, SQS's query-compatible error code), but
+        // not how it framed its answer.
+        for (name, value) in &headers {
+            if ![
+                hyper::header::CONTENT_LENGTH,
+                hyper::header::TRANSFER_ENCODING,
+                hyper::header::CONNECTION,
+            ]
+            .contains(name)
+            {
+                answer.headers_mut().insert(name, value.clone());
+            }
+        }
+        Ok(answer)
     }
 
-    async fn send(&self, call: &Call, body: Bytes) -> Result<(u16, Bytes), Dropped> {
+    async fn send(
+        &self,
+        call: &Call,
+        body: Bytes,
+    ) -> Result<(u16, Bytes, hyper::HeaderMap), Dropped> {
         let mut headers = call.headers.clone();
         headers.remove(hyper::header::HOST);
         headers.remove(hyper::header::CONTENT_LENGTH);
@@ -297,11 +315,12 @@ impl Upstream {
             .await
             .map_err(|error| Dropped(format!("moto did not answer: {error}")))?;
         let status = answer.status().as_u16();
+        let headers = answer.headers().clone();
         let body = answer
             .bytes()
             .await
             .map_err(|error| Dropped(format!("moto's answer broke off: {error}")))?;
-        Ok((status, body))
+        Ok((status, body, headers))
     }
 
     /// `PutEvents` with its first entry refused: the others are sent on, and the
@@ -320,7 +339,7 @@ impl Upstream {
         let mut results = vec![refused];
         if !entries.is_empty() {
             let body = Bytes::from(request.to_string());
-            let (status, answer) = self.send(call, body).await?;
+            let (status, answer, _) = self.send(call, body).await?;
             if status != 200 {
                 return Ok(respond(status, answer));
             }

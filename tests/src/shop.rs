@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use mambogo::api::auth::mint_token;
 
-use crate::aws_shop::dynamodb_tables;
+use crate::aws_shop::aws_stack;
 use crate::emulator::moto_endpoint;
 use mambogo_local::demo::seed_demo_products;
 use mambogo_local::{
@@ -122,7 +122,9 @@ impl<'a> As<'a> {
 pub enum Stores {
     /// The embedded SQLite stores, as `cargo run` keeps them.
     Sqlite,
-    /// The DynamoDB stores, on tables of the shop's own in this process's emulator.
+    /// AWS's services in this process's emulator: the DynamoDB stores on tables of the
+    /// shop's own, its events through EventBridge and SQS, its webhook secret in Secrets
+    /// Manager.
     DynamoDb,
 }
 
@@ -162,7 +164,7 @@ impl TestShop {
         let seed = match stores {
             Stores::Sqlite => false,
             Stores::DynamoDb => {
-                config.aws = Some(dynamodb_tables(moto_endpoint()));
+                config.aws = Some(aws_stack(moto_endpoint()).await);
                 std::mem::replace(&mut config.seed_demo, false)
             }
         };
@@ -210,6 +212,25 @@ impl TestShop {
     /// The running shop behind the API: services, saga runner, event bus, gateway.
     pub fn inner(&self) -> &RunningShop {
         &self.shop
+    }
+
+    /// Waits until the consumers have handled (or parked) every event published so far:
+    /// at once on the local bus, which delivers within the publish; on AWS, until every
+    /// consumer's queue is empty, for at most 30 s.
+    pub async fn consumers_done(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !self
+            .inner()
+            .consumers_idle()
+            .await
+            .expect("the consumers' queues are readable")
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the consumers did not empty their queues within 30 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// The shop's base URL.

@@ -52,16 +52,18 @@ impl WebhookConfig {
         let webhook_url = webhook_url
             .cloned()
             .ok_or_else(|| problem(WEBHOOK_URL, "is not set".to_owned()))?;
-        let webhook_secret =
-            crate::secrets::split_webhook_secrets(secret(secrets, Secret::WebhookSecrets)?)
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    problem(
-                        Secret::WebhookSecrets.env_var(),
-                        "holds no secret".to_owned(),
-                    )
-                })?;
+        let webhook_secret = mambogo::domain::payments::signature::split_webhook_secrets(secret(
+            secrets,
+            Secret::WebhookSecrets,
+        )?)
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            problem(
+                Secret::WebhookSecrets.env_var(),
+                "holds no secret".to_owned(),
+            )
+        })?;
         Ok(WebhookConfig {
             webhook_url,
             webhook_secret,

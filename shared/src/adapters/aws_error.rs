@@ -9,7 +9,7 @@ use std::fmt::Debug;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 /// `error`, a failed call to `service`, in a line.
-pub(crate) fn described<E, R>(service: &str, error: &SdkError<E, R>) -> String
+pub fn described<E, R>(service: &str, error: &SdkError<E, R>) -> String
 where
     E: Error + ProvideErrorMetadata + 'static,
     R: Debug,

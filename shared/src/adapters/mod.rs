@@ -5,7 +5,7 @@
 //! with `search-index`.
 
 pub mod access;
-mod aws_error;
+pub mod aws_error;
 pub mod cached_catalog;
 pub mod cached_stock;
 mod cursor;
@@ -22,5 +22,6 @@ pub mod s3_snapshots;
 pub mod search_index;
 #[cfg(feature = "embedded")]
 pub mod sqlite;
+pub mod sqs_consumer;
 pub mod sqs_dead_letters;
 pub mod stepfunctions;

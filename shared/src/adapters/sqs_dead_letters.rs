@@ -296,21 +296,26 @@ impl DeadLetters for SqsDeadLetters {
             return Err(StoreError::BadCursor);
         }
         let limit = page.bounded_limit() as usize;
+        // Every queue at once: an empty one answers only when its long poll ends.
+        let peeked =
+            futures::future::join_all(self.queues.iter().map(|(consumer, queues)| async move {
+                let received = self
+                    .peek(consumer, &queues.dlq_url, |seen| seen.len() >= limit)
+                    .await?;
+                self.release(&queues.dlq_url, &received).await;
+                received
+                    .iter()
+                    .take(limit)
+                    .map(letter_of)
+                    .collect::<Result<Vec<_>, _>>()
+            }))
+            .await;
         let mut letters = Vec::new();
-        for (consumer, queues) in &self.queues {
-            let wanted = limit - letters.len();
-            if wanted == 0 {
-                break;
-            }
-            let received = self
-                .peek(consumer, &queues.dlq_url, |seen| seen.len() >= wanted)
-                .await?;
-            self.release(&queues.dlq_url, &received).await;
-            for received in received.iter().take(wanted) {
-                letters.push(letter_of(received)?);
-            }
+        for queue in peeked {
+            letters.extend(queue?);
         }
         letters.sort_by(|a, b| (a.parked_at, &a.id).cmp(&(b.parked_at, &b.id)));
+        letters.truncate(limit);
         Ok(Page {
             items: letters,
             next_cursor: None,

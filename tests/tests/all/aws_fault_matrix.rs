@@ -1,5 +1,5 @@
-//! The AWS fault matrix: the shop on its DynamoDB stores in the emulator, its events put
-//! on EventBridge there before its consumers hear of them, all reached through a proxy
+//! The AWS fault matrix: the shop on AWS's services in the emulator (its DynamoDB stores,
+//! its events through EventBridge and its consumers' queues), all reached through a proxy
 //! that makes every other call of one operation meet one fault — throttling, exceeded
 //! throughput, a transaction conflict, an internal error, a lost connection, a call that
 //! took effect and lost its answer, or (PutEvents) a refused entry. Through it a shopper checks
@@ -28,7 +28,7 @@ use mambogo::domain::ids::OrderId;
 use mambogo_local::demo::{demo_categories, demo_products};
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::aws_faults::{AwsFault, FaultRule, FaultyAws, SDK_ATTEMPTS};
-use mambogo_tests::aws_shop::{dynamodb_tables, eventbridge_first};
+use mambogo_tests::aws_shop::aws_stack;
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout, deliver_webhook, order, order_id, published,
     saga_finished,
@@ -215,12 +215,11 @@ async fn run_cell(operation: &'static str, column: &Column) -> Result<Outcome, S
     let clock = Arc::new(ManualClock::new(OffsetDateTime::now_utc()));
     let hooks = TestHooks {
         clock: Some(Arc::clone(&clock) as Arc<dyn Clock>),
-        ports: Some(eventbridge_first(proxy.endpoint()).await),
         ..TestHooks::default()
     };
     let mut config = LocalConfig::ephemeral();
     config.seed_demo = false;
-    config.aws = Some(dynamodb_tables(proxy.endpoint()));
+    config.aws = Some(aws_stack(proxy.endpoint()).await);
     let shop = TestShop::start_with(config, hooks).await;
     let sku = seed(&shop).await;
     let (alice, admin) = (token("alice", false), token("ops", true));

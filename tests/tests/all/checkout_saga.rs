@@ -76,6 +76,7 @@ async fn an_approved_payment_confirms_the_order(stores: Stores) {
     ] {
         assert_eq!(published(&shop, detail_type, &id), 1, "{detail_type}");
     }
+    shop.consumers_done().await;
     let cart = shop.get("/cart", As::user(&alice)).await;
     assert_eq!(
         cart.body["lines"],
@@ -133,6 +134,7 @@ async fn a_declined_payment_restores_the_stock_and_cancels(stores: Stores) {
         assert_eq!(published(&shop, detail_type, &id), 1, "{detail_type}");
     }
     assert_eq!(published(&shop, "OrderConfirmed", &id), 0);
+    shop.consumers_done().await;
     let cart = shop.get("/cart", As::user(&alice)).await;
     assert_eq!(
         cart.body["lines"].as_array().unwrap().len(),

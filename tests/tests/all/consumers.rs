@@ -18,7 +18,8 @@ use mambogo::domain::operations::{Notification, NotificationOutbox};
 use mambogo::domain::store::PageRequest;
 use mambogo_tests::checkout::{assert_consistent, checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::events::assert_valid;
-use mambogo_tests::shop::{token, TestShop};
+use mambogo_tests::on_both_stores;
+use mambogo_tests::shop::{token, Stores, TestShop};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -213,9 +214,10 @@ async fn a_sku_without_a_threshold_never_alerts() {
     assert!(fixture.alerts().is_empty());
 }
 
-#[tokio::test]
-async fn in_the_shop_a_checkout_notifies_the_shopper_and_low_stock_the_operators() {
-    let shop = TestShop::start().await;
+on_both_stores!(in_the_shop_a_checkout_notifies_the_shopper_and_low_stock_the_operators);
+
+async fn in_the_shop_a_checkout_notifies_the_shopper_and_low_stock_the_operators(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let services = &shop.inner().services;
     let sku = Sku::parse(SHOP_SKU).unwrap();
     let level = &services
@@ -235,6 +237,7 @@ async fn in_the_shop_a_checkout_notifies_the_shopper_and_low_stock_the_operators
     fill_cart(&shop, &alice, &[(SHOP_SKU, 1)]).await;
     let id = order_id(&checkout(&shop, &alice, "key-1", "tok_approve").await);
     saga_finished(&shop, &id).await;
+    shop.consumers_done().await;
 
     let shopper = notifications(services.notifications.as_ref(), "alice").await;
     let kinds: Vec<_> = shopper.iter().map(|n| n.kind.as_str()).collect();

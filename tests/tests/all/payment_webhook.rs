@@ -16,14 +16,16 @@ use mambogo_tests::checkout::{
     assert_consistent, checkout, deliver_webhook, fill_cart, order, order_id, published,
     saga_finished, signed_webhook,
 };
-use mambogo_tests::shop::{token, As, TestShop};
+use mambogo_tests::on_both_stores;
+use mambogo_tests::shop::{token, As, Stores, TestShop};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-#[tokio::test]
-async fn a_redelivered_webhook_is_applied_once() {
-    let shop = Arc::new(TestShop::start().await);
+on_both_stores!(a_redelivered_webhook_is_applied_once);
+
+async fn a_redelivered_webhook_is_applied_once(stores: Stores) {
+    let shop = Arc::new(TestShop::on(stores).await);
     let alice = token("alice", false);
     fill_cart(&shop, &alice, &[("MB-0002-BLK", 1)]).await;
     let id = order_id(&checkout(&shop, &alice, "key-1", "tok_approve").await);

@@ -29,7 +29,7 @@ use mambogo::domain::payments::{
 };
 use mambogo::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
 use mambogo_local::{LocalConfig, TestHooks};
-use mambogo_tests::aws_shop::dynamodb_tables;
+use mambogo_tests::aws_shop::aws_stack;
 use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::contract::inventory::check_invariants;
 use mambogo_tests::contract::payments::stored_as;
@@ -191,14 +191,15 @@ impl SweptStores {
                 }
             }
             Stores::DynamoDb => {
-                let tables = dynamodb_tables(moto_endpoint());
-                tables.create_missing().await.unwrap();
+                let stack = aws_stack(moto_endpoint()).await;
+                stack.create_missing_tables().await.unwrap();
                 let uncached = Caches {
                     catalog: Duration::ZERO,
                     stock: Duration::ZERO,
                 };
+                let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
                 let stores =
-                    DynamoStores::new(&tables.client, |table| tables.name(table), clock, uncached);
+                    DynamoStores::new(&client, |table| stack.table_name(table), clock, uncached);
                 SweptStores {
                     inventory: stores.inventory,
                     orders: stores.orders,

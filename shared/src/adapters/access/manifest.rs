@@ -192,6 +192,15 @@ pub enum Secret {
 }
 
 impl Secret {
+    /// The secret's name in the manifest; Terraform names it `<prefix>/<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Secret::WebhookSecrets => "webhook-secrets",
+            Secret::PaymentGatewayApiKey => "payment-gateway-api-key",
+            Secret::PurchaseTokenKey => "purchase-token-key",
+        }
+    }
+
     /// The environment variable that holds the secret's ARN.
     pub fn env_var(self) -> &'static str {
         match self {

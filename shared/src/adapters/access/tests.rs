@@ -139,3 +139,16 @@ fn a_refusal_is_a_server_fault_and_a_step_failure_no_retry_fixes() {
         assert_eq!(failed.error_name(), "NotGranted");
     }
 }
+
+#[test]
+fn a_secrets_name_is_its_name_in_the_manifest() {
+    for secret in [
+        super::Secret::WebhookSecrets,
+        super::Secret::PaymentGatewayApiKey,
+        super::Secret::PurchaseTokenKey,
+    ] {
+        let named: super::Secret =
+            serde_json::from_value(serde_json::json!(secret.name())).unwrap();
+        assert_eq!(named, secret);
+    }
+}

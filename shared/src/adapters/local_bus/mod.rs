@@ -3,6 +3,10 @@
 //! of only the messages that failed, and a dead-letter store for those that failed every
 //! attempt (see [`DeliverySettings`]). Delivery happens within `publish`, so a test sees
 //! every consumer's work (and every parked letter) as soon as `publish` returns.
+//!
+//! A bus [`LocalEventBus::forwarding_to`] EventBridge delivers nothing itself: it keeps the
+//! consumers, which the pollers of their SQS queues reach through
+//! [`LocalEventBus::attached`].
 
 mod delivery;
 mod pattern;
@@ -19,7 +23,7 @@ pub use rule::{Rule, RuleFileError, RULE_FILES};
 
 use crate::domain::clock::{Clock, IdSource};
 use crate::domain::events::{
-    DeadLetter, DeadLetters, DomainEvent, EventConsumer, EventPublisher, PublishError,
+    ConsumeError, DeadLetter, DeadLetters, DomainEvent, EventConsumer, EventPublisher, PublishError,
 };
 use crate::domain::store::{Page, PageRequest, StoreError};
 use delivery::{ConsumerQueue, Message, Parking};
@@ -52,6 +56,8 @@ pub struct LocalEventBus {
     consumers: RwLock<HashMap<String, Arc<dyn EventConsumer>>>,
     delivery: DeliverySettings,
     parking: Option<Parking>,
+    /// Where published events go instead of to the consumers, if anywhere.
+    remote: Option<Arc<dyn EventPublisher>>,
     published: Mutex<Vec<DomainEvent>>,
 }
 
@@ -79,6 +85,7 @@ impl LocalEventBus {
             consumers: RwLock::new(HashMap::new()),
             delivery: DeliverySettings::default(),
             parking: None,
+            remote: None,
             published: Mutex::new(Vec::new()),
         }
     }
@@ -94,6 +101,23 @@ impl LocalEventBus {
     ) -> LocalEventBus {
         self.parking = Some(Parking { store, clock, ids });
         self
+    }
+
+    /// This bus, handing what is published to `remote` (EventBridge) instead of
+    /// delivering it: its consumers are then reached through their queues, each by way
+    /// of [`LocalEventBus::attached`]. It remembers only what `remote` took.
+    pub fn forwarding_to(mut self, remote: Arc<dyn EventPublisher>) -> LocalEventBus {
+        self.remote = Some(remote);
+        self
+    }
+
+    /// The consumer of `target`, looked up each time a message arrives, so that one
+    /// attached later (or in place of another) gets the next message.
+    pub fn attached(self: &Arc<Self>, target: &str) -> AttachedConsumer {
+        AttachedConsumer {
+            bus: Arc::clone(self),
+            target: target.to_owned(),
+        }
     }
 
     /// This bus, delivering with `settings` instead of SQS's defaults.
@@ -202,12 +226,42 @@ impl LocalEventBus {
 #[async_trait]
 impl EventPublisher for LocalEventBus {
     async fn publish(&self, events: Vec<DomainEvent>) -> Result<(), PublishError> {
+        if let Some(remote) = &self.remote {
+            remote.publish(events.clone()).await?;
+        }
         self.published
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .extend(events.iter().cloned());
-        self.deliver(&events).await;
+        if self.remote.is_none() {
+            self.deliver(&events).await;
+        }
         Ok(())
+    }
+}
+
+/// Whatever consumer a bus has attached for one target when a message arrives.
+pub struct AttachedConsumer {
+    bus: Arc<LocalEventBus>,
+    target: String,
+}
+
+impl AttachedConsumer {
+    fn current(&self) -> Result<Arc<dyn EventConsumer>, ConsumeError> {
+        self.bus
+            .consumer(&self.target)
+            .ok_or_else(|| ConsumeError(format!("no consumer is attached for {}", self.target)))
+    }
+}
+
+#[async_trait]
+impl EventConsumer for AttachedConsumer {
+    async fn consume(&self, event: &DomainEvent) -> Result<(), ConsumeError> {
+        self.current()?.consume(event).await
+    }
+
+    async fn finish_batch(&self) -> Result<(), ConsumeError> {
+        self.current()?.finish_batch().await
     }
 }
 
@@ -271,7 +325,7 @@ mod tests {
     use super::*;
     use crate::adapters::sqlite::{SqliteDb, SqliteDeadLetters};
     use crate::domain::clock::{ManualClock, SequentialIds};
-    use crate::domain::events::{ConsumeError, EventType};
+    use crate::domain::events::EventType;
     use crate::domain::ids::OrderId;
 
     type Log = Arc<Mutex<Vec<(&'static str, EventType, u128)>>>;

@@ -37,6 +37,8 @@ pub struct PatternError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventPattern {
     fields: Vec<(String, Condition)>,
+    /// The pattern as written, for EventBridge's PutRule.
+    source: Value,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +64,11 @@ impl EventPattern {
         }
     }
 
+    /// The pattern as written (what EventBridge's PutRule takes).
+    pub fn source(&self) -> &Value {
+        &self.source
+    }
+
     /// Whether `event` (an envelope such as [`DomainEvent::to_envelope`] returns)
     /// matches.
     ///
@@ -74,6 +81,7 @@ impl EventPattern {
         if fields.is_empty() {
             return Err(error(path, "a pattern names at least one field"));
         }
+        let source = Value::Object(fields.clone());
         let fields = fields
             .iter()
             .map(|(name, condition)| {
@@ -101,7 +109,7 @@ impl EventPattern {
                 Ok((name.clone(), condition))
             })
             .collect::<Result<_, _>>()?;
-        Ok(EventPattern { fields })
+        Ok(EventPattern { fields, source })
     }
 
     fn matches_fields_of(&self, value: Option<&Value>) -> bool {

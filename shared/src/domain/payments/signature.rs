@@ -29,6 +29,17 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// The webhook signing secrets kept in one value, comma-separated (two while rotating;
+/// the first signs).
+pub fn split_webhook_secrets(value: &str) -> Vec<Vec<u8>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|secret| !secret.is_empty())
+        .map(|secret| secret.as_bytes().to_vec())
+        .collect()
+}
+
 fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
     // HMAC takes keys of any length, so this cannot fail.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
@@ -102,6 +113,14 @@ mod tests {
     use super::*;
 
     const NOW: i64 = 1_800_000_000;
+
+    #[test]
+    fn webhook_secrets_split_on_commas() {
+        assert_eq!(
+            split_webhook_secrets("whsec_new, whsec_old,"),
+            [b"whsec_new".to_vec(), b"whsec_old".to_vec()]
+        );
+    }
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::from_unix_timestamp(NOW).unwrap()

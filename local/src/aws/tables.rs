@@ -1,42 +1,29 @@
-//! The local shop on DynamoDB: the shop's stores on tables named `<prefix><table>` (the
-//! names Terraform gives a stack whose prefix is `<prefix>` without its last dash), at
-//! an endpoint of the operator's choosing (an emulator, or AWS itself). Missing tables
-//! can be created first, laid out as [`layout`] says. The rest of the shop (the saga's
-//! runner, the event bus, the mock gateway) stays local.
+//! The shop's stores on DynamoDB tables named `<prefix><table>`, laid out as [`layout`]
+//! says when the shop creates them.
 
-use aws_sdk_dynamodb::Client;
 use mambogo::adapters::access::Table;
 use mambogo::adapters::dynamodb::layout;
 use mambogo::adapters::dynamodb::{Caches, DynamoStores};
 use mambogo::application::Services;
 use mambogo::domain::store::StoreError;
 
+use super::AwsStack;
 use crate::caches::{CATALOG_CACHE, STOCK_CACHE};
 
-/// Where the shop's DynamoDB tables are.
-#[derive(Clone, Debug)]
-pub struct AwsTables {
-    /// A client for the endpoint the tables are at.
-    pub client: Client,
-    /// Put before each table's name (`mambogo-dev-` makes `mambogo-dev-orders`).
-    pub prefix: String,
-    /// Create the tables that are missing before the shop starts.
-    pub create_missing: bool,
-}
-
-impl AwsTables {
+impl AwsStack {
     /// The name of `table`.
-    pub fn name(&self, table: Table) -> String {
+    pub fn table_name(&self, table: Table) -> String {
         format!("{}{}", self.prefix, table.as_str())
     }
 
     /// Creates the tables of the shop's stores that do not exist yet; how many.
-    pub async fn create_missing(&self) -> Result<usize, StoreError> {
+    pub async fn create_missing_tables(&self) -> Result<usize, StoreError> {
+        let client = aws_sdk_dynamodb::Client::new(&self.sdk);
         let mut created = 0;
         // The mock gateway keeps its own ledger locally.
         for table in Table::ALL.into_iter().filter(|t| *t != Table::MockLedger) {
-            let name = self.name(table);
-            if layout::create_if_missing(&self.client, &name, table).await? {
+            let name = self.table_name(table);
+            if layout::create_if_missing(&client, &name, table).await? {
                 tracing::info!(table = %name, "table created");
                 created += 1;
             }
@@ -52,8 +39,8 @@ impl AwsTables {
             stock: STOCK_CACHE,
         };
         DynamoStores::new(
-            &self.client,
-            |table| self.name(table),
+            &aws_sdk_dynamodb::Client::new(&self.sdk),
+            |table| self.table_name(table),
             &services.clock,
             caches,
         )
