@@ -10,6 +10,7 @@ mod error;
 pub mod gateway;
 mod hyper_refusals;
 mod limits;
+mod metrics;
 mod responses;
 mod saga_steps;
 mod server;

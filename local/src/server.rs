@@ -31,6 +31,7 @@ use crate::config::{LocalConfig, TokenConfig};
 use crate::connections::{self, read_body};
 use crate::error::StartError;
 use crate::gateway::LocalGateway;
+use crate::metrics;
 use crate::responses::{method_not_allowed, not_found, to_http};
 use crate::shop::{build_shop, TestHooks};
 use crate::storefront;
@@ -155,7 +156,8 @@ pub async fn start_with(config: LocalConfig, hooks: TestHooks) -> Result<Running
         TokenConfig::KeySet { .. } => None,
     };
     let router = router(context, &shop.services, Manifest::embedded()?)?
-        .merge(storefront::routes(dev_secret, config.read_timeout));
+        .merge(storefront::routes(dev_secret, config.read_timeout))
+        .merge(metrics::routes(Arc::clone(&shop.metrics)));
     let (shutdown, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(connections::serve(
         listener,

@@ -29,10 +29,12 @@ use mambogo::application::consumers::{
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::application::index_handle::IndexHandle;
 use mambogo::application::jobs::{Sweeper, SWEEPER};
+use mambogo::application::metrics::MeteredPublisher;
 use mambogo::application::rate_limits::RateLimits;
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, IdSource, RandomIds, SystemClock};
+use mambogo::domain::events::EventPublisher;
 use mambogo::domain::money::Currency;
 use mambogo::domain::workflow::Workflow;
 
@@ -41,6 +43,7 @@ use crate::config::{DataLocation, LocalConfig};
 use crate::demo::seed_demo_catalog;
 use crate::error::StartError;
 use crate::gateway::{local_gateway, LocalGateway, OwedWebhooks};
+use crate::metrics::PrometheusMetrics;
 use crate::saga_steps::{BusEventSink, FaultInjector, SagaSteps};
 use crate::webhooks::LoopbackWebhooks;
 use crate::workflow::{ExecutionStore, LocalWorkflow, StateMachine, WorkflowRunner};
@@ -85,6 +88,8 @@ pub struct LocalShop {
     /// On AWS, what drains each consumer's queue into the consumer the bus has attached
     /// for it; the server runs them.
     pub pollers: Vec<Arc<SqsPoller>>,
+    /// The business metrics, counted as events are published.
+    pub metrics: Arc<PrometheusMetrics>,
 }
 
 fn executions_file(data: &DataLocation) -> Option<PathBuf> {
@@ -138,6 +143,12 @@ pub async fn build_shop(
         Some(events) => bus.forwarding_to(Arc::new(events.publisher.clone())),
         None => bus,
     });
+    // Whatever publishes (routes, saga steps, consumers, jobs) is counted once.
+    let metrics = Arc::new(PrometheusMetrics::new());
+    let events: Arc<dyn EventPublisher> = Arc::new(MeteredPublisher {
+        inner: bus.clone(),
+        sink: metrics.clone(),
+    });
     let webhook_secrets = match &config.aws {
         Some(stack) => stack.webhook_secrets(&config.webhook_secret).await?,
         None => vec![config.webhook_secret.as_bytes().to_vec()],
@@ -176,7 +187,7 @@ pub async fn build_shop(
         orders: Arc::new(SqliteOrders::new(db.clone())),
         payments: Arc::new(SqlitePayments::new(db.clone())),
         idempotency,
-        events: bus.clone(),
+        events: Arc::clone(&events),
         workflow: workflow_port,
         gateway: gateway.clone(),
         dead_letters: bus.clone(),
@@ -238,7 +249,7 @@ pub async fn build_shop(
         started,
         Arc::new(steps),
         Arc::new(BusEventSink {
-            publisher: bus.clone(),
+            publisher: events,
             faults: hooks.faults,
         }),
         config.saga_retry_delay_scale,
@@ -268,6 +279,7 @@ pub async fn build_shop(
         sweeper,
         sweeper_services,
         pollers,
+        metrics,
     })
 }
 

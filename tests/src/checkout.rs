@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::contract::inventory::check_invariants;
 use crate::events::assert_valid;
-use crate::shop::{As, Reply, TestShop};
+use crate::shop::{token, As, Reply, TestShop};
 
 /// Puts `lines` (SKU, quantity) into the cart of the user holding `token`.
 pub async fn fill_cart(shop: &TestShop, token: &str, lines: &[(&str, u32)]) {
@@ -94,6 +94,19 @@ pub fn history(order: &Value) -> Vec<String> {
         .iter()
         .map(|change| change["to"].as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+/// Sets `sku`'s stock on hand to `units` as an operator would, through the API.
+pub async fn set_on_hand(shop: &TestShop, sku: &str, units: u32) {
+    let admin = token("ops", true);
+    let set = shop
+        .put(
+            &format!("/admin/inventory/{sku}"),
+            As::user(&admin),
+            &json!({ "onHand": units }),
+        )
+        .await;
+    assert_eq!(set.status.as_u16(), 200, "{:?}", set.body);
 }
 
 /// Units available to sell of `sku`.

@@ -29,6 +29,7 @@ pub mod index_handle;
 pub mod indexing;
 pub mod jobs;
 pub mod lifecycle;
+pub mod metrics;
 pub mod orders;
 pub mod payments;
 pub mod rate_limits;

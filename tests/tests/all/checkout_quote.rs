@@ -7,7 +7,7 @@ use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout_body, checkout_with, fill_cart, order_id, saga_finished,
-    shipping_address,
+    set_on_hand, shipping_address,
 };
 use mambogo_tests::shop::{token, As, Reply, TestShop};
 use reqwest::StatusCode;
@@ -155,15 +155,7 @@ async fn a_quote_flags_what_changed_and_needs_an_address() {
     let alice = token("alice", false);
     fill_cart(&shop, &alice, &[(SKU, 2), ("MB-0002-BLK", 1)]).await;
     reprice(&shop, &product, &draft(4_500, None)).await;
-    let admin = token("ops", true);
-    let stock = shop
-        .put(
-            &format!("/admin/inventory/{SKU}"),
-            As::user(&admin),
-            &json!({"onHand": 1}),
-        )
-        .await;
-    assert_eq!(stock.status, StatusCode::OK, "{:?}", stock.body);
+    set_on_hand(&shop, SKU, 1).await;
 
     let quoted = quote(&shop, &alice).await;
     assert_eq!(quoted.status, StatusCode::OK, "{:?}", quoted.body);

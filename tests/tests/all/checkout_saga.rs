@@ -10,7 +10,7 @@ use mambogo_local::workflow::{ExecutionStatus, TaskFailure};
 use mambogo_local::{DataLocation, Fault, FaultInjector, LocalConfig, TestHooks};
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout, fill_cart, history, order, order_id, published,
-    saga_finished,
+    saga_finished, set_on_hand,
 };
 use mambogo_tests::on_both_stores;
 use mambogo_tests::shop::{token, As, Stores, TestShop};
@@ -253,15 +253,7 @@ async fn a_confirmation_that_keeps_failing_refunds_and_releases(stores: Stores) 
 
 async fn out_of_stock_answers_409_and_fails_the_order(stores: Stores) {
     let shop = TestShop::on(stores).await;
-    let admin = token("ops", true);
-    let set = shop
-        .put(
-            "/admin/inventory/MB-0004-BLK",
-            As::user(&admin),
-            &json!({"onHand": 1}),
-        )
-        .await;
-    assert_eq!(set.status, StatusCode::OK);
+    set_on_hand(&shop, "MB-0004-BLK", 1).await;
     let alice = token("alice", false);
     fill_cart(&shop, &alice, &[("MB-0004-BLK", 2), (SKU, 1)]).await;
     let before = available(&shop, SKU).await;
@@ -349,13 +341,7 @@ async fn a_hundred_shoppers_for_ten_units(stores: Stores) {
         Stores::Sqlite => TestShop::on_file(LocalConfig::ephemeral(), TestHooks::default()).await,
         Stores::DynamoDb => TestShop::on(stores).await,
     });
-    let admin = token("ops", true);
-    shop.put(
-        "/admin/inventory/MB-0005-BLK",
-        As::user(&admin),
-        &json!({"onHand": 10}),
-    )
-    .await;
+    set_on_hand(&shop, "MB-0005-BLK", 10).await;
     let shoppers: Vec<String> = (0..100)
         .map(|n| token(&format!("shopper-{n}"), false))
         .collect();

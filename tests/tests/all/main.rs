@@ -5,6 +5,7 @@
 mod address_book_store_contract;
 mod aws_fault_matrix;
 mod aws_stack;
+mod business_metrics;
 mod cart_store_contract;
 mod catalog_store_contract;
 mod checkout_address;

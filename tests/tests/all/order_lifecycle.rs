@@ -14,7 +14,7 @@ use mambogo::domain::payments::{GatewayEvent, GatewayEventKind, Payment};
 use mambogo_local::workflow::ExecutionStatus;
 use mambogo_local::{LocalConfig, TestHooks};
 use mambogo_tests::checkout::{
-    assert_consistent, checkout, fill_cart, history, order, order_id, saga_finished,
+    assert_consistent, checkout, fill_cart, history, order, order_id, saga_finished, set_on_hand,
 };
 use mambogo_tests::on_both_stores;
 use mambogo_tests::shop::{token, As, Reply, Stores, TestShop};
@@ -537,12 +537,7 @@ async fn steps_the_status_does_not_allow_answer_409_with_the_current_status() {
     .await;
 
     // FAILED: out of stock at checkout.
-    shop.put(
-        "/admin/inventory/MB-0004-BLK",
-        As::user(&admin),
-        &json!({"onHand": 0}),
-    )
-    .await;
+    set_on_hand(&shop, "MB-0004-BLK", 0).await;
     fill_cart(&shop, &alice, &[("MB-0004-BLK", 1)]).await;
     let failed = order_id(&checkout(&shop, &alice, "key-f", "tok_approve").await);
     refused_in(

@@ -1,0 +1,94 @@
+//! The local shop's business metrics at `GET /metrics`: over a scripted day (a checkout
+//! confirmed and then cancelled by the shopper, one declined, one refused for lack of
+//! stock) each counter moves by exactly what happened, and the text is Prometheus's.
+
+use std::collections::BTreeMap;
+
+use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished, set_on_hand};
+use mambogo_tests::shop::{token, As, TestShop};
+use reqwest::{Method, StatusCode};
+
+/// Every sample of the exposition, by its name and labels as written.
+async fn samples(shop: &TestShop) -> BTreeMap<String, f64> {
+    let reply = reqwest::get(format!("{}/metrics", shop.url()))
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert!(reply.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = reply.text().await.unwrap();
+    text.lines()
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .map(|line| {
+            let (series, value) = line.rsplit_once(' ').unwrap();
+            (series.to_owned(), value.parse().unwrap())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn counters_move_by_exactly_what_happened() {
+    let shop = TestShop::start().await;
+    let before = samples(&shop).await;
+    for counter in [
+        "mambogo_orders_placed_total",
+        "mambogo_orders_confirmed_total",
+        "mambogo_orders_cancelled_total",
+        "mambogo_payments_declined_total",
+        "mambogo_orders_failed_total{cause=\"out_of_stock\"}",
+    ] {
+        assert_eq!(before.get(counter), Some(&0.0), "{counter} starts at zero");
+    }
+
+    let alice = token("alice", false);
+    fill_cart(&shop, &alice, &[("MB-0002-BLK", 1)]).await;
+    let confirmed = order_id(&checkout(&shop, &alice, "key-1", "tok_approve").await);
+    saga_finished(&shop, &confirmed).await;
+    let cancel = shop
+        .send(
+            Method::POST,
+            &format!("/orders/{confirmed}/cancel"),
+            As::user(&alice),
+            None,
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK, "{:?}", cancel.body);
+
+    let bob = token("bob", false);
+    fill_cart(&shop, &bob, &[("MB-0003-WHT", 1)]).await;
+    let declined = order_id(&checkout(&shop, &bob, "key-2", "tok_decline").await);
+    saga_finished(&shop, &declined).await;
+
+    set_on_hand(&shop, "MB-0004-BLK", 1).await;
+    let carol = token("carol", false);
+    fill_cart(&shop, &carol, &[("MB-0004-BLK", 2)]).await;
+    let refused = checkout(&shop, &carol, "key-3", "tok_approve").await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+
+    let after = samples(&shop).await;
+    let moved = |series: &str| {
+        after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
+    };
+    assert_eq!(moved("mambogo_orders_placed_total"), 2.0, "{after:#?}");
+    assert_eq!(moved("mambogo_orders_confirmed_total"), 1.0);
+    assert_eq!(
+        moved("mambogo_orders_cancelled_total"),
+        2.0,
+        "the shopper's cancel and the decline's"
+    );
+    assert_eq!(moved("mambogo_payments_declined_total"), 1.0);
+    assert_eq!(
+        moved("mambogo_orders_failed_total{cause=\"out_of_stock\"}"),
+        1.0,
+        "{after:#?}"
+    );
+    assert_eq!(moved("mambogo_orders_failed_total{cause=\"other\"}"), 0.0);
+    assert_eq!(
+        moved("mambogo_orders_refunded_total"),
+        0.0,
+        "a cancel is no return"
+    );
+    shop.stop().await;
+}
