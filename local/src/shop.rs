@@ -133,15 +133,16 @@ pub async fn build_shop(
     };
     // Events consumers fail on every attempt are parked in the shop's own dead-letter
     // table; the consumers are attached once the services exist. On AWS, the bus puts
-    // events on EventBridge, and the consumers are reached through their queues.
-    let bus = LocalEventBus::routing(rules).parking_in(
-        Arc::new(SqliteDeadLetters::new(db.clone())),
-        Arc::clone(&clock),
-        Arc::clone(&ids),
-    );
+    // events on EventBridge, the consumers are reached through their queues, and SQS
+    // parks what they fail on.
+    let bus = LocalEventBus::routing(rules);
     let bus = Arc::new(match &aws_events {
         Some(events) => bus.forwarding_to(Arc::new(events.publisher.clone())),
-        None => bus,
+        None => bus.parking_in(
+            Arc::new(SqliteDeadLetters::new(db.clone())),
+            Arc::clone(&clock),
+            Arc::clone(&ids),
+        ),
     });
     // Whatever publishes (routes, saga steps, consumers, jobs) is counted once.
     let metrics = Arc::new(PrometheusMetrics::new());
