@@ -23,3 +23,12 @@ where
         None => format!("{service} did not answer: {}", DisplayErrorContext(error)),
     }
 }
+
+/// A failed SQS call, as the stores report it.
+pub(crate) fn sqs_unavailable<E, R>(error: SdkError<E, R>) -> crate::domain::store::StoreError
+where
+    E: Error + ProvideErrorMetadata + 'static,
+    R: Debug,
+{
+    crate::domain::store::StoreError::Unavailable(described("SQS", &error))
+}

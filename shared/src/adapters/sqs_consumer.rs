@@ -9,14 +9,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_sdk_sqs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, QueueAttributeName,
 };
 use aws_sdk_sqs::Client;
 use backon::{BackoffBuilder, ExponentialBuilder};
 
-use crate::adapters::aws_error::described;
+use crate::adapters::aws_error::sqs_unavailable as unavailable;
 use crate::domain::events::{DomainEvent, EventConsumer};
 use crate::domain::store::StoreError;
 
@@ -72,14 +71,6 @@ async fn consume_message(
 const RECEIVE_BATCH: i32 = 10;
 /// How long a receive waits for a message (SQS's longest long poll).
 const LONG_POLL_SECONDS: i32 = 20;
-
-fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
-where
-    E: std::error::Error + ProvideErrorMetadata + 'static,
-    R: std::fmt::Debug,
-{
-    StoreError::Unavailable(described("SQS", &error))
-}
 
 fn receipts_of<'a>(messages: Vec<(&str, &'a str)>) -> Vec<&'a str> {
     messages.into_iter().map(|(_, receipt)| receipt).collect()

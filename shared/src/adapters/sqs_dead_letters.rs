@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
-use aws_sdk_sqs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, Message, MessageAttributeValue,
     MessageSystemAttributeName,
@@ -31,7 +31,7 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::adapters::aws_error::described;
+use crate::adapters::aws_error::sqs_unavailable as unavailable;
 use crate::domain::events::{DeadLetter, DeadLetters};
 use crate::domain::store::{Page, PageRequest, StoreError};
 
@@ -76,14 +76,6 @@ pub struct SqsDeadLetters {
 struct Received {
     consumer: String,
     message: Message,
-}
-
-fn unavailable<E, R>(error: SdkError<E, R>) -> StoreError
-where
-    E: std::error::Error + ProvideErrorMetadata + 'static,
-    R: std::fmt::Debug,
-{
-    StoreError::Unavailable(described("SQS", &error))
 }
 
 impl SqsDeadLetters {
