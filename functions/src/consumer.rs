@@ -16,8 +16,8 @@ use mambogo::domain::events::EventConsumer;
 use crate::logging::init_json_logs;
 use crate::services::function_services;
 
-/// Builds a consumer from the function's (restricted) services.
-pub type BuildConsumer = fn(&Services) -> Arc<dyn EventConsumer>;
+/// Builds a consumer from the function's (restricted) services, or says why it cannot.
+pub type BuildConsumer = fn(&Services) -> Result<Arc<dyn EventConsumer>, lambda_runtime::Error>;
 
 /// Runs the consumer function `function` (its name in `functions/manifest.json`) until
 /// Lambda stops it.
@@ -26,11 +26,14 @@ pub async fn run_consumer(
     build: BuildConsumer,
 ) -> Result<(), lambda_runtime::Error> {
     init_json_logs()?;
-    let built = function_services(function).await.inspect_err(|error| {
-        tracing::error!(function, %error, "cannot start");
-    })?;
-    let consumer = build(&built.services);
-    tracing::info!(function, "ready");
+    let consumer = function_services(function)
+        .await
+        .map_err(lambda_runtime::Error::from)
+        .and_then(|built| build(&built.services))
+        .inspect_err(|error| {
+            tracing::error!(function, %error, "cannot start");
+        })?;
+    crate::logging::log_ready(function);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = Arc::clone(&consumer);
         async move {

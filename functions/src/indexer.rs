@@ -82,7 +82,7 @@ pub async fn run_indexer() -> Result<(), lambda_runtime::Error> {
     // and another indexer's only when its publication finds them first.
     built.services.index_refresh = None;
     let indexer = Arc::new(IndexCatalog::new(built.services));
-    tracing::info!(function = INDEX_CATALOG, "ready");
+    crate::logging::log_ready(INDEX_CATALOG);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<IndexerInput>| {
         let indexer = Arc::clone(&indexer);
         async move { handle_input(&indexer, event.payload).await }

@@ -9,9 +9,10 @@
 pub mod config;
 mod config_error;
 pub mod consumer;
+pub mod emf;
 pub mod handler;
 pub mod indexer;
-mod logging;
+pub mod logging;
 #[cfg(feature = "mock-gateway")]
 pub mod mock_gateway;
 pub mod request;
@@ -79,7 +80,6 @@ async fn serve(
             return Err(error.into());
         }
     };
-    tracing::info!(operation = operation_id, "ready");
     lambda_http::run(service_fn(move |request| {
         let context = Arc::clone(&context);
         async move { Ok::<_, Infallible>(handle(&context, request).await) }
@@ -96,6 +96,7 @@ async fn start(
         .by_operation(operation_id)
         .ok_or_else(|| StartError::UnknownOperation(operation_id.to_owned()))?;
     let mut built = services::function_services(&function.name).await?;
+    let name = function.name.clone();
     built.services.search_index = index.map(|make| make(&built));
     if built.services.search_index.is_some() {
         // Loaded during the cold start, which Lambda runs on a full CPU, rather than by
@@ -104,10 +105,12 @@ async fn start(
             tracing::warn!(%error, "the search index is not loaded yet");
         }
     }
-    FunctionContext::new(
+    let context = FunctionContext::new(
         operation_id,
         endpoint,
         Arc::new(built.services),
         verifier::Verifier::new(built.config.token_keys),
-    )
+    )?;
+    logging::log_ready(&name);
+    Ok(context)
 }

@@ -33,6 +33,13 @@ pub fn init_json_logs() -> Result<(), ConfigError> {
     }
 }
 
+/// Logs that `function` is ready to serve: its first line after each cold start, which
+/// `infra/terraform/dashboard.tf` counts per Lambda (`lambda`, the name Lambda gives it).
+pub fn log_ready(function: &str) {
+    let lambda = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default();
+    tracing::info!(function, lambda, "ready");
+}
+
 /// The filter `AWS_LAMBDA_LOG_LEVEL` set to `level` asks for.
 fn log_filter(level: Option<&str>) -> Result<EnvFilter, ConfigError> {
     EnvFilter::try_new(filter_directive(level)).map_err(|error| ConfigError {

@@ -35,7 +35,7 @@ pub async fn run_saga_step(function: &'static str) -> Result<(), lambda_http::Er
     let tasks = saga_tasks(function).await.inspect_err(|error| {
         tracing::error!(function, %error, "cannot start");
     })?;
-    tracing::info!(function, "ready");
+    crate::logging::log_ready(function);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let tasks = tasks.clone();
         async move { tasks.run(function, event.payload).await.map_err(diagnostic) }

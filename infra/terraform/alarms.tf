@@ -1,6 +1,7 @@
 # Alarms, all notifying one SNS topic: anything parked in a dead-letter queue, failed or
 # timed-out checkouts (a compensation that kept failing ends in CompensationFailed), any
-# function error or throttle, and the API's 5xx rate.
+# function error or throttle, the API's 5xx rate, and on the business metrics
+# (dashboard.tf) a confirm rate drop and a slow p99 checkout.
 
 resource "aws_sns_topic" "alarms" {
   name              = "${local.prefix}-alarms"
@@ -125,4 +126,61 @@ resource "aws_cloudwatch_metric_alarm" "api_5xx_rate" {
       period      = 300
     }
   }
+}
+
+resource "aws_cloudwatch_metric_alarm" "confirm_rate" {
+  alarm_name          = "${local.prefix}-confirm-rate"
+  alarm_description   = "Fewer than ${var.confirm_rate_threshold}% of the checkouts that found stock were confirmed over 5 minutes: payments are declined or failing (see the ${local.prefix} dashboard)."
+  comparison_operator = "LessThanThreshold"
+  threshold           = var.confirm_rate_threshold
+  evaluation_periods  = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(FILL(confirmed, 0) + FILL(failed, 0) > 0, 100 * FILL(confirmed, 0) / (FILL(confirmed, 0) + FILL(failed, 0)), 100)"
+    label       = "Confirmed (%)"
+    return_data = true
+  }
+
+  metric_query {
+    id = "confirmed"
+    metric {
+      namespace   = local.business_namespace
+      metric_name = "orders_confirmed"
+      dimensions  = { Stack = local.prefix }
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+
+  # Out-of-stock refusals are left out: a sale selling out is no fault.
+  metric_query {
+    id = "failed"
+    metric {
+      namespace   = local.business_namespace
+      metric_name = "orders_failed"
+      dimensions  = { Stack = local.prefix, cause = "other" }
+      stat        = "Sum"
+      period      = 300
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "checkout_p99" {
+  alarm_name          = "${local.prefix}-checkout-p99"
+  alarm_description   = "The 99th percentile of checkout to confirmation exceeded ${var.checkout_p99_threshold_seconds} s over 5 minutes: a step, the gateway or its webhooks are slow."
+  namespace           = local.business_namespace
+  metric_name         = "checkout_to_confirmed_seconds"
+  dimensions          = { Stack = local.prefix }
+  extended_statistic  = "p99"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.checkout_p99_threshold_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }

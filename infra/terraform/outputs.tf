@@ -8,6 +8,11 @@ output "storefront_url" {
   value       = local.storefront_url
 }
 
+output "dashboard_url" {
+  description = "The stack's CloudWatch dashboard."
+  value       = "https://console.aws.amazon.com/cloudwatch/home?region=${local.region}#dashboards/dashboard/${aws_cloudwatch_dashboard.shop.dashboard_name}"
+}
+
 output "event_bus_name" {
   value = aws_cloudwatch_event_bus.main.name
 }

@@ -176,6 +176,18 @@ variable "api_5xx_rate_threshold" {
   default     = 1
 }
 
+variable "confirm_rate_threshold" {
+  description = "Alarm when fewer than this percentage of the checkouts that found stock are confirmed over 5 minutes (out-of-stock refusals are not counted: a sale selling out is no fault)."
+  type        = number
+  default     = 80
+}
+
+variable "checkout_p99_threshold_seconds" {
+  description = "Alarm when the 99th percentile of checkout to confirmation exceeds this many seconds over 5 minutes."
+  type        = number
+  default     = 10
+}
+
 variable "reserved_concurrency" {
   description = "Reserved concurrency by function name (manifest key), e.g. { place-order = 50 }. Unlisted functions use the account's shared pool."
   type        = map(number)

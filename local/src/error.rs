@@ -26,6 +26,8 @@ pub enum StartError {
     /// The shop's AWS resources could not be found, created or read.
     #[error("cannot use AWS: {0}")]
     Aws(String),
+    #[error("cannot set up the metrics: {0}")]
+    Metrics(#[from] metrics_exporter_prometheus::BuildError),
     #[error("cannot set up the checkout saga: {0}")]
     Workflow(String),
     #[error("cannot address the shop at {0}: {1}")]

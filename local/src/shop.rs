@@ -23,13 +23,12 @@ use mambogo::adapters::sqs_consumer::SqsPoller;
 use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
 use mambogo::application::checkout::{CHECKOUT_ASL, TASK_FUNCTIONS};
 use mambogo::application::consumers::{
-    ClearCartOnConfirmation, IndexCatalog, ReleaseCouponOfEndedOrder, CLEAR_CART, INDEX_CATALOG,
-    RELEASE_COUPON,
+    ClearCartOnConfirmation, CountEvents, IndexCatalog, ReleaseCouponOfEndedOrder, CLEAR_CART,
+    COUNT_EVENTS, INDEX_CATALOG, RELEASE_COUPON,
 };
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::application::index_handle::IndexHandle;
 use mambogo::application::jobs::{Sweeper, SWEEPER};
-use mambogo::application::metrics::MeteredPublisher;
 use mambogo::application::rate_limits::RateLimits;
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
@@ -88,7 +87,7 @@ pub struct LocalShop {
     /// On AWS, what drains each consumer's queue into the consumer the bus has attached
     /// for it; the server runs them.
     pub pollers: Vec<Arc<SqsPoller>>,
-    /// The business metrics, counted as events are published.
+    /// The business metrics, counted from the events the bus delivers.
     pub metrics: Arc<PrometheusMetrics>,
 }
 
@@ -144,12 +143,7 @@ pub async fn build_shop(
             Arc::clone(&ids),
         ),
     });
-    // Whatever publishes (routes, saga steps, consumers, jobs) is counted once.
-    let metrics = Arc::new(PrometheusMetrics::new());
-    let events: Arc<dyn EventPublisher> = Arc::new(MeteredPublisher {
-        inner: bus.clone(),
-        sink: metrics.clone(),
-    });
+    let events: Arc<dyn EventPublisher> = bus.clone();
     let webhook_secrets = match &config.aws {
         Some(stack) => stack.webhook_secrets(&config.webhook_secret).await?,
         None => vec![config.webhook_secret.as_bytes().to_vec()],
@@ -255,7 +249,8 @@ pub async fn build_shop(
         }),
         config.saga_retry_delay_scale,
     );
-    attach_consumers(&bus, &services, manifest)?;
+    let metrics = Arc::new(PrometheusMetrics::new()?);
+    attach_consumers(&bus, &services, manifest, &metrics)?;
     let pollers = aws_events.map_or_else(Vec::new, |events| {
         events
             .queues
@@ -301,6 +296,7 @@ fn attach_consumers(
     bus: &LocalEventBus,
     services: &Services,
     manifest: &Manifest,
+    metrics: &Arc<PrometheusMetrics>,
 ) -> Result<(), StartError> {
     let events_error =
         |error: mambogo::adapters::local_bus::LocalBusError| StartError::Events(error.to_string());
@@ -343,5 +339,15 @@ fn attach_consumers(
     let indexer = services.restricted_to(function_of(manifest, INDEX_CATALOG, "consumer")?);
     bus.attach(INDEX_CATALOG, Arc::new(IndexCatalog::new(indexer)))
         .map_err(events_error)?;
+    // Counting needs none of the shop's services, only the function's place in the
+    // manifest.
+    function_of(manifest, COUNT_EVENTS, "consumer")?;
+    bus.attach(
+        COUNT_EVENTS,
+        Arc::new(CountEvents {
+            sink: metrics.clone(),
+        }),
+    )
+    .map_err(events_error)?;
     bus.check_consumers().map_err(events_error)
 }

@@ -8,11 +8,11 @@ use mambogo::application::consumers::{ClearCartOnConfirmation, CLEAR_CART};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {
     mambogo_functions::consumer::run_consumer(CLEAR_CART, |services| {
-        Arc::new(ClearCartOnConfirmation {
+        Ok(Arc::new(ClearCartOnConfirmation {
             carts: Arc::clone(&services.carts),
             idempotency: Arc::clone(&services.idempotency),
             clock: Arc::clone(&services.clock),
-        })
+        }))
     })
     .await
 }

@@ -9,10 +9,10 @@ use mambogo::application::consumers::{NotifyShopper, NOTIFY_SHOPPER};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {
     mambogo_functions::consumer::run_consumer(NOTIFY_SHOPPER, |services| {
-        Arc::new(NotifyShopper {
+        Ok(Arc::new(NotifyShopper {
             notifications: Arc::clone(&services.notifications),
             clock: Arc::clone(&services.clock),
-        })
+        }))
     })
     .await
 }

@@ -9,9 +9,9 @@ use mambogo::application::consumers::{ReleaseCouponOfEndedOrder, RELEASE_COUPON}
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {
     mambogo_functions::consumer::run_consumer(RELEASE_COUPON, |services| {
-        Arc::new(ReleaseCouponOfEndedOrder {
+        Ok(Arc::new(ReleaseCouponOfEndedOrder {
             services: services.clone(),
-        })
+        }))
     })
     .await
 }

@@ -9,12 +9,12 @@ use mambogo::application::consumers::{StockAlerts, STOCK_ALERTS};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {
     mambogo_functions::consumer::run_consumer(STOCK_ALERTS, |services| {
-        Arc::new(StockAlerts {
+        Ok(Arc::new(StockAlerts {
             inventory: Arc::clone(&services.inventory),
             idempotency: Arc::clone(&services.idempotency),
             events: Arc::clone(&services.events),
             clock: Arc::clone(&services.clock),
-        })
+        }))
     })
     .await
 }

@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .inspect_err(|error| tracing::error!(function = SWEEPER, %error, "cannot start"))?;
     let sweeper = Sweeper::new(&built.services);
     let services = Arc::new(built.services);
-    tracing::info!(function = SWEEPER, "ready");
+    mambogo_functions::logging::log_ready(SWEEPER);
     lambda_runtime::run(service_fn(move |_event: LambdaEvent<Value>| {
         let (sweeper, services) = (sweeper.clone(), Arc::clone(&services));
         async move {

@@ -92,7 +92,7 @@ pub async fn run_gateway() -> Result<(), lambda_http::Error> {
     );
     let gateway = MockGateway::with_ledger(ledger, Answering::ByLedger, Arc::new(RandomIds));
     let service = Arc::new(MockService::new(Arc::new(gateway), &config.api_key));
-    tracing::info!(function = "mock-payment-gateway", "ready");
+    crate::logging::log_ready("mock-payment-gateway");
     lambda_http::run(service_fn(move |request| {
         let service = Arc::clone(&service);
         async move { Ok::<_, Infallible>(answer(&service, request).await) }
@@ -153,7 +153,7 @@ pub async fn run_webhooks() -> Result<(), lambda_http::Error> {
             tracing::error!(function = "mock-payment-webhooks", %error, "cannot start");
         })?;
     let sender = Arc::new(sender);
-    tracing::info!(function = "mock-payment-webhooks", "ready");
+    crate::logging::log_ready("mock-payment-webhooks");
     lambda_runtime::run(service_fn(move |event: LambdaEvent<StreamEvent>| {
         let sender = Arc::clone(&sender);
         async move { Ok::<_, Infallible>(send_new_webhooks(&sender, event.payload).await) }

@@ -1,54 +1,57 @@
 //! Business metrics, counted from the events the shop publishes: an order placed,
 //! confirmed, failed (out of stock or not), cancelled or refunded, a payment declined, a
-//! low-stock alert. Counting where events are published counts each change once, however
-//! many routes, steps or jobs make it. Labels take only values named here, so a metric's
-//! series stay few.
+//! low-stock alert, and how long each confirmed checkout took. The `count-events`
+//! consumer ([`crate::application::consumers::CountEvents`]) reads them off the bus, so
+//! each change counts once whoever published it (a route, a saga step, the state machine
+//! itself on AWS). Labels take only values named here, so a metric's series stay few.
+//!
+//! Names carry no system's conventions: the local shop shows `orders_placed` as
+//! Prometheus's `mambogo_orders_placed_total`; on AWS it is `orders_placed` in
+//! CloudWatch's `Mambogo` namespace.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-
-use crate::domain::events::{DomainEvent, EventPublisher, EventType, PublishError};
+use crate::domain::events::payloads::OrderConfirmed;
+use crate::domain::events::{DomainEvent, EventType};
 
 /// One business counter, with its labels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Count {
-    /// The metric's name, as Prometheus shows it.
+    /// The counter's name, e.g. `orders_placed`.
     pub name: &'static str,
     pub labels: Vec<(&'static str, &'static str)>,
 }
 
-/// The label `mambogo_orders_failed_total` is counted by, and its values.
+/// The label `orders_failed` is counted by, and its values.
 pub const FAILURE_CAUSES: (&str, [&str; 2]) = ("cause", ["out_of_stock", "other"]);
 
 /// Every counter, with what it counts (for the metrics' descriptions).
 pub const COUNTERS: [(&str, &str); 7] = [
-    ("mambogo_orders_placed_total", "Orders placed at checkout."),
+    ("orders_placed", "Orders placed at checkout."),
     (
-        "mambogo_orders_confirmed_total",
+        "orders_confirmed",
         "Orders confirmed: paid and their stock committed.",
     ),
     (
-        "mambogo_orders_failed_total",
+        "orders_failed",
         "Orders whose checkout failed, by cause (out_of_stock or other).",
     ),
     (
-        "mambogo_orders_cancelled_total",
+        "orders_cancelled",
         "Orders cancelled, by the shopper, an operator or the saga's compensation.",
     ),
+    ("orders_refunded", "Orders refunded after a return."),
+    ("payments_declined", "Payments the gateway declined."),
     (
-        "mambogo_orders_refunded_total",
-        "Orders refunded after a return.",
-    ),
-    (
-        "mambogo_payments_declined_total",
-        "Payments the gateway declined.",
-    ),
-    (
-        "mambogo_stock_low_alerts_total",
+        "stock_low_alerts",
         "Alerts of a SKU falling below its low-stock threshold.",
     ),
 ];
+
+/// The distribution of checkout durations: from the shopper's checkout to their order's
+/// confirmation, in seconds, with what it measures.
+pub const CHECKOUT_SECONDS: (&str, &str) = (
+    "checkout_to_confirmed_seconds",
+    "Seconds from checkout to the order's confirmation.",
+);
 
 fn count(name: &'static str) -> Count {
     Count {
@@ -60,16 +63,16 @@ fn count(name: &'static str) -> Count {
 /// What `event` counts towards.
 pub fn counts_of(event: &DomainEvent) -> Vec<Count> {
     match event.event_type {
-        EventType::OrderPlaced => vec![count("mambogo_orders_placed_total")],
-        EventType::OrderConfirmed => vec![count("mambogo_orders_confirmed_total")],
+        EventType::OrderPlaced => vec![count("orders_placed")],
+        EventType::OrderConfirmed => vec![count("orders_confirmed")],
         EventType::OrderFailed => {
             let out_of_stock = event.detail["outOfStockSkus"]
                 .as_array()
                 .is_some_and(|skus| !skus.is_empty());
             vec![Count {
-                name: "mambogo_orders_failed_total",
+                name: "orders_failed",
                 labels: vec![(
-                    "cause",
+                    FAILURE_CAUSES.0,
                     if out_of_stock {
                         "out_of_stock"
                     } else {
@@ -78,12 +81,23 @@ pub fn counts_of(event: &DomainEvent) -> Vec<Count> {
                 )],
             }]
         }
-        EventType::OrderCancelled => vec![count("mambogo_orders_cancelled_total")],
-        EventType::OrderRefunded => vec![count("mambogo_orders_refunded_total")],
-        EventType::PaymentFailed => vec![count("mambogo_payments_declined_total")],
-        EventType::StockLow => vec![count("mambogo_stock_low_alerts_total")],
+        EventType::OrderCancelled => vec![count("orders_cancelled")],
+        EventType::OrderRefunded => vec![count("orders_refunded")],
+        EventType::PaymentFailed => vec![count("payments_declined")],
+        EventType::StockLow => vec![count("stock_low_alerts")],
         _ => Vec::new(),
     }
+}
+
+/// How long the checkout `event` confirms took, in seconds: `None` for any other event,
+/// or one whose times are missing or out of order.
+pub fn checkout_seconds(event: &DomainEvent) -> Option<f64> {
+    if event.event_type != EventType::OrderConfirmed {
+        return None;
+    }
+    let confirmed: OrderConfirmed = event.payload().ok()?;
+    let took = event.occurred_at()? - confirmed.placed_at;
+    (!took.is_negative()).then(|| took.as_seconds_f64())
 }
 
 /// Every series the counters have, each at its labels: a registry that starts them at
@@ -93,7 +107,7 @@ pub fn every_series() -> Vec<Count> {
     COUNTERS
         .iter()
         .flat_map(|(name, _)| match *name {
-            "mambogo_orders_failed_total" => causes
+            "orders_failed" => causes
                 .iter()
                 .map(|cause| Count {
                     name,
@@ -105,26 +119,16 @@ pub fn every_series() -> Vec<Count> {
         .collect()
 }
 
-/// Where counts go: a Prometheus registry locally.
+/// Where business metrics go: a Prometheus registry locally, EMF log lines on AWS.
 pub trait MetricsSink: Send + Sync {
     /// Adds one to `count`.
     fn increment(&self, count: &Count);
-}
 
-/// Publishes through `inner`, then counts what was published.
-pub struct MeteredPublisher {
-    pub inner: Arc<dyn EventPublisher>,
-    pub sink: Arc<dyn MetricsSink>,
-}
+    /// Records one checkout that took `seconds` to confirm.
+    fn record_checkout(&self, seconds: f64);
 
-#[async_trait]
-impl EventPublisher for MeteredPublisher {
-    async fn publish(&self, events: Vec<DomainEvent>) -> Result<(), PublishError> {
-        let counts: Vec<Count> = events.iter().flat_map(counts_of).collect();
-        self.inner.publish(events).await?;
-        for count in &counts {
-            self.sink.increment(count);
-        }
+    /// Writes out what was recorded since the last flush, where the sink writes at all.
+    fn flush(&self) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -132,8 +136,12 @@ impl EventPublisher for MeteredPublisher {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+    use time::macros::datetime;
+    use uuid::Uuid;
 
     use super::*;
+    use crate::domain::ids::{OrderId, UserId};
+    use crate::domain::money::{Currency, Money};
 
     fn event(event_type: EventType, detail: serde_json::Value) -> DomainEvent {
         DomainEvent { event_type, detail }
@@ -166,5 +174,43 @@ mod tests {
             }
         }
         assert!(counts_of(&event(EventType::OrderShipped, json!({}))).is_empty());
+    }
+
+    fn confirmed(placed_at: time::OffsetDateTime) -> DomainEvent {
+        DomainEvent::new(
+            EventType::OrderConfirmed,
+            Uuid::nil(),
+            OrderId::from_uuid(Uuid::nil()),
+            datetime!(2026-03-01 10:00:03.5 UTC),
+            OrderConfirmed {
+                user_id: UserId::parse("alice").unwrap(),
+                total: Money::new(100, Currency::USD),
+                placed_at,
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_confirmation_measures_its_checkout() {
+        assert_eq!(
+            checkout_seconds(&confirmed(datetime!(2026-03-01 10:00:00 UTC))),
+            Some(3.5)
+        );
+        assert_eq!(
+            checkout_seconds(&confirmed(datetime!(2026-03-01 10:00:04 UTC))),
+            None,
+            "a clock running backwards measures nothing"
+        );
+        let mut without_time = confirmed(datetime!(2026-03-01 10:00:00 UTC));
+        without_time.detail["placedAt"] = json!(null);
+        assert_eq!(checkout_seconds(&without_time), None);
+        assert_eq!(
+            checkout_seconds(&event(
+                EventType::OrderPlaced,
+                json!({"occurredAt": "2026-03-01T10:00:00Z"})
+            )),
+            None
+        );
     }
 }

@@ -1,11 +1,17 @@
 //! The local shop's business metrics at `GET /metrics`: over a scripted day (a checkout
 //! confirmed and then cancelled by the shopper, one declined, one refused for lack of
-//! stock) each counter moves by exactly what happened, and the text is Prometheus's.
+//! stock) each counter moves by exactly what happened, and the text is Prometheus's. On
+//! AWS's services the `count-events` consumer counts them off its SQS queue.
 
 use std::collections::BTreeMap;
 
+use mambogo::adapters::local_bus::Rule;
+use mambogo::application::consumers::COUNT_EVENTS;
+use mambogo::application::metrics::counts_of;
+use mambogo::domain::events::{DomainEvent, EventType};
 use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished, set_on_hand};
-use mambogo_tests::shop::{token, As, TestShop};
+use mambogo_tests::on_both_stores;
+use mambogo_tests::shop::{token, As, Stores, TestShop};
 use reqwest::{Method, StatusCode};
 
 /// Every sample of the exposition, by its name and labels as written.
@@ -28,9 +34,32 @@ async fn samples(shop: &TestShop) -> BTreeMap<String, f64> {
         .collect()
 }
 
-#[tokio::test]
-async fn counters_move_by_exactly_what_happened() {
-    let shop = TestShop::start().await;
+/// The rule of `count-events` delivers exactly the events that move a metric.
+#[test]
+fn the_counting_rule_delivers_what_moves_a_metric() {
+    let rules = Rule::embedded().unwrap();
+    let rule = rules
+        .iter()
+        .find(|rule| rule.target == COUNT_EVENTS)
+        .expect("a rule targets count-events");
+    for event_type in EventType::ALL {
+        let event = DomainEvent {
+            event_type: *event_type,
+            detail: serde_json::json!({}),
+        };
+        let measured = !counts_of(&event).is_empty() || *event_type == EventType::OrderConfirmed;
+        assert_eq!(
+            rule.pattern.matches(&event.to_envelope()),
+            measured,
+            "{event_type}"
+        );
+    }
+}
+
+on_both_stores!(counters_move_by_exactly_what_happened);
+
+async fn counters_move_by_exactly_what_happened(stores: Stores) {
+    let shop = TestShop::on(stores).await;
     let before = samples(&shop).await;
     for counter in [
         "mambogo_orders_placed_total",
@@ -67,6 +96,7 @@ async fn counters_move_by_exactly_what_happened() {
     let refused = checkout(&shop, &carol, "key-3", "tok_approve").await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
 
+    shop.consumers_done().await;
     let after = samples(&shop).await;
     let moved = |series: &str| {
         after.get(series).copied().unwrap_or(0.0) - before.get(series).copied().unwrap_or(0.0)
@@ -89,6 +119,11 @@ async fn counters_move_by_exactly_what_happened() {
         moved("mambogo_orders_refunded_total"),
         0.0,
         "a cancel is no return"
+    );
+    assert_eq!(
+        moved("mambogo_checkout_to_confirmed_seconds_count"),
+        1.0,
+        "the confirmed checkout was timed"
     );
     shop.stop().await;
 }

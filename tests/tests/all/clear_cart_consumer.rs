@@ -72,6 +72,7 @@ fn confirmed(fixture: &Fixture, event_id: Uuid) -> DomainEvent {
     let payload = OrderConfirmed {
         user_id: fixture.alice.clone(),
         total: Money::new(1_000, Currency::USD),
+        placed_at: SystemClock.now(),
     };
     DomainEvent::new(
         EventType::OrderConfirmed,

@@ -186,6 +186,7 @@ async fn stock_falling_below_its_threshold_alerts_once_however_often_delivered()
         OrderConfirmed {
             user_id: alice(),
             total: Money::new(3_000, Currency::USD),
+            placed_at: NOW,
         },
     )
     .unwrap();

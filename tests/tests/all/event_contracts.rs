@@ -180,6 +180,7 @@ fn events_built_from_each_payload_keep_to_their_schema() {
             OrderConfirmed {
                 user_id: alice(),
                 total: usd(8997),
+                placed_at: datetime!(2026-05-04 08:29:58 +01:00),
             },
         ),
         built(

@@ -22,6 +22,7 @@ rule_files![
     "check-stock-on-reservation-or-sale.json",
     "release-coupon-of-ended-order.json",
     "reindex-on-catalog-or-stock-change.json",
+    "count-business-events.json",
 ];
 
 /// One rule file: events matching `pattern` go to the consumer named `target`.

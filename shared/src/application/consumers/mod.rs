@@ -1,16 +1,18 @@
 //! Event consumers (`clear-cart`, `notify-shopper`, `stock-alerts`, `release-coupon`,
-//! `index-catalog`):
+//! `index-catalog`, `count-events`):
 //! each is the target of one rule in `events/rules/`, a Lambda behind an SQS queue on AWS and
 //! a consumer of the local bus on one machine. Deliveries may repeat; every consumer
-//! acts once per event.
+//! acts once per event, but `count-events`, whose metrics are at least once.
 
 mod clear_cart;
+mod count_events;
 mod index_catalog;
 mod notify_shopper;
 mod release_coupon;
 mod stock_alerts;
 
 pub use clear_cart::{ClearCartOnConfirmation, CLEAR_CART};
+pub use count_events::{CountEvents, COUNT_EVENTS};
 pub use index_catalog::{IndexCatalog, INDEX_CATALOG};
 pub use notify_shopper::{notification_for, NotifyShopper, NOTIFY_SHOPPER, OPERATORS};
 pub use release_coupon::{ReleaseCouponOfEndedOrder, RELEASE_COUPON};

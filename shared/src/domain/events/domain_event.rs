@@ -130,6 +130,12 @@ impl DomainEvent {
         Uuid::try_parse(raw).ok()
     }
 
+    /// When it happened: the detail's `occurredAt`.
+    pub fn occurred_at(&self) -> Option<OffsetDateTime> {
+        let raw = self.detail.get("occurredAt")?.as_str()?;
+        OffsetDateTime::parse(raw, &Rfc3339).ok()
+    }
+
     /// The order the event is about; `None` for an event about no order.
     pub fn order_id(&self) -> Option<OrderId> {
         let raw = self.detail.get("orderId")?.as_str()?;

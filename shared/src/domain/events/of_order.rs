@@ -124,6 +124,7 @@ pub fn order_confirmed(order: &Order) -> Built {
         payloads::OrderConfirmed {
             user_id: order.user_id.clone(),
             total: order.totals.total,
+            placed_at: order.created_at,
         },
     )
 }

@@ -55,6 +55,9 @@ pub struct OrderConfirmed {
     pub user_id: UserId,
     /// What the shopper pays.
     pub total: Money,
+    /// When the shopper checked out: with `occurredAt`, how long checkout took.
+    #[serde(with = "time::serde::rfc3339")]
+    pub placed_at: OffsetDateTime,
 }
 
 /// Payload of `OrderFailed`.

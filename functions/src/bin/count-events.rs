@@ -1,0 +1,18 @@
+//! The `count-events` consumer: writes the business metrics of the events its rule
+//! delivers (`events/rules/count-business-events.json`, fed by its SQS queue) as
+//! CloudWatch EMF lines. It touches no table: `STACK_NAME` is all it reads.
+
+use std::sync::Arc;
+
+use mambogo::application::consumers::{CountEvents, COUNT_EVENTS};
+use mambogo_functions::emf::EmfMetrics;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {
+    mambogo_functions::consumer::run_consumer(COUNT_EVENTS, |_| {
+        Ok(Arc::new(CountEvents {
+            sink: Arc::new(EmfMetrics::from_env()?),
+        }))
+    })
+    .await
+}

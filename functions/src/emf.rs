@@ -1,0 +1,98 @@
+//! Business metrics ([`mambogo::application::metrics`]) as CloudWatch Embedded Metric
+//! Format lines on stdout, which CloudWatch Logs turns into metrics in the `Mambogo`
+//! namespace, each with the dimension `Stack` (the stack's name, so that stacks sharing an
+//! account count apart) and its own labels (`cause` of `orders_failed`). No CloudWatch
+//! API is called.
+
+use std::io::Write;
+use std::sync::{Mutex, PoisonError};
+
+use lambda_http::lambda_runtime;
+use mambogo::application::metrics::{Count, MetricsSink, CHECKOUT_SECONDS, COUNTERS};
+use metrics::{Key, KeyName, Label, Level, Metadata, Unit};
+use metrics_cloudwatch_embedded::{Builder, Collector};
+
+use crate::config::ConfigError;
+
+/// The CloudWatch namespace of the shop's business metrics.
+pub const NAMESPACE: &str = "Mambogo";
+/// The variable naming the stack, the metrics' `Stack` dimension.
+pub const STACK_NAME: &str = "STACK_NAME";
+
+static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, None);
+
+/// The process's registry of the business metrics, which writes them as EMF lines when
+/// flushed.
+pub struct EmfMetrics {
+    collector: &'static Collector,
+    out: Mutex<Box<dyn Write + Send>>,
+}
+
+impl EmfMetrics {
+    /// Metrics of the stack `stack`, written to `out`. The crate's collector is the
+    /// process's global `metrics` recorder, so a process has one: a second is an error.
+    pub fn new(stack: &str, out: Box<dyn Write + Send>) -> Result<Self, lambda_runtime::Error> {
+        let collector = Builder::new()
+            .cloudwatch_namespace(NAMESPACE)
+            .with_dimension("Stack", stack.to_owned())
+            .init()?;
+        metrics::with_recorder(|recorder| {
+            for (name, _) in COUNTERS {
+                recorder.describe_counter(KeyName::from(name), Some(Unit::Count), "".into());
+            }
+            recorder.describe_histogram(
+                KeyName::from(CHECKOUT_SECONDS.0),
+                Some(Unit::Seconds),
+                "".into(),
+            );
+        });
+        Ok(EmfMetrics {
+            collector,
+            out: Mutex::new(out),
+        })
+    }
+
+    /// Metrics of the stack named by `STACK_NAME`, written to stdout, where Lambda's
+    /// logs are.
+    pub fn from_env() -> Result<Self, lambda_runtime::Error> {
+        let stack = std::env::var(STACK_NAME)
+            .ok()
+            .filter(|stack| !stack.is_empty())
+            .ok_or_else(|| ConfigError {
+                variable: STACK_NAME.to_owned(),
+                problem: "is not set".to_owned(),
+            })?;
+        EmfMetrics::new(&stack, Box::new(std::io::stdout()))
+    }
+}
+
+impl MetricsSink for EmfMetrics {
+    fn increment(&self, count: &Count) {
+        let labels: Vec<Label> = count
+            .labels
+            .iter()
+            .map(|(name, value)| Label::new(*name, *value))
+            .collect();
+        let key = Key::from_parts(count.name, labels);
+        metrics::with_recorder(|recorder| recorder.register_counter(&key, &METADATA)).increment(1);
+    }
+
+    fn record_checkout(&self, seconds: f64) {
+        let key = Key::from_static_name(CHECKOUT_SECONDS.0);
+        metrics::with_recorder(|recorder| recorder.register_histogram(&key, &METADATA))
+            .record(seconds);
+    }
+
+    /// Writes one line per label set that moved, all at once, so that no log line of
+    /// another thread lands inside one.
+    fn flush(&self) -> std::io::Result<()> {
+        let mut lines = Vec::new();
+        self.collector.flush(&mut lines)?;
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut out = self.out.lock().unwrap_or_else(PoisonError::into_inner);
+        out.write_all(&lines)?;
+        out.flush()
+    }
+}

@@ -1,0 +1,197 @@
+//! The `count-events` function's output: an SQS batch of EventBridge events, through the
+//! same batch handler its Lambda runs, becomes valid CloudWatch EMF lines in the
+//! `Mambogo` namespace, each with the `Stack` dimension and its own labels, and counting
+//! exactly the batch. Its own test binary: the EMF collector is the process's one
+//! `metrics` recorder.
+
+// A test stops at the line that failed: tests unwrap where production code may not.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use mambogo::application::consumers::CountEvents;
+use mambogo_functions::consumer::handle_batch;
+use mambogo_functions::emf::{EmfMetrics, NAMESPACE};
+use serde_json::{json, Value};
+
+/// What the function wrote, shared with the test.
+#[derive(Clone, Default)]
+struct Written(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Written {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Written {
+    /// The lines written since the last call, each parsed.
+    fn take_lines(&self) -> Vec<Value> {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap());
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
+/// An SQS batch of the events `details` describe, as EventBridge delivers them.
+fn batch(events: &[(&str, &str, Value)]) -> SqsEvent {
+    let records: Vec<Value> = events
+        .iter()
+        .enumerate()
+        .map(|(index, (source, detail_type, detail))| {
+            let envelope = json!({
+                "version": "0",
+                "id": format!("event-{index}"),
+                "source": source,
+                "detail-type": detail_type,
+                "time": "2026-03-01T10:00:04Z",
+                "detail": detail,
+            });
+            json!({"messageId": format!("message-{index}"), "body": envelope.to_string()})
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+fn order_detail(extra: Value) -> Value {
+    let mut detail = json!({
+        "eventId": uuid::Uuid::new_v4().to_string(),
+        "orderId": "0b3c6c1e-5f7a-4d8e-9a41-2f0c1d7e6b55",
+        "occurredAt": "2026-03-01T10:00:03.5Z",
+        "version": 1,
+        "userId": "alice",
+    });
+    detail
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    detail
+}
+
+fn schema() -> jsonschema::Validator {
+    let text = include_str!("fixtures/emf.schema.json");
+    jsonschema::draft202012::new(&serde_json::from_str(text).unwrap()).unwrap()
+}
+
+/// Checks what the schema cannot: each named dimension and metric is a member of the
+/// root, a dimension's a string, a metric's a number or up to 100 of them.
+fn assert_members_present(line: &Value) {
+    for directive in line["_aws"]["CloudWatchMetrics"].as_array().unwrap() {
+        for dimension in directive["Dimensions"][0].as_array().unwrap() {
+            let name = dimension.as_str().unwrap();
+            assert!(line[name].is_string(), "dimension {name} in {line}");
+        }
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            let value = &line[name];
+            let numbers = value.as_array().map_or(value.is_number(), |values| {
+                values.len() <= 100 && values.iter().all(Value::is_number)
+            });
+            assert!(numbers, "metric {name} in {line}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_batch_becomes_valid_emf_lines_counting_exactly_it() {
+    let written = Written::default();
+    let metrics = EmfMetrics::new("mambogo-test", Box::new(written.clone())).unwrap();
+    let consumer = CountEvents {
+        sink: Arc::new(metrics),
+    };
+    let total = json!({"total": {"amount": 6897, "currency": "USD"}});
+    let placed = order_detail(json!({
+        "total": {"amount": 6897, "currency": "USD"},
+        "lines": [],
+        "reservationExpiresAt": "2026-03-01T10:15:00Z",
+    }));
+    let mut confirmed = order_detail(total.clone());
+    confirmed["placedAt"] = json!("2026-03-01T10:00:00Z");
+    let failed = |skus: Value| order_detail(json!({"reason": "r", "outOfStockSkus": skus}));
+    let declined = order_detail(json!({"reason": "declined"}));
+    let answer = handle_batch(
+        &consumer,
+        batch(&[
+            ("mambogo.orders", "OrderPlaced", placed.clone()),
+            ("mambogo.orders", "OrderPlaced", placed),
+            ("mambogo.orders", "OrderConfirmed", confirmed),
+            (
+                "mambogo.orders",
+                "OrderFailed",
+                failed(json!(["MB-0001-BLK"])),
+            ),
+            ("mambogo.orders", "OrderFailed", failed(json!([]))),
+            ("mambogo.payments", "PaymentFailed", declined),
+            ("mambogo.orders", "OrderShipped", order_detail(json!({}))),
+        ]),
+    )
+    .await;
+    assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
+
+    let lines = written.take_lines();
+    let schema = schema();
+    let mut seen = serde_json::Map::new();
+    for line in &lines {
+        let errors: Vec<String> = schema
+            .iter_errors(line)
+            .map(|error| error.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{line}: {errors:?}");
+        assert_members_present(line);
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], NAMESPACE);
+        assert_eq!(line["Stack"], "mambogo-test");
+        let dimensions = &directive["Dimensions"];
+        let cause = line.get("cause").and_then(Value::as_str);
+        match cause {
+            None => assert_eq!(dimensions, &json!([["Stack"]]), "{line}"),
+            Some(_) => assert_eq!(dimensions, &json!([["Stack", "cause"]]), "{line}"),
+        }
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            let unit = if name == "checkout_to_confirmed_seconds" {
+                "Seconds"
+            } else {
+                "Count"
+            };
+            assert_eq!(metric["Unit"], unit, "{line}");
+            let key = match cause {
+                Some(cause) => format!("{name}{{cause={cause}}}"),
+                None => name.to_owned(),
+            };
+            assert!(seen.insert(key, line[name].clone()).is_none(), "{line}");
+        }
+    }
+    assert_eq!(
+        Value::Object(seen),
+        json!({
+            "orders_placed": 2,
+            "orders_confirmed": 1,
+            "orders_failed{cause=out_of_stock}": 1,
+            "orders_failed{cause=other}": 1,
+            "payments_declined": 1,
+            "checkout_to_confirmed_seconds": [3.5],
+        })
+    );
+
+    let quiet = handle_batch(
+        &consumer,
+        batch(&[("mambogo.orders", "OrderShipped", order_detail(json!({})))]),
+    )
+    .await;
+    assert!(quiet.batch_item_failures.is_empty());
+    assert!(
+        written.take_lines().is_empty(),
+        "a batch that moves nothing writes nothing"
+    );
+}
