@@ -11,9 +11,10 @@ use mambogo::adapters::access::ManifestError;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::route_table::RouteTableError;
 use mambogo::api::{
-    log_request, respond, routes, ApiError, AuthRequirement, Endpoint, OPENAPI_YAML,
+    correlation_of, log_request, respond, routes, ApiError, AuthRequirement, Endpoint, OPENAPI_YAML,
 };
 use mambogo::application::Services;
+use mambogo::domain::correlation::CorrelationId;
 use tracing::Instrument;
 
 use crate::request::{authorizer_claims, request_id, to_api_request};
@@ -89,27 +90,35 @@ async fn verifier_for<'a>(
 /// response.
 pub async fn handle(context: &FunctionContext, request: Request) -> Response<Body> {
     let request_id = request_id(&request);
+    let correlation_id = correlation_of(request.headers());
     let span = tracing::info_span!(
         "request",
         operation = %context.operation_id,
-        request_id = %request_id
+        request_id = %request_id,
+        %correlation_id
     );
-    answer(context, request, &request_id).instrument(span).await
+    answer(context, request, (&request_id, correlation_id))
+        .instrument(span)
+        .await
 }
 
-async fn answer(context: &FunctionContext, request: Request, request_id: &str) -> Response<Body> {
+async fn answer(
+    context: &FunctionContext,
+    request: Request,
+    (request_id, correlation_id): (&str, CorrelationId),
+) -> Response<Body> {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = match verifier_for(context, &request)
-        .await
-        .and_then(|verifier| to_api_request(request, context.auth, verifier, request_id))
-    {
+    let response = match verifier_for(context, &request).await.and_then(|verifier| {
+        let ids = (request_id, correlation_id.clone());
+        to_api_request(request, context.auth, verifier, ids)
+    }) {
         Ok(api_request) => {
             respond(context.endpoint, Arc::clone(&context.services), api_request).await
         }
         Err(error) => error.into_response(),
     };
     log_request(&method, &path, &response, started);
-    to_lambda_response(response.with_header("x-request-id", request_id))
+    to_lambda_response(response.with_ids(request_id, &correlation_id))
 }

@@ -7,6 +7,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use mambogo::api::auth::{Caller, TokenVerifier};
 use mambogo::api::{authenticate, ApiError, ApiRequest, AuthRequirement};
+use mambogo::domain::correlation::CorrelationId;
 
 /// The request as the handlers see it. `auth` is the route's requirement from the OpenAPI
 /// file; `verifier` checks tokens that no authorizer has checked.
@@ -16,7 +17,7 @@ pub fn to_api_request(
     request: Request,
     auth: AuthRequirement,
     verifier: Option<&TokenVerifier>,
-    request_id: &str,
+    ids: (&str, CorrelationId),
 ) -> Result<ApiRequest, ApiError> {
     let caller = caller(&request, auth, verifier)?;
     let client = match request.request_context_ref() {
@@ -34,13 +35,7 @@ pub fn to_api_request(
         })
         .unwrap_or_default();
     let (parts, body) = request.into_parts();
-    let request = ApiRequest::from_http(
-        parts,
-        path_params,
-        body_bytes(body).into(),
-        caller,
-        request_id,
-    );
+    let request = ApiRequest::from_http(parts, path_params, body_bytes(body).into(), caller, ids);
     Ok(request.with_client_address(client))
 }
 

@@ -17,10 +17,11 @@ use http::Method;
 use mambogo::adapters::access::Manifest;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::{
-    authenticate, endpoint, log_request, respond, routes, ApiError, ApiRequest, AuthRequirement,
-    Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
+    authenticate, correlation_of, endpoint, log_request, respond, routes, ApiError, ApiRequest,
+    AuthRequirement, Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
 };
 use mambogo::application::Services;
+use mambogo::domain::correlation::CorrelationId;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -289,17 +290,19 @@ async fn serve_operation(
     request: Request,
 ) -> Response {
     let request_id = Uuid::new_v4().to_string();
-    let span = tracing::info_span!("request", %request_id);
+    let correlation_id = correlation_of(request.headers());
+    let span = tracing::info_span!("request", %request_id, %correlation_id);
     async move {
         let started = Instant::now();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
-        let response = match to_api_request(&context, auth, params, request, &request_id).await {
+        let ids = (request_id.as_str(), correlation_id.clone());
+        let response = match to_api_request(&context, auth, params, request, ids).await {
             Ok(api_request) => respond(handler, services, api_request).await,
             Err(error) => error.into_response(),
         };
         log_request(&method, &path, &response, started);
-        to_http(response.with_header("x-request-id", &request_id))
+        to_http(response.with_ids(&request_id, &correlation_id))
     }
     .instrument(span)
     .await
@@ -310,7 +313,7 @@ async fn to_api_request(
     auth: AuthRequirement,
     params: Result<RawPathParams, RawPathParamsRejection>,
     request: Request,
-    request_id: &str,
+    ids: (&str, CorrelationId),
 ) -> Result<ApiRequest, ApiError> {
     let params = params.map_err(|rejection| ApiError::malformed("path", rejection.body_text()))?;
     let (parts, body) = request.into_parts();
@@ -324,8 +327,5 @@ async fn to_api_request(
         .iter()
         .map(|(name, value)| (name.to_owned(), value.to_owned()))
         .collect();
-    Ok(
-        ApiRequest::from_http(parts, path_params, body, caller, request_id)
-            .with_client_address(client),
-    )
+    Ok(ApiRequest::from_http(parts, path_params, body, caller, ids).with_client_address(client))
 }

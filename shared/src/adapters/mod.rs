@@ -10,6 +10,7 @@ pub mod cached_catalog;
 pub mod cached_stock;
 mod cursor;
 pub mod dynamodb;
+pub mod event_span;
 pub mod eventbridge;
 pub mod http_gateway;
 #[cfg(feature = "embedded")]

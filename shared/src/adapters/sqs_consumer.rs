@@ -16,6 +16,7 @@ use aws_sdk_sqs::Client;
 use backon::{BackoffBuilder, ExponentialBuilder};
 
 use crate::adapters::aws_error::sqs_unavailable as unavailable;
+use crate::adapters::event_span::consume_in_span;
 use crate::domain::events::{DomainEvent, EventConsumer};
 use crate::domain::store::StoreError;
 
@@ -61,8 +62,7 @@ async fn consume_message(
     let envelope: serde_json::Value =
         serde_json::from_str(body).map_err(|error| format!("not JSON: {error}"))?;
     let event = DomainEvent::from_envelope(&envelope).map_err(|error| error.to_string())?;
-    consumer
-        .consume(&event)
+    consume_in_span(consumer, &event)
         .await
         .map_err(|error| error.to_string())
 }

@@ -13,6 +13,7 @@ use super::{ApiError, ApiRequest, ApiResponse};
 use crate::application::checkout::{self, order_id_for, scoped_key, CheckoutRequest, Destination};
 use crate::application::Services;
 use crate::domain::address::AddressInput;
+use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::{AddressId, OrderId};
 use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
 use crate::domain::payments::PaymentMethod;
@@ -56,9 +57,12 @@ struct CheckoutBody {
     billing_address: Option<AddressInput>,
 }
 
-impl From<CheckoutBody> for CheckoutRequest {
-    fn from(body: CheckoutBody) -> Self {
+impl CheckoutBody {
+    /// The checkout the body asks for, correlated by `correlation_id`.
+    fn into_request(self, correlation_id: CorrelationId) -> CheckoutRequest {
+        let body = self;
         CheckoutRequest {
+            correlation_id,
             payment_token: body.payment_token,
             payment_method: body.payment_method,
             purchase_token: body.purchase_token,
@@ -110,7 +114,7 @@ pub async fn place_order(
     let body: CheckoutBody = request.json_body()?;
     replayable(services, &scoped_key(&user.id, &key), &body, || async {
         let order_id = order_id_for(&user.id, &key);
-        let checkout_request = CheckoutRequest::from(body.clone());
+        let checkout_request = body.clone().into_request(request.correlation_id.clone());
         let order = checkout::place_order(services, &user.id, order_id, &checkout_request).await?;
         Ok(placed(&order))
     })

@@ -36,6 +36,6 @@ pub mod webhook_routes;
 pub use authenticate::authenticate;
 pub use error::ApiError;
 pub use operations::{endpoint, log_request, respond, Endpoint, OPERATIONS};
-pub use request::{ApiRequest, MAX_BODY_BYTES};
+pub use request::{correlation_of, ApiRequest, MAX_BODY_BYTES};
 pub use response::ApiResponse;
 pub use route_table::{routes, AuthRequirement, Route, OPENAPI_YAML};

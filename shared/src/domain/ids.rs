@@ -10,6 +10,13 @@ use uuid::Uuid;
 #[error("{0}")]
 pub struct IdError(&'static str);
 
+impl IdError {
+    /// The error of an identifier that breaks `rule`.
+    pub(crate) fn new(rule: &'static str) -> Self {
+        IdError(rule)
+    }
+}
+
 fn is_slug_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '-' || c == '_'
 }

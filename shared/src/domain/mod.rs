@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod cart;
 pub mod catalog;
 pub mod clock;
+pub mod correlation;
 pub mod coupons;
 pub mod events;
 pub mod flash_sale;

@@ -59,15 +59,18 @@ fn every_example_keeps_to_its_schema() {
 }
 
 /// The example's detail read into its payload struct and built again with
-/// [`DomainEvent::new`] (or [`DomainEvent::without_order`] for an event about no order):
-/// equal only if the struct and the example name the same fields.
+/// [`DomainEvent::new`] (or [`DomainEvent::without_order`] for an event about no order),
+/// correlated as the example is: equal only if the struct and the example name the same
+/// fields.
 fn rebuilt(event: &DomainEvent) -> DomainEvent {
     let event_id = event.event_id().unwrap();
     let occurred_at = event.detail["occurredAt"].as_str().unwrap();
     let occurred_at = OffsetDateTime::parse(occurred_at, &Rfc3339).unwrap();
+    let correlation_id = event.correlation_id();
     let build = |payload: Value| match event.order_id() {
         Some(order_id) => {
             DomainEvent::new(event.event_type, event_id, order_id, occurred_at, payload)
+                .map(|built| built.correlated(correlation_id.as_ref()))
         }
         None => DomainEvent::without_order(event.event_type, event_id, occurred_at, payload),
     };

@@ -13,6 +13,7 @@ mod checkout_quote;
 mod checkout_saga;
 mod clear_cart_consumer;
 mod consumers;
+mod correlation;
 mod coupon_store_contract;
 mod crash_under_load;
 mod dead_letters;

@@ -11,6 +11,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use crate::adapters::event_span::consume_in_span;
 use crate::domain::clock::{Clock, IdSource};
 use crate::domain::events::{ConsumeError, DeadLetter, DeadLetters, DomainEvent, EventConsumer};
 
@@ -83,7 +84,7 @@ impl ConsumerQueue<'_> {
             let mut handled = Vec::new();
             for mut message in batch {
                 message.receive_count += 1;
-                match consumer.consume(&message.event).await {
+                match consume_in_span(consumer.as_ref(), &message.event).await {
                     Ok(()) => handled.push(message),
                     Err(error) => self.failed(message, &error, &mut queue).await,
                 }

@@ -6,6 +6,7 @@ use crate::application::address_book::saved_address;
 use crate::application::error::ShopError;
 use crate::application::Services;
 use crate::domain::address::{Address, AddressInput};
+use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::{AddressId, UserId};
 use crate::domain::orders::CheckoutChoices;
 use crate::domain::payments::PaymentMethod;
@@ -23,8 +24,10 @@ pub struct Destination {
 }
 
 /// What a shopper asks of a checkout.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct CheckoutRequest {
+    /// What ties the order's logs and events to the request that placed it.
+    pub correlation_id: CorrelationId,
     /// The payment method as the gateway's client library tokenized it.
     pub payment_token: String,
     pub payment_method: PaymentMethod,

@@ -106,6 +106,7 @@ pub async fn place_order(
     reserve(services, &order, sale_line.as_ref()).await?;
     let input = json!({
         "orderId": order.id,
+        "correlationId": order.correlation_id,
         "paymentToken": request.payment_token,
         "reservationTtlSeconds": services.checkout.reservation_ttl.whole_seconds(),
     });
@@ -181,6 +182,7 @@ async fn create_order(
     };
     let order = Order {
         coupon_code: coupon.as_ref().map(|coupon| coupon.code.clone()),
+        correlation_id: Some(request.correlation_id.clone()),
         ..Order::place(
             order_id,
             user.clone(),

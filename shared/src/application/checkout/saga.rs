@@ -8,6 +8,7 @@
 //! of builders.
 
 use std::sync::Arc;
+use tracing::Instrument;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -97,7 +98,26 @@ impl SagaTasks {
     }
 
     /// Runs the step named `function` (see [`TASK_FUNCTIONS`]).
+    ///
+    /// The step runs in a span naming it, its order and the order's correlation id (once
+    /// the step has read the order), so each line it logs names them; its outcome is
+    /// logged last.
     pub async fn run(&self, function: &str, payload: Value) -> Result<Value, TaskError> {
+        let span = tracing::info_span!(
+            "step",
+            step = function,
+            order_id = payload.get("orderId").and_then(serde_json::Value::as_str),
+            correlation_id = tracing::field::Empty,
+        );
+        let outcome = self.step(function, payload).instrument(span.clone()).await;
+        span.in_scope(|| match &outcome {
+            Ok(_) => tracing::info!("step done"),
+            Err(error) => tracing::info!(%error, "step failed"),
+        });
+        outcome
+    }
+
+    async fn step(&self, function: &str, payload: Value) -> Result<Value, TaskError> {
         match function {
             "reserve-inventory" => self.reserve_inventory(parse(payload)?).await,
             "authorize-payment" => self.authorize_payment(parse(payload)?).await,
@@ -110,12 +130,18 @@ impl SagaTasks {
         }
     }
 
+    /// The order `id`, whose correlation id the step's span then carries.
     async fn order(&self, id: &OrderId) -> Result<Order, TaskError> {
-        self.services
+        let order = self
+            .services
             .orders
             .order(id)
             .await?
-            .ok_or_else(|| TaskError::InvalidInput(format!("no order {id}")))
+            .ok_or_else(|| TaskError::InvalidInput(format!("no order {id}")))?;
+        if let Some(correlation_id) = &order.correlation_id {
+            tracing::Span::current().record("correlation_id", correlation_id.as_str());
+        }
+        Ok(order)
     }
 
     /// Moves the order to `to` unless it is there already, noting the SKUs that were
@@ -183,6 +209,7 @@ impl SagaTasks {
         let payments = self.services.payments.as_ref();
         let fresh = Payment {
             method: order.payment_method,
+            correlation_id: order.correlation_id.clone(),
             ..Payment::authorizing(
                 order.id,
                 order.totals.total,
@@ -417,7 +444,7 @@ impl SagaTasks {
                 .error
                 .map_or_else(|| "checkout undone".to_owned(), |caught| caught.error);
             let released = built(events::inventory_released(
-                &order.id,
+                (&order.id, order.correlation_id.as_ref()),
                 &order.stock_lines(),
                 "checkout",
                 reason,

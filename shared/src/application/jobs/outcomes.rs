@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use super::sweeper::{Problem, Sweeper};
 use crate::application::checkout::OUTCOME_STATES;
+use crate::application::orders::order_span;
 use crate::domain::events::{self, DomainEvent, EventType};
 use crate::domain::ids::OrderId;
 use crate::domain::operations::SweepReport;
@@ -85,7 +86,12 @@ impl Sweeper {
                 .publish(vec![event])
                 .await
                 .map_err(|error| problem("publish the outcome", &error))?;
-            tracing::warn!(%order_id, ?outcome, "published the outcome a failed saga left unpublished");
+            order_span(&order_id, order.correlation_id.as_ref()).in_scope(|| {
+                tracing::warn!(
+                    ?outcome,
+                    "published the outcome a failed saga left unpublished"
+                );
+            });
             republished = Some(order_id);
         }
         let keep_until = now + self.settings.outcome_window;

@@ -38,10 +38,12 @@ use time::{Duration, OffsetDateTime};
 
 use crate::application::actor::Actor;
 use crate::application::error::ShopError;
+use crate::application::orders::order_span;
 use crate::application::orders::{change_order, move_to, Decision};
 use crate::application::settlement::{self, StockReturned, Voided};
 use crate::application::Services;
 use crate::domain::clock::Clock;
+use crate::domain::correlation::CorrelationId;
 use crate::domain::events::{self, EventPublisher};
 use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::ids::OrderId;
@@ -187,7 +189,7 @@ impl Sweeper {
         for order_id in released {
             tracing::info!(%order_id, "expired reservation released");
             if let Err(problem) = self
-                .announce_release(&order_id, "reservation expired", now)
+                .announce_release((&order_id, None), "reservation expired", now)
                 .await
             {
                 report.errors.push(problem);
@@ -234,7 +236,9 @@ impl Sweeper {
     async fn fail_if_orphaned(&self, order: Order, now: OffsetDateTime, report: &mut SweepReport) {
         match self.workflow.describe(&order.id.to_string()).await {
             Ok(Some(execution)) if execution.status == RUNNING => {
-                tracing::debug!(order_id = %order.id, "pending past its window, but its saga still runs");
+                order_span(&order.id, order.correlation_id.as_ref()).in_scope(|| {
+                    tracing::debug!("pending past its window, but its saga still runs");
+                });
             }
             Ok(_) => match self.fail_order(&order.id, now, report).await {
                 Ok(()) => {}
@@ -261,7 +265,8 @@ impl Sweeper {
         let Some(order) = self.move_to_failed(id, reason, now).await? else {
             return Ok(());
         };
-        tracing::warn!(order_id = %order.id, "orphaned order failed");
+        order_span(&order.id, order.correlation_id.as_ref())
+            .in_scope(|| tracing::warn!("orphaned order failed"));
         report.failed_orders.push(order.id);
         let mut problems = Vec::new();
         if let Err(problem) = self.give_back_stock(&order, now).await {
@@ -325,8 +330,12 @@ impl Sweeper {
             .await
             .map_err(|error| format!("cannot give back the stock of {}: {error}", order.id))?;
         if returned == StockReturned::Released {
-            self.announce_release(&order.id, "order abandoned", now)
-                .await?;
+            self.announce_release(
+                (&order.id, order.correlation_id.as_ref()),
+                "order abandoned",
+                now,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -334,7 +343,7 @@ impl Sweeper {
     /// Publishes InventoryReleased for a reservation the sweeper released.
     async fn announce_release(
         &self,
-        order_id: &OrderId,
+        (order_id, correlation_id): (&OrderId, Option<&CorrelationId>),
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), Problem> {
@@ -353,7 +362,7 @@ impl Sweeper {
             reason
         };
         let released = events::inventory_released(
-            order_id,
+            (order_id, correlation_id),
             &reservation.lines,
             SWEEPER,
             reason.to_owned(),
@@ -443,11 +452,12 @@ impl Sweeper {
                 && refund.requested_at + self.settings.grace <= now
         });
         for refund in stale {
-            tracing::warn!(
-                %order_id,
-                refund_id = %refund.id,
-                "a refund is still unconfirmed; asking the gateway again"
-            );
+            order_span(order_id, payment.correlation_id.as_ref()).in_scope(|| {
+                tracing::warn!(
+                    refund_id = %refund.id,
+                    "a refund is still unconfirmed; asking the gateway again"
+                );
+            });
             settlement::send_refund(self.gateway.as_ref(), &payment, &refund.id)
                 .await
                 .map_err(|error| {
@@ -488,7 +498,8 @@ impl Sweeper {
                 .map_err(|error| format!("cannot void the payment of {order_id}: {error}"))?;
             return match voided {
                 Voided::Voided => {
-                    tracing::warn!(%order_id, "payment of an unfulfilled order voided");
+                    order_span(order_id, payment.correlation_id.as_ref())
+                        .in_scope(|| tracing::warn!("payment of an unfulfilled order voided"));
                     report.voided_payments.push(*order_id);
                     Ok(())
                 }
@@ -511,11 +522,14 @@ impl Sweeper {
         settlement::send_refund(gateway, &payment, RECONCILE_REFUND)
             .await
             .map_err(|error| format!("cannot refund the payment of {order_id}: {error}"))?;
-        tracing::warn!(
-            %order_id,
-            amount = payment.refund(RECONCILE_REFUND).map_or(0, |refund| refund.amount.amount),
-            "captured payment of an unfulfilled order refunded"
-        );
+        order_span(order_id, payment.correlation_id.as_ref()).in_scope(|| {
+            tracing::warn!(
+                amount = payment
+                    .refund(RECONCILE_REFUND)
+                    .map_or(0, |refund| refund.amount.amount),
+                "captured payment of an unfulfilled order refunded"
+            );
+        });
         report.refunded_payments.push(*order_id);
         Ok(())
     }

@@ -4,6 +4,7 @@ use super::Lifecycle;
 use crate::application::actor::Actor;
 use crate::application::error::ShopError;
 use crate::application::orders::move_to;
+use crate::application::orders::order_span;
 use crate::application::settlement::{
     self as settle, StockReturned, Voided, CANCEL_REFUND, CANCEL_RESTOCK,
 };
@@ -50,7 +51,7 @@ impl Lifecycle<'_> {
             settle::return_stock(self.services.inventory.as_ref(), &order, CANCEL_RESTOCK).await?;
         if stock == StockReturned::Released {
             events.push(events::inventory_released(
-                &order.id,
+                (&order.id, order.correlation_id.as_ref()),
                 &order.stock_lines(),
                 "cancel",
                 "order cancelled".to_owned(),
@@ -64,7 +65,9 @@ impl Lifecycle<'_> {
         // gateway answers, and a retry settles what an outage left.
         self.publish(events).await?;
         self.settle_cancelled_payment(&order).await?;
-        tracing::info!(order_id = %order.id, actor = %actor.name(), ?stock, "order cancelled");
+        order_span(&order.id, order.correlation_id.as_ref()).in_scope(|| {
+            tracing::info!(actor = %actor.name(), ?stock, "order cancelled");
+        });
         Ok(order)
     }
 
@@ -83,7 +86,9 @@ impl Lifecycle<'_> {
                         settle::void_authorization(payments, gateway, &order.id, self.now())
                             .await?;
                     if let Voided::Refused(reason) = voided {
-                        tracing::info!(order_id = %order.id, %reason, "the saga captured first; its compensation refunds");
+                        order_span(&order.id, order.correlation_id.as_ref()).in_scope(|| {
+                            tracing::info!(%reason, "the saga captured first; its compensation refunds");
+                        });
                     }
                 }
                 if let Some(token) = &payment.task_token {

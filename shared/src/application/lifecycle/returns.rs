@@ -3,6 +3,7 @@
 use super::Lifecycle;
 use crate::application::actor::Actor;
 use crate::application::error::ShopError;
+use crate::application::orders::order_span;
 use crate::application::orders::{move_to, Decision};
 use crate::application::settlement::{self as settle, RETURN_REFUND, RETURN_RESTOCK};
 use crate::domain::events;
@@ -102,7 +103,9 @@ impl Lifecycle<'_> {
         self.publish(vec![events::order_returned(&order, amount)])
             .await?;
         settle::send_refund(self.services.gateway.as_ref(), &payment, RETURN_REFUND).await?;
-        tracing::info!(order_id = %order.id, refund = amount.amount, "return approved");
+        order_span(&order.id, order.correlation_id.as_ref()).in_scope(|| {
+            tracing::info!(refund = amount.amount, "return approved");
+        });
         Ok(order)
     }
 

@@ -9,9 +9,20 @@ pub use change::{change_order, move_to, Changed, Decision};
 use crate::application::actor::Actor;
 use crate::application::error::ShopError;
 use crate::application::Services;
+use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::OrderId;
 use crate::domain::orders::Order;
 use crate::domain::payments::Payment;
+
+/// The span of work on the order `id`: every line logged in it names the order and, when
+/// known, its correlation id (the request that placed it).
+pub fn order_span(id: &OrderId, correlation_id: Option<&CorrelationId>) -> tracing::Span {
+    tracing::info_span!(
+        "order",
+        order_id = %id,
+        correlation_id = correlation_id.map(tracing::field::display),
+    )
+}
 
 /// The order `id`, if `actor` may see it.
 pub async fn order_for(

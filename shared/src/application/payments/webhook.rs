@@ -5,9 +5,11 @@
 //! is checked before anything here runs (by the api layer, which holds the request).
 
 use serde_json::json;
+use tracing::Instrument;
 
 use crate::application::error::ShopError;
 use crate::application::lifecycle::Lifecycle;
+use crate::application::orders::order_span;
 use crate::application::Services;
 use crate::domain::events;
 use crate::domain::payments::{
@@ -41,25 +43,41 @@ pub async fn receive_gateway_event(
         return Err(invalid("refundId", "is required for refund.succeeded"));
     }
     let (first_time, payment) = apply(services, event).await?;
-    if event.kind == GatewayEventKind::RefundSucceeded {
-        // Also on a redelivery: what a crash interrupted after the payment was written
-        // is finished, and changes nothing when it was not.
-        refunded(services, event, &payment).await?;
-    } else {
-        if first_time {
-            if let Some(answered) =
-                events::payment_answered(&payment, &event.id, services.clock.now())
-            {
-                services.events.publish(vec![answered?]).await?;
-            }
-        }
-        resume(services, event, &payment).await?;
-    }
-    tracing::info!(order_id = %event.order_id, event_id = %event.id, first_time, status = ?payment.status, "payment webhook");
+    // From here on, what the webhook moves belongs to the order: its lines carry the
+    // order's correlation id, not the gateway's request's.
+    let span = order_span(&event.order_id, payment.correlation_id.as_ref());
+    settle(services, event, first_time, &payment)
+        .instrument(span)
+        .await?;
     Ok(WebhookReceipt {
         first_time,
         payment,
     })
+}
+
+/// Moves on what waits on the applied `event`: the refund's order, or the saga.
+async fn settle(
+    services: &Services,
+    event: &GatewayEvent,
+    first_time: bool,
+    payment: &Payment,
+) -> Result<(), ShopError> {
+    if event.kind == GatewayEventKind::RefundSucceeded {
+        // Also on a redelivery: what a crash interrupted after the payment was written
+        // is finished, and changes nothing when it was not.
+        refunded(services, event, payment).await?;
+    } else {
+        if first_time {
+            if let Some(answered) =
+                events::payment_answered(payment, &event.id, services.clock.now())
+            {
+                services.events.publish(vec![answered?]).await?;
+            }
+        }
+        resume(services, event, payment).await?;
+    }
+    tracing::info!(event_id = %event.id, first_time, status = ?payment.status, "payment webhook");
+    Ok(())
 }
 
 /// `payment` as `event` leaves it. A payment no longer waiting for the gateway (voided
@@ -72,7 +90,12 @@ fn changed_by(payment: &Payment, event: &GatewayEvent, now: time::OffsetDateTime
             .with_refund_succeeded(refund_id, now)
             .unwrap_or_else(|| {
                 if payment.refund(refund_id).is_none() {
-                    tracing::warn!(order_id = %event.order_id, refund_id, "the gateway reports a refund this payment never asked for");
+                    order_span(&event.order_id, payment.correlation_id.as_ref()).in_scope(|| {
+                        tracing::warn!(
+                            refund_id,
+                            "the gateway reports a refund this payment never asked for"
+                        );
+                    });
                 }
                 payment.touched(now)
             });

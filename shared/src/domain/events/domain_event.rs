@@ -10,13 +10,20 @@ use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 use super::EventType;
+use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::OrderId;
 
 /// The `version` every detail carries; raised only for a change consumers must notice.
 pub const DETAIL_VERSION: u64 = 1;
 
 /// The fields every detail carries beside its payload's.
-const ENVELOPE_FIELDS: [&str; 4] = ["eventId", "orderId", "occurredAt", "version"];
+const ENVELOPE_FIELDS: [&str; 5] = [
+    "eventId",
+    "orderId",
+    "occurredAt",
+    "version",
+    "correlationId",
+];
 
 /// Something that happened, as published: what kind, and its `detail`.
 ///
@@ -128,6 +135,20 @@ impl DomainEvent {
     pub fn event_id(&self) -> Option<Uuid> {
         let raw = self.detail.get("eventId")?.as_str()?;
         Uuid::try_parse(raw).ok()
+    }
+
+    /// This event carrying `correlation_id` (its order's), when there is one.
+    pub fn correlated(mut self, correlation_id: Option<&CorrelationId>) -> Self {
+        if let (Some(id), Value::Object(detail)) = (correlation_id, &mut self.detail) {
+            detail.insert("correlationId".into(), json!(id.as_str()));
+        }
+        self
+    }
+
+    /// The detail's `correlationId`: what ties it to the request that placed its order.
+    pub fn correlation_id(&self) -> Option<CorrelationId> {
+        let raw = self.detail.get("correlationId")?.as_str()?;
+        CorrelationId::parse(raw).ok()
     }
 
     /// When it happened: the detail's `occurredAt`.

@@ -8,6 +8,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::domain::correlation::CorrelationId;
 use crate::domain::events::{payloads, DomainEvent, EventType};
 use crate::domain::ids::OrderId;
 use crate::domain::inventory::StockLine;
@@ -45,6 +46,7 @@ fn order_event(
         changed_at(order, status),
         payload,
     )
+    .map(|event| event.correlated(order.correlation_id.as_ref()))
 }
 
 fn event_lines(lines: &[ReturnLine]) -> Vec<payloads::ReturnLine> {
@@ -166,6 +168,7 @@ pub fn payment_answered(
             at,
             payload,
         )
+        .map(|event| event.correlated(payment.correlation_id.as_ref()))
     }))
 }
 
@@ -296,9 +299,10 @@ pub fn order_refunded(
 }
 
 /// `InventoryReleased` for the `lines` of `order` that went back on sale, released by
-/// `discriminator` (`cancel`, `checkout`, `sweeper`) at `at`.
+/// `discriminator` (`cancel`, `checkout`, `sweeper`) at `at`; correlated as the order is,
+/// when known.
 pub fn inventory_released(
-    order: &OrderId,
+    (order, correlation_id): (&OrderId, Option<&CorrelationId>),
     lines: &[StockLine],
     discriminator: &str,
     reason: String,
@@ -314,6 +318,7 @@ pub fn inventory_released(
             reason,
         },
     )
+    .map(|event| event.correlated(correlation_id))
 }
 
 /// The OrderFailed event of `order` (its `out_of_stock` SKUs named), whichever step failed
@@ -330,6 +335,7 @@ pub fn order_failed(order: &Order, reason: String, now: OffsetDateTime) -> Built
             out_of_stock_skus: order.out_of_stock.clone(),
         },
     )
+    .map(|event| event.correlated(order.correlation_id.as_ref()))
 }
 
 /// The payload both coupon events carry; `None` for an order placed without a coupon.
@@ -369,4 +375,5 @@ pub fn coupon_released(order: &Order) -> Built {
         order.updated_at,
         payload,
     )
+    .map(|event| event.correlated(order.correlation_id.as_ref()))
 }

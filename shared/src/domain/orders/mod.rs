@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::address::Address;
+use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::{CouponCode, OrderId, ProductId, Sku, UserId};
 use crate::domain::inventory::StockLine;
 use crate::domain::money::Money;
@@ -110,6 +111,10 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub out_of_stock: Vec<Sku>,
     pub history: Vec<StatusChange>,
+    /// What ties the order's logs and events to the request that placed it; orders placed
+    /// before the shop kept one have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<CorrelationId>,
     /// How the parcel travels, once the order is shipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipment: Option<Shipment>,
@@ -164,6 +169,7 @@ impl Order {
                 actor: user_id.to_string(),
                 reason: None,
             }],
+            correlation_id: None,
             shipment: None,
             return_request: None,
             created_at: now,

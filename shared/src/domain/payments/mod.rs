@@ -17,6 +17,7 @@ pub use webhook::{refund_id_of, GatewayEvent, GatewayEventKind};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::money::Money;
 
@@ -108,6 +109,9 @@ pub struct Payment {
     /// The refunds asked of the gateway, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refunds: Vec<Refund>,
+    /// Its order's correlation id, carried by the events its webhooks cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<CorrelationId>,
 }
 
 impl Payment {
@@ -131,6 +135,7 @@ impl Payment {
             updated_at: now,
             version: 1,
             refunds: Vec::new(),
+            correlation_id: None,
         }
     }
 

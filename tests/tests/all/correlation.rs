@@ -1,0 +1,188 @@
+//! One checkout's story is found by one id: the W3C trace-id of the request that placed
+//! the order (or a new one). The API answers it as `x-correlation-id`; every event about
+//! the order carries it as `correlationId`; every log line that names the order carries
+//! it too, from the request through the saga's steps, the gateway's webhook and the
+//! consumers.
+//!
+//! The logs are captured by the process's global subscriber, which this file installs
+//! once: a subscriber of the test's own thread would miss lines, as `tracing` remembers
+//! whether a log statement is wanted from the first thread that reaches it. Other tests'
+//! lines land there too; the test reads only those naming its order.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use mambogo::domain::ids::OrderId;
+use mambogo_tests::checkout::{checkout_body, fill_cart, order_id, saga_finished};
+use mambogo_tests::shop::{token, As, Reply, TestShop};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tracing_subscriber::fmt::MakeWriter;
+
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// Every line logged, shared with the test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    /// The process's log from now on: `mambogo`'s lines from debug up, others' from info.
+    fn installed() -> &'static Captured {
+        static CAPTURED: OnceLock<Captured> = OnceLock::new();
+        CAPTURED.get_or_init(|| {
+            let captured = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .json()
+                .with_env_filter("info,mambogo=debug")
+                .with_writer(captured.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other test installs a global subscriber");
+            captured
+        })
+    }
+
+    fn lines(&self) -> Vec<Value> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+}
+
+/// A checkout by `user`. Order ids derive from the user and the idempotency key, and other
+/// tests' lines are in the same log: this file's users are its own.
+async fn checkout_as(shop: &TestShop, user: &str, headers: &[(&str, &str)]) -> Reply {
+    let token = token(user, false);
+    fill_cart(shop, &token, &[("MB-0002-BLK", 1)]).await;
+    let mut all = vec![("idempotency-key", "key-1")];
+    all.extend_from_slice(headers);
+    let body = checkout_body("tok_approve").to_string();
+    shop.send_with_headers(
+        Method::POST,
+        "/checkout",
+        As::user(&token),
+        &all,
+        Some(&body),
+    )
+    .await
+}
+
+/// The `correlationId` of every event the shop published about `order`.
+fn event_correlations(shop: &TestShop, order: &OrderId) -> Vec<(String, Option<String>)> {
+    shop.inner()
+        .bus
+        .published()
+        .iter()
+        .filter(|event| event.order_id() == Some(*order))
+        .map(|event| {
+            (
+                event.event_type.detail_type().to_owned(),
+                event.correlation_id().map(|id| id.to_string()),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_checkout_is_found_by_its_trace_id_in_every_event_and_log_line() {
+    let captured = Captured::installed();
+    let shop = TestShop::start().await;
+    let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
+    let placed = checkout_as(&shop, "traced", &[("traceparent", &traceparent)]).await;
+    assert_eq!(placed.status, StatusCode::ACCEPTED, "{:?}", placed.body);
+    assert_eq!(placed.header("x-correlation-id"), Some(TRACE_ID));
+    let order = order_id(&placed);
+    saga_finished(&shop, &order).await;
+    shop.consumers_done().await;
+
+    let events = event_correlations(&shop, &order);
+    for detail_type in [
+        "OrderPlaced",
+        "InventoryReserved",
+        "PaymentAuthorized",
+        "OrderConfirmed",
+    ] {
+        assert!(
+            events.iter().any(|(published, _)| published == detail_type),
+            "{detail_type} in {events:?}"
+        );
+    }
+    for (detail_type, correlation) in &events {
+        assert_eq!(correlation.as_deref(), Some(TRACE_ID), "{detail_type}");
+    }
+
+    let order_text = order.to_string();
+    let of_the_order: Vec<Value> = captured
+        .lines()
+        .into_iter()
+        .filter(|line| line.to_string().contains(&order_text))
+        .collect();
+    for line in &of_the_order {
+        assert!(line.to_string().contains(TRACE_ID), "{line}");
+    }
+    let messages: Vec<&str> = of_the_order
+        .iter()
+        .filter_map(|line| line["fields"]["message"].as_str())
+        .collect();
+    for expected in [
+        "order placed",
+        "step done",
+        "payment webhook",
+        "event handled",
+    ] {
+        assert!(messages.contains(&expected), "{expected} in {messages:?}");
+    }
+    let steps: Vec<&str> = of_the_order
+        .iter()
+        .filter(|line| line["fields"]["message"] == "step done")
+        .filter_map(|line| line["span"]["step"].as_str())
+        .collect();
+    assert_eq!(
+        steps,
+        ["reserve-inventory", "authorize-payment", "confirm-order"],
+        "each step logs its outcome in its order's span"
+    );
+    shop.stop().await;
+}
+
+#[tokio::test]
+async fn a_checkout_without_a_trace_gets_an_id_of_its_own() {
+    let shop = TestShop::start().await;
+    let placed = checkout_as(&shop, "untraced", &[("traceparent", "not a traceparent")]).await;
+    assert_eq!(placed.status, StatusCode::ACCEPTED, "{:?}", placed.body);
+    let correlation = placed
+        .header("x-correlation-id")
+        .expect("every answer names its correlation id")
+        .to_owned();
+    assert_eq!(correlation.len(), 32);
+    assert_ne!(correlation, TRACE_ID);
+    let order = order_id(&placed);
+    saga_finished(&shop, &order).await;
+    let events = event_correlations(&shop, &order);
+    assert!(!events.is_empty());
+    for (detail_type, id) in &events {
+        assert_eq!(id.as_deref(), Some(correlation.as_str()), "{detail_type}");
+    }
+    shop.stop().await;
+}
