@@ -11,10 +11,9 @@ use mambogo::adapters::access::ManifestError;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::route_table::RouteTableError;
 use mambogo::api::{
-    correlation_of, log_request, respond, routes, ApiError, AuthRequirement, Endpoint, OPENAPI_YAML,
+    log_request, respond, routes, ApiError, AuthRequirement, Endpoint, RequestIds, OPENAPI_YAML,
 };
 use mambogo::application::Services;
-use mambogo::domain::correlation::CorrelationId;
 use tracing::Instrument;
 
 use crate::request::{authorizer_claims, request_id, to_api_request};
@@ -89,36 +88,29 @@ async fn verifier_for<'a>(
 /// Answers one API Gateway event. Never fails: every refusal or fault is a problem+json
 /// response.
 pub async fn handle(context: &FunctionContext, request: Request) -> Response<Body> {
-    let request_id = request_id(&request);
-    let correlation_id = correlation_of(request.headers());
+    let ids = RequestIds::of(request_id(&request), request.headers());
     let span = tracing::info_span!(
         "request",
         operation = %context.operation_id,
-        request_id = %request_id,
-        %correlation_id
+        request_id = %ids.request_id,
+        correlation_id = %ids.correlation_id
     );
-    answer(context, request, (&request_id, correlation_id))
-        .instrument(span)
-        .await
+    answer(context, request, ids).instrument(span).await
 }
 
-async fn answer(
-    context: &FunctionContext,
-    request: Request,
-    (request_id, correlation_id): (&str, CorrelationId),
-) -> Response<Body> {
+async fn answer(context: &FunctionContext, request: Request, ids: RequestIds) -> Response<Body> {
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let response = match verifier_for(context, &request).await.and_then(|verifier| {
-        let ids = (request_id, correlation_id.clone());
-        to_api_request(request, context.auth, verifier, ids)
-    }) {
+    let response = match verifier_for(context, &request)
+        .await
+        .and_then(|verifier| to_api_request(request, context.auth, verifier, ids.clone()))
+    {
         Ok(api_request) => {
             respond(context.endpoint, Arc::clone(&context.services), api_request).await
         }
         Err(error) => error.into_response(),
     };
     log_request(&method, &path, &response, started);
-    to_lambda_response(response.with_ids(request_id, &correlation_id))
+    to_lambda_response(response.with_ids(&ids))
 }

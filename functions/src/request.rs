@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use mambogo::api::auth::{Caller, TokenVerifier};
-use mambogo::api::{authenticate, ApiError, ApiRequest, AuthRequirement};
-use mambogo::domain::correlation::CorrelationId;
+use mambogo::api::{authenticate, ApiError, ApiRequest, AuthRequirement, RequestIds};
 
 /// The request as the handlers see it. `auth` is the route's requirement from the OpenAPI
 /// file; `verifier` checks tokens that no authorizer has checked.
@@ -17,7 +16,7 @@ pub fn to_api_request(
     request: Request,
     auth: AuthRequirement,
     verifier: Option<&TokenVerifier>,
-    ids: (&str, CorrelationId),
+    ids: RequestIds,
 ) -> Result<ApiRequest, ApiError> {
     let caller = caller(&request, auth, verifier)?;
     let client = match request.request_context_ref() {

@@ -17,11 +17,10 @@ use http::Method;
 use mambogo::adapters::access::Manifest;
 use mambogo::api::auth::TokenVerifier;
 use mambogo::api::{
-    authenticate, correlation_of, endpoint, log_request, respond, routes, ApiError, ApiRequest,
-    AuthRequirement, Endpoint, MAX_BODY_BYTES, OPENAPI_YAML,
+    authenticate, endpoint, log_request, respond, routes, ApiError, ApiRequest, AuthRequirement,
+    Endpoint, RequestIds, MAX_BODY_BYTES, OPENAPI_YAML,
 };
 use mambogo::application::Services;
-use mambogo::domain::correlation::CorrelationId;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -289,20 +288,22 @@ async fn serve_operation(
     params: Result<RawPathParams, RawPathParamsRejection>,
     request: Request,
 ) -> Response {
-    let request_id = Uuid::new_v4().to_string();
-    let correlation_id = correlation_of(request.headers());
-    let span = tracing::info_span!("request", %request_id, %correlation_id);
+    let ids = RequestIds::of(Uuid::new_v4().to_string(), request.headers());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %ids.request_id,
+        correlation_id = %ids.correlation_id
+    );
     async move {
         let started = Instant::now();
         let method = request.method().clone();
         let path = request.uri().path().to_owned();
-        let ids = (request_id.as_str(), correlation_id.clone());
-        let response = match to_api_request(&context, auth, params, request, ids).await {
+        let response = match to_api_request(&context, auth, params, request, ids.clone()).await {
             Ok(api_request) => respond(handler, services, api_request).await,
             Err(error) => error.into_response(),
         };
         log_request(&method, &path, &response, started);
-        to_http(response.with_ids(&request_id, &correlation_id))
+        to_http(response.with_ids(&ids))
     }
     .instrument(span)
     .await
@@ -313,7 +314,7 @@ async fn to_api_request(
     auth: AuthRequirement,
     params: Result<RawPathParams, RawPathParamsRejection>,
     request: Request,
-    ids: (&str, CorrelationId),
+    ids: RequestIds,
 ) -> Result<ApiRequest, ApiError> {
     let params = params.map_err(|rejection| ApiError::malformed("path", rejection.body_text()))?;
     let (parts, body) = request.into_parts();

@@ -7,8 +7,7 @@
 
 use bytes::Bytes;
 use mambogo::api::auth::Caller;
-use mambogo::api::ApiRequest;
-use mambogo::domain::correlation::CorrelationId;
+use mambogo::api::{ApiRequest, RequestIds};
 use mambogo::domain::ids::{CartId, CategoryId, OrderId, ProductId, Sku, UserId};
 use mambogo::domain::payments::signature::{signature_header, verify};
 use mambogo::domain::store::decode_cursor;
@@ -114,7 +113,7 @@ fn api_request(request: http::Request<()>, body: impl Into<Bytes>) -> ApiRequest
         Default::default(),
         body.into(),
         Caller::Anonymous,
-        ("test", CorrelationId::from_uuid(uuid::Uuid::nil())),
+        RequestIds::of("test".to_owned(), &http::HeaderMap::new()),
     )
 }
 

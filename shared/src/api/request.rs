@@ -6,11 +6,11 @@ use std::net::IpAddr;
 use bytes::Bytes;
 use http::{HeaderMap, Method};
 use serde::de::DeserializeOwned;
-
-use super::body_value::BodyValue;
-use super::ApiError;
 use uuid::Uuid;
 
+use super::body_value::BodyValue;
+use super::request_ids::RequestIds;
+use super::ApiError;
 use crate::api::auth::{Caller, User};
 use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::IdError;
@@ -32,20 +32,10 @@ pub struct ApiRequest {
     pub caller: Caller,
     /// Correlates logs with the request.
     pub request_id: String,
-    /// What ties together everything the request causes ([`correlation_of`]).
+    /// What ties together everything the request causes ([`RequestIds::correlation_id`]).
     pub correlation_id: CorrelationId,
     /// The address the request came from, when the front end knows it.
     pub client_address: Option<IpAddr>,
-}
-
-/// The correlation id of a request with `headers`: the trace-id of its W3C `traceparent`
-/// header when it sends a valid one, else a new one.
-pub fn correlation_of(headers: &HeaderMap) -> CorrelationId {
-    headers
-        .get("traceparent")
-        .and_then(|value| value.to_str().ok())
-        .and_then(CorrelationId::from_traceparent)
-        .unwrap_or_else(|| CorrelationId::from_uuid(Uuid::new_v4()))
 }
 
 /// Decodes a raw query string (`a=1&b=x%20y`) into ordered pairs.
@@ -83,14 +73,14 @@ impl ApiRequest {
 
     /// A request as an HTTP front end (the local server, a Lambda's API Gateway event)
     /// hands it over: its method, query and headers from `head`, the values of the
-    /// route's `{name}` segments, the body, who is calling, and the ids that correlate
-    /// its logs: the front end's request id and the [`correlation_of`] its headers.
+    /// route's `{name}` segments, the body, who is calling, and the ids its logs are found
+    /// by.
     pub fn from_http(
         head: http::request::Parts,
         path_params: HashMap<String, String>,
         body: Bytes,
         caller: Caller,
-        (request_id, correlation_id): (&str, CorrelationId),
+        ids: RequestIds,
     ) -> Self {
         ApiRequest {
             query: parse_query(head.uri.query()),
@@ -99,8 +89,8 @@ impl ApiRequest {
             headers: head.headers,
             body,
             caller,
-            request_id: request_id.to_owned(),
-            correlation_id,
+            request_id: ids.request_id,
+            correlation_id: ids.correlation_id,
             client_address: None,
         }
     }

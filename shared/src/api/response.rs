@@ -1,6 +1,6 @@
 //! What a handler answers, independent of Lambda or the local server.
 
-use crate::domain::correlation::CorrelationId;
+use crate::api::request_ids::RequestIds;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde::Serialize;
@@ -48,9 +48,9 @@ impl ApiResponse {
 
     /// This response telling its client the ids its logs are found by: `x-request-id`
     /// (the front end's) and `x-correlation-id` (the order's, for a checkout).
-    pub fn with_ids(self, request_id: &str, correlation_id: &CorrelationId) -> Self {
-        self.with_header("x-request-id", request_id)
-            .with_header("x-correlation-id", correlation_id.as_str())
+    pub fn with_ids(self, ids: &RequestIds) -> Self {
+        self.with_header("x-request-id", &ids.request_id)
+            .with_header("x-correlation-id", ids.correlation_id.as_str())
     }
 
     /// The body parsed as JSON; for tests.

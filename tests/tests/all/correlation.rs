@@ -4,13 +4,15 @@
 //! it too, from the request through the saga's steps, the gateway's webhook and the
 //! consumers.
 //!
-//! The logs are captured by the process's global subscriber, which this file installs
-//! once: a subscriber of the test's own thread would miss lines, as `tracing` remembers
-//! whether a log statement is wanted from the first thread that reaches it. Other tests'
-//! lines land there too; the test reads only those naming its order.
+//! The logs are captured by a subscriber of the test's own thread; the test runs on a
+//! current-thread runtime, so the shop's tasks log on it too, and other tests' lines go
+//! nowhere.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
+
+use tracing::subscriber::{DefaultGuard, NoSubscriber};
+use tracing::Dispatch;
 
 use mambogo::domain::ids::OrderId;
 use mambogo_tests::checkout::{checkout_body, fill_cart, order_id, saga_finished};
@@ -45,20 +47,24 @@ impl<'a> MakeWriter<'a> for Captured {
 }
 
 impl Captured {
-    /// The process's log from now on: `mambogo`'s lines from debug up, others' from info.
-    fn installed() -> &'static Captured {
-        static CAPTURED: OnceLock<Captured> = OnceLock::new();
-        CAPTURED.get_or_init(|| {
-            let captured = Captured::default();
-            let subscriber = tracing_subscriber::fmt()
-                .json()
-                .with_env_filter("info,mambogo=debug")
-                .with_writer(captured.clone())
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("no other test installs a global subscriber");
-            captured
-        })
+    /// This thread's log while the guard lives: `mambogo`'s lines from debug up, others'
+    /// from info.
+    ///
+    /// While a single subscriber is registered, `tracing` asks only the subscriber of
+    /// the thread that first reaches a log statement whether it is wanted, and remembers
+    /// the answer: another test's thread, with none, would silence it here too. A second,
+    /// silent subscriber, registered once for the whole run, makes it ask every one.
+    fn on_this_thread() -> (Captured, DefaultGuard) {
+        static SILENT: OnceLock<Dispatch> = OnceLock::new();
+        SILENT.get_or_init(|| Dispatch::new(NoSubscriber::default()));
+        let captured = Captured::default();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter("info,mambogo=debug")
+            .with_writer(captured.clone())
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        (captured, guard)
     }
 
     fn lines(&self) -> Vec<Value> {
@@ -70,8 +76,7 @@ impl Captured {
     }
 }
 
-/// A checkout by `user`. Order ids derive from the user and the idempotency key, and other
-/// tests' lines are in the same log: this file's users are its own.
+/// A checkout by `user`.
 async fn checkout_as(shop: &TestShop, user: &str, headers: &[(&str, &str)]) -> Reply {
     let token = token(user, false);
     fill_cart(shop, &token, &[("MB-0002-BLK", 1)]).await;
@@ -106,7 +111,7 @@ fn event_correlations(shop: &TestShop, order: &OrderId) -> Vec<(String, Option<S
 
 #[tokio::test]
 async fn a_checkout_is_found_by_its_trace_id_in_every_event_and_log_line() {
-    let captured = Captured::installed();
+    let (captured, _capturing) = Captured::on_this_thread();
     let shop = TestShop::start().await;
     let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
     let placed = checkout_as(&shop, "traced", &[("traceparent", &traceparent)]).await;

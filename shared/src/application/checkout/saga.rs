@@ -444,7 +444,8 @@ impl SagaTasks {
                 .error
                 .map_or_else(|| "checkout undone".to_owned(), |caught| caught.error);
             let released = built(events::inventory_released(
-                (&order.id, order.correlation_id.as_ref()),
+                &order.id,
+                order.correlation_id.as_ref(),
                 &order.stock_lines(),
                 "checkout",
                 reason,

@@ -189,7 +189,7 @@ impl Sweeper {
         for order_id in released {
             tracing::info!(%order_id, "expired reservation released");
             if let Err(problem) = self
-                .announce_release((&order_id, None), "reservation expired", now)
+                .announce_release(&order_id, None, "reservation expired", now)
                 .await
             {
                 report.errors.push(problem);
@@ -331,7 +331,8 @@ impl Sweeper {
             .map_err(|error| format!("cannot give back the stock of {}: {error}", order.id))?;
         if returned == StockReturned::Released {
             self.announce_release(
-                (&order.id, order.correlation_id.as_ref()),
+                &order.id,
+                order.correlation_id.as_ref(),
                 "order abandoned",
                 now,
             )
@@ -343,7 +344,8 @@ impl Sweeper {
     /// Publishes InventoryReleased for a reservation the sweeper released.
     async fn announce_release(
         &self,
-        (order_id, correlation_id): (&OrderId, Option<&CorrelationId>),
+        order_id: &OrderId,
+        correlation_id: Option<&CorrelationId>,
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), Problem> {
@@ -362,7 +364,8 @@ impl Sweeper {
             reason
         };
         let released = events::inventory_released(
-            (order_id, correlation_id),
+            order_id,
+            correlation_id,
             &reservation.lines,
             SWEEPER,
             reason.to_owned(),

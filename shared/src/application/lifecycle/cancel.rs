@@ -51,7 +51,8 @@ impl Lifecycle<'_> {
             settle::return_stock(self.services.inventory.as_ref(), &order, CANCEL_RESTOCK).await?;
         if stock == StockReturned::Released {
             events.push(events::inventory_released(
-                (&order.id, order.correlation_id.as_ref()),
+                &order.id,
+                order.correlation_id.as_ref(),
                 &order.stock_lines(),
                 "cancel",
                 "order cancelled".to_owned(),

@@ -302,7 +302,8 @@ pub fn order_refunded(
 /// `discriminator` (`cancel`, `checkout`, `sweeper`) at `at`; correlated as the order is,
 /// when known.
 pub fn inventory_released(
-    (order, correlation_id): (&OrderId, Option<&CorrelationId>),
+    order: &OrderId,
+    correlation_id: Option<&CorrelationId>,
     lines: &[StockLine],
     discriminator: &str,
     reason: String,
