@@ -17,9 +17,7 @@ use mambogo::domain::money::{Currency, Money};
 use mambogo_tests::events::{assert_valid, contracts_dir, example, validation_errors};
 use serde::Serialize;
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
 use time::macros::datetime;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 fn file_stems(folder: &str) -> BTreeSet<String> {
@@ -64,8 +62,7 @@ fn every_example_keeps_to_its_schema() {
 /// fields.
 fn rebuilt(event: &DomainEvent) -> DomainEvent {
     let event_id = event.event_id().unwrap();
-    let occurred_at = event.detail["occurredAt"].as_str().unwrap();
-    let occurred_at = OffsetDateTime::parse(occurred_at, &Rfc3339).unwrap();
+    let occurred_at = event.occurred_at().unwrap();
     let correlation_id = event.correlation_id();
     let build = |payload: Value| match event.order_id() {
         Some(order_id) => {
