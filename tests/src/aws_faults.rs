@@ -68,7 +68,9 @@ pub enum AwsFault {
 }
 
 /// Which calls a fault hits: of the calls of `operation`, after the first `skip` of
-/// them, the first `burst` of every `period`, `times` in all.
+/// them, the first `burst` of every `period`, `times` in all. A rule counting
+/// invocations counts a call and the retries of it as one, and hits the first
+/// `attempts` calls of an invocation it hits.
 #[derive(Clone, Debug)]
 pub struct FaultRule {
     pub operation: String,
@@ -77,6 +79,7 @@ pub struct FaultRule {
     pub period: usize,
     pub burst: usize,
     pub times: usize,
+    pub attempts: Option<u32>,
 }
 
 impl FaultRule {
@@ -89,22 +92,28 @@ impl FaultRule {
             period: 1,
             burst: 1,
             times,
+            attempts: None,
         }
     }
 
-    /// Every other call of `operation` meets `fault`, starting with the next: each
-    /// request meets it once if nothing else calls in between.
-    pub fn every_other(operation: &str, fault: AwsFault) -> FaultRule {
-        FaultRule::bursts(operation, fault, 1)
+    /// Every other invocation of `operation`, starting with the next, meets `fault` on
+    /// its first attempt, which the SDK's retry then passes. Counted by invocation, so
+    /// that what each one meets does not hang on how other callers' calls fall between
+    /// its attempts.
+    pub fn every_other_invocation(operation: &str, fault: AwsFault) -> FaultRule {
+        FaultRule {
+            period: 2,
+            attempts: Some(1),
+            ..FaultRule::next(operation, fault, usize::MAX)
+        }
     }
 
-    /// `burst` calls of `operation` in a row meet `fault`, then as many pass, and so on:
-    /// with `burst` as many as the SDK's attempts, requests fail past its retries.
-    pub fn bursts(operation: &str, fault: AwsFault, burst: usize) -> FaultRule {
+    /// An outage: the next `invocations` invocations of `operation` meet `fault` on
+    /// every attempt the SDK makes, failing past its retries; then it is over.
+    pub fn outage(operation: &str, fault: AwsFault, invocations: usize) -> FaultRule {
         FaultRule {
-            period: 2 * burst,
-            burst,
-            ..FaultRule::next(operation, fault, usize::MAX)
+            attempts: Some(SDK_ATTEMPTS),
+            ..FaultRule::next(operation, fault, invocations * SDK_ATTEMPTS as usize)
         }
     }
 
@@ -115,11 +124,14 @@ impl FaultRule {
     }
 }
 
-/// A rule and how many calls it has seen and hit.
+/// A rule and how many calls (or invocations) it has seen and how many calls it hit.
 struct Armed {
     rule: FaultRule,
     seen: usize,
     hit: usize,
+    /// Of a rule counting invocations: whether it hits each one seen, and how many of
+    /// its attempts arrived.
+    invocations: HashMap<String, (bool, u32)>,
 }
 
 #[derive(Default)]
@@ -171,6 +183,7 @@ impl FaultyAws {
             rule,
             seen: 0,
             hit: 0,
+            invocations: HashMap::new(),
         });
     }
 
@@ -365,6 +378,21 @@ fn client_token(call: &Call) -> Option<String> {
     body["ClientRequestToken"].as_str().map(str::to_owned)
 }
 
+/// Which invocation `call` is an attempt of: the SDK's invocation id, which its retries
+/// keep. A `PutEvents` whose first entry is to be refused is named by that entry
+/// instead, as the publisher sends a refused entry again in a call of its own. A call
+/// without an id is an invocation of its own.
+fn invocation(call: &Call, fault: AwsFault) -> Option<String> {
+    if fault == AwsFault::FirstEntryRefused {
+        let body = serde_json::from_slice::<Value>(&call.body).ok()?;
+        return Some(body["Entries"][0].to_string());
+    }
+    call.headers
+        .get("amz-sdk-invocation-id")
+        .and_then(|id| id.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The fault the first rule that hits `call` says, counting the call against every
 /// rule it matches.
 fn fault_for(state: &mut State, call: &Call) -> Option<AwsFault> {
@@ -374,12 +402,32 @@ fn fault_for(state: &mut State, call: &Call) -> Option<AwsFault> {
         if rule.operation != call.operation {
             continue;
         }
-        armed.seen += 1;
-        let due = armed
-            .seen
-            .checked_sub(rule.skip + 1)
-            .is_some_and(|after| after % rule.period.max(1) < rule.burst);
-        if fault.is_none() && due && armed.hit < rule.times {
+        let due = |seen: usize| {
+            seen.checked_sub(rule.skip + 1)
+                .is_some_and(|after| after % rule.period.max(1) < rule.burst)
+        };
+        let hits = match rule.attempts {
+            None => {
+                armed.seen += 1;
+                due(armed.seen)
+            }
+            Some(attempts) => {
+                let id = invocation(call, rule.fault);
+                let known = id.as_ref().and_then(|id| armed.invocations.get_mut(id));
+                let (hit, attempt) = match known {
+                    Some((hit, attempt)) => (*hit, *attempt + 1),
+                    None => {
+                        armed.seen += 1;
+                        (due(armed.seen), 1)
+                    }
+                };
+                if let Some(id) = id {
+                    armed.invocations.insert(id, (hit, attempt));
+                }
+                hit && attempt <= attempts
+            }
+        };
+        if fault.is_none() && hits && armed.hit < rule.times {
             armed.hit += 1;
             fault = Some(rule.fault);
         }

@@ -1,11 +1,12 @@
 //! The AWS fault matrix: the shop on AWS's services in the emulator (its DynamoDB stores,
 //! its events through EventBridge and its consumers' queues), all reached through a proxy
-//! that makes every other call of one operation meet one fault — throttling, exceeded
-//! throughput, a transaction conflict, an internal error, a lost connection, a call that
-//! took effect and lost its answer, or (PutEvents) a refused entry. Through it a shopper checks
-//! out two orders; the operator processes, ships and delivers the first; the shopper
-//! cancels the second; the sweeper runs past the reservation window. A client sends a
-//! request refused with 5xx or 429 again, as a client should.
+//! that makes every other invocation of one operation (a call and the SDK's retries of
+//! it) meet one fault on its first attempt — throttling, exceeded throughput, a
+//! transaction conflict, an internal error, a lost connection, a call that took effect
+//! and lost its answer, or (PutEvents) a refused entry — or, in the outage column, the
+//! next invocations meet internal errors on every attempt. Through it a shopper checks out two orders; the operator processes,
+//! ships and delivers the first; the shopper cancels the second; the sweeper runs past
+//! the reservation window.
 //!
 //! A client sends a request refused with 5xx or 429 again, and one refused because its
 //! idempotency key is still held waits out the key's lease first.
@@ -15,8 +16,8 @@
 //! the saga ran out of retries, compensated: ended with its payment not held and its
 //! stock back. Exactly the delivered orders' units have left the stock, both orders'
 //! outcomes were published, every event matches its schema and the inventory invariant
-//! holds. Faults on every other call must be absorbed (by the SDK's retries); the
-//! outage column may compensate. The matrix is printed with how many calls each fault
+//! holds. Faults on first attempts must be absorbed (by the SDK's retries, or the
+//! publisher's for a refused entry); the outage column may compensate. The matrix is printed with how many calls each fault
 //! hit, how many requests the client sent again, and the orders' ends.
 
 use std::future::Future;
@@ -27,7 +28,7 @@ use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::ids::OrderId;
 use mambogo_local::demo::{demo_categories, demo_products};
 use mambogo_local::{LocalConfig, TestHooks};
-use mambogo_tests::aws_faults::{AwsFault, FaultRule, FaultyAws, SDK_ATTEMPTS};
+use mambogo_tests::aws_faults::{AwsFault, FaultRule, FaultyAws};
 use mambogo_tests::aws_shop::aws_stack;
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout, deliver_webhook, order, order_id, published,
@@ -48,25 +49,26 @@ const OPERATIONS: [&str; 6] = [
     "Query",
     "PutEvents",
 ];
-/// A column of the matrix: a fault met by bursts of `burst` calls in a row, as many
-/// passing between bursts.
+/// A column of the matrix: a fault met by the first attempt of every other invocation
+/// of the operation, or an outage.
 struct Column {
     label: &'static str,
     fault: AwsFault,
-    burst: usize,
+    outage: bool,
 }
 
 const fn every_other(label: &'static str, fault: AwsFault) -> Column {
     Column {
         label,
         fault,
-        burst: 1,
+        outage: false,
     }
 }
 
-/// The faults a call can meet, each on every other call, which the SDK's retries (or the
-/// publisher's, for a refused entry) absorb; and an outage, internal errors on as many
-/// calls in a row as the SDK makes attempts, which the application meets.
+/// The faults a call can meet, each on the first attempt of every other invocation,
+/// which the SDK's retries (or the publisher's, for a refused entry) absorb; and an
+/// outage, internal errors on every attempt of the next invocations, one fewer than a
+/// client's attempts, which the application meets.
 const COLUMNS: [Column; 8] = [
     every_other("Throttling", AwsFault::Throttling),
     every_other("ThroughputExceeded", AwsFault::ThroughputExceeded),
@@ -78,11 +80,12 @@ const COLUMNS: [Column; 8] = [
     Column {
         label: "Outage",
         fault: AwsFault::InternalError,
-        burst: SDK_ATTEMPTS as usize,
+        outage: true,
     },
 ];
 const QUANTITY: u32 = 2;
-/// How often a client sends a request the shop refused with 5xx or 429.
+/// How often a client sends a request the shop refused with 5xx or 429, and how often it
+/// waits out a lease.
 const CLIENT_ATTEMPTS: usize = 6;
 /// How long past an idempotency key's lease a client waits before sending again.
 const LEASE_WAIT: Duration = Duration::seconds(61);
@@ -114,24 +117,29 @@ impl Client<'_> {
         F: Fn() -> Fut,
         Fut: Future<Output = Reply>,
     {
-        let mut last = None;
-        for _ in 0..CLIENT_ATTEMPTS {
+        let (mut refused, mut waited) = (0, 0);
+        loop {
             let reply = send().await;
             let key_held = reply.status.as_u16() == 409
                 && reply.body["detail"]
                     .as_str()
                     .is_some_and(|detail| detail.contains("still in progress"));
             if key_held {
+                waited += 1;
                 self.clock.advance(LEASE_WAIT);
-            } else if !(reply.status.is_server_error() || reply.status.as_u16() == 429) {
+            } else if reply.status.is_server_error() || reply.status.as_u16() == 429 {
+                refused += 1;
+            } else {
                 return Ok(reply);
             }
+            if refused == CLIENT_ATTEMPTS || waited == CLIENT_ATTEMPTS {
+                return Err(format!(
+                    "{what}: refused {refused} times, waited {waited} times, last {:?}",
+                    reply.body
+                ));
+            }
             self.resent += 1;
-            last = Some(reply.body);
         }
-        Err(format!(
-            "{what}: refused {CLIENT_ATTEMPTS} times, last {last:?}"
-        ))
     }
 
     /// Sends until answered, and wants `status`.
@@ -225,7 +233,11 @@ async fn run_cell(operation: &'static str, column: &Column) -> Result<Outcome, S
     let (alice, admin) = (token("alice", false), token("ops", true));
     let before = available(&shop, &sku).await;
 
-    proxy.arm(FaultRule::bursts(operation, column.fault, column.burst));
+    proxy.arm(if column.outage {
+        FaultRule::outage(operation, column.fault, CLIENT_ATTEMPTS - 1)
+    } else {
+        FaultRule::every_other_invocation(operation, column.fault)
+    });
     let mut client = Client {
         shop: &shop,
         clock: &clock,
@@ -326,7 +338,7 @@ fn check(outcome: &Outcome, column: &Column) -> Result<(), String> {
     }
     let [first, second] = &outcome.ends;
     let as_without = first == "DELIVERED/CAPTURED" && compensated(second);
-    if column.burst == 1 && !as_without {
+    if !column.outage && !as_without {
         return broken("a fault the SDK absorbs changed how the orders ended");
     }
     if !(first == "DELIVERED/CAPTURED" || compensated(first)) || !compensated(second) {
