@@ -5,10 +5,11 @@
 //! API is called.
 
 use std::io::Write;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use lambda_http::lambda_runtime;
-use mambogo::application::metrics::{Count, MetricsSink, CHECKOUT_SECONDS, COUNTERS};
+use mambogo::application::metrics::{Count, MetricsSink, COUNTERS, DISTRIBUTIONS};
+use mambogo::application::Services;
 use metrics::{Key, KeyName, Label, Level, Metadata, Unit};
 use metrics_cloudwatch_embedded::{Builder, Collector};
 
@@ -21,6 +22,9 @@ pub const STACK_NAME: &str = "STACK_NAME";
 
 static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, None);
 
+/// The process's collector, made by the first [`EmfMetrics`], with that one's stack.
+static COLLECTOR: OnceLock<&'static Collector> = OnceLock::new();
+
 /// The process's registry of the business metrics, which writes them as EMF lines when
 /// flushed.
 pub struct EmfMetrics {
@@ -30,22 +34,20 @@ pub struct EmfMetrics {
 
 impl EmfMetrics {
     /// Metrics of the stack `stack`, written to `out`. The crate's collector is the
-    /// process's global `metrics` recorder, so a process has one: a second is an error.
+    /// process's global `metrics` recorder, so a process has one: every `EmfMetrics` of
+    /// a process shares the first one's, and its stack.
     pub fn new(stack: &str, out: Box<dyn Write + Send>) -> Result<Self, lambda_runtime::Error> {
-        let collector = Builder::new()
-            .cloudwatch_namespace(NAMESPACE)
-            .with_dimension("Stack", stack.to_owned())
-            .init()?;
-        metrics::with_recorder(|recorder| {
-            for (name, _) in COUNTERS {
-                recorder.describe_counter(KeyName::from(name), Some(Unit::Count), "".into());
+        let collector = match COLLECTOR.get() {
+            Some(collector) => *collector,
+            None => {
+                let collector = Builder::new()
+                    .cloudwatch_namespace(NAMESPACE)
+                    .with_dimension("Stack", stack.to_owned())
+                    .init()?;
+                describe_all();
+                *COLLECTOR.get_or_init(|| collector)
             }
-            recorder.describe_histogram(
-                KeyName::from(CHECKOUT_SECONDS.0),
-                Some(Unit::Seconds),
-                "".into(),
-            );
-        });
+        };
         Ok(EmfMetrics {
             collector,
             out: Mutex::new(out),
@@ -54,31 +56,53 @@ impl EmfMetrics {
 
     /// Metrics of the stack named by `STACK_NAME`, written to stdout, where Lambda's
     /// logs are.
-    pub fn from_env() -> Result<Self, lambda_runtime::Error> {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let problem = |problem: String| ConfigError {
+            variable: STACK_NAME.to_owned(),
+            problem,
+        };
         let stack = std::env::var(STACK_NAME)
             .ok()
             .filter(|stack| !stack.is_empty())
-            .ok_or_else(|| ConfigError {
-                variable: STACK_NAME.to_owned(),
-                problem: "is not set".to_owned(),
-            })?;
+            .ok_or_else(|| problem("is not set".to_owned()))?;
         EmfMetrics::new(&stack, Box::new(std::io::stdout()))
+            .map_err(|error| problem(format!("cannot count into its metrics: {error}")))
+    }
+}
+
+/// Gives every metric its unit.
+fn describe_all() {
+    metrics::with_recorder(|recorder| {
+        for (name, _) in COUNTERS {
+            recorder.describe_counter(KeyName::from(name), Some(Unit::Count), "".into());
+        }
+        for (name, _, _) in DISTRIBUTIONS {
+            recorder.describe_histogram(KeyName::from(name), Some(Unit::Seconds), "".into());
+        }
+    });
+}
+
+/// Writes out what `services` counted during an invocation; a failure is logged, as the
+/// invocation's answer does not hang on its metrics.
+pub fn flush_metrics(services: &Services) {
+    if let Err(error) = services.metrics.flush() {
+        tracing::warn!(%error, "cannot write the metrics");
     }
 }
 
 impl MetricsSink for EmfMetrics {
-    fn increment(&self, count: &Count) {
+    fn increment(&self, count: &Count, by: u64) {
         let labels: Vec<Label> = count
             .labels
             .iter()
             .map(|(name, value)| Label::new(*name, *value))
             .collect();
         let key = Key::from_parts(count.name, labels);
-        metrics::with_recorder(|recorder| recorder.register_counter(&key, &METADATA)).increment(1);
+        metrics::with_recorder(|recorder| recorder.register_counter(&key, &METADATA)).increment(by);
     }
 
-    fn record_checkout(&self, seconds: f64) {
-        let key = Key::from_static_name(CHECKOUT_SECONDS.0);
+    fn record(&self, name: &'static str, seconds: f64) {
+        let key = Key::from_static_name(name);
         metrics::with_recorder(|recorder| recorder.register_histogram(&key, &METADATA))
             .record(seconds);
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config_error::ConfigError;
+use crate::emf::flush_metrics;
 use lambda_http::http::header::AUTHORIZATION;
 use lambda_http::{Body, Request, Response};
 use mambogo::adapters::access::ManifestError;
@@ -112,5 +113,6 @@ async fn answer(context: &FunctionContext, request: Request, ids: RequestIds) ->
         Err(error) => error.into_response(),
     };
     log_request(&method, &path, &response, started);
+    flush_metrics(&context.services);
     to_lambda_response(response.with_ids(&ids))
 }

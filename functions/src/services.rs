@@ -13,6 +13,7 @@ use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
 use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
+use mambogo::application::metrics::MetricsSink;
 use mambogo::application::rate_limits::{RateLimitSettings, RateLimits};
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
@@ -21,6 +22,7 @@ use mambogo::domain::events::{DeadLetters, NoDeadLetters};
 use mambogo::domain::payments::PaymentGateway;
 
 use crate::config::LambdaConfig;
+use crate::emf::EmfMetrics;
 use crate::secrets;
 use mambogo::domain::payments::signature::split_webhook_secrets;
 
@@ -53,8 +55,9 @@ pub async fn function_services(function: &str) -> Result<FunctionServices, Confi
     let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
     let secrets = secrets::resolve(config.secrets.clone(), &sdk_config).await?;
     let gateway = payment_gateway(&config, &secrets)?;
-    let services =
-        aws_services(&config, &secrets, &sdk_config, gateway).restricted_to(&config.function);
+    let metrics = Arc::new(EmfMetrics::from_env()?);
+    let services = aws_services(&config, &secrets, &sdk_config, gateway, metrics)
+        .restricted_to(&config.function);
     Ok(FunctionServices {
         config,
         secrets,
@@ -90,7 +93,8 @@ pub fn payment_gateway(
 }
 
 /// The services on AWS: one DynamoDB client for every table, the catalog and the stock
-/// levels behind caches, EventBridge for events and Step Functions for the checkout saga.
+/// levels behind caches, EventBridge for events and Step Functions for the checkout saga;
+/// business metrics into `metrics`.
 /// A table, bus or state machine the function is not granted gets an empty name; the
 /// restriction applied by [`function_services`] refuses every call to it before it
 /// reaches AWS.
@@ -99,6 +103,7 @@ pub fn aws_services(
     secrets: &std::collections::BTreeMap<Secret, String>,
     sdk_config: &SdkConfig,
     gateway: Arc<dyn PaymentGateway>,
+    metrics: Arc<dyn MetricsSink>,
 ) -> Services {
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk_config);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -133,6 +138,7 @@ pub fn aws_services(
         reviews: stores.reviews,
         search_index: None,
         index_refresh: Some(config.catalog_cache),
+        metrics,
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::clone(&clock),

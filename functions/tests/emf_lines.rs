@@ -1,7 +1,7 @@
 //! The `count-events` function's output: an SQS batch of EventBridge events, through the
 //! same batch handler its Lambda runs, becomes valid CloudWatch EMF lines in the
 //! `Mambogo` namespace, each with the `Stack` dimension and its own labels, and counting
-//! exactly the batch. Its own test binary: the EMF collector is the process's one
+//! exactly the batch; and so do counts made where they happen. Its own test binary: the EMF collector is the process's one
 //! `metrics` recorder.
 
 // A test stops at the line that failed: tests unwrap where production code may not.
@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use mambogo::application::consumers::CountEvents;
+use mambogo::application::metrics::{count, DISTRIBUTIONS, SALE_ADMISSIONS, WEBHOOK_DELAY_SECONDS};
 use mambogo_functions::consumer::handle_batch;
 use mambogo_functions::emf::{EmfMetrics, NAMESPACE};
 use serde_json::{json, Value};
@@ -103,7 +104,7 @@ fn assert_members_present(line: &Value) {
 }
 
 #[tokio::test]
-async fn a_batch_becomes_valid_emf_lines_counting_exactly_it() {
+async fn a_batch_and_counts_made_where_they_happen_become_exact_valid_emf_lines() {
     let written = Written::default();
     let metrics = EmfMetrics::new("mambogo-test", Box::new(written.clone())).unwrap();
     let consumer = CountEvents {
@@ -138,42 +139,8 @@ async fn a_batch_becomes_valid_emf_lines_counting_exactly_it() {
     .await;
     assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
 
-    let lines = written.take_lines();
-    let schema = schema();
-    let mut seen = serde_json::Map::new();
-    for line in &lines {
-        let errors: Vec<String> = schema
-            .iter_errors(line)
-            .map(|error| error.to_string())
-            .collect();
-        assert!(errors.is_empty(), "{line}: {errors:?}");
-        assert_members_present(line);
-        let directive = &line["_aws"]["CloudWatchMetrics"][0];
-        assert_eq!(directive["Namespace"], NAMESPACE);
-        assert_eq!(line["Stack"], "mambogo-test");
-        let dimensions = &directive["Dimensions"];
-        let cause = line.get("cause").and_then(Value::as_str);
-        match cause {
-            None => assert_eq!(dimensions, &json!([["Stack"]]), "{line}"),
-            Some(_) => assert_eq!(dimensions, &json!([["Stack", "cause"]]), "{line}"),
-        }
-        for metric in directive["Metrics"].as_array().unwrap() {
-            let name = metric["Name"].as_str().unwrap();
-            let unit = if name == "checkout_to_confirmed_seconds" {
-                "Seconds"
-            } else {
-                "Count"
-            };
-            assert_eq!(metric["Unit"], unit, "{line}");
-            let key = match cause {
-                Some(cause) => format!("{name}{{cause={cause}}}"),
-                None => name.to_owned(),
-            };
-            assert!(seen.insert(key, line[name].clone()).is_none(), "{line}");
-        }
-    }
     assert_eq!(
-        Value::Object(seen),
+        checked(&written.take_lines()),
         json!({
             "orders_placed": 2,
             "orders_confirmed": 1,
@@ -194,4 +161,56 @@ async fn a_batch_becomes_valid_emf_lines_counting_exactly_it() {
         written.take_lines().is_empty(),
         "a batch that moves nothing writes nothing"
     );
+
+    // What a use case counts where it happens (an admission round, a webhook), written
+    // when its invocation ends.
+    consumer.sink.increment(&count(SALE_ADMISSIONS), 3);
+    consumer.sink.record(WEBHOOK_DELAY_SECONDS, 0.75);
+    consumer.sink.flush().unwrap();
+    assert_eq!(
+        checked(&written.take_lines()),
+        json!({"sale_admissions": 3, "webhook_delay_seconds": [0.75]})
+    );
+}
+
+/// Checks that every one of `lines` is valid EMF of the shop's namespace and stack, each
+/// metric with its unit and dimensions; every metric's value, by name and `cause`.
+fn checked(lines: &[Value]) -> Value {
+    let schema = schema();
+    let mut seen = serde_json::Map::new();
+    for line in lines {
+        let errors: Vec<String> = schema
+            .iter_errors(line)
+            .map(|error| error.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{line}: {errors:?}");
+        assert_members_present(line);
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], NAMESPACE);
+        assert_eq!(line["Stack"], "mambogo-test");
+        let dimensions = &directive["Dimensions"];
+        let cause = line.get("cause").and_then(Value::as_str);
+        match cause {
+            None => assert_eq!(dimensions, &json!([["Stack"]]), "{line}"),
+            Some(_) => assert_eq!(dimensions, &json!([["Stack", "cause"]]), "{line}"),
+        }
+        for metric in directive["Metrics"].as_array().unwrap() {
+            let name = metric["Name"].as_str().unwrap();
+            let unit = if DISTRIBUTIONS
+                .iter()
+                .any(|(distribution, _, _)| *distribution == name)
+            {
+                "Seconds"
+            } else {
+                "Count"
+            };
+            assert_eq!(metric["Unit"], unit, "{line}");
+            let key = match cause {
+                Some(cause) => format!("{name}{{cause={cause}}}"),
+                None => name.to_owned(),
+            };
+            assert!(seen.insert(key, line[name].clone()).is_none(), "{line}");
+        }
+    }
+    Value::Object(seen)
 }

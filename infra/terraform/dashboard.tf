@@ -77,6 +77,21 @@ locals {
       ]
     },
     {
+      title = "Flash sales: buyers admitted per minute"
+      stat  = "Sum"
+      metrics = [
+        concat([local.business_namespace, "sale_admissions"], local.stack_dimension, [{ label = "admitted" }]),
+      ]
+    },
+    {
+      title = "Payment webhooks: signed to applied (s)"
+      stat  = "p99"
+      metrics = [
+        concat([local.business_namespace, "webhook_delay_seconds"], local.stack_dimension, [{ stat = "p50", label = "p50" }]),
+        concat([local.business_namespace, "webhook_delay_seconds"], local.stack_dimension, [{ stat = "p99", label = "p99" }]),
+      ]
+    },
+    {
       title = "Dead letters parked"
       stat  = "Maximum"
       metrics = [

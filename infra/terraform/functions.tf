@@ -29,7 +29,7 @@ locals {
   # `condition ? {…} : {}` does not type-check, the two objects having different types.
   grant_environment = {
     for name, fn in local.functions : name => merge(
-      # STACK_NAME: the `Stack` dimension of the business metrics count-events writes.
+      # STACK_NAME: the `Stack` dimension of the business metrics the functions write.
       { RUST_LOG = var.rust_log, STACK_NAME = local.prefix },
       { for table in keys(fn.tables) : local.table_env_vars[table] => aws_dynamodb_table.this[table].name },
       { for key, value in { EVENT_BUS_NAME = aws_cloudwatch_event_bus.main.name } : key => value if fn.publishes },

@@ -2,49 +2,68 @@
 //! format, at `GET /metrics`. Each shop keeps its own registry, so that shops in one
 //! process (the tests) count apart.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use mambogo::application::metrics::{every_series, Count, MetricsSink, CHECKOUT_SECONDS, COUNTERS};
-use metrics::{Key, KeyName, Label, Level, Metadata, Recorder, Unit};
+use mambogo::application::metrics::{every_series, Count, MetricsSink, COUNTERS, DISTRIBUTIONS};
+use metrics::{Counter, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, Unit};
 use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, PrometheusRecorder};
 
 use crate::responses::method_not_allowed;
 
 static METADATA: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, None);
 
-/// Where the checkout histogram's buckets end, in seconds: a checkout normally confirms
-/// within seconds, and a reservation expires after 15 minutes.
-const CHECKOUT_BUCKETS: [f64; 10] = [0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0];
-
-/// The shop's counters, rendered for Prometheus.
+/// The shop's counters and histograms, rendered for Prometheus. Every series is
+/// registered once, when the registry is built.
 pub struct PrometheusMetrics {
     recorder: PrometheusRecorder,
+    counters: HashMap<Count, Counter>,
+    histograms: HashMap<&'static str, Histogram>,
 }
 
 impl PrometheusMetrics {
-    /// A registry holding every counter at zero.
+    /// A registry holding every counter at zero and every histogram empty.
     pub fn new() -> Result<Self, BuildError> {
-        let recorder = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Full(checkout_name()), &CHECKOUT_BUCKETS)?
-            .build_recorder();
+        let mut builder = PrometheusBuilder::new();
+        for (name, _, buckets) in DISTRIBUTIONS {
+            builder =
+                builder.set_buckets_for_metric(Matcher::Full(prometheus_name(name)), buckets)?;
+        }
+        let recorder = builder.build_recorder();
         for (name, help) in COUNTERS {
             recorder.describe_counter(counter_name(name).into(), None, help.into());
         }
-        recorder.describe_histogram(
-            KeyName::from(checkout_name()),
-            Some(Unit::Seconds),
-            CHECKOUT_SECONDS.1.into(),
-        );
-        for series in every_series() {
-            recorder
-                .register_counter(&key(&series), &METADATA)
-                .increment(0);
+        for (name, help, _) in DISTRIBUTIONS {
+            recorder.describe_histogram(
+                KeyName::from(prometheus_name(name)),
+                Some(Unit::Seconds),
+                help.into(),
+            );
         }
-        Ok(PrometheusMetrics { recorder })
+        let counters = every_series()
+            .into_iter()
+            .map(|series| {
+                let counter = recorder.register_counter(&key(&series), &METADATA);
+                counter.increment(0);
+                (series, counter)
+            })
+            .collect();
+        let histograms = DISTRIBUTIONS
+            .iter()
+            .map(|(name, _, _)| {
+                let key = Key::from_name(prometheus_name(name));
+                (*name, recorder.register_histogram(&key, &METADATA))
+            })
+            .collect();
+        Ok(PrometheusMetrics {
+            recorder,
+            counters,
+            histograms,
+        })
     }
 
     /// Every counter in Prometheus's text format.
@@ -54,16 +73,24 @@ impl PrometheusMetrics {
 }
 
 impl MetricsSink for PrometheusMetrics {
-    fn increment(&self, count: &Count) {
-        self.recorder
-            .register_counter(&key(count), &METADATA)
-            .increment(1);
+    fn increment(&self, count: &Count, by: u64) {
+        match self.counters.get(count) {
+            Some(counter) => counter.increment(by),
+            None => self
+                .recorder
+                .register_counter(&key(count), &METADATA)
+                .increment(by),
+        }
     }
 
-    fn record_checkout(&self, seconds: f64) {
-        self.recorder
-            .register_histogram(&Key::from_name(checkout_name()), &METADATA)
-            .record(seconds);
+    fn record(&self, name: &'static str, seconds: f64) {
+        match self.histograms.get(name) {
+            Some(histogram) => histogram.record(seconds),
+            None => self
+                .recorder
+                .register_histogram(&Key::from_name(prometheus_name(name)), &METADATA)
+                .record(seconds),
+        }
     }
 }
 
@@ -72,8 +99,9 @@ fn counter_name(name: &str) -> String {
     format!("mambogo_{name}_total")
 }
 
-fn checkout_name() -> String {
-    format!("mambogo_{}", CHECKOUT_SECONDS.0)
+/// Any other metric's name as Prometheus writes it: `mambogo_` before it.
+fn prometheus_name(name: &str) -> String {
+    format!("mambogo_{name}")
 }
 
 fn key(count: &Count) -> Key {

@@ -29,6 +29,7 @@ use mambogo::application::consumers::{
 use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
 use mambogo::application::index_handle::IndexHandle;
 use mambogo::application::jobs::{Sweeper, SWEEPER};
+use mambogo::application::metrics::MetricsSink;
 use mambogo::application::rate_limits::RateLimits;
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
@@ -175,6 +176,7 @@ pub async fn build_shop(
         Some(wrap) => wrap(workflow_port),
         None => workflow_port,
     };
+    let metrics = Arc::new(PrometheusMetrics::new()?);
     let services = Services {
         catalog,
         carts,
@@ -194,6 +196,7 @@ pub async fn build_shop(
         reviews: Arc::new(SqliteReviews::new(db)),
         search_index: Some(IndexHandle::new(Arc::new(TantivyIndex::new()))),
         index_refresh: None,
+        metrics: Arc::clone(&metrics) as Arc<dyn MetricsSink>,
         rate_limits: Arc::new(RateLimits::new(config.rate_limits, Arc::clone(&clock))),
         clock: Arc::clone(&clock),
         ids: Arc::clone(&ids),
@@ -249,8 +252,7 @@ pub async fn build_shop(
         }),
         config.saga_retry_delay_scale,
     );
-    let metrics = Arc::new(PrometheusMetrics::new()?);
-    attach_consumers(&bus, &services, manifest, &metrics)?;
+    attach_consumers(&bus, &services, manifest)?;
     let pollers = aws_events.map_or_else(Vec::new, |events| {
         events
             .queues
@@ -296,7 +298,6 @@ fn attach_consumers(
     bus: &LocalEventBus,
     services: &Services,
     manifest: &Manifest,
-    metrics: &Arc<PrometheusMetrics>,
 ) -> Result<(), StartError> {
     let events_error =
         |error: mambogo::adapters::local_bus::LocalBusError| StartError::Events(error.to_string());
@@ -339,13 +340,13 @@ fn attach_consumers(
     let indexer = services.restricted_to(function_of(manifest, INDEX_CATALOG, "consumer")?);
     bus.attach(INDEX_CATALOG, Arc::new(IndexCatalog::new(indexer)))
         .map_err(events_error)?;
-    // Counting needs none of the shop's services, only the function's place in the
-    // manifest.
+    // Counting needs none of the shop's stores, only the function's place in the
+    // manifest and the shop's metrics.
     function_of(manifest, COUNT_EVENTS, "consumer")?;
     bus.attach(
         COUNT_EVENTS,
         Arc::new(CountEvents {
-            sink: metrics.clone(),
+            sink: Arc::clone(&services.metrics),
         }),
     )
     .map_err(events_error)?;

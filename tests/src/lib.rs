@@ -9,5 +9,6 @@ pub mod emulator;
 pub mod events;
 pub mod layers;
 pub mod matrix;
+pub mod metrics;
 pub mod shop;
 pub mod throttling;

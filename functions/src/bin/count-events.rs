@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use mambogo::application::consumers::{CountEvents, COUNT_EVENTS};
-use mambogo_functions::emf::EmfMetrics;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {
-    mambogo_functions::consumer::run_consumer(COUNT_EVENTS, |_| {
+    mambogo_functions::consumer::run_consumer(COUNT_EVENTS, |services| {
         Ok(Arc::new(CountEvents {
-            sink: Arc::new(EmfMetrics::from_env()?),
+            sink: Arc::clone(&services.metrics),
         }))
     })
     .await

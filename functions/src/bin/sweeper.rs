@@ -24,6 +24,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let (sweeper, services) = (sweeper.clone(), Arc::clone(&services));
         async move {
             let report = sweep_and_admit(&sweeper, &services, sweeper.clock.now()).await;
+            mambogo_functions::emf::flush_metrics(&services);
             Ok::<_, lambda_runtime::Error>(json!(report))
         }
     }))

@@ -15,7 +15,7 @@ pub async fn receive_payment_webhook(
     services: &Services,
     request: ApiRequest,
 ) -> Result<ApiResponse, ApiError> {
-    verify(
+    let signed_at = verify(
         request.header(SIGNATURE_HEADER)?,
         &request.body,
         &services.checkout.webhook_secrets,
@@ -23,7 +23,7 @@ pub async fn receive_payment_webhook(
     )
     .map_err(|error| ApiError::Unauthorized(error.to_string()))?;
     let event: GatewayEvent = request.json_body()?;
-    let receipt = receive_gateway_event(services, &event).await?;
+    let receipt = receive_gateway_event(services, &event, signed_at).await?;
     Ok(ApiResponse::ok(&json!({
         "received": true,
         "duplicate": !receipt.first_time,

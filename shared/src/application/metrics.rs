@@ -1,9 +1,12 @@
-//! Business metrics, counted from the events the shop publishes: an order placed,
-//! confirmed, failed (out of stock or not), cancelled or refunded, a payment declined, a
-//! low-stock alert, and how long each confirmed checkout took. The `count-events`
-//! consumer ([`crate::application::consumers::CountEvents`]) reads them off the bus, so
-//! each change counts once whoever published it (a route, a saga step, the state machine
-//! itself on AWS). Labels take only values named here, so a metric's series stay few.
+//! Business metrics. Most are counted from the events the shop publishes: an order
+//! placed, confirmed, failed (out of stock or not), cancelled or refunded, a payment
+//! declined, a low-stock alert, and how long each confirmed checkout took. The
+//! `count-events` consumer ([`crate::application::consumers::CountEvents`]) reads them
+//! off the bus, so each change counts once whoever published it (a route, a saga step,
+//! the state machine itself on AWS). What no event tells — buyers admitted from a flash
+//! sale's waiting room, how late payment webhooks arrive — the use case counts where it
+//! happens, into [`Services::metrics`](crate::application::Services). Labels take only
+//! values named here, so a metric's series stay few.
 //!
 //! Names carry no system's conventions: the local shop shows `orders_placed` as
 //! Prometheus's `mambogo_orders_placed_total`; on AWS it is `orders_placed` in
@@ -13,7 +16,7 @@ use crate::domain::events::payloads::OrderConfirmed;
 use crate::domain::events::{DomainEvent, EventType};
 
 /// One business counter, with its labels.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Count {
     /// The counter's name, e.g. `orders_placed`.
     pub name: &'static str,
@@ -24,7 +27,7 @@ pub struct Count {
 pub const FAILURE_CAUSES: (&str, [&str; 2]) = ("cause", ["out_of_stock", "other"]);
 
 /// Every counter, with what it counts (for the metrics' descriptions).
-pub const COUNTERS: [(&str, &str); 7] = [
+pub const COUNTERS: [(&str, &str); 8] = [
     ("orders_placed", "Orders placed at checkout."),
     (
         "orders_confirmed",
@@ -44,16 +47,45 @@ pub const COUNTERS: [(&str, &str); 7] = [
         "stock_low_alerts",
         "Alerts of a SKU falling below its low-stock threshold.",
     ),
+    (
+        SALE_ADMISSIONS,
+        "Buyers admitted from a flash sale's waiting room to buy.",
+    ),
 ];
 
-/// The distribution of checkout durations: from the shopper's checkout to their order's
-/// confirmation, in seconds, with what it measures.
-pub const CHECKOUT_SECONDS: (&str, &str) = (
-    "checkout_to_confirmed_seconds",
-    "Seconds from checkout to the order's confirmation.",
-);
+/// The counter of buyers admitted from a flash sale's waiting room, each counted by the
+/// round that wrote their admission.
+pub const SALE_ADMISSIONS: &str = "sale_admissions";
 
-fn count(name: &'static str) -> Count {
+/// The distribution of checkout durations: from the shopper's checkout to their order's
+/// confirmation, in seconds.
+pub const CHECKOUT_SECONDS: &str = "checkout_to_confirmed_seconds";
+
+/// The distribution of payment webhooks' delays: from the gateway signing one to the
+/// shop applying it, in seconds (first deliveries only).
+pub const WEBHOOK_DELAY_SECONDS: &str = "webhook_delay_seconds";
+
+/// Every distribution, with what it measures and where a histogram of it puts its
+/// buckets' upper bounds.
+pub const DISTRIBUTIONS: [(&str, &str, &[f64]); 2] = [
+    (
+        CHECKOUT_SECONDS,
+        "Seconds from checkout to the order's confirmation.",
+        // A checkout normally confirms within seconds; a reservation expires after 15
+        // minutes.
+        &[0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0],
+    ),
+    (
+        WEBHOOK_DELAY_SECONDS,
+        "Seconds from the gateway signing a payment webhook to the shop applying it.",
+        // A webhook normally arrives within a second; its signature is refused after 5
+        // minutes.
+        &[0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0],
+    ),
+];
+
+/// The counter `name` without labels.
+pub fn count(name: &'static str) -> Count {
     Count {
         name,
         labels: Vec::new(),
@@ -121,16 +153,25 @@ pub fn every_series() -> Vec<Count> {
 
 /// Where business metrics go: a Prometheus registry locally, EMF log lines on AWS.
 pub trait MetricsSink: Send + Sync {
-    /// Adds one to `count`.
-    fn increment(&self, count: &Count);
+    /// Adds `by` to `count`.
+    fn increment(&self, count: &Count, by: u64);
 
-    /// Records one checkout that took `seconds` to confirm.
-    fn record_checkout(&self, seconds: f64);
+    /// Records one value of the distribution `name` (one of [`DISTRIBUTIONS`]).
+    fn record(&self, name: &'static str, seconds: f64);
 
     /// Writes out what was recorded since the last flush, where the sink writes at all.
     fn flush(&self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// A sink that keeps nothing: for a process whose metrics nobody reads.
+pub struct NoMetrics;
+
+impl MetricsSink for NoMetrics {
+    fn increment(&self, _: &Count, _: u64) {}
+
+    fn record(&self, _: &'static str, _: f64) {}
 }
 
 #[cfg(test)]

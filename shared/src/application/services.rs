@@ -6,6 +6,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::application::index_handle::IndexHandle;
+use crate::application::metrics::MetricsSink;
 use crate::application::rate_limits::RateLimits;
 use crate::application::settings::CheckoutSettings;
 use crate::domain::address_book::AddressBookStore;
@@ -61,6 +62,9 @@ pub struct Services {
     /// How old the search index may grow before a search rebuilds it from the stores;
     /// `None` when every change reaches it (one process, as the local shop).
     pub index_refresh: Option<Duration>,
+    /// Where business metrics that no event tells are counted: the local shop's
+    /// Prometheus registry, EMF lines on AWS.
+    pub metrics: Arc<dyn MetricsSink>,
     /// The rate limits' buckets of this process, shared by every route that counts.
     pub rate_limits: Arc<RateLimits>,
     pub clock: Arc<dyn Clock>,

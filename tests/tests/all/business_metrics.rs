@@ -3,36 +3,15 @@
 //! stock) each counter moves by exactly what happened, and the text is Prometheus's. On
 //! AWS's services the `count-events` consumer counts them off its SQS queue.
 
-use std::collections::BTreeMap;
-
 use mambogo::adapters::local_bus::Rule;
 use mambogo::application::consumers::COUNT_EVENTS;
 use mambogo::application::metrics::counts_of;
 use mambogo::domain::events::{DomainEvent, EventType};
 use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished, set_on_hand};
+use mambogo_tests::metrics::samples;
 use mambogo_tests::on_both_stores;
 use mambogo_tests::shop::{token, As, Stores, TestShop};
 use reqwest::{Method, StatusCode};
-
-/// Every sample of the exposition, by its name and labels as written.
-async fn samples(shop: &TestShop) -> BTreeMap<String, f64> {
-    let reply = reqwest::get(format!("{}/metrics", shop.url()))
-        .await
-        .unwrap();
-    assert_eq!(reply.status(), StatusCode::OK);
-    assert!(reply.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain; version=0.0.4"));
-    let text = reply.text().await.unwrap();
-    text.lines()
-        .filter(|line| !line.starts_with('#') && !line.is_empty())
-        .map(|line| {
-            let (series, value) = line.rsplit_once(' ').unwrap();
-            (series.to_owned(), value.parse().unwrap())
-        })
-        .collect()
-}
 
 /// The rule of `count-events` delivers exactly the events that move a metric.
 #[test]

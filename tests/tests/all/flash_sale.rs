@@ -15,6 +15,7 @@ use mambogo_local::{LocalConfig, TestHooks, WorkflowWrapper};
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout_body, checkout_with, fill_cart, order, saga_finished,
 };
+use mambogo_tests::metrics::samples;
 use mambogo_tests::shop::{token, As, Reply, TestShop};
 use mambogo_tests::throttling::Throttle;
 use reqwest::StatusCode;
@@ -603,6 +604,11 @@ async fn concurrent_polls_share_one_admission_round_and_admit_exactly_the_units(
     assert_eq!(
         first,
         ["ADMITTED", "ADMITTED", "SOLD_OUT", "SOLD_OUT", "SOLD_OUT"]
+    );
+    assert_eq!(
+        samples(&sale.shop).await["mambogo_sale_admissions_total"],
+        2.0,
+        "each admission counted once, by the round that wrote it"
     );
     assert_consistent(&sale.shop).await;
 }

@@ -61,7 +61,8 @@ async fn receive(
         &body,
         &[SECRET.to_vec()],
         OffsetDateTime::now_utc(),
-    );
+    )
+    .map(drop);
     let Ok(event) = serde_json::from_slice(&body) else {
         return StatusCode::BAD_REQUEST;
     };

@@ -1,6 +1,7 @@
 //! The payment webhook: signatures checked, deliveries deduplicated by the gateway's
 //! event id, refusals changing nothing.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use mambogo_tests::checkout::{
     assert_consistent, checkout, deliver_webhook, fill_cart, order, order_id, published,
     saga_finished, signed_webhook,
 };
+use mambogo_tests::metrics::samples;
 use mambogo_tests::on_both_stores;
 use mambogo_tests::shop::{token, As, Stores, TestShop};
 use reqwest::{Method, StatusCode};
@@ -49,6 +51,11 @@ async fn a_redelivered_webhook_is_applied_once(stores: Stores) {
         assert_eq!(reply.body["duplicate"], true);
     }
     assert_eq!(order(&shop, &alice, &id).await, before, "nothing changed");
+    assert_eq!(
+        samples(&shop).await["mambogo_webhook_delay_seconds_count"],
+        1.0,
+        "only the first delivery was timed"
+    );
     assert_eq!(published(&shop, "PaymentAuthorized", &id), 1);
     assert_eq!(published(&shop, "OrderConfirmed", &id), 1);
     assert_consistent(&shop).await;
@@ -140,10 +147,27 @@ async fn forged_stale_and_unknown_webhooks_are_refused_and_change_nothing() {
         "id": "evt_5", "type": "payment.declined", "orderId": id.to_string(),
         "reference": reference, "amount": payment.amount, "reason": "insufficient funds",
     });
-    let (body, signature) = signed_webhook(&declined, now);
+    let timed = |samples: &BTreeMap<String, f64>| {
+        ["count", "sum"].map(|part| {
+            let series = format!("mambogo_webhook_delay_seconds_{part}");
+            samples.get(&series).copied().unwrap_or_default()
+        })
+    };
+    assert_eq!(
+        timed(&samples(&shop).await),
+        [0.0, 0.0],
+        "no refused webhook was timed"
+    );
+    let (body, signature) = signed_webhook(&declined, now - 30);
     let reply = deliver_webhook(&shop, &body, &signature).await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(reply.body["paymentStatus"], "DECLINED");
+    let [count, seconds] = timed(&samples(&shop).await);
+    assert_eq!(count, 1.0);
+    assert!(
+        (30.0..300.0).contains(&seconds),
+        "signed 30 s before it came, within the signature's tolerance: {seconds}"
+    );
     assert_eq!(
         saga_finished(&shop, &id).await.status,
         ExecutionStatus::Succeeded
@@ -231,7 +255,9 @@ async fn a_delivery_overtaken_by_another_finishes_what_that_one_has_not_yet() {
         ..Services::clone(services)
     };
 
-    let receipt = receive_gateway_event(&overtaken, &event).await.unwrap();
+    let receipt = receive_gateway_event(&overtaken, &event, services.clock.now())
+        .await
+        .unwrap();
     assert!(!receipt.first_time, "the other delivery recorded the event");
     assert_eq!(receipt.payment.status, PaymentStatus::Declined);
     assert_eq!(

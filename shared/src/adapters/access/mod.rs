@@ -119,6 +119,7 @@ impl Services {
                 })
             }),
             index_refresh: self.index_refresh,
+            metrics: Arc::clone(&self.metrics),
             rate_limits: Arc::clone(&self.rate_limits),
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),

@@ -1,6 +1,7 @@
 //! Services on in-memory stores, with an event bus and a workflow that only count what
 //! reaches them: enough to see which calls a guard lets through.
 
+use crate::application::metrics::NoMetrics;
 use crate::application::rate_limits::{RateLimitSettings, RateLimits};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -99,6 +100,7 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         reviews: Arc::new(crate::adapters::sqlite::SqliteReviews::new(db)),
         search_index: None,
         index_refresh: None,
+        metrics: Arc::new(NoMetrics),
         rate_limits: Arc::new(RateLimits::new(
             RateLimitSettings::default(),
             Arc::new(SystemClock),

@@ -280,7 +280,8 @@ async fn sent_webhooks_are_signed_with_the_secret() {
             body,
             &[b"secret".to_vec()],
             SystemClock.now()
-        ),
+        )
+        .map(drop),
         Ok(())
     );
 }

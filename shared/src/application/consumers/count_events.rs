@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::application::metrics::{checkout_seconds, counts_of, MetricsSink};
+use crate::application::metrics::{checkout_seconds, counts_of, MetricsSink, CHECKOUT_SECONDS};
 use crate::domain::events::{ConsumeError, DomainEvent, EventConsumer};
 
 /// The consumer's name: the target of its rule in `events/rules/` and its function.
@@ -26,10 +26,10 @@ pub struct CountEvents {
 impl EventConsumer for CountEvents {
     async fn consume(&self, event: &DomainEvent) -> Result<(), ConsumeError> {
         for count in counts_of(event) {
-            self.sink.increment(&count);
+            self.sink.increment(&count, 1);
         }
         if let Some(seconds) = checkout_seconds(event) {
-            self.sink.record_checkout(seconds);
+            self.sink.record(CHECKOUT_SECONDS, seconds);
         }
         Ok(())
     }

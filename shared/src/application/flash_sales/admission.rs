@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 
 use super::holds;
 use crate::application::error::ShopError;
+use crate::application::metrics::{self, SALE_ADMISSIONS};
 use crate::application::Services;
 use crate::domain::flash_sale::{FlashSale, SalePhase, Ticket};
 use crate::domain::ids::SaleId;
@@ -143,7 +144,12 @@ async fn admit_one(
         let token = services.ids.next_uuid();
         let admitted = ticket.admitted(index as u32, units, token, sale.token_expiry(now));
         return match services.flash_sales.update_ticket(&admitted).await {
-            Ok(()) => Ok(true),
+            Ok(()) => {
+                services
+                    .metrics
+                    .increment(&metrics::count(SALE_ADMISSIONS), 1);
+                Ok(true)
+            }
             Err(error) => {
                 // Admitted by another round, or not written: the units go back.
                 services.inventory.unpromise(&hold, units).await?;

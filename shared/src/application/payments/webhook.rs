@@ -5,10 +5,12 @@
 //! is checked before anything here runs (by the api layer, which holds the request).
 
 use serde_json::json;
+use time::OffsetDateTime;
 use tracing::Instrument;
 
 use crate::application::error::ShopError;
 use crate::application::lifecycle::Lifecycle;
+use crate::application::metrics::WEBHOOK_DELAY_SECONDS;
 use crate::application::orders::order_span;
 use crate::application::Services;
 use crate::domain::events;
@@ -32,17 +34,24 @@ fn invalid(field: &str, message: &str) -> ShopError {
     ShopError::Invalid(vec![FieldError::new(field, message)])
 }
 
-/// Applies the gateway's `event` once, then moves on what waits on it. Safe to deliver
-/// again: a redelivery changes nothing, and finishes what a crash after the payment was
-/// written left undone.
+/// Applies the gateway's `event`, signed at `signed_at`, once, then moves on what waits
+/// on it. Safe to deliver again: a redelivery changes nothing, and finishes what a crash
+/// after the payment was written left undone. A first delivery counts how late it came.
 pub async fn receive_gateway_event(
     services: &Services,
     event: &GatewayEvent,
+    signed_at: OffsetDateTime,
 ) -> Result<WebhookReceipt, ShopError> {
     if event.kind == GatewayEventKind::RefundSucceeded && event.refund_id.is_none() {
         return Err(invalid("refundId", "is required for refund.succeeded"));
     }
     let (first_time, payment) = apply(services, event).await?;
+    if first_time {
+        let delay = services.clock.now() - signed_at;
+        services
+            .metrics
+            .record(WEBHOOK_DELAY_SECONDS, delay.as_seconds_f64().max(0.0));
+    }
     // From here on, what the webhook moves belongs to the order: its lines carry the
     // order's correlation id, not the gateway's request's.
     let span = order_span(&event.order_id, payment.correlation_id.as_ref());

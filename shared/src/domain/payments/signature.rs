@@ -56,15 +56,15 @@ pub fn signature_header(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
     format!("t={timestamp},v1={}", hex::encode(signature))
 }
 
-/// Checks `header` against `body` with any of `secrets`, at `now`. The comparison is
-/// constant-time; a header with more than [`MAX_SIGNATURES`] entries is refused before
-/// any hashing.
+/// Checks `header` against `body` with any of `secrets`, at `now`, and says when the
+/// gateway signed it. The comparison is constant-time; a header with more than
+/// [`MAX_SIGNATURES`] entries is refused before any hashing.
 pub fn verify(
     header: Option<&str>,
     body: &[u8],
     secrets: &[Vec<u8>],
     now: OffsetDateTime,
-) -> Result<(), SignatureError> {
+) -> Result<OffsetDateTime, SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
     let mut timestamp = None;
     let mut signatures = Vec::new();
@@ -102,7 +102,8 @@ pub fn verify(
             .any(|signature| signed.clone().verify_slice(signature).is_ok())
     });
     if matches {
-        Ok(())
+        // Within the tolerance of `now`, so within the calendar.
+        OffsetDateTime::from_unix_timestamp(timestamp).map_err(|_| SignatureError::Stale)
     } else {
         Err(SignatureError::Mismatch)
     }
@@ -131,7 +132,7 @@ mod tests {
         let header = signature_header(b"whsec_1", NOW, b"{}");
         assert_eq!(
             verify(Some(&header), b"{}", &[b"whsec_1".to_vec()], now()),
-            Ok(())
+            Ok(now())
         );
     }
 
@@ -168,7 +169,7 @@ mod tests {
         let both = format!("{},{}", new, old.split_once(',').unwrap().1);
         assert_eq!(
             verify(Some(&both), b"{}", &[b"old".to_vec()], now()),
-            Ok(())
+            Ok(now())
         );
         assert_eq!(
             verify(
@@ -177,7 +178,7 @@ mod tests {
                 &[b"new".to_vec(), b"old".to_vec()],
                 now()
             ),
-            Ok(())
+            Ok(now())
         );
     }
 
@@ -200,7 +201,7 @@ mod tests {
         let four = format!("t={NOW}{}", format!(",{entry}").repeat(MAX_SIGNATURES));
         assert_eq!(
             verify(Some(&four), b"{}", &[b"whsec_1".to_vec()], now()),
-            Ok(())
+            Ok(now())
         );
         let five = format!("{four},{entry}");
         assert_eq!(
