@@ -168,6 +168,39 @@ async fn a_checkout_is_found_by_its_trace_id_in_every_event_and_log_line() {
         ["reserve-inventory", "authorize-payment", "confirm-order"],
         "each step logs its outcome in its order's span"
     );
+
+    // Each call through a port ends with a line in its own span, inside the request's
+    // or the step's.
+    let calls: Vec<[String; 4]> = captured
+        .lines()
+        .into_iter()
+        .filter(|line| line["fields"]["message"] == "call done")
+        .filter(|line| line.to_string().contains(TRACE_ID))
+        .map(|line| {
+            let outer = &line["spans"][0];
+            let within = outer["step"].as_str().or(outer["name"].as_str());
+            let [port, resource, operation] =
+                ["port", "resource", "operation"].map(|field| line["span"][field].as_str());
+            [within, port, resource, operation].map(|part| part.unwrap_or("?").to_owned())
+        })
+        .collect();
+    for expected in [
+        ["request", "store", "orders", "create"],
+        ["request", "workflow", "checkout", "start"],
+        ["reserve-inventory", "store", "orders", "order"],
+        [
+            "authorize-payment",
+            "gateway",
+            "payment-gateway",
+            "authorize",
+        ],
+        ["confirm-order", "store", "payments", "payment"],
+    ] {
+        assert!(
+            calls.contains(&expected.map(str::to_owned)),
+            "{expected:?} in {calls:#?}"
+        );
+    }
     shop.stop().await;
 }
 

@@ -99,15 +99,16 @@ impl SagaTasks {
 
     /// Runs the step named `function` (see [`TASK_FUNCTIONS`]).
     ///
-    /// The step runs in a span naming it, its order and the order's correlation id (once
-    /// the step has read the order), so each line it logs names them; its outcome is
+    /// The step runs in a span naming it, its order and the order's correlation id (both
+    /// passed by the state machine), so each line it logs names them; its outcome is
     /// logged last.
     pub async fn run(&self, function: &str, payload: Value) -> Result<Value, TaskError> {
+        let field = |name: &str| payload.get(name).and_then(serde_json::Value::as_str);
         let span = tracing::info_span!(
             "step",
             step = function,
-            order_id = payload.get("orderId").and_then(serde_json::Value::as_str),
-            correlation_id = tracing::field::Empty,
+            order_id = field("orderId"),
+            correlation_id = field("correlationId"),
         );
         let outcome = self.step(function, payload).instrument(span.clone()).await;
         span.in_scope(|| match &outcome {
@@ -130,18 +131,13 @@ impl SagaTasks {
         }
     }
 
-    /// The order `id`, whose correlation id the step's span then carries.
+    /// The order `id`.
     async fn order(&self, id: &OrderId) -> Result<Order, TaskError> {
-        let order = self
-            .services
+        self.services
             .orders
             .order(id)
             .await?
-            .ok_or_else(|| TaskError::InvalidInput(format!("no order {id}")))?;
-        if let Some(correlation_id) = &order.correlation_id {
-            tracing::Span::current().record("correlation_id", correlation_id.as_str());
-        }
-        Ok(order)
+            .ok_or_else(|| TaskError::InvalidInput(format!("no order {id}")))
     }
 
     /// Moves the order to `to` unless it is there already, noting the SKUs that were

@@ -26,12 +26,14 @@ impl GuardedAddressBooks {
 #[async_trait]
 impl AddressBookStore for GuardedAddressBooks {
     async fn address_book(&self, user: &UserId) -> Result<Option<AddressBook>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.address_book(user).await
+        self.grant
+            .call(Access::Read, "address_book", self.inner.address_book(user))
+            .await
     }
 
     async fn save(&self, book: &AddressBook) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.save(book).await
+        self.grant
+            .call(Access::Write, "save", self.inner.save(book))
+            .await
     }
 }

@@ -28,13 +28,15 @@ impl GuardedCarts {
 #[async_trait]
 impl CartStore for GuardedCarts {
     async fn cart(&self, id: &CartId, now: OffsetDateTime) -> Result<Option<Cart>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.cart(id, now).await
+        self.grant
+            .call(Access::Read, "cart", self.inner.cart(id, now))
+            .await
     }
 
     async fn save(&self, cart: &Cart, now: OffsetDateTime) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.save(cart, now).await
+        self.grant
+            .call(Access::Write, "save", self.inner.save(cart, now))
+            .await
     }
 
     async fn save_merged(
@@ -43,7 +45,12 @@ impl CartStore for GuardedCarts {
         guest: &Cart,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.save_merged(user_cart, guest, now).await
+        self.grant
+            .call(
+                Access::Write,
+                "save_merged",
+                self.inner.save_merged(user_cart, guest, now),
+            )
+            .await
     }
 }

@@ -27,28 +27,41 @@ impl GuardedCatalog {
 #[async_trait]
 impl CatalogStore for GuardedCatalog {
     async fn product(&self, id: &ProductId) -> Result<Option<Product>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.product(id).await
+        self.grant
+            .call(Access::Read, "product", self.inner.product(id))
+            .await
     }
 
     async fn products(&self, ids: &[ProductId]) -> Result<Vec<Product>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.products(ids).await
+        self.grant
+            .call(Access::Read, "products", self.inner.products(ids))
+            .await
     }
 
     async fn product_by_sku(&self, sku: &Sku) -> Result<Option<Product>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.product_by_sku(sku).await
+        self.grant
+            .call(
+                Access::Read,
+                "product_by_sku",
+                self.inner.product_by_sku(sku),
+            )
+            .await
     }
 
     async fn all_products(&self) -> Result<Arc<Vec<Product>>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.all_products().await
+        self.grant
+            .call(Access::Read, "all_products", self.inner.all_products())
+            .await
     }
 
     async fn create_product(&self, product: &Product) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.create_product(product).await
+        self.grant
+            .call(
+                Access::Write,
+                "create_product",
+                self.inner.create_product(product),
+            )
+            .await
     }
 
     async fn replace_product(
@@ -56,17 +69,28 @@ impl CatalogStore for GuardedCatalog {
         previous: &Product,
         product: &Product,
     ) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.replace_product(previous, product).await
+        self.grant
+            .call(
+                Access::Write,
+                "replace_product",
+                self.inner.replace_product(previous, product),
+            )
+            .await
     }
 
     async fn categories(&self) -> Result<Arc<Vec<Category>>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.categories().await
+        self.grant
+            .call(Access::Read, "categories", self.inner.categories())
+            .await
     }
 
     async fn put_category(&self, category: &Category) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.put_category(category).await
+        self.grant
+            .call(
+                Access::Write,
+                "put_category",
+                self.inner.put_category(category),
+            )
+            .await
     }
 }

@@ -27,13 +27,15 @@ impl GuardedCoupons {
 #[async_trait]
 impl CouponStore for GuardedCoupons {
     async fn create(&self, coupon: &Coupon) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.create(coupon).await
+        self.grant
+            .call(Access::Write, "create", self.inner.create(coupon))
+            .await
     }
 
     async fn coupon(&self, code: &CouponCode) -> Result<Option<CouponRecord>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.coupon(code).await
+        self.grant
+            .call(Access::Read, "coupon", self.inner.coupon(code))
+            .await
     }
 
     async fn set_active(
@@ -42,8 +44,13 @@ impl CouponStore for GuardedCoupons {
         active: bool,
         now: OffsetDateTime,
     ) -> Result<Option<CouponRecord>, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.set_active(code, active, now).await
+        self.grant
+            .call(
+                Access::Write,
+                "set_active",
+                self.inner.set_active(code, active, now),
+            )
+            .await
     }
 
     async fn redeem(
@@ -52,12 +59,18 @@ impl CouponStore for GuardedCoupons {
         user: &UserId,
         order: &OrderId,
     ) -> Result<Redemption, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.redeem(coupon, user, order).await
+        self.grant
+            .call(
+                Access::Write,
+                "redeem",
+                self.inner.redeem(coupon, user, order),
+            )
+            .await
     }
 
     async fn release(&self, code: &CouponCode, order: &OrderId) -> Result<Release, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.release(code, order).await
+        self.grant
+            .call(Access::Write, "release", self.inner.release(code, order))
+            .await
     }
 }

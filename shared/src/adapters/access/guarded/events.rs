@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::refusal;
+use super::{refusal, traced};
 use crate::domain::events::{DomainEvent, EventPublisher, PublishError};
 
 /// An [`EventPublisher`] that publishes only for a function granted `publishes`.
@@ -34,6 +34,6 @@ impl EventPublisher for GuardedPublisher {
                 "publish events",
             )));
         }
-        self.inner.publish(events).await
+        traced("bus", "events", "publish", self.inner.publish(events)).await
     }
 }

@@ -27,13 +27,15 @@ impl GuardedFlashSales {
 #[async_trait]
 impl FlashSaleStore for GuardedFlashSales {
     async fn create_sale(&self, sale: &FlashSale) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.create_sale(sale).await
+        self.grant
+            .call(Access::Write, "create_sale", self.inner.create_sale(sale))
+            .await
     }
 
     async fn sale(&self, id: &SaleId) -> Result<Option<FlashSale>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.sale(id).await
+        self.grant
+            .call(Access::Read, "sale", self.inner.sale(id))
+            .await
     }
 
     async fn sales_not_ended(
@@ -41,23 +43,35 @@ impl FlashSaleStore for GuardedFlashSales {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<FlashSale>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.sales_not_ended(now, limit).await
+        self.grant
+            .call(
+                Access::Read,
+                "sales_not_ended",
+                self.inner.sales_not_ended(now, limit),
+            )
+            .await
     }
 
     async fn join(&self, ticket: &Ticket) -> Result<Joined, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.join(ticket).await
+        self.grant
+            .call(Access::Write, "join", self.inner.join(ticket))
+            .await
     }
 
     async fn ticket(&self, sale: &SaleId, buyer: &UserId) -> Result<Option<Ticket>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.ticket(sale, buyer).await
+        self.grant
+            .call(Access::Read, "ticket", self.inner.ticket(sale, buyer))
+            .await
     }
 
     async fn update_ticket(&self, ticket: &Ticket) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.update_ticket(ticket).await
+        self.grant
+            .call(
+                Access::Write,
+                "update_ticket",
+                self.inner.update_ticket(ticket),
+            )
+            .await
     }
 
     async fn waiting_ahead(
@@ -66,18 +80,33 @@ impl FlashSaleStore for GuardedFlashSales {
         key: QueueKey,
         cap: u32,
     ) -> Result<u32, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.waiting_ahead(sale, key, cap).await
+        self.grant
+            .call(
+                Access::Read,
+                "waiting_ahead",
+                self.inner.waiting_ahead(sale, key, cap),
+            )
+            .await
     }
 
     async fn next_waiting(&self, sale: &SaleId, limit: u32) -> Result<Vec<Ticket>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.next_waiting(sale, limit).await
+        self.grant
+            .call(
+                Access::Read,
+                "next_waiting",
+                self.inner.next_waiting(sale, limit),
+            )
+            .await
     }
 
     async fn admitted_count(&self, sale: &SaleId, cap: u32) -> Result<u32, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.admitted_count(sale, cap).await
+        self.grant
+            .call(
+                Access::Read,
+                "admitted_count",
+                self.inner.admitted_count(sale, cap),
+            )
+            .await
     }
 
     async fn expired_tokens(
@@ -86,7 +115,12 @@ impl FlashSaleStore for GuardedFlashSales {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<Ticket>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.expired_tokens(sale, now, limit).await
+        self.grant
+            .call(
+                Access::Read,
+                "expired_tokens",
+                self.inner.expired_tokens(sale, now, limit),
+            )
+            .await
     }
 }

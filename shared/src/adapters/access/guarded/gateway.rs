@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::refusal;
+use super::{refusal, traced};
 use crate::domain::money::Money;
 use crate::domain::payments::{AuthorizeRequest, GatewayError, PaymentGateway};
 
@@ -43,7 +43,14 @@ impl GuardedGateway {
 #[async_trait]
 impl PaymentGateway for GuardedGateway {
     async fn authorize(&self, request: &AuthorizeRequest) -> Result<String, GatewayError> {
-        self.granted()?.authorize(request).await
+        let gateway = self.granted()?;
+        traced(
+            "gateway",
+            "payment-gateway",
+            "authorize",
+            gateway.authorize(request),
+        )
+        .await
     }
 
     async fn capture(
@@ -52,13 +59,25 @@ impl PaymentGateway for GuardedGateway {
         amount: Money,
         idempotency_key: &str,
     ) -> Result<(), GatewayError> {
-        self.granted()?
-            .capture(reference, amount, idempotency_key)
-            .await
+        let gateway = self.granted()?;
+        traced(
+            "gateway",
+            "payment-gateway",
+            "capture",
+            gateway.capture(reference, amount, idempotency_key),
+        )
+        .await
     }
 
     async fn void(&self, reference: &str, idempotency_key: &str) -> Result<(), GatewayError> {
-        self.granted()?.void(reference, idempotency_key).await
+        let gateway = self.granted()?;
+        traced(
+            "gateway",
+            "payment-gateway",
+            "void",
+            gateway.void(reference, idempotency_key),
+        )
+        .await
     }
 
     async fn refund(
@@ -67,8 +86,13 @@ impl PaymentGateway for GuardedGateway {
         amount: Money,
         idempotency_key: &str,
     ) -> Result<(), GatewayError> {
-        self.granted()?
-            .refund(reference, amount, idempotency_key)
-            .await
+        let gateway = self.granted()?;
+        traced(
+            "gateway",
+            "payment-gateway",
+            "refund",
+            gateway.refund(reference, amount, idempotency_key),
+        )
+        .await
     }
 }

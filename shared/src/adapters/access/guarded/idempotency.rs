@@ -33,8 +33,13 @@ impl IdempotencyStore for GuardedIdempotency {
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<IdempotencyClaim, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.claim(key, fingerprint, now, expires_at).await
+        self.grant
+            .call(
+                Access::Write,
+                "claim",
+                self.inner.claim(key, fingerprint, now, expires_at),
+            )
+            .await
     }
 
     async fn complete(
@@ -43,18 +48,29 @@ impl IdempotencyStore for GuardedIdempotency {
         response: &StoredResponse,
         keep_until: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.complete(key, response, keep_until).await
+        self.grant
+            .call(
+                Access::Write,
+                "complete",
+                self.inner.complete(key, response, keep_until),
+            )
+            .await
     }
 
     async fn release(&self, key: &str) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.release(key).await
+        self.grant
+            .call(Access::Write, "release", self.inner.release(key))
+            .await
     }
 
     async fn handled(&self, consumer: &str, event_id: &str) -> Result<bool, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.handled(consumer, event_id).await
+        self.grant
+            .call(
+                Access::Read,
+                "handled",
+                self.inner.handled(consumer, event_id),
+            )
+            .await
     }
 
     async fn record_handled(
@@ -63,9 +79,12 @@ impl IdempotencyStore for GuardedIdempotency {
         event_id: &str,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner
-            .record_handled(consumer, event_id, expires_at)
+        self.grant
+            .call(
+                Access::Write,
+                "record_handled",
+                self.inner.record_handled(consumer, event_id, expires_at),
+            )
             .await
     }
 }

@@ -36,23 +36,35 @@ impl InventoryStore for GuardedInventory {
         on_hand: u32,
         shards: Option<u32>,
     ) -> Result<StockLevel, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner.set_stock(sku, on_hand, shards).await
+        self.grant
+            .call(
+                Access::Write,
+                "set_stock",
+                self.inner.set_stock(sku, on_hand, shards),
+            )
+            .await
     }
 
     async fn sharded_stock(&self, sku: &Sku) -> Result<Option<ShardedStock>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.sharded_stock(sku).await
+        self.grant
+            .call(Access::Read, "sharded_stock", self.inner.sharded_stock(sku))
+            .await
     }
 
     async fn stock_levels(&self, skus: &[Sku]) -> Result<Vec<StockLevel>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.stock_levels(skus).await
+        self.grant
+            .call(Access::Read, "stock_levels", self.inner.stock_levels(skus))
+            .await
     }
 
     async fn all_stock_levels(&self) -> Result<Vec<StockLevel>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.all_stock_levels().await
+        self.grant
+            .call(
+                Access::Read,
+                "all_stock_levels",
+                self.inner.all_stock_levels(),
+            )
+            .await
     }
 
     async fn reserve(
@@ -62,8 +74,13 @@ impl InventoryStore for GuardedInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner.reserve(order, lines, expires_at, now).await
+        self.grant
+            .call(
+                Access::Write,
+                "reserve",
+                self.inner.reserve(order, lines, expires_at, now),
+            )
+            .await
     }
 
     async fn set_aside(
@@ -73,18 +90,29 @@ impl InventoryStore for GuardedInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner.set_aside(hold, line, expires_at, now).await
+        self.grant
+            .call(
+                Access::Write,
+                "set_aside",
+                self.inner.set_aside(hold, line, expires_at, now),
+            )
+            .await
     }
 
     async fn promise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.promise(hold, units).await
+        self.grant
+            .call(Access::Write, "promise", self.inner.promise(hold, units))
+            .await
     }
 
     async fn unpromise(&self, hold: &OrderId, units: u32) -> Result<bool, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.unpromise(hold, units).await
+        self.grant
+            .call(
+                Access::Write,
+                "unpromise",
+                self.inner.unpromise(hold, units),
+            )
+            .await
     }
 
     async fn reserve_drawing(
@@ -95,35 +123,52 @@ impl InventoryStore for GuardedInventory {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<ReserveOutcome, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner
-            .reserve_drawing(order, lines, hold, expires_at, now)
+        self.grant
+            .call(
+                Access::Write,
+                "reserve_drawing",
+                self.inner
+                    .reserve_drawing(order, lines, hold, expires_at, now),
+            )
             .await
     }
 
     async fn commit(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner.commit(order).await
+        self.grant
+            .call(Access::Write, "commit", self.inner.commit(order))
+            .await
     }
 
     async fn release(&self, order: &OrderId) -> Result<SettleOutcome, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner.release(order).await
+        self.grant
+            .call(Access::Write, "release", self.inner.release(order))
+            .await
     }
 
     async fn release_expired(&self, now: OffsetDateTime) -> Result<Vec<OrderId>, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.release_expired(now).await
+        self.grant
+            .call(
+                Access::Write,
+                "release_expired",
+                self.inner.release_expired(now),
+            )
+            .await
     }
 
     async fn reservation(&self, order: &OrderId) -> Result<Option<Reservation>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.reservation(order).await
+        self.grant
+            .call(Access::Read, "reservation", self.inner.reservation(order))
+            .await
     }
 
     async fn all_reservations(&self) -> Result<Vec<Reservation>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.all_reservations().await
+        self.grant
+            .call(
+                Access::Read,
+                "all_reservations",
+                self.inner.all_reservations(),
+            )
+            .await
     }
 
     async fn restock(
@@ -132,13 +177,19 @@ impl InventoryStore for GuardedInventory {
         restock_id: &str,
         lines: &[StockLine],
     ) -> Result<SettleOutcome, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner.restock(order, restock_id, lines).await
+        self.grant
+            .call(
+                Access::Write,
+                "restock",
+                self.inner.restock(order, restock_id, lines),
+            )
+            .await
     }
 
     async fn restocks(&self) -> Result<Vec<Restock>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.restocks().await
+        self.grant
+            .call(Access::Read, "restocks", self.inner.restocks())
+            .await
     }
 
     async fn set_low_stock_threshold(
@@ -146,7 +197,12 @@ impl InventoryStore for GuardedInventory {
         sku: &Sku,
         threshold: Option<u32>,
     ) -> Result<StockLevel, InventoryError> {
-        self.grant.check(Access::Write)?;
-        self.inner.set_low_stock_threshold(sku, threshold).await
+        self.grant
+            .call(
+                Access::Write,
+                "set_low_stock_threshold",
+                self.inner.set_low_stock_threshold(sku, threshold),
+            )
+            .await
     }
 }

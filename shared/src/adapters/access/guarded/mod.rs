@@ -5,6 +5,10 @@
 //! port's own error (`NotGranted`), naming the function and what it reached for, so the
 //! handler fails the way it would on AWS with an IAM policy built from the same file.
 //! Reads need `read` or `write`; every method that changes a record needs `write`.
+//!
+//! Every call that passes runs in a span of its own ([`traced`]): the guards are where
+//! each of a function's calls to a table, the bus, the workflow or the gateway goes
+//! through, so they are where its calls are seen.
 
 mod address_books;
 mod carts;
@@ -43,8 +47,41 @@ pub use reviews::GuardedReviews;
 pub use snapshots::GuardedSnapshots;
 pub use workflow::GuardedWorkflow;
 
+use std::future::Future;
+use std::time::Instant;
+
+use tracing::Instrument;
+
 use super::manifest::{Access, FunctionSpec, Table};
 use crate::domain::store::StoreError;
+
+/// The target of the spans of calls through ports: `RUST_LOG=mambogo::calls=debug`
+/// shows them.
+pub const CALLS_TARGET: &str = "mambogo::calls";
+
+/// `call`, the `operation` of the `port` (`store`, `bus`, `workflow`, `gateway`) on
+/// `resource` (a table, the bus, the state machine, the gateway), in a debug span `call`
+/// of its own, which logs how long the call took when it ends.
+pub(crate) async fn traced<T>(
+    port: &'static str,
+    resource: &'static str,
+    operation: &'static str,
+    call: impl Future<Output = T>,
+) -> T {
+    let span = tracing::debug_span!(target: CALLS_TARGET, "call", port, resource, operation);
+    async {
+        let started = Instant::now();
+        let answer = call.await;
+        tracing::debug!(
+            target: CALLS_TARGET,
+            took_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "call done"
+        );
+        answer
+    }
+    .instrument(span)
+    .await
+}
 
 /// Where every refusal sends the reader.
 const MANIFEST_PATH: &str = "functions/manifest.json";
@@ -56,12 +93,18 @@ fn refusal(function: &str, what: &str) -> String {
 
 /// One function's grant on one table, checked before every call to the table's port.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TableGrant(Grant);
+pub struct TableGrant {
+    grant: Grant,
+    table: Table,
+}
 
 impl TableGrant {
     /// `function` holds `granted` on `table`; `None` when the manifest does not list it.
     pub fn new(function: &str, table: Table, granted: Option<Access>) -> Self {
-        TableGrant(Grant::new(function, format!("the {table} table"), granted))
+        TableGrant {
+            grant: Grant::new(function, format!("the {table} table"), granted),
+            table,
+        }
     }
 
     /// What the function `spec` holds on `table`.
@@ -71,7 +114,19 @@ impl TableGrant {
 
     /// `Ok` when the grant covers `needed`, else [`StoreError::NotGranted`].
     pub fn check(&self, needed: Access) -> Result<(), StoreError> {
-        self.0.check(needed)
+        self.grant.check(needed)
+    }
+
+    /// Makes `call`, the table's `operation`, when the grant covers `needed`
+    /// ([`traced`]); else refuses it without starting it.
+    pub async fn call<T, E: From<StoreError>>(
+        &self,
+        needed: Access,
+        operation: &'static str,
+        call: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
+        self.check(needed)?;
+        traced("store", self.table.as_str(), operation, call).await
     }
 }
 

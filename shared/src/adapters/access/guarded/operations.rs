@@ -27,8 +27,9 @@ impl GuardedNotifications {
 #[async_trait]
 impl NotificationOutbox for GuardedNotifications {
     async fn record(&self, notification: &Notification) -> Result<bool, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.record(notification).await
+        self.grant
+            .call(Access::Write, "record", self.inner.record(notification))
+            .await
     }
 
     async fn notifications_for(
@@ -36,8 +37,13 @@ impl NotificationOutbox for GuardedNotifications {
         recipient: &str,
         page: &PageRequest,
     ) -> Result<Page<Notification>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.notifications_for(recipient, page).await
+        self.grant
+            .call(
+                Access::Read,
+                "notifications_for",
+                self.inner.notifications_for(recipient, page),
+            )
+            .await
     }
 }
 
@@ -57,12 +63,18 @@ impl GuardedOperationsLog {
 #[async_trait]
 impl OperationsLog for GuardedOperationsLog {
     async fn save_sweep(&self, report: &SweepReport) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.save_sweep(report).await
+        self.grant
+            .call(Access::Write, "save_sweep", self.inner.save_sweep(report))
+            .await
     }
 
     async fn latest_sweeps(&self, limit: u32) -> Result<Vec<SweepReport>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.latest_sweeps(limit).await
+        self.grant
+            .call(
+                Access::Read,
+                "latest_sweeps",
+                self.inner.latest_sweeps(limit),
+            )
+            .await
     }
 }

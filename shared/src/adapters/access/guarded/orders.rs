@@ -27,18 +27,21 @@ impl GuardedOrders {
 #[async_trait]
 impl OrderStore for GuardedOrders {
     async fn create(&self, order: &Order) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.create(order).await
+        self.grant
+            .call(Access::Write, "create", self.inner.create(order))
+            .await
     }
 
     async fn order(&self, id: &OrderId) -> Result<Option<Order>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.order(id).await
+        self.grant
+            .call(Access::Read, "order", self.inner.order(id))
+            .await
     }
 
     async fn update(&self, order: &Order) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.update(order).await
+        self.grant
+            .call(Access::Write, "update", self.inner.update(order))
+            .await
     }
 
     async fn orders_for_user(
@@ -46,8 +49,13 @@ impl OrderStore for GuardedOrders {
         user: &UserId,
         page: &PageRequest,
     ) -> Result<Page<Order>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.orders_for_user(user, page).await
+        self.grant
+            .call(
+                Access::Read,
+                "orders_for_user",
+                self.inner.orders_for_user(user, page),
+            )
+            .await
     }
 
     async fn orders_with_status(
@@ -55,7 +63,12 @@ impl OrderStore for GuardedOrders {
         status: OrderStatus,
         page: &PageRequest,
     ) -> Result<Page<Order>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.orders_with_status(status, page).await
+        self.grant
+            .call(
+                Access::Read,
+                "orders_with_status",
+                self.inner.orders_with_status(status, page),
+            )
+            .await
     }
 }

@@ -28,13 +28,15 @@ impl GuardedPayments {
 #[async_trait]
 impl PaymentStore for GuardedPayments {
     async fn payment(&self, order: &OrderId) -> Result<Option<Payment>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.payment(order).await
+        self.grant
+            .call(Access::Read, "payment", self.inner.payment(order))
+            .await
     }
 
     async fn save(&self, payment: &Payment) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.save(payment).await
+        self.grant
+            .call(Access::Write, "save", self.inner.save(payment))
+            .await
     }
 
     async fn apply_gateway_event(
@@ -43,8 +45,13 @@ impl PaymentStore for GuardedPayments {
         payment: &Payment,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.apply_gateway_event(event_id, payment, now).await
+        self.grant
+            .call(
+                Access::Write,
+                "apply_gateway_event",
+                self.inner.apply_gateway_event(event_id, payment, now),
+            )
+            .await
     }
 
     async fn payments_with_status(
@@ -52,7 +59,12 @@ impl PaymentStore for GuardedPayments {
         status: PaymentStatus,
         page: &PageRequest,
     ) -> Result<Page<Payment>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.payments_with_status(status, page).await
+        self.grant
+            .call(
+                Access::Read,
+                "payments_with_status",
+                self.inner.payments_with_status(status, page),
+            )
+            .await
     }
 }

@@ -26,13 +26,19 @@ impl GuardedReviews {
 #[async_trait]
 impl ReviewStore for GuardedReviews {
     async fn add(&self, review: &Review) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.add(review).await
+        self.grant
+            .call(Access::Write, "add", self.inner.add(review))
+            .await
     }
 
     async fn replace(&self, previous: &Review, review: &Review) -> Result<(), StoreError> {
-        self.grant.check(Access::Write)?;
-        self.inner.replace(previous, review).await
+        self.grant
+            .call(
+                Access::Write,
+                "replace",
+                self.inner.replace(previous, review),
+            )
+            .await
     }
 
     async fn review_by(
@@ -40,13 +46,19 @@ impl ReviewStore for GuardedReviews {
         product: &ProductId,
         user: &UserId,
     ) -> Result<Option<Review>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.review_by(product, user).await
+        self.grant
+            .call(
+                Access::Read,
+                "review_by",
+                self.inner.review_by(product, user),
+            )
+            .await
     }
 
     async fn review(&self, id: &ReviewId) -> Result<Option<Review>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.review(id).await
+        self.grant
+            .call(Access::Read, "review", self.inner.review(id))
+            .await
     }
 
     async fn reviews(
@@ -55,17 +67,24 @@ impl ReviewStore for GuardedReviews {
         sort: ReviewSort,
         page: &PageRequest,
     ) -> Result<Page<Review>, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.reviews(product, sort, page).await
+        self.grant
+            .call(
+                Access::Read,
+                "reviews",
+                self.inner.reviews(product, sort, page),
+            )
+            .await
     }
 
     async fn rating(&self, product: &ProductId) -> Result<Rating, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.rating(product).await
+        self.grant
+            .call(Access::Read, "rating", self.inner.rating(product))
+            .await
     }
 
     async fn all_ratings(&self) -> Result<Ratings, StoreError> {
-        self.grant.check(Access::Read)?;
-        self.inner.all_ratings().await
+        self.grant
+            .call(Access::Read, "all_ratings", self.inner.all_ratings())
+            .await
     }
 }

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::refusal;
+use super::{refusal, traced};
 use crate::adapters::access::manifest::WorkflowAction;
 use crate::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
 
@@ -53,7 +53,13 @@ impl Workflow for GuardedWorkflow {
         input: Value,
     ) -> Result<StartOutcome, WorkflowError> {
         self.check(WorkflowAction::Start)?;
-        self.inner.start(execution_name, input).await
+        traced(
+            "workflow",
+            "checkout",
+            "start",
+            self.inner.start(execution_name, input),
+        )
+        .await
     }
 
     async fn send_task_success(
@@ -62,7 +68,13 @@ impl Workflow for GuardedWorkflow {
         output: Value,
     ) -> Result<(), WorkflowError> {
         self.check(WorkflowAction::Callback)?;
-        self.inner.send_task_success(task_token, output).await
+        traced(
+            "workflow",
+            "checkout",
+            "send_task_success",
+            self.inner.send_task_success(task_token, output),
+        )
+        .await
     }
 
     async fn send_task_failure(
@@ -72,7 +84,13 @@ impl Workflow for GuardedWorkflow {
         cause: &str,
     ) -> Result<(), WorkflowError> {
         self.check(WorkflowAction::Callback)?;
-        self.inner.send_task_failure(task_token, error, cause).await
+        traced(
+            "workflow",
+            "checkout",
+            "send_task_failure",
+            self.inner.send_task_failure(task_token, error, cause),
+        )
+        .await
     }
 
     async fn describe(
@@ -80,11 +98,23 @@ impl Workflow for GuardedWorkflow {
         execution_name: &str,
     ) -> Result<Option<ExecutionReport>, WorkflowError> {
         self.check(WorkflowAction::Describe)?;
-        self.inner.describe(execution_name).await
+        traced(
+            "workflow",
+            "checkout",
+            "describe",
+            self.inner.describe(execution_name),
+        )
+        .await
     }
 
     async fn failed_since(&self, since: OffsetDateTime) -> Result<Vec<String>, WorkflowError> {
         self.check(WorkflowAction::Describe)?;
-        self.inner.failed_since(since).await
+        traced(
+            "workflow",
+            "checkout",
+            "failed_since",
+            self.inner.failed_since(since),
+        )
+        .await
     }
 }
