@@ -16,6 +16,7 @@ mod saga_steps;
 mod server;
 mod shop;
 mod storefront;
+pub mod telemetry;
 mod webhooks;
 pub mod workflow;
 

@@ -9,10 +9,14 @@ use clap::{Parser, Subcommand};
 use mambogo::api::auth::mint_token;
 use mambogo::application::rate_limits::{Limit, RateLimitSettings};
 use mambogo_local::aws::AwsStack;
+use mambogo_local::telemetry::{OtlpTracing, OTLP_ENDPOINT};
 use mambogo_local::{
     start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, READ_TIMEOUT,
 };
 use time::{Duration, OffsetDateTime};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{EnvFilter, Layer};
 
 #[derive(Parser)]
 #[command(
@@ -85,6 +89,10 @@ struct ServeArgs {
     /// missing first.
     #[arg(long, requires = "aws_endpoint")]
     create_tables: bool,
+    /// Export the shop's spans to the OpenTelemetry collector at this base URL
+    /// (`http://127.0.0.1:4318`), over OTLP/HTTP.
+    #[arg(long, env = OTLP_ENDPOINT)]
+    otlp_endpoint: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -192,15 +200,32 @@ fn config(args: ServeArgs) -> Result<LocalConfig, String> {
     })
 }
 
-fn serve(args: ServeArgs) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+/// The log on stderr (stdout's first line is the address to open), and the spans
+/// exported to `otlp_endpoint` when one is given.
+fn init_tracing(otlp_endpoint: Option<&str>) -> Result<Option<OtlpTracing>, String> {
+    let log = tracing_subscriber::fmt::layer()
         .compact()
-        // The log goes to stderr: stdout's first line is the address to open.
         .with_writer(std::io::stderr)
+        .with_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()));
+    let otlp = otlp_endpoint
+        .map(OtlpTracing::new)
+        .transpose()
+        .map_err(|error| format!("--otlp-endpoint: {error}"))?;
+    tracing_subscriber::registry()
+        .with(log)
+        .with(otlp.as_ref().map(OtlpTracing::layer))
         .init();
+    Ok(otlp)
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let otlp = match init_tracing(args.otlp_endpoint.as_deref()) {
+        Ok(otlp) => otlp,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::FAILURE;
+        }
+    };
     let aws = AwsArgs {
         endpoint: args.aws_endpoint.clone(),
         prefix: args.table_prefix.clone(),
@@ -224,7 +249,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async move {
+    let exit = runtime.block_on(async move {
         let (mut config, mut data) = (config, data);
         if let Some(endpoint) = &aws.endpoint {
             data = format!("the AWS resources {}* at {endpoint}", aws.prefix);
@@ -250,5 +275,9 @@ fn serve(args: ServeArgs) -> ExitCode {
         );
         shop.serve_until_interrupted().await;
         ExitCode::SUCCESS
-    })
+    });
+    if let Some(otlp) = otlp {
+        otlp.shutdown();
+    }
+    exit
 }

@@ -294,6 +294,7 @@ async fn serve_operation(
         request_id = %ids.request_id,
         correlation_id = %ids.correlation_id
     );
+    crate::telemetry::continue_trace(&span, request.headers());
     async move {
         let started = Instant::now();
         let method = request.method().clone();

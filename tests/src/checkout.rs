@@ -55,6 +55,24 @@ pub async fn checkout_with(shop: &TestShop, token: &str, key: &str, body: &Value
     .await
 }
 
+/// `user`'s checkout of one unit of `MB-0002-BLK`, approved, sent with `headers` besides
+/// its Idempotency-Key.
+pub async fn traced_checkout(shop: &TestShop, user: &str, headers: &[(&str, &str)]) -> Reply {
+    let token = token(user, false);
+    fill_cart(shop, &token, &[("MB-0002-BLK", 1)]).await;
+    let mut all = vec![("idempotency-key", "key-1")];
+    all.extend_from_slice(headers);
+    let body = checkout_body("tok_approve").to_string();
+    shop.send_with_headers(
+        Method::POST,
+        "/checkout",
+        As::user(&token),
+        &all,
+        Some(&body),
+    )
+    .await
+}
+
 /// `POST /checkout` with `key` as the Idempotency-Key.
 pub async fn checkout(shop: &TestShop, token: &str, key: &str, payment_token: &str) -> Reply {
     checkout_with(shop, token, key, &checkout_body(payment_token)).await

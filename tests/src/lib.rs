@@ -11,4 +11,5 @@ pub mod layers;
 pub mod matrix;
 pub mod metrics;
 pub mod shop;
+pub mod thread_subscriber;
 pub mod throttling;

@@ -9,15 +9,15 @@
 //! nowhere.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use tracing::subscriber::{DefaultGuard, NoSubscriber};
-use tracing::Dispatch;
+use tracing::subscriber::DefaultGuard;
 
 use mambogo::domain::ids::OrderId;
-use mambogo_tests::checkout::{checkout_body, fill_cart, order_id, saga_finished};
-use mambogo_tests::shop::{token, As, Reply, TestShop};
-use reqwest::{Method, StatusCode};
+use mambogo_tests::checkout::{order_id, saga_finished, traced_checkout};
+use mambogo_tests::shop::TestShop;
+use mambogo_tests::thread_subscriber::on_this_thread;
+use reqwest::StatusCode;
 use serde_json::Value;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -49,22 +49,14 @@ impl<'a> MakeWriter<'a> for Captured {
 impl Captured {
     /// This thread's log while the guard lives: `mambogo`'s lines from debug up, others'
     /// from info.
-    ///
-    /// While a single subscriber is registered, `tracing` asks only the subscriber of
-    /// the thread that first reaches a log statement whether it is wanted, and remembers
-    /// the answer: another test's thread, with none, would silence it here too. A second,
-    /// silent subscriber, registered once for the whole run, makes it ask every one.
     fn on_this_thread() -> (Captured, DefaultGuard) {
-        static SILENT: OnceLock<Dispatch> = OnceLock::new();
-        SILENT.get_or_init(|| Dispatch::new(NoSubscriber::default()));
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .json()
             .with_env_filter("info,mambogo=debug")
             .with_writer(captured.clone())
             .finish();
-        let guard = tracing::subscriber::set_default(subscriber);
-        (captured, guard)
+        (captured, on_this_thread(subscriber))
     }
 
     fn lines(&self) -> Vec<Value> {
@@ -74,23 +66,6 @@ impl Captured {
             .map(|line| serde_json::from_str(line).unwrap())
             .collect()
     }
-}
-
-/// A checkout by `user`.
-async fn checkout_as(shop: &TestShop, user: &str, headers: &[(&str, &str)]) -> Reply {
-    let token = token(user, false);
-    fill_cart(shop, &token, &[("MB-0002-BLK", 1)]).await;
-    let mut all = vec![("idempotency-key", "key-1")];
-    all.extend_from_slice(headers);
-    let body = checkout_body("tok_approve").to_string();
-    shop.send_with_headers(
-        Method::POST,
-        "/checkout",
-        As::user(&token),
-        &all,
-        Some(&body),
-    )
-    .await
 }
 
 /// The `correlationId` of every event the shop published about `order`.
@@ -114,7 +89,7 @@ async fn a_checkout_is_found_by_its_trace_id_in_every_event_and_log_line() {
     let (captured, _capturing) = Captured::on_this_thread();
     let shop = TestShop::start().await;
     let traceparent = format!("00-{TRACE_ID}-00f067aa0ba902b7-01");
-    let placed = checkout_as(&shop, "traced", &[("traceparent", &traceparent)]).await;
+    let placed = traced_checkout(&shop, "traced", &[("traceparent", &traceparent)]).await;
     assert_eq!(placed.status, StatusCode::ACCEPTED, "{:?}", placed.body);
     assert_eq!(placed.header("x-correlation-id"), Some(TRACE_ID));
     let order = order_id(&placed);
@@ -207,7 +182,7 @@ async fn a_checkout_is_found_by_its_trace_id_in_every_event_and_log_line() {
 #[tokio::test]
 async fn a_checkout_without_a_trace_gets_an_id_of_its_own() {
     let shop = TestShop::start().await;
-    let placed = checkout_as(&shop, "untraced", &[("traceparent", "not a traceparent")]).await;
+    let placed = traced_checkout(&shop, "untraced", &[("traceparent", "not a traceparent")]).await;
     assert_eq!(placed.status, StatusCode::ACCEPTED, "{:?}", placed.body);
     let correlation = placed
         .header("x-correlation-id")

@@ -40,6 +40,7 @@ mod operations_log_contract;
 mod order_lifecycle;
 mod order_lifecycle_cancel;
 mod order_store_contract;
+mod otlp_export;
 mod payment_store_contract;
 mod payment_webhook;
 mod review_store_contract;

@@ -1,0 +1,86 @@
+//! The shop's spans exported to an OpenTelemetry collector over OTLP/HTTP (protobuf),
+//! when one is configured: requests, saga steps, events handled and every call through
+//! a port (`mambogo::calls`), with their fields as attributes. A request sent with a W3C
+//! `traceparent` continues the sender's trace, so its trace id is the order's
+//! correlation id.
+
+use opentelemetry::propagation::{Extractor, TextMapPropagator};
+use opentelemetry::trace::TracerProvider;
+use opentelemetry_otlp::{ExporterBuildError, Protocol, WithExportConfig};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use opentelemetry_sdk::Resource;
+use tracing::Subscriber;
+use tracing_opentelemetry::{OpenTelemetryLayer, OpenTelemetrySpanExt};
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::EnvFilter;
+
+/// The variable naming the collector's base URL, as every OpenTelemetry SDK reads it
+/// (`http://127.0.0.1:4318`); spans go to its `/v1/traces`.
+pub const OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+/// Which spans are exported: the shop's own from debug up (every port call), the
+/// libraries' from info up.
+const EXPORTED: &str = "info,mambogo=debug";
+
+/// The exporter of one process: a batch of spans is sent from a thread of its own.
+pub struct OtlpTracing {
+    provider: SdkTracerProvider,
+}
+
+impl OtlpTracing {
+    /// An exporter to the collector at `endpoint` (its base URL).
+    pub fn new(endpoint: &str) -> Result<Self, ExporterBuildError> {
+        let exporter = opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(Protocol::HttpBinary)
+            .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+            .build()?;
+        let provider = SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(Resource::builder().with_service_name("mambogo").build())
+            .build();
+        Ok(OtlpTracing { provider })
+    }
+
+    /// The layer that hands the spans [`EXPORTED`] names to the exporter.
+    pub fn layer<S>(&self) -> impl tracing_subscriber::Layer<S>
+    where
+        S: Subscriber + for<'span> LookupSpan<'span>,
+    {
+        use tracing_subscriber::Layer;
+        let layer: OpenTelemetryLayer<S, SdkTracer> =
+            tracing_opentelemetry::layer().with_tracer(self.provider.tracer("mambogo"));
+        layer.with_filter(EnvFilter::new(EXPORTED))
+    }
+
+    /// Sends every span ended so far and stops the exporter; what it could not send is
+    /// logged.
+    pub fn shutdown(self) {
+        if let Err(error) = self.provider.shutdown() {
+            tracing::warn!(%error, "the spans could not all be exported");
+        }
+    }
+}
+
+/// Makes `span` (a request's) continue the trace that `headers`' `traceparent` names, if
+/// any. Without an exporter it changes nothing.
+pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
+    let parent = TraceContextPropagator::new().extract(&Headers(headers));
+    // Only an invalid span context can be refused, and a request without a valid
+    // `traceparent` simply starts a trace of its own.
+    let _ = span.set_parent(parent);
+}
+
+/// Request headers as the propagator reads them.
+struct Headers<'a>(&'a http::HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|value| value.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}
