@@ -77,10 +77,11 @@ locals {
       ]
     },
     {
-      title = "Flash sales: buyers admitted per minute"
+      title = "Flash sales: buyers admitted, polls told sold out (per minute)"
       stat  = "Sum"
       metrics = [
         concat([local.business_namespace, "sale_admissions"], local.stack_dimension, [{ label = "admitted" }]),
+        concat([local.business_namespace, "sale_sold_out_answers"], local.stack_dimension, [{ label = "told sold out" }]),
       ]
     },
     {

@@ -4,8 +4,8 @@
 //! `count-events` consumer ([`crate::application::consumers::CountEvents`]) reads them
 //! off the bus, so each change counts once whoever published it (a route, a saga step,
 //! the state machine itself on AWS). What no event tells — buyers admitted from a flash
-//! sale's waiting room, how late payment webhooks arrive — the use case counts where it
-//! happens, into [`Services::metrics`](crate::application::Services). Labels take only
+//! sale's waiting room and polls told it sold out, how late payment webhooks arrive — the
+//! use case counts where it happens, into [`Services::metrics`](crate::application::Services). Labels take only
 //! values named here, so a metric's series stay few.
 //!
 //! Names carry no system's conventions: the local shop shows `orders_placed` as
@@ -27,7 +27,7 @@ pub struct Count {
 pub const FAILURE_CAUSES: (&str, [&str; 2]) = ("cause", ["out_of_stock", "other"]);
 
 /// Every counter, with what it counts (for the metrics' descriptions).
-pub const COUNTERS: [(&str, &str); 8] = [
+pub const COUNTERS: [(&str, &str); 9] = [
     ("orders_placed", "Orders placed at checkout."),
     (
         "orders_confirmed",
@@ -51,11 +51,19 @@ pub const COUNTERS: [(&str, &str); 8] = [
         SALE_ADMISSIONS,
         "Buyers admitted from a flash sale's waiting room to buy.",
     ),
+    (
+        SALE_SOLD_OUT_ANSWERS,
+        "Polls of a flash sale's waiting room answered SOLD_OUT.",
+    ),
 ];
 
 /// The counter of buyers admitted from a flash sale's waiting room, each counted by the
 /// round that wrote their admission.
 pub const SALE_ADMISSIONS: &str = "sale_admissions";
+
+/// The counter of waiting buyers' polls answered SOLD_OUT: each answer counts, so a buyer
+/// who polls again after it is counted again.
+pub const SALE_SOLD_OUT_ANSWERS: &str = "sale_sold_out_answers";
 
 /// The distribution of checkout durations: from the shopper's checkout to their order's
 /// confirmation, in seconds.

@@ -605,11 +605,12 @@ async fn concurrent_polls_share_one_admission_round_and_admit_exactly_the_units(
         first,
         ["ADMITTED", "ADMITTED", "SOLD_OUT", "SOLD_OUT", "SOLD_OUT"]
     );
+    let counted = samples(&sale.shop).await;
     assert_eq!(
-        samples(&sale.shop).await["mambogo_sale_admissions_total"],
-        2.0,
+        counted["mambogo_sale_admissions_total"], 2.0,
         "each admission counted once, by the round that wrote it"
     );
+    assert_eq!(counted["mambogo_sale_sold_out_answers_total"], 3.0);
     assert_consistent(&sale.shop).await;
 }
 

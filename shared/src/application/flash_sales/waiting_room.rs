@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use super::views::{AdminSaleView, JoinView, SaleView, TicketAnswer, TicketView};
 use super::{admission, holds, sale};
 use crate::application::error::ShopError;
+use crate::application::metrics::{self, SALE_SOLD_OUT_ANSWERS};
 use crate::application::Services;
 use crate::domain::flash_sale::token::PurchaseToken;
 use crate::domain::flash_sale::{FlashSale, QueueKey, SalePhase, Ticket, TicketStatus};
@@ -138,6 +139,9 @@ async fn view(
             // truly: while a round runs, units it has promised may be this ticket's.
             if left == Some(0) {
                 view.status = TicketAnswer::SoldOut;
+                services
+                    .metrics
+                    .increment(&metrics::count(SALE_SOLD_OUT_ANSWERS), 1);
                 return Ok(view);
             }
             let ahead = services
