@@ -173,15 +173,6 @@ pub trait MetricsSink: Send + Sync {
     }
 }
 
-/// A sink that keeps nothing: for a process whose metrics nobody reads.
-pub struct NoMetrics;
-
-impl MetricsSink for NoMetrics {
-    fn increment(&self, _: &Count, _: u64) {}
-
-    fn record(&self, _: &'static str, _: f64) {}
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;

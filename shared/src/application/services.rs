@@ -62,8 +62,8 @@ pub struct Services {
     /// How old the search index may grow before a search rebuilds it from the stores;
     /// `None` when every change reaches it (one process, as the local shop).
     pub index_refresh: Option<Duration>,
-    /// Where business metrics that no event tells are counted: the local shop's
-    /// Prometheus registry, EMF lines on AWS.
+    /// Where business metrics are counted, by the use cases and the count-events
+    /// consumer: the local shop's Prometheus registry, EMF lines on AWS.
     pub metrics: Arc<dyn MetricsSink>,
     /// The rate limits' buckets of this process, shared by every route that counts.
     pub rate_limits: Arc<RateLimits>,

@@ -1,7 +1,7 @@
 //! Services on in-memory stores, with an event bus and a workflow that only count what
 //! reaches them: enough to see which calls a guard lets through.
 
-use crate::application::metrics::NoMetrics;
+use crate::application::metrics::{Count, MetricsSink};
 use crate::application::rate_limits::{RateLimitSettings, RateLimits};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -128,4 +128,13 @@ pub fn spec(name: &str, json: &str) -> FunctionSpec {
         .functions
         .remove(name)
         .expect("the test's function is there")
+}
+
+/// A sink that keeps nothing: no guard test reads metrics.
+struct NoMetrics;
+
+impl MetricsSink for NoMetrics {
+    fn increment(&self, _: &Count, _: u64) {}
+
+    fn record(&self, _: &'static str, _: f64) {}
 }
