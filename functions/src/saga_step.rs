@@ -1,6 +1,7 @@
 //! The checkout saga's steps as Lambdas: Step Functions invokes one per Task state with
 //! the state's payload, and the Lambda's `errorType` is the step's typed error name, which
-//! the ASL file's Retry and Catch match.
+//! the ASL file's Retry and Catch match. What a step counted (a reservation's lost races)
+//! is written out as it ends.
 
 use std::sync::Arc;
 
@@ -8,8 +9,10 @@ use crate::config_error::ConfigError;
 use lambda_http::lambda_runtime::{self, Diagnostic, LambdaEvent};
 use lambda_http::service_fn;
 use mambogo::application::checkout::{SagaTasks, TaskError};
+use mambogo::application::Services;
 use serde_json::Value;
 
+use crate::emf::flush_metrics;
 use crate::logging::init_json_logs;
 use crate::services::function_services;
 
@@ -23,22 +26,26 @@ fn diagnostic(error: TaskError) -> Diagnostic {
 
 /// The step's services; the payment gateway among them answers only a step granted the
 /// gateway's API key.
-async fn saga_tasks(function: &str) -> Result<SagaTasks, ConfigError> {
-    let built = function_services(function).await?;
-    Ok(SagaTasks::new(Arc::new(built.services)))
+async fn step_services(function: &str) -> Result<Arc<Services>, ConfigError> {
+    Ok(Arc::new(function_services(function).await?.services))
 }
 
 /// Runs the saga step `function` (a name from [`mambogo::application::checkout::TASK_FUNCTIONS`]) until
 /// Lambda stops it.
 pub async fn run_saga_step(function: &'static str) -> Result<(), lambda_http::Error> {
     init_json_logs()?;
-    let tasks = saga_tasks(function).await.inspect_err(|error| {
+    let services = step_services(function).await.inspect_err(|error| {
         tracing::error!(function, %error, "cannot start");
     })?;
+    let tasks = SagaTasks::new(Arc::clone(&services));
     crate::logging::log_ready(function);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        let tasks = tasks.clone();
-        async move { tasks.run(function, event.payload).await.map_err(diagnostic) }
+        let (tasks, services) = (tasks.clone(), Arc::clone(&services));
+        async move {
+            let done = tasks.run(function, event.payload).await;
+            flush_metrics(&services);
+            done.map_err(diagnostic)
+        }
     }))
     .await
 }

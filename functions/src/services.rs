@@ -111,7 +111,13 @@ pub fn aws_services(
         catalog: config.catalog_cache,
         stock: config.catalog_cache,
     };
-    let stores = DynamoStores::new(&dynamodb, |table| config.table(table), &clock, caches);
+    let stores = DynamoStores::new(
+        &dynamodb,
+        |table| config.table(table),
+        &clock,
+        caches,
+        &metrics,
+    );
     let event_bus_name = config.event_bus_name.clone().unwrap_or_default();
     Services {
         catalog: stores.catalog,

@@ -85,6 +85,14 @@ locals {
       ]
     },
     {
+      title = "Stock reservations: lost races and retries (per minute)"
+      stat  = "Sum"
+      metrics = [
+        concat([local.business_namespace, "reservation_conflicts"], local.stack_dimension, [{ label = "lost races" }]),
+        concat([local.business_namespace, "reservation_retries"], local.stack_dimension, [{ label = "tried again" }]),
+      ]
+    },
+    {
       title = "Payment webhooks: signed to applied (s)"
       stat  = "p99"
       metrics = [

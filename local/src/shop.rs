@@ -132,9 +132,10 @@ pub async fn build_shop(
         None => None,
     };
     // Events consumers fail on every attempt are parked in the shop's own dead-letter
-    // table; the consumers are attached once the services exist. On AWS, the bus puts
+    // table, and counted; the consumers are attached once the services exist. On AWS, the bus puts
     // events on EventBridge, the consumers are reached through their queues, and SQS
     // parks what they fail on.
+    let metrics = Arc::new(PrometheusMetrics::new()?);
     let bus = LocalEventBus::routing(rules);
     let bus = Arc::new(match &aws_events {
         Some(events) => bus.forwarding_to(Arc::new(events.publisher.clone())),
@@ -142,6 +143,7 @@ pub async fn build_shop(
             Arc::new(SqliteDeadLetters::new(db.clone())),
             Arc::clone(&clock),
             Arc::clone(&ids),
+            Arc::clone(&metrics) as Arc<dyn MetricsSink>,
         ),
     });
     let events: Arc<dyn EventPublisher> = bus.clone();
@@ -176,7 +178,6 @@ pub async fn build_shop(
         Some(wrap) => wrap(workflow_port),
         None => workflow_port,
     };
-    let metrics = Arc::new(PrometheusMetrics::new()?);
     let services = Services {
         catalog,
         carts,

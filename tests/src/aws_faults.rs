@@ -55,6 +55,10 @@ pub enum AwsFault {
     /// a `TransactionCanceledException` whose first reason is `TransactionConflict`, for
     /// a single-item write a `TransactionConflictException`.
     TransactionConflict,
+    /// For `TransactWriteItems`, a `TransactionCanceledException` whose last item failed
+    /// its condition (`ConditionalCheckFailed`), as when another writer changed that item
+    /// between the caller's read and its write.
+    LastItemRefused,
     /// `InternalServerError` (500), before the call.
     InternalError,
     /// The connection closes before the call reaches the service.
@@ -444,6 +448,9 @@ fn error_answer(fault: AwsFault, call: &Call) -> Response<Body> {
         AwsFault::TransactionConflict if call.operation == "TransactWriteItems" => {
             return respond(400, Bytes::from(transaction_conflict(call).to_string()));
         }
+        AwsFault::LastItemRefused => {
+            return respond(400, Bytes::from(last_item_refused(call).to_string()));
+        }
         _ => (400, "TransactionConflictException"),
     };
     let body = json!({ "__type": code, "message": "injected by the test" });
@@ -453,22 +460,42 @@ fn error_answer(fault: AwsFault, call: &Call) -> Response<Body> {
 /// A `TransactionCanceledException` for `call`: its first item in conflict, the others
 /// not looked at.
 fn transaction_conflict(call: &Call) -> Value {
+    cancelled(
+        call,
+        |position, _| position == 0,
+        json!({ "Code": "TransactionConflict", "Message": "Transaction is ongoing for the item" }),
+    )
+}
+
+/// A `TransactionCanceledException` for `call`: its last item refused by its condition.
+fn last_item_refused(call: &Call) -> Value {
+    cancelled(
+        call,
+        |position, items| position + 1 == items,
+        json!({ "Code": "ConditionalCheckFailed", "Message": "The conditional request failed" }),
+    )
+}
+
+/// A `TransactionCanceledException` for `call` giving `reason` for the items `at` picks
+/// (by position and the number of items), and `None` for the others.
+fn cancelled(call: &Call, at: impl Fn(usize, usize) -> bool, reason: Value) -> Value {
     let items = serde_json::from_slice::<Value>(&call.body)
         .ok()
         .and_then(|body| body["TransactItems"].as_array().map(Vec::len))
         .unwrap_or(1);
     let reasons: Vec<Value> = (0..items)
         .map(|position| {
-            if position == 0 {
-                json!({ "Code": "TransactionConflict", "Message": "Transaction is ongoing for the item" })
+            if at(position, items) {
+                reason.clone()
             } else {
                 json!({ "Code": "None" })
             }
         })
         .collect();
+    let codes = reason["Code"].as_str().unwrap_or_default();
     json!({
         "__type": "TransactionCanceledException",
-        "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]",
+        "Message": format!("Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]"),
         "CancellationReasons": reasons,
     })
 }

@@ -1,6 +1,10 @@
-//! The local shop's business metrics as a test reads them: `GET /metrics`, parsed.
+//! Business metrics as a test reads them: the local shop's `GET /metrics`, parsed, and a
+//! sink that tallies what a store counts into it.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use mambogo::application::metrics::{Count, MetricsSink};
 
 use reqwest::StatusCode;
 
@@ -24,4 +28,24 @@ pub async fn samples(shop: &TestShop) -> BTreeMap<String, f64> {
             (series.to_owned(), value.parse().unwrap())
         })
         .collect()
+}
+
+/// A metrics sink keeping each counter's total by name, for a store under test.
+#[derive(Default)]
+pub struct Tally(Mutex<BTreeMap<&'static str, u64>>);
+
+impl Tally {
+    /// What was counted into `name` so far.
+    pub fn of(&self, name: &str) -> u64 {
+        let counted = self.0.lock().unwrap();
+        counted.get(name).copied().unwrap_or_default()
+    }
+}
+
+impl MetricsSink for Tally {
+    fn increment(&self, count: &Count, by: u64) {
+        *self.0.lock().unwrap().entry(count.name).or_default() += by;
+    }
+
+    fn record(&self, _name: &'static str, _seconds: f64) {}
 }

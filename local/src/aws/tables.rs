@@ -43,6 +43,7 @@ impl AwsStack {
             |table| self.table_name(table),
             &services.clock,
             caches,
+            &services.metrics,
         )
         .in_place_of(services)
     }

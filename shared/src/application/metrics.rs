@@ -5,8 +5,10 @@
 //! off the bus, so each change counts once whoever published it (a route, a saga step,
 //! the state machine itself on AWS). What no event tells — buyers admitted from a flash
 //! sale's waiting room and polls told it sold out, how late payment webhooks arrive — the
-//! use case counts where it happens, into [`Services::metrics`](crate::application::Services). Labels take only
-//! values named here, so a metric's series stay few.
+//! use case counts where it happens, into [`Services::metrics`](crate::application::Services);
+//! reservations' lost races, which happen inside a store's retries, the DynamoDB
+//! inventory counts itself. Labels take only values named here, so a metric's series
+//! stay few.
 //!
 //! Names carry no system's conventions: the local shop shows `orders_placed` as
 //! Prometheus's `mambogo_orders_placed_total`; on AWS it is `orders_placed` in
@@ -27,7 +29,7 @@ pub struct Count {
 pub const FAILURE_CAUSES: (&str, [&str; 2]) = ("cause", ["out_of_stock", "other"]);
 
 /// Every counter, with what it counts (for the metrics' descriptions).
-pub const COUNTERS: [(&str, &str); 9] = [
+pub const COUNTERS: [(&str, &str); 12] = [
     ("orders_placed", "Orders placed at checkout."),
     (
         "orders_confirmed",
@@ -55,6 +57,18 @@ pub const COUNTERS: [(&str, &str); 9] = [
         SALE_SOLD_OUT_ANSWERS,
         "Polls of a flash sale's waiting room answered SOLD_OUT.",
     ),
+    (
+        RESERVATION_CONFLICTS,
+        "Stock reservations whose write lost a race: another reservation took the units it chose, or wrote one of its items at the same time.",
+    ),
+    (
+        RESERVATION_RETRIES,
+        "Stock reservations tried again after a lost race.",
+    ),
+    (
+        DEAD_LETTERS_PARKED,
+        "Events a consumer failed on every delivery, parked as dead letters by the local bus.",
+    ),
 ];
 
 /// The counter of buyers admitted from a flash sale's waiting room, each counted by the
@@ -64,6 +78,22 @@ pub const SALE_ADMISSIONS: &str = "sale_admissions";
 /// The counter of waiting buyers' polls answered SOLD_OUT: each answer counts, so a buyer
 /// who polls again after it is counted again.
 pub const SALE_SOLD_OUT_ANSWERS: &str = "sale_sold_out_answers";
+
+/// The counter of reservation writes that lost a race: the shards a reservation chose
+/// were emptied between its read and its write, or another transaction wrote one of its
+/// items at the same time. Only a store that reads before it writes can lose one (the
+/// DynamoDB inventory; SQLite's reserve is one serialized transaction).
+pub const RESERVATION_CONFLICTS: &str = "reservation_conflicts";
+
+/// The counter of reservation attempts made again after a lost race. A conflict not
+/// followed by a retry was the last the reserve would try: the buyer was answered
+/// `Conflict`.
+pub const RESERVATION_RETRIES: &str = "reservation_retries";
+
+/// The counter of events parked as dead letters by the local bus, after a consumer
+/// failed on every delivery. On AWS, SQS parks them in each consumer's dead-letter queue
+/// without the shop seeing it; its own metrics of those queues count them there.
+pub const DEAD_LETTERS_PARKED: &str = "dead_letters_parked";
 
 /// The distribution of checkout durations: from the shopper's checkout to their order's
 /// confirmation, in seconds.

@@ -19,6 +19,7 @@ use mambogo::domain::ids::{OrderId, UserId};
 use mambogo::domain::store::{PageRequest, StoreError};
 use mambogo_tests::aws_faults::{sdk_retries, AwsFault, FaultRule, FaultyAws, SDK_ATTEMPTS};
 use mambogo_tests::emulator::{sqs_client, unique_table_name};
+use mambogo_tests::metrics::samples;
 use mambogo_tests::on_both_stores;
 use mambogo_tests::shop::{token, As, Stores, TestShop};
 use reqwest::Method;
@@ -120,6 +121,7 @@ async fn a_failing_event_is_retried_alone_parked_listed_and_redriven(stores: Sto
         Stores::Sqlite => {
             assert_eq!(attempts, 5);
             assert!(last_error.contains("mail relay"), "{letter:#}");
+            assert_eq!(parked(&shop).await, 1.0);
         }
         // The listing's own receive counts too; the error is in the consumer's log.
         Stores::DynamoDb => assert!(attempts >= 5, "{letter:#}"),
@@ -141,6 +143,9 @@ async fn a_failing_event_is_retried_alone_parked_listed_and_redriven(stores: Sto
     assert_eq!(letters.len(), 1);
     let second_id = letters[0]["id"].as_str().unwrap().to_owned();
     assert_ne!(second_id, first_id);
+    if stores == Stores::Sqlite {
+        assert_eq!(parked(&shop).await, 2.0, "parked anew, counted anew");
+    }
 
     // Fixed: the redrive delivers it once and the letter is gone.
     flaky.fixed.store(true, Ordering::SeqCst);
@@ -176,6 +181,11 @@ async fn a_failing_event_is_retried_alone_parked_listed_and_redriven(stores: Sto
         .await;
     assert_eq!(shopper.status.as_u16(), 403);
     shop.stop().await;
+}
+
+/// The local bus's count of parked dead letters (SQS parks them itself on AWS).
+async fn parked(shop: &TestShop) -> f64 {
+    samples(shop).await["mambogo_dead_letters_parked_total"]
 }
 
 #[tokio::test]

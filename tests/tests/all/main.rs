@@ -43,6 +43,7 @@ mod order_store_contract;
 mod otlp_export;
 mod payment_store_contract;
 mod payment_webhook;
+mod reservation_races;
 mod review_store_contract;
 mod saga_fault_matrix;
 mod saga_start_throttled;

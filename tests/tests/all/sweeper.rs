@@ -14,6 +14,7 @@ use mambogo::adapters::sqlite::{
     SqliteDb, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders, SqlitePayments,
 };
 use mambogo::application::jobs::{SweepSettings, Sweeper, RECONCILE_REFUND, SWEEPER};
+use mambogo::application::metrics::MetricsSink;
 use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::events::EventType;
 use mambogo::domain::idempotency::IdempotencyStore;
@@ -34,6 +35,7 @@ use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::contract::inventory::check_invariants;
 use mambogo_tests::contract::payments::stored_as;
 use mambogo_tests::emulator::moto_endpoint;
+use mambogo_tests::metrics::Tally;
 use mambogo_tests::on_both_stores;
 use mambogo_tests::shop::{token, As, Stores, TestShop};
 use serde_json::{json, Value};
@@ -198,8 +200,14 @@ impl SweptStores {
                     stock: Duration::ZERO,
                 };
                 let client = aws_sdk_dynamodb::Client::new(&stack.sdk);
-                let stores =
-                    DynamoStores::new(&client, |table| stack.table_name(table), clock, uncached);
+                let metrics: Arc<dyn MetricsSink> = Arc::new(Tally::default());
+                let stores = DynamoStores::new(
+                    &client,
+                    |table| stack.table_name(table),
+                    clock,
+                    uncached,
+                    &metrics,
+                );
                 SweptStores {
                     inventory: stores.inventory,
                     orders: stores.orders,

@@ -11,7 +11,7 @@ pub mod guarded;
 pub mod manifest;
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 #[cfg(test)]
 mod tests;
 

@@ -130,8 +130,8 @@ pub fn spec(name: &str, json: &str) -> FunctionSpec {
         .expect("the test's function is there")
 }
 
-/// A sink that keeps nothing: no guard test reads metrics.
-struct NoMetrics;
+/// A sink that keeps nothing, for tests that read no metrics.
+pub(crate) struct NoMetrics;
 
 impl MetricsSink for NoMetrics {
     fn increment(&self, _: &Count, _: u64) {}

@@ -1,6 +1,7 @@
 //! Stock and reservations in DynamoDB; the table design is in the [module docs](super).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::TransactWriteItem;
@@ -15,13 +16,14 @@ use super::item::{
 };
 use super::query::Listing;
 use super::transaction::{delete, put, try_transact, update, Cancelled, Names};
+use crate::application::metrics::{count, MetricsSink, RESERVATION_CONFLICTS, RESERVATION_RETRIES};
 use crate::domain::ids::{OrderId, Sku};
 use crate::domain::inventory::{
     first_shard, InventoryError, InventoryStore, Reservation, ReservationStatus, ReserveOutcome,
     Restock, SettleOutcome, Settlement, ShardLevel, ShardTake, ShardedStock, StockLevel, StockLine,
     MAX_RESERVATION_LINES, MAX_SHARDS,
 };
-use crate::domain::store::{retry_on_conflict, StoreError};
+use crate::domain::store::{retry_on_conflict, LostRace, StoreError};
 
 const SKU_PREFIX: &str = "SKU#";
 const ORDER_PREFIX: &str = "ORDER#";
@@ -75,6 +77,8 @@ const CONCURRENT_READS: usize = 16;
 pub struct DynamoInventory {
     client: Client,
     table: String,
+    /// Where reservations' lost races and retries are counted, if anywhere.
+    metrics: Option<Arc<dyn MetricsSink>>,
 }
 
 impl DynamoInventory {
@@ -83,6 +87,22 @@ impl DynamoInventory {
         DynamoInventory {
             client,
             table: table.into(),
+            metrics: None,
+        }
+    }
+
+    /// This store, counting its reservations' lost races and retries into `metrics`
+    /// ([`RESERVATION_CONFLICTS`], [`RESERVATION_RETRIES`]).
+    pub fn counting_into(self, metrics: Arc<dyn MetricsSink>) -> Self {
+        DynamoInventory {
+            metrics: Some(metrics),
+            ..self
+        }
+    }
+
+    fn count(&self, name: &'static str) {
+        if let Some(metrics) = &self.metrics {
+            metrics.increment(&count(name), 1);
         }
     }
 }
@@ -656,6 +676,27 @@ impl DynamoInventory {
         retry_on_conflict(|| try_transact(&self.client, writes.clone())).await
     }
 
+    /// [`Self::transact`] for a reservation's writes, counting each collision with
+    /// another transaction as a conflict and each attempt after one as a retry.
+    async fn transact_reservation(&self, writes: Vec<TransactWriteItem>) -> Result<(), Cancelled> {
+        let mut attempts = 0;
+        retry_on_conflict(|| {
+            attempts += 1;
+            if attempts > 1 {
+                self.count(RESERVATION_RETRIES);
+            }
+            let writes = writes.clone();
+            async move {
+                let sent = try_transact(&self.client, writes).await;
+                if sent.as_ref().is_err_and(LostRace::lost_race) {
+                    self.count(RESERVATION_CONFLICTS);
+                }
+                sent
+            }
+        })
+        .await
+    }
+
     /// The status of a reservation whose existence just refused a write.
     async fn status_after_refusal(&self, order: &OrderId) -> Result<ReservationStatus, StoreError> {
         match self.reservation(order).await? {
@@ -747,13 +788,14 @@ impl DynamoInventory {
         }
         // The hold comes last, so that the positions of the shards' writes are theirs.
         writes.extend(drawing.map(|(write, _)| write));
-        match self.transact(writes).await {
+        match self.transact_reservation(writes).await {
             Ok(()) => Ok(Some(ReserveOutcome::Reserved)),
             Err(Cancelled::Refused(positions)) if positions.contains(&0) => Ok(Some(
                 ReserveOutcome::Existing(self.status_after_refusal(&pending.order_id).await?),
             )),
             Err(Cancelled::Refused(positions)) => {
                 tracing::debug!(order_id = %pending.order_id, skus = ?skus_at(&from_stock, &positions), "shards or hold changed meanwhile; reading them again");
+                self.count(RESERVATION_CONFLICTS);
                 Ok(None)
             }
             Err(Cancelled::Failed(error)) => Err(error.into()),
@@ -907,7 +949,10 @@ impl DynamoInventory {
         pending: &Reservation,
         hold: Option<&OrderId>,
     ) -> Result<ReserveOutcome, InventoryError> {
-        for _ in 0..SHARD_LOOKS {
+        for look in 0..SHARD_LOOKS {
+            if look > 0 {
+                self.count(RESERVATION_RETRIES);
+            }
             if let Some(outcome) = self.reserve_once(pending, hold).await? {
                 return Ok(outcome);
             }

@@ -14,6 +14,7 @@ use super::{
 use crate::adapters::access::Table;
 use crate::adapters::cached_catalog::CachedCatalog;
 use crate::adapters::cached_stock::CachedStockLevels;
+use crate::application::metrics::MetricsSink;
 use crate::application::Services;
 use crate::domain::address_book::AddressBookStore;
 use crate::domain::cart::CartStore;
@@ -52,12 +53,14 @@ pub struct Caches {
 
 impl DynamoStores {
     /// Every store through `client`, on the table `name` gives each; the catalog and
-    /// the stock levels behind caches on `clock`.
+    /// the stock levels behind caches on `clock`; the inventory's lost races counted
+    /// into `metrics`.
     pub fn new(
         client: &Client,
         name: impl Fn(Table) -> String,
         clock: &Arc<dyn Clock>,
         caches: Caches,
+        metrics: &Arc<dyn MetricsSink>,
     ) -> Self {
         let client = || client.clone();
         DynamoStores {
@@ -68,7 +71,10 @@ impl DynamoStores {
             )),
             carts: Arc::new(DynamoCarts::new(client(), name(Table::Carts))),
             inventory: Arc::new(CachedStockLevels::new(
-                Arc::new(DynamoInventory::new(client(), name(Table::Inventory))),
+                Arc::new(
+                    DynamoInventory::new(client(), name(Table::Inventory))
+                        .counting_into(Arc::clone(metrics)),
+                ),
                 Arc::clone(clock),
                 caches.stock,
             )),

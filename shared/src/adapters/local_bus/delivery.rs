@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::adapters::event_span::consume_in_span;
+use crate::application::metrics::{count, MetricsSink, DEAD_LETTERS_PARKED};
 use crate::domain::clock::{Clock, IdSource};
 use crate::domain::events::{ConsumeError, DeadLetter, DeadLetters, DomainEvent, EventConsumer};
 
@@ -40,6 +41,7 @@ pub(super) struct Parking {
     pub store: Arc<dyn DeadLetters>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
+    pub metrics: Arc<dyn MetricsSink>,
 }
 
 /// One event on its way to one consumer.
@@ -145,14 +147,17 @@ impl ConsumerQueue<'_> {
             parked_at: parking.clock.now(),
         };
         match parking.store.park(&letter).await {
-            Ok(()) => tracing::error!(
+            Ok(()) => {
+                parking.metrics.increment(&count(DEAD_LETTERS_PARKED), 1);
+                tracing::error!(
                 target_consumer = %self.target,
                 detail_type = %message.event.event_type,
                 ?event_id,
                 letter_id = %letter.id,
                 attempts = letter.attempts,
                 "an event failed every attempt and was parked as a dead letter"
-            ),
+                );
+            }
             Err(error) => tracing::error!(
                 target_consumer = %self.target,
                 detail_type = %message.event.event_type,

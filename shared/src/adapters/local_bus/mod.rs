@@ -21,6 +21,7 @@ pub use delivery::DeliverySettings;
 pub use pattern::{EventPattern, PatternError};
 pub use rule::{Rule, RuleFileError, RULE_FILES};
 
+use crate::application::metrics::MetricsSink;
 use crate::domain::clock::{Clock, IdSource};
 use crate::domain::events::{
     ConsumeError, DeadLetter, DeadLetters, DomainEvent, EventConsumer, EventPublisher, PublishError,
@@ -91,15 +92,21 @@ impl LocalEventBus {
     }
 
     /// This bus, parking messages that fail every attempt in `store`, each under an id
-    /// from `ids` and stamped with the time of `clock`. Without a store they are logged
-    /// and dropped.
+    /// from `ids` and stamped with the time of `clock`, and counting them into `metrics`
+    /// ([`DEAD_LETTERS_PARKED`](crate::application::metrics::DEAD_LETTERS_PARKED)). Without a store they are logged and dropped.
     pub fn parking_in(
         mut self,
         store: Arc<dyn DeadLetters>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdSource>,
+        metrics: Arc<dyn MetricsSink>,
     ) -> LocalEventBus {
-        self.parking = Some(Parking { store, clock, ids });
+        self.parking = Some(Parking {
+            store,
+            clock,
+            ids,
+            metrics,
+        });
         self
     }
 
@@ -323,6 +330,7 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+    use crate::adapters::access::test_support::NoMetrics;
     use crate::adapters::sqlite::{SqliteDb, SqliteDeadLetters};
     use crate::domain::clock::{ManualClock, SequentialIds};
     use crate::domain::events::EventType;
@@ -426,7 +434,12 @@ mod tests {
         let store = Arc::new(SqliteDeadLetters::new(SqliteDb::in_memory().unwrap()));
         let clock = Arc::new(ManualClock::new(datetime!(2026-03-01 12:00:00 UTC)));
         let bus = LocalEventBus::routing(rules())
-            .parking_in(store, clock, Arc::new(SequentialIds::default()))
+            .parking_in(
+                store,
+                clock,
+                Arc::new(SequentialIds::default()),
+                Arc::new(NoMetrics),
+            )
             .with_delivery(settings);
         let mut everything = None;
         for recorder in recorders("everything", fails_on, &log) {
@@ -560,6 +573,7 @@ mod tests {
             store,
             Arc::new(ManualClock::new(datetime!(2026-03-01 12:00:00 UTC))),
             Arc::new(SequentialIds::default()),
+            Arc::new(NoMetrics),
         );
         bus.publish(vec![event(EventType::PaymentFailed, 1)])
             .await
