@@ -367,6 +367,7 @@ mod tests {
         let mut variables = vec![
             ("PAYMENT_TABLE", "payments"),
             ("ORDER_TABLE", "orders"),
+            ("JOURNAL_TABLE", "journal"),
             (EVENT_BUS_NAME, "mambogo"),
             ("WEBHOOK_SECRETS_ARN", arn),
         ];

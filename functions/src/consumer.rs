@@ -10,6 +10,7 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
 use mambogo::adapters::sqs_consumer::{consume_batch, QueuedMessage};
+use mambogo::application::consumers::Journaled;
 use mambogo::application::Services;
 use mambogo::domain::events::EventConsumer;
 
@@ -20,16 +21,41 @@ use crate::services::function_services;
 pub type BuildConsumer = fn(&Services) -> Result<Arc<dyn EventConsumer>, lambda_runtime::Error>;
 
 /// Runs the consumer function `function` (its name in `functions/manifest.json`) until
-/// Lambda stops it.
+/// Lambda stops it, keeping its outcome with each event about an order in the order's
+/// journal ([`Journaled`]).
 pub async fn run_consumer(
     function: &'static str,
     build: BuildConsumer,
+) -> Result<(), lambda_runtime::Error> {
+    serve(function, build, true).await
+}
+
+/// [`run_consumer`] for `journal-order-events`, which writes the journal itself: its own
+/// outcomes are not journaled.
+pub async fn run_journal_consumer(
+    function: &'static str,
+    build: BuildConsumer,
+) -> Result<(), lambda_runtime::Error> {
+    serve(function, build, false).await
+}
+
+async fn serve(
+    function: &'static str,
+    build: BuildConsumer,
+    journaled: bool,
 ) -> Result<(), lambda_runtime::Error> {
     init_json_logs()?;
     let consumer = function_services(function)
         .await
         .map_err(lambda_runtime::Error::from)
-        .and_then(|built| build(&built.services))
+        .and_then(|built| {
+            let consumer = build(&built.services)?;
+            Ok(if journaled {
+                Journaled::wrapping(function, consumer, &built.services)
+            } else {
+                consumer
+            })
+        })
         .inspect_err(|error| {
             tracing::error!(function, %error, "cannot start");
         })?;

@@ -138,6 +138,7 @@ pub fn aws_services(
         dead_letters: dead_letters(config, sdk_config),
         notifications: stores.operations.clone(),
         operations: stores.operations,
+        journal: stores.journal,
         flash_sales: stores.flash_sales,
         address_books: stores.address_books,
         coupons: stores.coupons,

@@ -16,6 +16,7 @@ locals {
     "address-books" = "ADDRESS_BOOK_TABLE"
     coupons         = "COUPON_TABLE"
     reviews         = "REVIEW_TABLE"
+    journal         = "JOURNAL_TABLE"
   }
 
   # What every function is told about the things it was granted: the granted tables'

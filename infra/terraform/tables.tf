@@ -79,6 +79,16 @@ locals {
         ttl        = "expires_at"
         stream     = false
       }
+      # Orders' journals: each event about an order and each consumer's outcome with it,
+      # under ORDER#<id> (sk the entry's key), for the order's timeline; expire 90 days on.
+      journal = {
+        hash_key   = "pk"
+        range_key  = "sk"
+        attributes = { pk = "S", sk = "S" }
+        indexes    = {}
+        ttl        = "expires_at"
+        stream     = false
+      }
       # Flash sales and their tickets (one per buyer per sale, each its own partition).
       # queue is sparse, overloaded and sharded 16 ways per sale and status: waiting
       # tickets by queue key (WAITING#<sale>#<shard>), admitted ones by token expiry

@@ -16,8 +16,8 @@ use mambogo::adapters::local_bus::{LocalEventBus, Rule};
 use mambogo::adapters::search_index::TantivyIndex;
 use mambogo::adapters::sqlite::{
     SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteCoupons, SqliteDb, SqliteDeadLetters,
-    SqliteFlashSales, SqliteIdempotency, SqliteInventory, SqliteOperations, SqliteOrders,
-    SqlitePayments, SqliteReviews,
+    SqliteFlashSales, SqliteIdempotency, SqliteInventory, SqliteJournal, SqliteOperations,
+    SqliteOrders, SqlitePayments, SqliteReviews,
 };
 use mambogo::adapters::sqs_consumer::SqsPoller;
 use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
@@ -26,7 +26,10 @@ use mambogo::application::consumers::{
     ClearCartOnConfirmation, CountEvents, IndexCatalog, ReleaseCouponOfEndedOrder, CLEAR_CART,
     COUNT_EVENTS, INDEX_CATALOG, RELEASE_COUPON,
 };
-use mambogo::application::consumers::{NotifyShopper, StockAlerts, NOTIFY_SHOPPER, STOCK_ALERTS};
+use mambogo::application::consumers::{
+    JournalOrderEvents, Journaled, NotifyShopper, StockAlerts, JOURNAL_ORDER_EVENTS,
+    NOTIFY_SHOPPER, STOCK_ALERTS,
+};
 use mambogo::application::index_handle::IndexHandle;
 use mambogo::application::jobs::{Sweeper, SWEEPER};
 use mambogo::application::metrics::MetricsSink;
@@ -34,7 +37,7 @@ use mambogo::application::rate_limits::RateLimits;
 use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, IdSource, RandomIds, SystemClock};
-use mambogo::domain::events::EventPublisher;
+use mambogo::domain::events::{EventConsumer, EventPublisher};
 use mambogo::domain::money::Currency;
 use mambogo::domain::workflow::Workflow;
 
@@ -191,6 +194,7 @@ pub async fn build_shop(
         dead_letters: bus.clone(),
         notifications: operations.clone(),
         operations,
+        journal: Arc::new(SqliteJournal::new(db.clone())),
         flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
         address_books: Arc::new(SqliteAddressBooks::new(db.clone())),
         coupons: Arc::new(SqliteCoupons::new(db.clone())),
@@ -294,7 +298,8 @@ fn function_of<'a>(
 }
 
 /// Attaches the consumers built from the shop's services, each with only the grants of
-/// its function, and checks that every rule's target has its consumer.
+/// its function and its outcomes journaled as on AWS (`functions/src/consumer.rs`), and
+/// checks that every rule's target has its consumer.
 fn attach_consumers(
     bus: &LocalEventBus,
     services: &Services,
@@ -302,52 +307,70 @@ fn attach_consumers(
 ) -> Result<(), StartError> {
     let events_error =
         |error: mambogo::adapters::local_bus::LocalBusError| StartError::Events(error.to_string());
-    let clear_cart = services.restricted_to(function_of(manifest, CLEAR_CART, "consumer")?);
-    bus.attach(
+    let granted = |function: &str| -> Result<Services, StartError> {
+        Ok(services.restricted_to(function_of(manifest, function, "consumer")?))
+    };
+    let attach_journaled = |name: &'static str,
+                            consumer: Arc<dyn EventConsumer>,
+                            granted: &Services|
+     -> Result<(), StartError> {
+        bus.attach(name, Journaled::wrapping(name, consumer, granted))
+            .map_err(events_error)
+    };
+    let clear_cart = granted(CLEAR_CART)?;
+    attach_journaled(
         CLEAR_CART,
         Arc::new(ClearCartOnConfirmation {
-            carts: clear_cart.carts,
-            idempotency: clear_cart.idempotency,
-            clock: clear_cart.clock,
+            carts: Arc::clone(&clear_cart.carts),
+            idempotency: Arc::clone(&clear_cart.idempotency),
+            clock: Arc::clone(&clear_cart.clock),
         }),
-    )
-    .map_err(events_error)?;
-    let notify = services.restricted_to(function_of(manifest, NOTIFY_SHOPPER, "consumer")?);
-    bus.attach(
+        &clear_cart,
+    )?;
+    let notify = granted(NOTIFY_SHOPPER)?;
+    attach_journaled(
         NOTIFY_SHOPPER,
         Arc::new(NotifyShopper {
-            notifications: notify.notifications,
-            clock: notify.clock,
+            notifications: Arc::clone(&notify.notifications),
+            clock: Arc::clone(&notify.clock),
         }),
-    )
-    .map_err(events_error)?;
-    let alerts = services.restricted_to(function_of(manifest, STOCK_ALERTS, "consumer")?);
-    bus.attach(
+        &notify,
+    )?;
+    let alerts = granted(STOCK_ALERTS)?;
+    attach_journaled(
         STOCK_ALERTS,
         Arc::new(StockAlerts {
-            inventory: alerts.inventory,
-            idempotency: alerts.idempotency,
-            events: alerts.events,
-            clock: alerts.clock,
+            inventory: Arc::clone(&alerts.inventory),
+            idempotency: Arc::clone(&alerts.idempotency),
+            events: Arc::clone(&alerts.events),
+            clock: Arc::clone(&alerts.clock),
         }),
-    )
-    .map_err(events_error)?;
-    let release = services.restricted_to(function_of(manifest, RELEASE_COUPON, "consumer")?);
-    bus.attach(
+        &alerts,
+    )?;
+    let release = granted(RELEASE_COUPON)?;
+    attach_journaled(
         RELEASE_COUPON,
-        Arc::new(ReleaseCouponOfEndedOrder { services: release }),
-    )
-    .map_err(events_error)?;
-    let indexer = services.restricted_to(function_of(manifest, INDEX_CATALOG, "consumer")?);
-    bus.attach(INDEX_CATALOG, Arc::new(IndexCatalog::new(indexer)))
-        .map_err(events_error)?;
-    // Counting needs none of the shop's stores, only the function's place in the
-    // manifest and the shop's metrics.
-    function_of(manifest, COUNT_EVENTS, "consumer")?;
-    bus.attach(
+        Arc::new(ReleaseCouponOfEndedOrder {
+            services: release.clone(),
+        }),
+        &release,
+    )?;
+    let counting = granted(COUNT_EVENTS)?;
+    attach_journaled(
         COUNT_EVENTS,
         Arc::new(CountEvents {
-            sink: Arc::clone(&services.metrics),
+            sink: Arc::clone(&counting.metrics),
+        }),
+        &counting,
+    )?;
+    let indexer = granted(INDEX_CATALOG)?;
+    bus.attach(INDEX_CATALOG, Arc::new(IndexCatalog::new(indexer)))
+        .map_err(events_error)?;
+    let journal = granted(JOURNAL_ORDER_EVENTS)?;
+    bus.attach(
+        JOURNAL_ORDER_EVENTS,
+        Arc::new(JournalOrderEvents {
+            journal: journal.journal,
         }),
     )
     .map_err(events_error)?;

@@ -1,6 +1,7 @@
 //! The `count-events` consumer: writes the business metrics of the events its rule
 //! delivers (`events/rules/count-business-events.json`, fed by its SQS queue) as
-//! CloudWatch EMF lines. It touches no table: `STACK_NAME` is all it reads.
+//! CloudWatch EMF lines. It touches no table but the journal, where its outcomes are kept
+//! as every consumer's are.
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
-//! Operator order routes: the queue of orders in a status, and moving orders along —
-//! process, ship, deliver, approve a return. Each answers the order as `GET
-//! /orders/{orderId}` shows it; a status that does not allow the step answers 409 with
-//! `currentStatus`.
+//! Operator order routes: the queue of orders in a status, one order's timeline, and
+//! moving orders along — process, ship, deliver, approve a return. Each move answers the
+//! order as `GET /orders/{orderId}` shows it; a status that does not allow the step
+//! answers 409 with `currentStatus`.
 
 use serde::Deserialize;
 
@@ -9,6 +9,7 @@ use super::admin_catalog::require_admin;
 use super::order_routes::{order_view, page_query, summaries};
 use super::{ApiError, ApiRequest, ApiResponse};
 use crate::application::lifecycle::Lifecycle;
+use crate::application::orders::order_timeline;
 use crate::application::Actor;
 use crate::application::Services;
 use crate::domain::ids::OrderId;
@@ -48,6 +49,20 @@ pub async fn list_orders_for_admin(
     };
     let orders = services.orders.orders_with_status(status, &page).await?;
     Ok(ApiResponse::ok(&summaries(&orders)))
+}
+
+/// `GET /admin/orders/{orderId}/timeline`: everything that happened to the order, oldest
+/// first (see [`crate::domain::orders::timeline`]).
+pub async fn get_order_timeline(
+    services: &Services,
+    request: ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    let (_, id) = operator(&request)?;
+    let entries = order_timeline(services, &id).await?;
+    Ok(ApiResponse::ok(&serde_json::json!({
+        "orderId": id,
+        "entries": entries,
+    })))
 }
 
 /// `POST /admin/orders/{orderId}/process`: CONFIRMED → PROCESSING.

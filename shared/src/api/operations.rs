@@ -52,6 +52,7 @@ operations! {
     "setStock" => admin_inventory::set_stock,
     "getExecution" => admin_executions::get_execution,
     "listOrdersForAdmin" => admin_orders::list_orders_for_admin,
+    "getOrderTimeline" => admin_orders::get_order_timeline,
     "processOrder" => admin_orders::process_order,
     "shipOrder" => admin_orders::ship_order,
     "deliverOrder" => admin_orders::deliver_order,

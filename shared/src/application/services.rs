@@ -18,6 +18,7 @@ use crate::domain::events::{DeadLetters, EventPublisher};
 use crate::domain::flash_sale::FlashSaleStore;
 use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::inventory::InventoryStore;
+use crate::domain::journal::OrderJournal;
 use crate::domain::money::Currency;
 use crate::domain::operations::{NotificationOutbox, OperationsLog};
 use crate::domain::orders::OrderStore;
@@ -49,6 +50,8 @@ pub struct Services {
     pub notifications: Arc<dyn NotificationOutbox>,
     /// What the scheduled jobs report.
     pub operations: Arc<dyn OperationsLog>,
+    /// Orders' journals: the events about each and what the consumers made of them.
+    pub journal: Arc<dyn OrderJournal>,
     /// Flash sales and their waiting rooms' tickets.
     pub flash_sales: Arc<dyn FlashSaleStore>,
     /// Shoppers' address books.

@@ -14,6 +14,7 @@ pub mod flash_sale;
 pub mod idempotency;
 pub mod ids;
 pub mod inventory;
+pub mod journal;
 pub mod money;
 pub mod operations;
 pub mod orders;

@@ -10,6 +10,7 @@ pub mod flash_sales;
 pub mod holds;
 pub mod idempotency;
 pub mod inventory;
+pub mod journal;
 pub mod mock_ledger;
 pub mod notifications;
 pub mod operations;

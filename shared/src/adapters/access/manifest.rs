@@ -38,11 +38,13 @@ pub enum Table {
     Coupons,
     /// Reviews and products' ratings ([`crate::domain::reviews::ReviewStore`]).
     Reviews,
+    /// Orders' journals ([`crate::domain::journal::OrderJournal`]).
+    Journal,
 }
 
 impl Table {
     /// Every table, in the order of the enum.
-    pub const ALL: [Table; 12] = [
+    pub const ALL: [Table; 13] = [
         Table::Catalog,
         Table::Carts,
         Table::Inventory,
@@ -55,6 +57,7 @@ impl Table {
         Table::AddressBooks,
         Table::Coupons,
         Table::Reviews,
+        Table::Journal,
     ];
 
     /// The environment variable that names the table to a Lambda function.
@@ -72,6 +75,7 @@ impl Table {
             Table::AddressBooks => "ADDRESS_BOOK_TABLE",
             Table::Coupons => "COUPON_TABLE",
             Table::Reviews => "REVIEW_TABLE",
+            Table::Journal => "JOURNAL_TABLE",
         }
     }
 
@@ -90,6 +94,7 @@ impl Table {
             Table::AddressBooks => "address-books",
             Table::Coupons => "coupons",
             Table::Reviews => "reviews",
+            Table::Journal => "journal",
         }
     }
 }

@@ -26,9 +26,9 @@ use crate::application::settings::CheckoutSettings;
 use crate::application::Services;
 use guarded::{
     GuardedAddressBooks, GuardedCarts, GuardedCatalog, GuardedCoupons, GuardedDeadLetters,
-    GuardedFlashSales, GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedNotifications,
-    GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher, GuardedReviews,
-    GuardedSnapshots, GuardedWorkflow, TableGrant,
+    GuardedFlashSales, GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedJournal,
+    GuardedNotifications, GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher,
+    GuardedReviews, GuardedSnapshots, GuardedWorkflow, TableGrant,
 };
 
 impl Services {
@@ -92,6 +92,10 @@ impl Services {
             operations: Arc::new(GuardedOperationsLog::new(
                 Arc::clone(&self.operations),
                 grant(Table::Operations),
+            )),
+            journal: Arc::new(GuardedJournal::new(
+                Arc::clone(&self.journal),
+                grant(Table::Journal),
             )),
             flash_sales: Arc::new(GuardedFlashSales::new(
                 Arc::clone(&self.flash_sales),

@@ -94,6 +94,7 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         idempotency: Arc::new(SqliteIdempotency::new(db.clone())),
         notifications: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
         operations: Arc::new(crate::adapters::sqlite::SqliteOperations::new(db.clone())),
+        journal: Arc::new(crate::adapters::sqlite::SqliteJournal::new(db.clone())),
         flash_sales: Arc::new(SqliteFlashSales::new(db.clone())),
         address_books: Arc::new(crate::adapters::sqlite::SqliteAddressBooks::new(db.clone())),
         coupons: Arc::new(crate::adapters::sqlite::SqliteCoupons::new(db.clone())),

@@ -82,7 +82,7 @@ pub fn table_layout(table: Table) -> TableLayout {
             ttl: Some(EXPIRES_AT),
             ..TableLayout::keyed_by_pk()
         },
-        Table::Operations => TableLayout {
+        Table::Operations | Table::Journal => TableLayout {
             sort: Some(SK),
             ttl: Some(EXPIRES_AT),
             ..TableLayout::keyed_by_pk()

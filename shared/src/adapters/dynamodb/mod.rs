@@ -221,6 +221,21 @@
 //! are read newest first by a query of their partition, paged by keyset cursor; sweep
 //! reports likewise from `SWEEP`. Notifications are kept; sweep reports expire.
 //!
+//! # Journal table
+//!
+//! Partition key `pk` (S), sort key `sk` (S), on-demand billing, TTL on `expires_at`.
+//! Named by `JOURNAL_TABLE`; the manifest's table `journal`.
+//!
+//! | Item          | `pk`               | `sk`                  | Other attributes                                  |
+//! |---------------|--------------------|-----------------------|---------------------------------------------------|
+//! | Journal entry | `ORDER#<order id>` | the entry's key       | `body`, `expires_at` (N, 90 days after the entry) |
+//!
+//! An entry's key is `published#<event id>`, `handled#<consumer>#<event id>` or
+//! `failed#<consumer>#<event id>#<nanoseconds>`; it is put conditional on not existing
+//! yet, so a redelivered event or a repeated handling writes nothing. An order's journal
+//! is one partition, read by a query of it and put in time order by the reader (the sort
+//! key orders entries by kind, not time).
+//!
 //! # Flash sale table
 //!
 //! Partition key `pk` (S), sort key `sk` (S), on-demand billing, no TTL. Named by
@@ -264,6 +279,7 @@ mod flash_sales;
 mod idempotency;
 mod inventory;
 mod item;
+mod journal;
 pub mod layout;
 #[cfg(feature = "mock-gateway")]
 mod mock_ledger;
@@ -283,6 +299,7 @@ pub use coupons::DynamoCoupons;
 pub use flash_sales::DynamoFlashSales;
 pub use idempotency::DynamoIdempotency;
 pub use inventory::DynamoInventory;
+pub use journal::DynamoJournal;
 #[cfg(feature = "mock-gateway")]
 pub use mock_ledger::DynamoMockLedger;
 pub use operations::DynamoOperations;

@@ -8,8 +8,8 @@ use time::Duration;
 
 use super::{
     DynamoAddressBooks, DynamoCarts, DynamoCatalog, DynamoCoupons, DynamoFlashSales,
-    DynamoIdempotency, DynamoInventory, DynamoOperations, DynamoOrders, DynamoPayments,
-    DynamoReviews,
+    DynamoIdempotency, DynamoInventory, DynamoJournal, DynamoOperations, DynamoOrders,
+    DynamoPayments, DynamoReviews,
 };
 use crate::adapters::access::Table;
 use crate::adapters::cached_catalog::CachedCatalog;
@@ -24,6 +24,7 @@ use crate::domain::coupons::CouponStore;
 use crate::domain::flash_sale::FlashSaleStore;
 use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::inventory::InventoryStore;
+use crate::domain::journal::OrderJournal;
 use crate::domain::orders::OrderStore;
 use crate::domain::payments::PaymentStore;
 use crate::domain::reviews::ReviewStore;
@@ -38,6 +39,7 @@ pub struct DynamoStores {
     pub payments: Arc<dyn PaymentStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub operations: Arc<DynamoOperations>,
+    pub journal: Arc<dyn OrderJournal>,
     pub flash_sales: Arc<dyn FlashSaleStore>,
     pub address_books: Arc<dyn AddressBookStore>,
     pub coupons: Arc<dyn CouponStore>,
@@ -82,6 +84,7 @@ impl DynamoStores {
             payments: Arc::new(DynamoPayments::new(client(), name(Table::Payments))),
             idempotency: Arc::new(DynamoIdempotency::new(client(), name(Table::Idempotency))),
             operations: Arc::new(DynamoOperations::new(client(), name(Table::Operations))),
+            journal: Arc::new(DynamoJournal::new(client(), name(Table::Journal))),
             flash_sales: Arc::new(DynamoFlashSales::new(client(), name(Table::FlashSales))),
             address_books: Arc::new(DynamoAddressBooks::new(client(), name(Table::AddressBooks))),
             coupons: Arc::new(DynamoCoupons::new(client(), name(Table::Coupons))),
@@ -100,6 +103,7 @@ impl DynamoStores {
             idempotency: self.idempotency,
             notifications: self.operations.clone(),
             operations: self.operations,
+            journal: self.journal,
             flash_sales: self.flash_sales,
             address_books: self.address_books,
             coupons: self.coupons,

@@ -23,6 +23,7 @@ rule_files![
     "release-coupon-of-ended-order.json",
     "reindex-on-catalog-or-stock-change.json",
     "count-business-events.json",
+    "journal-order-events.json",
 ];
 
 /// One rule file: events matching `pattern` go to the consumer named `target`.

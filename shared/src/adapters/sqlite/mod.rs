@@ -10,6 +10,7 @@ mod dead_letters;
 mod flash_sales;
 mod idempotency;
 mod inventory;
+mod journal;
 mod migrate;
 #[cfg(feature = "mock-gateway")]
 mod mock_ledger;
@@ -28,6 +29,7 @@ pub use dead_letters::SqliteDeadLetters;
 pub use flash_sales::SqliteFlashSales;
 pub use idempotency::SqliteIdempotency;
 pub use inventory::SqliteInventory;
+pub use journal::SqliteJournal;
 #[cfg(feature = "mock-gateway")]
 pub use mock_ledger::SqliteMockLedger;
 pub use operations::SqliteOperations;
@@ -169,6 +171,13 @@ CREATE TABLE IF NOT EXISTS notifications (
     PRIMARY KEY (event_id, kind)
 );
 CREATE INDEX IF NOT EXISTS notifications_by_recipient ON notifications (recipient, sort_key);
+CREATE TABLE IF NOT EXISTS order_journal (
+    order_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (order_id, key)
+);
 CREATE TABLE IF NOT EXISTS sweep_reports (
     ran_at INTEGER PRIMARY KEY,
     body TEXT NOT NULL

@@ -3,8 +3,10 @@
 //! its payment.
 
 mod change;
+mod timeline;
 
 pub use change::{change_order, move_to, Changed, Decision};
+pub use timeline::order_timeline;
 
 use crate::application::actor::Actor;
 use crate::application::error::ShopError;

@@ -14,6 +14,7 @@ use crate::application::metrics::WEBHOOK_DELAY_SECONDS;
 use crate::application::orders::order_span;
 use crate::application::Services;
 use crate::domain::events;
+use crate::domain::journal::{Happened, JournalEntry};
 use crate::domain::payments::{
     GatewayEvent, GatewayEventKind, Payment, PaymentStatus, RefundStatus,
 };
@@ -47,10 +48,12 @@ pub async fn receive_gateway_event(
     }
     let (first_time, payment) = apply(services, event).await?;
     if first_time {
-        let delay = services.clock.now() - signed_at;
-        services
-            .metrics
-            .record(WEBHOOK_DELAY_SECONDS, delay.as_seconds_f64().max(0.0));
+        let now = services.clock.now();
+        services.metrics.record(
+            WEBHOOK_DELAY_SECONDS,
+            (now - signed_at).as_seconds_f64().max(0.0),
+        );
+        journal(services, event, signed_at, now).await;
     }
     // From here on, what the webhook moves belongs to the order: its lines carry the
     // order's correlation id, not the gateway's request's.
@@ -62,6 +65,26 @@ pub async fn receive_gateway_event(
         first_time,
         payment,
     })
+}
+
+/// Keeps the applied `event` in its order's journal. The journal is for reading the
+/// order's story: one that cannot be written is logged, and the webhook goes on.
+async fn journal(
+    services: &Services,
+    event: &GatewayEvent,
+    signed_at: OffsetDateTime,
+    now: OffsetDateTime,
+) {
+    let entry = JournalEntry {
+        order_id: event.order_id,
+        at: now,
+        detail_type: event.kind.as_str().to_owned(),
+        event_id: event.id.clone(),
+        what: Happened::FromGateway { signed_at },
+    };
+    if let Err(error) = services.journal.record(&entry).await {
+        tracing::warn!(event_id = %event.id, %error, "cannot journal the webhook");
+    }
 }
 
 /// Moves on what waits on the applied `event`: the refund's order, or the saga.

@@ -7,6 +7,7 @@ mod pricing;
 mod quote;
 mod status;
 mod store;
+mod timeline;
 
 pub use fulfilment::{
     ReturnItem, ReturnLine, ReturnRefused, ReturnRequest, Shipment, MAX_REASON, MAX_SHIPMENT_TEXT,
@@ -17,6 +18,7 @@ pub use pricing::{
 pub use quote::{Quote, QuotedLine};
 pub use status::{IllegalTransition, OrderStatus};
 pub use store::OrderStore;
+pub use timeline::{timeline, Source, TimelineEntry};
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

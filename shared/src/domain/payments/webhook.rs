@@ -17,6 +17,17 @@ pub enum GatewayEventKind {
     RefundSucceeded,
 }
 
+impl GatewayEventKind {
+    /// The kind as the gateway's webhook names it, such as `payment.authorized`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GatewayEventKind::Authorized => "payment.authorized",
+            GatewayEventKind::Declined => "payment.declined",
+            GatewayEventKind::RefundSucceeded => "refund.succeeded",
+        }
+    }
+}
+
 /// A webhook notification from the gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
