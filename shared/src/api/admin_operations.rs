@@ -1,13 +1,15 @@
 //! Operator routes for what runs behind the shop: the sweeper's reconciliation reports,
-//! and the events consumers gave up on (dead letters), which an operator can send back
-//! once the cause is fixed.
+//! the notifications the shop wrote for someone, and the events consumers gave up on
+//! (dead letters), which an operator can send back once the cause is fixed.
 
 use serde::Serialize;
 
 use super::admin_catalog::require_admin;
 use super::order_routes::{limit_query, page_query};
 use super::{ApiError, ApiRequest, ApiResponse};
+use crate::application::consumers::OPERATORS;
 use crate::application::Services;
+use crate::domain::ids::UserId;
 use crate::domain::operations::SweepReport;
 
 /// The most reports `GET /admin/reconciliation` shows by default.
@@ -30,6 +32,33 @@ pub async fn get_reconciliation(
     let limit = limit_query(&request, DEFAULT_REPORTS)?;
     let reports = services.operations.latest_sweeps(limit).await?;
     Ok(ApiResponse::ok(&Reports { reports }))
+}
+
+/// `GET /admin/notifications?recipient=…`: the notifications written for one shopper (a
+/// user id) or for `operators`, newest first, a page at a time (`limit`, 1 to 100,
+/// default 20; `cursor` from the previous page).
+pub async fn list_notifications(
+    services: &Services,
+    request: ApiRequest,
+) -> Result<ApiResponse, ApiError> {
+    require_admin(&request)?;
+    let (page, params) = page_query(&request, &["recipient"])?;
+    let recipient = match params.as_slice() {
+        [(_, recipient)] if recipient == OPERATORS || UserId::parse(recipient).is_ok() => recipient,
+        [_] => {
+            return Err(ApiError::malformed(
+                "recipient",
+                "must be a user id or `operators`",
+            ))
+        }
+        [] => return Err(ApiError::malformed("recipient", "is required")),
+        _ => return Err(ApiError::malformed("recipient", "give one recipient")),
+    };
+    let notifications = services
+        .notifications
+        .notifications_for(recipient, &page)
+        .await?;
+    Ok(ApiResponse::ok(&notifications))
 }
 
 /// `GET /admin/dead-letters`: parked events, oldest first, a page at a time (`limit`,

@@ -58,6 +58,7 @@ operations! {
     "deliverOrder" => admin_orders::deliver_order,
     "approveReturn" => admin_orders::approve_return,
     "getReconciliation" => admin_operations::get_reconciliation,
+    "listNotifications" => admin_operations::list_notifications,
     "listDeadLetters" => admin_operations::list_dead_letters,
     "redriveDeadLetter" => admin_operations::redrive_dead_letter,
     "createFlashSale" => admin_flash_sales::create_flash_sale,

@@ -19,7 +19,7 @@ use mambogo::domain::store::PageRequest;
 use mambogo_tests::checkout::{assert_consistent, checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::events::assert_valid;
 use mambogo_tests::on_both_stores;
-use mambogo_tests::shop::{token, Stores, TestShop};
+use mambogo_tests::shop::{token, As, Stores, TestShop};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -259,6 +259,36 @@ async fn in_the_shop_a_checkout_notifies_the_shopper_and_low_stock_the_operators
     assert_eq!(operators.len(), 1, "{operators:#?}");
     assert_eq!(operators[0].kind, "StockLow");
     assert!(operators[0].subject.contains(SHOP_SKU));
+
+    // Operators read the same through GET /admin/notifications.
+    let admin = token("ops", true);
+    let listed = |query: &'static str, caller: &str| {
+        let path = format!("/admin/notifications{query}");
+        let caller = caller.to_owned();
+        let shop = &shop;
+        async move { shop.get(&path, As::user(&caller)).await }
+    };
+    let alices = listed("?recipient=alice", &admin).await;
+    assert_eq!(alices.status.as_u16(), 200, "{:#}", alices.body);
+    assert_eq!(alices.body["items"][0]["kind"], "OrderConfirmed");
+    assert_eq!(alices.body["items"][0]["orderId"], id.to_string());
+    let operators = listed("?recipient=operators&limit=5", &admin).await;
+    assert_eq!(operators.body["items"][0]["kind"], "StockLow");
+    for (query, status) in [
+        ("", 400),
+        ("?recipient=a%20b", 400),
+        ("?recipient=alice&recipient=bob", 400),
+    ] {
+        assert_eq!(
+            listed(query, &admin).await.status.as_u16(),
+            status,
+            "{query}"
+        );
+    }
+    assert_eq!(
+        listed("?recipient=alice", &alice).await.status.as_u16(),
+        403
+    );
     assert!(
         shop.inner()
             .services
