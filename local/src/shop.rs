@@ -135,9 +135,9 @@ pub async fn build_shop(
         None => None,
     };
     // Events consumers fail on every attempt are parked in the shop's own dead-letter
-    // table, and counted; the consumers are attached once the services exist. On AWS, the bus puts
-    // events on EventBridge, the consumers are reached through their queues, and SQS
-    // parks what they fail on.
+    // table, and counted; the consumers are attached once the services exist. On AWS,
+    // the bus puts events on EventBridge, the consumers are reached through their
+    // queues, and SQS parks what they fail on.
     let metrics = Arc::new(PrometheusMetrics::new()?);
     let bus = LocalEventBus::routing(rules);
     let bus = Arc::new(match &aws_events {

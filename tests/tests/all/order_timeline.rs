@@ -1,8 +1,8 @@
 //! `GET /admin/orders/{orderId}/timeline`: a declined checkout's whole story — the order's
 //! status changes, the saga's steps through its compensation, the declined payment and
 //! the gateway's webhook, the events published and what each consumer made of them — in
-//! time order, for operators only. On AWS's services the events and outcomes reach the journal through EventBridge,
-//! SQS and the consumers' pollers.
+//! time order, for operators only. On AWS's services the events and outcomes reach the
+//! journal through EventBridge, SQS and the consumers' pollers.
 
 use mambogo_tests::checkout::{checkout, fill_cart, order_id, saga_finished};
 use mambogo_tests::on_both_stores;

@@ -93,7 +93,8 @@ impl LocalEventBus {
 
     /// This bus, parking messages that fail every attempt in `store`, each under an id
     /// from `ids` and stamped with the time of `clock`, and counting them into `metrics`
-    /// ([`DEAD_LETTERS_PARKED`](crate::application::metrics::DEAD_LETTERS_PARKED)). Without a store they are logged and dropped.
+    /// ([`DEAD_LETTERS_PARKED`](crate::application::metrics::DEAD_LETTERS_PARKED)).
+    /// Without a store they are logged and dropped.
     pub fn parking_in(
         mut self,
         store: Arc<dyn DeadLetters>,
