@@ -68,7 +68,7 @@ impl OrderJournal for DynamoJournal {
             .iter()
             .map(read_body)
             .collect::<Result<Vec<JournalEntry>, _>>()?;
-        entries.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.key().cmp(&b.key())));
+        entries.sort_by_cached_key(|entry| (entry.at, entry.key()));
         Ok(entries)
     }
 }
