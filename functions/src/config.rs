@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 
 use mambogo::adapters::access::{Access, FunctionSpec, Secret, Table, Trigger, WorkflowAction};
+use mambogo::adapters::mail::Sender;
 use mambogo::adapters::sqs_dead_letters::{parse_dead_letter_queues, ConsumerQueues};
 use mambogo::api::auth::{TokenVerifier, VerifierKeys};
 use mambogo::application::settings::DEFAULT_RETURN_WINDOW_DAYS;
+use mambogo::domain::mail::EmailAddress;
 use mambogo::domain::money::Currency;
 use reqwest::Url;
 use time::Duration;
@@ -53,6 +55,14 @@ pub const DEAD_LETTER_QUEUES: &str = "DEAD_LETTER_QUEUES";
 pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
 /// The S3 bucket holding the search index's snapshots, for the functions granted it.
 pub const SEARCH_INDEX_BUCKET: &str = "SEARCH_INDEX_BUCKET";
+
+/// Who the shop's mail comes from (`Shop <orders@shop.example>` or a bare address of a
+/// verified SES identity), for the functions granted `sendsMail`; unset, they send none.
+pub const MAIL_FROM: &str = "MAIL_FROM";
+/// The SES configuration set mail is sent through, if any.
+pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
+/// Where the operators' notifications (low stock) are mailed; unset, they are not.
+pub const OPERATORS_EMAIL: &str = "OPERATORS_EMAIL";
 
 const DEFAULT_CATALOG_CACHE_SECONDS: u32 = 10;
 const DEFAULT_RESERVATION_TTL_SECONDS: u32 = 900;
@@ -108,6 +118,15 @@ pub struct LambdaConfig {
     pub webhook_url: Option<Url>,
     /// The bucket of the search index's snapshots, for a function granted it.
     pub search_index_bucket: Option<String>,
+    /// How a function granted `sendsMail` sends; `None` when it sends none.
+    pub mail: Option<MailConfig>,
+}
+
+/// How the shop's mail is sent on AWS.
+pub struct MailConfig {
+    pub sender: Sender,
+    pub configuration_set: Option<String>,
+    pub operators: Option<EmailAddress>,
 }
 
 impl LambdaConfig {
@@ -179,6 +198,11 @@ impl LambdaConfig {
                 .search_index
                 .map(|_| variables.required(SEARCH_INDEX_BUCKET))
                 .transpose()?,
+            mail: if function.sends_mail {
+                variables.mail()?
+            } else {
+                None
+            },
             function: function.clone(),
         })
     }
@@ -195,6 +219,30 @@ struct Variables<F>(F);
 impl<F: Fn(&str) -> Option<String>> Variables<F> {
     fn optional(&self, variable: &str) -> Option<String> {
         (self.0)(variable).filter(|value| !value.is_empty())
+    }
+
+    /// The mail settings, if a sender is set.
+    fn mail(&self) -> Result<Option<MailConfig>, ConfigError> {
+        let Some(sender) = self.optional(MAIL_FROM) else {
+            return Ok(None);
+        };
+        let sender = Sender::parse(&sender).map_err(|problem| ConfigError {
+            variable: MAIL_FROM.to_owned(),
+            problem,
+        })?;
+        let operators = self
+            .optional(OPERATORS_EMAIL)
+            .map(|raw| EmailAddress::parse(&raw))
+            .transpose()
+            .map_err(|error| ConfigError {
+                variable: OPERATORS_EMAIL.to_owned(),
+                problem: error.to_string(),
+            })?;
+        Ok(Some(MailConfig {
+            sender,
+            configuration_set: self.optional(SES_CONFIGURATION_SET),
+            operators,
+        }))
     }
 
     fn required(&self, variable: &str) -> Result<String, ConfigError> {
@@ -381,6 +429,43 @@ mod tests {
             error_from("receive-payment-webhook", &variables).variable,
             "WEBHOOK_SECRETS_ARN"
         );
+    }
+
+    #[test]
+    fn a_function_that_sends_mail_reads_its_sender_if_one_is_set() {
+        let tables = [
+            ("ORDER_TABLE", "orders"),
+            ("OPERATIONS_TABLE", "operations"),
+            ("JOURNAL_TABLE", "journal"),
+        ];
+        let unset = config_from("notify-shopper", &tables).unwrap();
+        assert!(unset.mail.is_none(), "no sender: no mail");
+
+        let mut variables = tables.to_vec();
+        variables.extend([
+            (MAIL_FROM, "Shop <orders@shop.example.com>"),
+            (SES_CONFIGURATION_SET, "mambogo-dev-mail"),
+            (OPERATORS_EMAIL, "ops@shop.example.com"),
+        ]);
+        let mail = config_from("notify-shopper", &variables)
+            .unwrap()
+            .mail
+            .unwrap();
+        assert_eq!(mail.sender.address(), "orders@shop.example.com");
+        assert_eq!(mail.configuration_set.as_deref(), Some("mambogo-dev-mail"));
+        assert_eq!(mail.operators.unwrap().as_str(), "ops@shop.example.com");
+
+        for (variable, bad) in [(MAIL_FROM, "not a sender"), (OPERATORS_EMAIL, "ops")] {
+            let mut wrong = variables.clone();
+            wrong.retain(|(name, _)| *name != variable);
+            wrong.push((variable, bad));
+            assert_eq!(error_from("notify-shopper", &wrong).variable, variable);
+        }
+        let elsewhere = config_from(
+            "list-categories",
+            &[("CATALOG_TABLE", "c"), (MAIL_FROM, "a@b.example")],
+        );
+        assert!(elsewhere.unwrap().mail.is_none(), "only sendsMail reads it");
     }
 
     #[test]

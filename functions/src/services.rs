@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::config::PAYMENT_GATEWAY_URL;
+use crate::config::{MAIL_FROM, PAYMENT_GATEWAY_URL};
 use crate::config_error::ConfigError;
 use aws_config::{BehaviorVersion, SdkConfig};
 use mambogo::adapters::access::guarded::GuardedGateway;
@@ -11,6 +11,7 @@ use mambogo::adapters::access::Secret;
 use mambogo::adapters::dynamodb::{Caches, DynamoStores};
 use mambogo::adapters::eventbridge::EventBridgePublisher;
 use mambogo::adapters::http_gateway::HttpGateway;
+use mambogo::adapters::mail::SesMailer;
 use mambogo::adapters::sqs_dead_letters::SqsDeadLetters;
 use mambogo::adapters::stepfunctions::StepFunctionsWorkflow;
 use mambogo::application::metrics::MetricsSink;
@@ -19,6 +20,7 @@ use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, RandomIds, SystemClock};
 use mambogo::domain::events::{DeadLetters, NoDeadLetters};
+use mambogo::domain::mail::{MailOff, Mailer};
 use mambogo::domain::payments::PaymentGateway;
 
 use crate::config::LambdaConfig;
@@ -136,6 +138,8 @@ pub fn aws_services(
         )),
         gateway,
         dead_letters: dead_letters(config, sdk_config),
+        mailer: mailer(config, sdk_config),
+        operators_email: config.mail.as_ref().and_then(|mail| mail.operators.clone()),
         notifications: stores.operations.clone(),
         operations: stores.operations,
         journal: stores.journal,
@@ -168,6 +172,22 @@ pub fn aws_services(
                 .unwrap_or_else(|| CheckoutSettings::default().purchase_token_key),
             ..CheckoutSettings::default()
         },
+    }
+}
+
+/// SES for a function that sends mail from a configured sender; for any other, a mailer
+/// that sends nothing and says why.
+fn mailer(config: &LambdaConfig, sdk_config: &SdkConfig) -> Arc<dyn Mailer> {
+    match &config.mail {
+        Some(mail) => Arc::new(SesMailer::new(
+            aws_sdk_sesv2::Client::new(sdk_config),
+            mail.sender.clone(),
+            mail.configuration_set.clone(),
+        )),
+        None => Arc::new(MailOff(format!(
+            "no sender is configured ({MAIL_FROM} of {})",
+            config.function.name
+        ))),
     }
 }
 

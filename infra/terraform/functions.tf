@@ -24,8 +24,8 @@ locals {
   # (webhook-secrets → WEBHOOK_SECRETS_ARN, payment-gateway-api-key →
   # PAYMENT_GATEWAY_API_KEY_ARN), the gateway's URL with its API key (except the mock
   # gateway itself, which holds the key to check callers against it), the consumers'
-  # queues if it handles dead letters, and the search index's bucket if it reads or
-  # writes the index. Secret values never pass through Terraform.
+  # queues if it handles dead letters, the search index's bucket if it reads or writes
+  # the index, and the mail settings (mail.tf) if it sends mail. Secret values never pass through Terraform.
   # Optional entries are written `{ for k, v in {…} : k => v if condition }`: the shorter
   # `condition ? {…} : {}` does not type-check, the two objects having different types.
   grant_environment = {
@@ -38,6 +38,7 @@ locals {
       { for key, value in { PAYMENT_GATEWAY_URL = local.payment_gateway_url } : key => value if contains(fn.secrets, "payment-gateway-api-key") && !contains(local.mock_triggers, fn.trigger) },
       { for key, value in { DEAD_LETTER_QUEUES = local.dead_letter_queues } : key => value if fn.dead_letters != null },
       { for key, value in { SEARCH_INDEX_BUCKET = module.search_index_bucket.bucket } : key => value if fn.search_index != null },
+      { for key, value in local.mail_environment : key => value if fn.sends_mail },
     )
   }
 
@@ -120,6 +121,9 @@ module "saga_function" {
 
   search_index            = each.value.search_index
   search_index_bucket_arn = module.search_index_bucket.arn
+
+  sends_mail = each.value.sends_mail
+  mail_arns  = local.mail_arns
 }
 
 module "function" {
@@ -153,6 +157,9 @@ module "function" {
 
   search_index            = each.value.search_index
   search_index_bucket_arn = module.search_index_bucket.arn
+
+  sends_mail = each.value.sends_mail
+  mail_arns  = local.mail_arns
 }
 
 # Every function's name and ARN, whichever module call made it.

@@ -44,6 +44,7 @@ locals {
       schedule     = try(entry.schedule, null)
       dead_letters = try(entry.deadLetters, null)
       search_index = try(entry.searchIndex, null)
+      sends_mail   = try(entry.sendsMail, false)
       memory       = try(entry.memory, local.trigger_defaults[entry.trigger].memory, 256)
       timeout      = try(entry.timeout, local.trigger_defaults[entry.trigger].timeout, 30)
       # A queue function's most batches at once (its event source mapping's scaling

@@ -83,3 +83,14 @@ output "index_catalog_function" {
     error_message = "functions/manifest.json: index_catalog_function names the one queue function with `searchIndex: \"write\"` (the indexer scripts/rebuild-search-index invokes), but there are ${length(local.search_index_writers)}: ${join(", ", local.search_index_writers)}."
   }
 }
+
+output "mail_identity" {
+  description = "The SES identity the shop's mail is sent from (publish its DKIM records to verify it), and its configuration set; null when var.mail_from is empty."
+  value = local.sends_mail ? {
+    identity              = aws_sesv2_email_identity.mail[0].email_identity
+    arn                   = aws_sesv2_email_identity.mail[0].arn
+    configuration_set     = aws_sesv2_configuration_set.mail[0].configuration_set_name
+    configuration_set_arn = aws_sesv2_configuration_set.mail[0].arn
+    dkim_tokens           = aws_sesv2_email_identity.mail[0].dkim_signing_attributes[0].tokens
+  } : null
+}

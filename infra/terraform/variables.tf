@@ -108,6 +108,23 @@ variable "alarm_email" {
   default     = ""
 }
 
+variable "mail_from" {
+  description = "Who the shop's mail comes from: \"orders@shop.example\" or \"Shop <orders@shop.example>\". Its domain becomes an SES identity, with a configuration set; publish the DKIM records SES hands out to verify it (and leave the SES sandbox to mail any shopper). Empty: no mail is sent, and each notification is kept as unsent."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.mail_from == "" || can(regex("^([^<>]*<)?[^@<>\\s]+@[^@<>\\s]+\\.[^@<>\\s]+>?$", var.mail_from))
+    error_message = "mail_from must be an address, or a name and an address in <>."
+  }
+}
+
+variable "operators_email" {
+  description = "Where the operators' notifications (low stock) are mailed, from mail_from. Empty: they are kept, not mailed."
+  type        = string
+  default     = ""
+}
+
 variable "reservation_ttl_seconds" {
   description = "How long stock stays reserved while an order is being paid; also the saga's wait for the gateway."
   type        = number

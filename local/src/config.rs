@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use mambogo::api::auth::{TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER};
 use mambogo::application::rate_limits::RateLimitSettings;
+use mambogo::domain::mail::EmailAddress;
 
 use crate::aws::AwsStack;
 
@@ -16,6 +17,12 @@ pub const DEV_WEBHOOK_SECRET: &str = "whsec_mambogo_local_development";
 /// The HS256 secret of development tokens when `MAMBOGO_JWT_SECRET` is not set. It only
 /// ever guards a shop on 127.0.0.1.
 pub const DEV_JWT_SECRET: &str = "mambogo-local-development-secret";
+
+/// Who the local shop's mail comes from.
+pub const DEV_MAIL_SENDER: &str = "Mambogo <orders@example.com>";
+
+/// Where the local shop mails the operators' notifications unless told otherwise.
+pub const DEV_OPERATORS_EMAIL: &str = "operators@example.com";
 
 /// How long a request's head may take to arrive, and then its body.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +71,11 @@ pub struct LocalConfig {
     /// `data` (which then keeps only the saga runner's executions and the mock gateway's
     /// ledger) and `webhook_secret` (which then only fills a secret the shop creates).
     pub aws: Option<AwsStack>,
+    /// Where mail is delivered, as one `.eml` file per message; by default the folder
+    /// `mail` beside the data file. A shop in memory writes none unless given one.
+    pub mail_folder: Option<PathBuf>,
+    /// Where the operators' notifications (low stock) are mailed; not mailed without.
+    pub operators_email: Option<EmailAddress>,
 }
 
 impl LocalConfig {
@@ -84,6 +96,17 @@ impl LocalConfig {
             },
             read_timeout: READ_TIMEOUT,
             aws: None,
+            mail_folder: None,
+            operators_email: EmailAddress::parse(DEV_OPERATORS_EMAIL).ok(),
+        }
+    }
+
+    /// The folder mail is written to, if any.
+    pub fn mail_folder(&self) -> Option<PathBuf> {
+        match (&self.mail_folder, &self.data) {
+            (Some(folder), _) => Some(folder.clone()),
+            (None, DataLocation::File(path)) => Some(path.with_file_name("mail")),
+            (None, DataLocation::Memory) => None,
         }
     }
 }

@@ -28,6 +28,8 @@ pub enum StartError {
     Aws(String),
     #[error("cannot set up the metrics: {0}")]
     Metrics(#[from] metrics_exporter_prometheus::BuildError),
+    #[error("cannot set up the mail: {0}")]
+    Mail(String),
     #[error("cannot set up the checkout saga: {0}")]
     Workflow(String),
     #[error("cannot address the shop at {0}: {1}")]

@@ -21,7 +21,8 @@ mod webhooks;
 pub mod workflow;
 
 pub use config::{
-    DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, READ_TIMEOUT,
+    DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_MAIL_SENDER, DEV_OPERATORS_EMAIL,
+    DEV_WEBHOOK_SECRET, READ_TIMEOUT,
 };
 pub use error::StartError;
 pub use limits::{MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_TARGET_BYTES};

@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use mambogo::api::auth::mint_token;
 use mambogo::application::rate_limits::{Limit, RateLimitSettings};
+use mambogo::domain::mail::EmailAddress;
 use mambogo_local::aws::AwsStack;
 use mambogo_local::telemetry::{OtlpTracing, OTLP_ENDPOINT};
 use mambogo_local::{
-    start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_WEBHOOK_SECRET, READ_TIMEOUT,
+    start, DataLocation, LocalConfig, TokenConfig, DEV_JWT_SECRET, DEV_OPERATORS_EMAIL,
+    DEV_WEBHOOK_SECRET, READ_TIMEOUT,
 };
 use time::{Duration, OffsetDateTime};
 use tracing_subscriber::layer::SubscriberExt;
@@ -89,6 +91,13 @@ struct ServeArgs {
     /// missing first.
     #[arg(long, requires = "aws_endpoint")]
     create_tables: bool,
+    /// Deliver mail as `.eml` files into this folder (default: `mail` beside the data
+    /// file; with --memory, none is written unless this is given).
+    #[arg(long, env = "MAMBOGO_MAIL_FOLDER")]
+    mail_folder: Option<PathBuf>,
+    /// Mail the operators' notifications (low stock) to this address; `off` mails none.
+    #[arg(long, env = "MAMBOGO_OPERATORS_EMAIL", default_value = DEV_OPERATORS_EMAIL)]
+    operators_email: String,
     /// Export the shop's spans to the OpenTelemetry collector at this base URL
     /// (`http://127.0.0.1:4318`), over OTLP/HTTP.
     #[arg(long, env = OTLP_ENDPOINT)]
@@ -197,6 +206,13 @@ fn config(args: ServeArgs) -> Result<LocalConfig, String> {
         },
         read_timeout: READ_TIMEOUT,
         aws: None,
+        mail_folder: args.mail_folder,
+        operators_email: match args.operators_email.as_str() {
+            "off" => None,
+            raw => Some(
+                EmailAddress::parse(raw).map_err(|error| format!("--operators-email: {error}"))?,
+            ),
+        },
     })
 }
 
@@ -242,6 +258,10 @@ fn serve(args: ServeArgs) -> ExitCode {
         DataLocation::File(path) => path.display().to_string(),
         DataLocation::Memory => "memory".to_owned(),
     };
+    let mail = config.mail_folder().map_or_else(
+        || "none, in memory".to_owned(),
+        |folder| folder.display().to_string(),
+    );
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -264,7 +284,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         };
         let url = shop.url();
         println!(
-            "\nMambogo is open at {url}/  (open it in a browser to shop; data: {data})\n\n  \
+            "\nMambogo is open at {url}/  (open it in a browser to shop; data: {data}; mail: {mail})\n\n  \
              The API answers at the same address:\n  \
              curl '{url}/search?q=speakr&sort=price&limit=3'\n  \
              curl -i -X POST {url}/cart/items -H 'content-type: application/json' -d '{{\"sku\":\"MB-0002-BLK\",\"quantity\":1}}'\n  \

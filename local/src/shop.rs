@@ -13,6 +13,7 @@ use mambogo::adapters::access::{FunctionSpec, Manifest};
 use mambogo::adapters::cached_catalog::CachedCatalog;
 use mambogo::adapters::cached_stock::CachedStockLevels;
 use mambogo::adapters::local_bus::{LocalEventBus, Rule};
+use mambogo::adapters::mail::{EmlFiles, Sender};
 use mambogo::adapters::search_index::TantivyIndex;
 use mambogo::adapters::sqlite::{
     SqliteAddressBooks, SqliteCarts, SqliteCatalog, SqliteCoupons, SqliteDb, SqliteDeadLetters,
@@ -38,11 +39,12 @@ use mambogo::application::settings::CheckoutSettings;
 use mambogo::application::Services;
 use mambogo::domain::clock::{Clock, IdSource, RandomIds, SystemClock};
 use mambogo::domain::events::{EventConsumer, EventPublisher};
+use mambogo::domain::mail::{MailOff, Mailer};
 use mambogo::domain::money::Currency;
 use mambogo::domain::workflow::Workflow;
 
 use crate::caches::{CATALOG_CACHE, STOCK_CACHE};
-use crate::config::{DataLocation, LocalConfig};
+use crate::config::{DataLocation, LocalConfig, DEV_MAIL_SENDER};
 use crate::demo::seed_demo_catalog;
 use crate::error::StartError;
 use crate::gateway::{local_gateway, LocalGateway, OwedWebhooks};
@@ -192,6 +194,8 @@ pub async fn build_shop(
         workflow: workflow_port,
         gateway: gateway.clone(),
         dead_letters: bus.clone(),
+        mailer: mailer(config)?,
+        operators_email: config.operators_email.clone(),
         notifications: operations.clone(),
         operations,
         journal: Arc::new(SqliteJournal::new(db.clone())),
@@ -286,6 +290,20 @@ pub async fn build_shop(
     })
 }
 
+/// `.eml` files in the shop's mail folder; for a shop in memory given none, a mailer that
+/// sends nothing and says why.
+fn mailer(config: &LocalConfig) -> Result<Arc<dyn Mailer>, StartError> {
+    Ok(match config.mail_folder() {
+        Some(folder) => {
+            let sender = Sender::parse(DEV_MAIL_SENDER).map_err(StartError::Mail)?;
+            Arc::new(EmlFiles::new(folder, sender))
+        }
+        None => Arc::new(MailOff(
+            "a shop in memory writes no mail unless given --mail-folder".into(),
+        )),
+    })
+}
+
 /// The manifest entry of `function`, a `kind` (consumer, job) of the shop.
 fn function_of<'a>(
     manifest: &'a Manifest,
@@ -331,8 +349,7 @@ fn attach_consumers(
     attach_journaled(
         NOTIFY_SHOPPER,
         Arc::new(NotifyShopper {
-            notifications: Arc::clone(&notify.notifications),
-            clock: Arc::clone(&notify.clock),
+            services: notify.clone(),
         }),
         &notify,
     )?;

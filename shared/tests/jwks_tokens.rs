@@ -20,6 +20,8 @@ fn claims(sub: &str) -> Claims {
         aud: Some("shop".to_owned()),
         groups: Vec::new(),
         cognito_groups: vec!["admin".to_owned()],
+        email: None,
+        email_verified: None,
     }
 }
 

@@ -23,6 +23,9 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.kms.responses import KmsResponse
 from moto.s3.models import FakeBucket, FakeDeleteMarker
 from moto.s3.responses import S3Response
+from moto.ses.models import ConfigurationSet
+from moto.ses.utils import get_arn
+from moto.sesv2.models import SESV2Backend
 from moto.sqs.models import Queue, SQSBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 from statelint.linter import Linter
@@ -284,6 +287,43 @@ def certificate_as_sent(self, config):
 
 DefaultCacheBehaviour.__init__ = behaviour_with_its_policy_only
 ViewerCertificate.__init__ = certificate_as_sent
+
+
+# ---- SES --------------------------------------------------------------------------
+# aws_sesv2_configuration_set reads back SendingOptions.SendingEnabled; moto keeps the
+# SendingOptions object it was sent (or {}) where the flag belongs, and nests it there.
+# It also answers every option it was not sent as {}, which the provider reads as a block
+# to remove on every plan; AWS leaves them out.
+config_set_v2 = ConfigurationSet.to_dict_v2
+
+
+def config_set_v2_as_sent(self):
+    result = {key: value for key, value in config_set_v2(self).items() if value != {}}
+    sent = self.enabled if isinstance(self.enabled, dict) else {"SendingEnabled": self.enabled}
+    result["SendingOptions"] = {"SendingEnabled": sent.get("SendingEnabled", True)}
+    return result
+
+
+ConfigurationSet.to_dict_v2 = config_set_v2_as_sent
+
+# aws_sesv2_email_identity reads its tags at arn:…:identity/<name>, the identity's ARN in
+# AWS; moto tags it at …:email-identity/<name>, so tags_all showed as a change on every plan.
+create_email_identity = SESV2Backend.create_email_identity
+
+
+def create_email_identity_tagged_at_its_arn(
+    self, email_identity, tags, dkim_signing_attributes, configuration_set_name
+):
+    identity = create_email_identity(
+        self, email_identity, None, dkim_signing_attributes, configuration_set_name
+    )
+    if tags:
+        arn = get_arn(self, "ses", f"identity/{email_identity}")
+        self.core_backend.tagger.tag_resource(arn=arn, tags=tags)
+    return identity
+
+
+SESV2Backend.create_email_identity = create_email_identity_tagged_at_its_arn
 
 
 runpy.run_path(str(HERE / "moto_locked.py"), run_name="__main__")

@@ -107,6 +107,10 @@ def expected_grants(stack, name, entry):
         if search_index == "write":
             encrypt_via.add("s3")
 
+    mail = stack.outputs.get("mail_identity")
+    if entry.get("sendsMail") and mail:
+        grants.allow("sendsMail", "ses", ["SendEmail"], [mail["arn"], mail["configuration_set_arn"]])
+
     if encrypt_via:
         reason = "deadLetters write or searchIndex write: encrypt through " + " and ".join(sorted(encrypt_via))
         grants.allow(reason, "kms", ["GenerateDataKey"], [key], via_services(stack, encrypt_via))

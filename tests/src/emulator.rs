@@ -145,6 +145,17 @@ pub async fn sqs_client() -> aws_sdk_sqs::Client {
     aws_sdk_sqs::Client::from_conf(config)
 }
 
+/// An SES (v2) client of the emulator, with dummy credentials.
+pub async fn ses_client() -> aws_sdk_sesv2::Client {
+    let config = aws_sdk_sesv2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .build();
+    aws_sdk_sesv2::Client::from_conf(config)
+}
+
 /// An S3 client of the emulator, with dummy credentials and path-style addressing (the
 /// emulator serves every bucket at one address), and a new bucket of its own.
 pub async fn s3_bucket() -> (aws_sdk_s3::Client, String) {

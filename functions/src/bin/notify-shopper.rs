@@ -1,5 +1,5 @@
 //! The `notify-shopper` consumer: writes a notification for the shopper on their order's
-//! news, and for the operators on low stock (rule
+//! news, and for the operators on low stock, and mails it through SES (rule
 //! `events/rules/notify-on-order-updates-and-low-stock.json`, fed by its SQS queue).
 
 use std::sync::Arc;
@@ -10,8 +10,7 @@ use mambogo::application::consumers::{NotifyShopper, NOTIFY_SHOPPER};
 async fn main() -> Result<(), lambda_http::lambda_runtime::Error> {
     mambogo_functions::consumer::run_consumer(NOTIFY_SHOPPER, |services| {
         Ok(Arc::new(NotifyShopper {
-            notifications: Arc::clone(&services.notifications),
-            clock: Arc::clone(&services.clock),
+            services: services.clone(),
         }))
     })
     .await

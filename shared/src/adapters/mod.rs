@@ -15,6 +15,7 @@ pub mod eventbridge;
 pub mod http_gateway;
 #[cfg(feature = "embedded")]
 pub mod local_bus;
+pub mod mail;
 #[cfg(feature = "mock-gateway")]
 pub mod mock_gateway;
 #[cfg(feature = "search-index")]

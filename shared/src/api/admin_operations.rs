@@ -7,10 +7,9 @@ use serde::Serialize;
 use super::admin_catalog::require_admin;
 use super::order_routes::{limit_query, page_query};
 use super::{ApiError, ApiRequest, ApiResponse};
-use crate::application::consumers::OPERATORS;
 use crate::application::Services;
 use crate::domain::ids::UserId;
-use crate::domain::operations::SweepReport;
+use crate::domain::operations::{SweepReport, OPERATORS};
 
 /// The most reports `GET /admin/reconciliation` shows by default.
 const DEFAULT_REPORTS: u32 = 20;

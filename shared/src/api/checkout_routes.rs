@@ -15,6 +15,7 @@ use crate::application::Services;
 use crate::domain::address::AddressInput;
 use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::{AddressId, OrderId};
+use crate::domain::mail::EmailAddress;
 use crate::domain::orders::{Order, OrderLine, OrderStatus, Totals};
 use crate::domain::payments::PaymentMethod;
 
@@ -59,10 +60,15 @@ struct CheckoutBody {
 
 impl CheckoutBody {
     /// The checkout the body asks for, correlated by `correlation_id`.
-    fn into_request(self, correlation_id: CorrelationId) -> CheckoutRequest {
+    fn into_request(
+        self,
+        correlation_id: CorrelationId,
+        contact_email: Option<EmailAddress>,
+    ) -> CheckoutRequest {
         let body = self;
         CheckoutRequest {
             correlation_id,
+            contact_email,
             payment_token: body.payment_token,
             payment_method: body.payment_method,
             purchase_token: body.purchase_token,
@@ -114,7 +120,9 @@ pub async fn place_order(
     let body: CheckoutBody = request.json_body()?;
     replayable(services, &scoped_key(&user.id, &key), &body, || async {
         let order_id = order_id_for(&user.id, &key);
-        let checkout_request = body.clone().into_request(request.correlation_id.clone());
+        let checkout_request = body
+            .clone()
+            .into_request(request.correlation_id.clone(), user.email.clone());
         let order = checkout::place_order(services, &user.id, order_id, &checkout_request).await?;
         Ok(placed(&order))
     })

@@ -19,6 +19,7 @@ use crate::domain::flash_sale::FlashSaleStore;
 use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::inventory::InventoryStore;
 use crate::domain::journal::OrderJournal;
+use crate::domain::mail::{EmailAddress, Mailer};
 use crate::domain::money::Currency;
 use crate::domain::operations::{NotificationOutbox, OperationsLog};
 use crate::domain::orders::OrderStore;
@@ -46,8 +47,12 @@ pub struct Services {
     /// dead-letter queues on AWS; [`NoDeadLetters`](crate::domain::events::NoDeadLetters) for a
     /// function that may not touch them.
     pub dead_letters: Arc<dyn DeadLetters>,
-    /// Messages for shoppers and operators, waiting for a mailer.
+    /// Messages for shoppers and operators, and what became of each.
     pub notifications: Arc<dyn NotificationOutbox>,
+    /// Sends e-mail: SES on AWS, `.eml` files under the local shop's data folder.
+    pub mailer: Arc<dyn Mailer>,
+    /// Where the operators' notifications (low stock) are mailed; not mailed without.
+    pub operators_email: Option<EmailAddress>,
     /// What the scheduled jobs report.
     pub operations: Arc<dyn OperationsLog>,
     /// Orders' journals: the events about each and what the consumers made of them.

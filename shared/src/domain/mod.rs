@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod inventory;
 pub mod journal;
+pub mod mail;
 pub mod money;
 pub mod operations;
 pub mod orders;

@@ -1,4 +1,4 @@
-//! What operators read: notifications waiting for a mailer, and what the scheduled jobs
+//! What operators read: the notifications the shop mails, and what the scheduled jobs
 //! report (`GET /admin/reconciliation`), behind their store ports.
 
 use async_trait::async_trait;
@@ -6,10 +6,14 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::ids::OrderId;
+use crate::domain::mail::EmailAddress;
 use crate::domain::store::{Page, PageRequest, StoreError};
 
-/// A message for a shopper or the operators, kept in the [`NotificationOutbox`] instead
-/// of being mailed: one per event and kind.
+/// The recipient of notifications meant for the shop's operators.
+pub const OPERATORS: &str = "operators";
+
+/// A message for a shopper or the operators, kept in the [`NotificationOutbox`] and then
+/// mailed: one per event and kind.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
@@ -25,14 +29,57 @@ pub struct Notification {
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// What became of it; absent while it waits to be mailed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<Delivery>,
 }
 
-/// Where notifications wait for a mailer; deduplicated by event id and kind.
+/// What became of a notification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "status",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Delivery {
+    /// Handed to the mail service, which named it `message_id`.
+    Sent {
+        to: EmailAddress,
+        message_id: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// The mail service refused it (a bad address, an unverified sender); sending it
+    /// again would be refused again.
+    Refused {
+        to: EmailAddress,
+        reason: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+    /// Not mailed, for `reason`: the shop has no address for its recipient (an order
+    /// placed without one, no operators' address configured) or sends no mail. It stays
+    /// readable in the outbox.
+    Unsent {
+        reason: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+    },
+}
+
+/// Where notifications are kept; deduplicated by event id and kind.
 #[async_trait]
 pub trait NotificationOutbox: Send + Sync {
     /// Keeps `notification` unless one with the same event id and kind is kept already;
     /// `Ok(false)` then, and nothing is written (whatever the rest of it says).
     async fn record(&self, notification: &Notification) -> Result<bool, StoreError>;
+
+    /// The kept notification of the same event id and kind as `notification`, if any.
+    async fn kept(&self, notification: &Notification) -> Result<Option<Notification>, StoreError>;
+
+    /// Writes `notification`, with its delivery, over the kept copy (found by event id and
+    /// kind; its `created_at` must be the kept copy's). `Ok(false)` when none is kept.
+    async fn save_delivery(&self, notification: &Notification) -> Result<bool, StoreError>;
 
     /// The notifications for `recipient`, newest first (by `created_at`), one page at a
     /// time. [`StoreError::BadCursor`] for a cursor this listing did not hand out.

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use mambogo::domain::ids::OrderId;
-use mambogo::domain::operations::{Notification, NotificationOutbox};
+use mambogo::domain::mail::EmailAddress;
+use mambogo::domain::operations::{Delivery, Notification, NotificationOutbox};
 use mambogo::domain::store::{PageRequest, StoreError};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -22,6 +23,7 @@ fn notification(recipient: &str, kind: &str, created_at: OffsetDateTime) -> Noti
         subject: format!("{kind} for {recipient}"),
         body: "Your order is on its way.".to_owned(),
         created_at,
+        delivery: None,
     }
 }
 
@@ -89,6 +91,43 @@ pub async fn check_notification_is_recorded_once(store: Arc<dyn NotificationOutb
         [vec![operators]]
     );
     assert_eq!(every_page(&*store, "bob", 10).await, [Vec::new()]);
+}
+
+/// The kept copy of a notification is found by its event and kind, whatever its time;
+/// its delivery is written over it, and a delivery of a notification never kept writes
+/// nothing.
+pub async fn check_deliveries_are_kept_on_the_notification(store: Arc<dyn NotificationOutbox>) {
+    let first = notification("carol", "OrderConfirmed", NOW);
+    assert_eq!(store.kept(&first).await, Ok(None));
+    assert!(record(&*store, &first).await);
+    let redelivered = Notification {
+        created_at: NOW + Duration::minutes(3),
+        ..first.clone()
+    };
+    assert_eq!(store.kept(&redelivered).await, Ok(Some(first.clone())));
+
+    let delivered = Notification {
+        delivery: Some(Delivery::Sent {
+            to: EmailAddress::parse("carol@example.com").unwrap(),
+            message_id: "0100-abc".to_owned(),
+            at: NOW + Duration::seconds(5),
+        }),
+        ..first.clone()
+    };
+    assert_eq!(store.save_delivery(&delivered).await, Ok(true));
+    assert_eq!(store.kept(&redelivered).await, Ok(Some(delivered.clone())));
+    assert_eq!(every_page(&*store, "carol", 10).await, [vec![delivered]]);
+
+    let never_kept = Notification {
+        delivery: Some(Delivery::Unsent {
+            reason: "no address".to_owned(),
+            at: NOW,
+        }),
+        ..notification("dave", "OrderShipped", NOW)
+    };
+    assert_eq!(store.save_delivery(&never_kept).await, Ok(false));
+    assert_eq!(store.kept(&never_kept).await, Ok(None));
+    assert_eq!(every_page(&*store, "dave", 10).await, [Vec::new()]);
 }
 
 /// A recipient's notifications are listed newest first, a page at a time, each once.

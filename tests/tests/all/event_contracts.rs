@@ -5,14 +5,14 @@ use std::collections::BTreeSet;
 
 use mambogo::domain::address::Address;
 use mambogo::domain::events::payloads::{
-    CategoryChanged, CouponRedeemed, CouponReleased, CouponUse, EventLine, InventoryReleased,
-    InventoryReserved, OrderCancelled, OrderConfirmed, OrderDelivered, OrderFailed, OrderPlaced,
-    OrderProcessing, OrderRefunded, OrderReturned, OrderShipped, PaymentAuthorized, PaymentFailed,
-    ProductChange, ProductChanged, ReturnLine, ReturnRequested, StockChanged, StockLow,
-    StockQuantity,
+    CategoryChanged, CouponRedeemed, CouponReleased, CouponUse, EventLine, FlashSaleSoldOut,
+    InventoryReleased, InventoryReserved, OrderCancelled, OrderConfirmed, OrderDelivered,
+    OrderFailed, OrderPlaced, OrderProcessing, OrderRefunded, OrderReturned, OrderShipped,
+    PaymentAuthorized, PaymentFailed, ProductChange, ProductChanged, ReturnLine, ReturnRequested,
+    StockChanged, StockLow, StockQuantity,
 };
 use mambogo::domain::events::{DomainEvent, EventType};
-use mambogo::domain::ids::{CategoryId, CouponCode, OrderId, ProductId, Sku, UserId};
+use mambogo::domain::ids::{CategoryId, CouponCode, OrderId, ProductId, SaleId, Sku, UserId};
 use mambogo::domain::money::{Currency, Money};
 use mambogo_tests::events::{assert_valid, contracts_dir, example, validation_errors};
 use serde::Serialize;
@@ -100,7 +100,8 @@ fn rebuilt(event: &DomainEvent) -> DomainEvent {
         ProductChanged,
         CategoryChanged,
         CouponRedeemed,
-        CouponReleased
+        CouponReleased,
+        FlashSaleSoldOut
     )
     .unwrap()
 }
@@ -307,6 +308,14 @@ fn events_built_from_each_payload_keep_to_their_schema() {
         ),
         built(EventType::CouponRedeemed, coupon_use()),
         built(EventType::CouponReleased, coupon_use()),
+        built(
+            EventType::FlashSaleSoldOut,
+            FlashSaleSoldOut {
+                sale_id: SaleId::parse("0f8e7d6c-5b4a-4392-8817-263544536271").unwrap(),
+                sku: sku("HP-0042-BLK"),
+                units: 10_000,
+            },
+        ),
     ];
     let covered: BTreeSet<EventType> = events.iter().map(|event| event.event_type).collect();
     assert_eq!(covered, EventType::ALL.iter().copied().collect());

@@ -11,7 +11,9 @@ use mambogo::application::rate_limits::{Limit, RateLimitSettings};
 use mambogo::domain::clock::{Clock, ManualClock};
 use mambogo::domain::flash_sale::TicketStatus;
 use mambogo::domain::ids::{SaleId, Sku, UserId};
-use mambogo_local::{LocalConfig, TestHooks, WorkflowWrapper};
+use mambogo::domain::operations::{Delivery, Notification, OPERATORS};
+use mambogo::domain::store::PageRequest;
+use mambogo_local::{LocalConfig, TestHooks, WorkflowWrapper, DEV_OPERATORS_EMAIL};
 use mambogo_tests::checkout::{
     assert_consistent, available, checkout_body, checkout_with, fill_cart, order, saga_finished,
 };
@@ -338,6 +340,32 @@ async fn a_token_that_runs_out_with_nobody_polling_is_passed_on_by_the_sweeper()
     let next = sale.poll(buyer, id, ticket).await;
     assert_eq!(next["status"], "ADMITTED", "{next}");
     assert!(next["purchaseToken"].is_string(), "{next}");
+
+    // Its one unit promised again, the sale is sold out: the operators are told, and
+    // mailed, once however many rounds find it so.
+    let rounds = flash_sales::admit_in_open_sales(&inner.sweeper_services).await;
+    assert_eq!(rounds.unwrap(), 1);
+    sale.shop.consumers_done().await;
+    let notices: Vec<Notification> = inner
+        .services
+        .notifications
+        .notifications_for(OPERATORS, &PageRequest::first(10))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|notice| notice.kind == "FlashSaleSoldOut")
+        .collect();
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    assert!(
+        notices[0].body.contains(id.as_str()),
+        "{:?}",
+        notices[0].body
+    );
+    assert!(
+        matches!(&notices[0].delivery, Some(Delivery::Sent { to, .. }) if to.as_str() == DEV_OPERATORS_EMAIL),
+        "{notices:#?}"
+    );
 
     sale.clock.advance(Duration::hours(2));
     let rounds = flash_sales::admit_in_open_sales(&inner.sweeper_services).await;

@@ -29,6 +29,8 @@ fn signed_without(issuer: bool, audience: bool) -> String {
         aud: audience.then(|| DEV_AUDIENCE.to_owned()),
         groups: vec!["admin".to_owned()],
         cognito_groups: Vec::new(),
+        email: None,
+        email_verified: None,
     };
     encode(
         &Header::default(),

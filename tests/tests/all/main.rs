@@ -51,6 +51,7 @@ mod saga_fault_matrix;
 mod saga_start_throttled;
 mod search_relevance;
 mod search_snapshots_on_moto;
+mod ses_mailer_on_moto;
 mod state_machine_parity;
 mod stepfunctions_adapter;
 mod sweeper;

@@ -44,5 +44,6 @@ contract!(
     check_notification_is_recorded_once,
     check_notifications_are_listed_newest_first,
     check_concurrent_records_keep_one,
+    check_deliveries_are_kept_on_the_notification,
     check_bad_notification_cursors_are_refused,
 );

@@ -260,6 +260,17 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # SES v2 SendEmail is authorized on the sending identity and on the configuration set
+  # it goes through.
+  dynamic "statement" {
+    for_each = var.sends_mail && length(var.mail_arns) > 0 ? [1] : []
+    content {
+      sid       = "SendMail"
+      actions   = ["ses:SendEmail"]
+      resources = var.mail_arns
+    }
+  }
+
   # Sending to a queue, or putting an object into a bucket, encrypted with the stack's
   # key makes SQS or S3 generate a data key on the writer's behalf: allowed through
   # those services only.

@@ -159,3 +159,15 @@ variable "search_index_bucket_arn" {
   type        = string
   default     = ""
 }
+
+variable "sends_mail" {
+  description = "Whether the function sends e-mail (ses:SendEmail on mail_arns)."
+  type        = bool
+  default     = false
+}
+
+variable "mail_arns" {
+  description = "The SES identity and configuration set the function sends through (used when sends_mail is set); empty when the stack sends no mail."
+  type        = list(string)
+  default     = []
+}

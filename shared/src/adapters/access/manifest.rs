@@ -233,6 +233,9 @@ pub struct FunctionSpec {
     /// Whether it may put events on the event bus itself.
     #[serde(default)]
     pub publishes: bool,
+    /// Whether it may send e-mail (SES on AWS, `.eml` files locally).
+    #[serde(default)]
+    pub sends_mail: bool,
     /// What it may do with the checkout saga.
     #[serde(default)]
     pub workflow: BTreeSet<WorkflowAction>,

@@ -27,8 +27,8 @@ use crate::application::Services;
 use guarded::{
     GuardedAddressBooks, GuardedCarts, GuardedCatalog, GuardedCoupons, GuardedDeadLetters,
     GuardedFlashSales, GuardedGateway, GuardedIdempotency, GuardedInventory, GuardedJournal,
-    GuardedNotifications, GuardedOperationsLog, GuardedOrders, GuardedPayments, GuardedPublisher,
-    GuardedReviews, GuardedSnapshots, GuardedWorkflow, TableGrant,
+    GuardedMailer, GuardedNotifications, GuardedOperationsLog, GuardedOrders, GuardedPayments,
+    GuardedPublisher, GuardedReviews, GuardedSnapshots, GuardedWorkflow, TableGrant,
 };
 
 impl Services {
@@ -36,8 +36,10 @@ impl Services {
     /// function's grant on its table, the event bus only if it `publishes`, the workflow
     /// only for its granted actions, the payment gateway only if it holds the gateway's
     /// key (`payment-gateway-api-key`), the purchase-token key only if it holds that
-    /// secret, the search index's snapshots within its `searchIndex` grant. Clock, ids, currency and the other settings are the same. Caching wrappers stay inside the guards, so a refused call never reaches a
-    /// cache either.
+    /// secret, the mailer only if it `sendsMail`, the search index's snapshots within its
+    /// `searchIndex` grant. Clock, ids, currency and the other settings are the same.
+    /// Caching wrappers stay inside the guards, so a refused call never reaches a cache
+    /// either.
     pub fn restricted_to(&self, spec: &FunctionSpec) -> Services {
         let grant = |table: Table| TableGrant::of(spec, table);
         Services {
@@ -69,6 +71,11 @@ impl Services {
                 Arc::clone(&self.events),
                 &spec.name,
                 spec.publishes,
+            )),
+            mailer: Arc::new(GuardedMailer::new(
+                Arc::clone(&self.mailer),
+                &spec.name,
+                spec.sends_mail,
             )),
             workflow: Arc::new(GuardedWorkflow::new(
                 Arc::clone(&self.workflow),
@@ -128,6 +135,7 @@ impl Services {
             clock: Arc::clone(&self.clock),
             ids: Arc::clone(&self.ids),
             currency: self.currency,
+            operators_email: self.operators_email.clone(),
             checkout: self.granted_settings(spec),
         }
     }

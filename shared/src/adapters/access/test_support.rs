@@ -18,6 +18,7 @@ use crate::application::settings::CheckoutSettings;
 use crate::application::Services;
 use crate::domain::clock::{SequentialIds, SystemClock};
 use crate::domain::events::{DomainEvent, EventPublisher, PublishError};
+use crate::domain::mail::{Mail, MailError, Mailer};
 use crate::domain::money::Currency;
 use crate::domain::workflow::{ExecutionReport, StartOutcome, Workflow, WorkflowError};
 
@@ -42,6 +43,14 @@ impl EventPublisher for CountingBackend {
     async fn publish(&self, _events: Vec<DomainEvent>) -> Result<(), PublishError> {
         self.count();
         Ok(())
+    }
+}
+
+#[async_trait]
+impl Mailer for CountingBackend {
+    async fn send(&self, mail: &Mail) -> Result<String, MailError> {
+        self.count();
+        Ok(mail.reference.clone())
     }
 }
 
@@ -81,9 +90,13 @@ impl Workflow for CountingBackend {
     }
 }
 
-/// Unrestricted services on a fresh in-memory database, with the bus and the workflow
-/// that count their calls.
-pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) -> Services {
+/// Unrestricted services on a fresh in-memory database, with the bus, the workflow and
+/// the mailer that count their calls.
+pub fn full_services(
+    bus: Arc<CountingBackend>,
+    workflow: Arc<CountingBackend>,
+    mailer: Arc<CountingBackend>,
+) -> Services {
     let db = SqliteDb::in_memory().expect("an in-memory database opens");
     Services {
         catalog: Arc::new(SqliteCatalog::new(db.clone())),
@@ -114,6 +127,8 @@ pub fn full_services(bus: Arc<CountingBackend>, workflow: Arc<CountingBackend>) 
         dead_letters: Arc::new(crate::domain::events::NoDeadLetters {
             function: "test".into(),
         }),
+        mailer,
+        operators_email: None,
         clock: Arc::new(SystemClock),
         ids: Arc::new(SequentialIds::default()),
         currency: Currency::USD,

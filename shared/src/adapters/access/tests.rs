@@ -12,6 +12,7 @@ use crate::application::checkout::{TaskError, TASK_FUNCTIONS};
 use crate::application::consumers::CLEAR_CART;
 use crate::domain::events::PublishError;
 use crate::domain::ids::{CartId, OrderId, SaleId};
+use crate::domain::mail::{EmailAddress, Mail, MailError};
 use crate::domain::store::StoreError;
 use crate::domain::workflow::WorkflowError;
 
@@ -68,7 +69,8 @@ fn the_clear_cart_consumer_is_a_queue_function() {
 async fn restricted_services_apply_each_grant() {
     let bus = Arc::new(CountingBackend::default());
     let engine = Arc::new(CountingBackend::default());
-    let full = full_services(bus.clone(), engine.clone());
+    let mailer = Arc::new(CountingBackend::default());
+    let full = full_services(bus.clone(), engine.clone(), mailer.clone());
     let restricted = full.restricted_to(&spec(
         "look-around",
         r#"{"trigger": "saga", "tables": {"carts": "read", "orders": "write"}}"#,
@@ -118,7 +120,27 @@ async fn restricted_services_apply_each_grant() {
         restricted.workflow.describe("order").await,
         Err(WorkflowError::NotGranted(_))
     ));
-    assert_eq!((bus.calls(), engine.calls()), (0, 0));
+    let mail = Mail {
+        reference: "e.OrderShipped".into(),
+        to: EmailAddress::parse("alice@example.com").unwrap(),
+        subject: "s".into(),
+        body: "b".into(),
+        at: now,
+    };
+    assert!(matches!(
+        restricted.mailer.send(&mail).await,
+        Err(MailError::NotGranted(_))
+    ));
+    assert_eq!((bus.calls(), engine.calls(), mailer.calls()), (0, 0, 0));
+    let mailing = full.restricted_to(&spec(
+        "mailing",
+        r#"{"trigger": "queue", "sendsMail": true}"#,
+    ));
+    assert_eq!(
+        mailing.mailer.send(&mail).await,
+        Ok("e.OrderShipped".into())
+    );
+    assert_eq!(mailer.calls(), 1);
 
     // The unrestricted services behind them are untouched.
     assert_eq!(full.payments.payment(&order_id).await, Ok(None));

@@ -5,9 +5,10 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use time::Duration;
 
-use super::error::unavailable;
+use super::error::{unavailable, written};
 use super::item::{
-    attributes, body, composite_key, number, read_body, text, Item, BODY, EXPIRES_AT,
+    attributes, body, composite_key, get, number, read_body, read_number, text, Item, BODY,
+    EXPIRES_AT,
 };
 use super::query::Listing;
 use super::transaction::{put, try_transact, Cancelled, Names};
@@ -26,6 +27,9 @@ const NOTIFIED: &str = "NOTIFIED";
 const SWEEP_RETENTION: Duration = Duration::days(30);
 /// The condition of every put that creates an item.
 const NEW_ITEM: &str = "attribute_not_exists(pk)";
+/// The guard item's attribute holding its notification's `created_at` (in nanoseconds),
+/// which finds the notification in its recipient's listing.
+const CREATED_AT: &str = "createdAt";
 
 /// [`NotificationOutbox`] and [`OperationsLog`] on a DynamoDB table.
 #[derive(Clone)]
@@ -60,6 +64,16 @@ fn guard_key(notification: &Notification) -> Item {
     )
 }
 
+/// The guard item of `notification`, which keeps where its listing item is.
+fn guard(notification: &Notification) -> Item {
+    let mut item = guard_key(notification);
+    item.insert(
+        CREATED_AT.to_owned(),
+        number(nanos(notification.created_at)),
+    );
+    item
+}
+
 fn sweep_key(report: &SweepReport) -> Item {
     composite_key(SWEEP, &format!("{:020}", nanos(report.ran_at)))
 }
@@ -76,7 +90,7 @@ impl NotificationOutbox for DynamoOperations {
         // A concurrent record of it was writing (a conflict): send again to see who won.
         retry_on_conflict(|| async {
             let writes = vec![
-                put(&self.table, guard_key(notification), NEW_ITEM, Item::new())?,
+                put(&self.table, guard(notification), NEW_ITEM, Item::new())?,
                 put(&self.table, item.clone(), NEW_ITEM, Item::new())?,
             ];
             match try_transact(&self.client, writes).await {
@@ -87,6 +101,43 @@ impl NotificationOutbox for DynamoOperations {
             }
         })
         .await
+    }
+
+    async fn kept(&self, notification: &Notification) -> Result<Option<Notification>, StoreError> {
+        let Some(guard) = get(&self.client, &self.table, guard_key(notification)).await? else {
+            return Ok(None);
+        };
+        let created_at: i64 = read_number(&guard, CREATED_AT)?;
+        let key = notification_key(
+            &notification.recipient,
+            created_at,
+            &notification_id(notification),
+        );
+        get(&self.client, &self.table, key)
+            .await?
+            .as_ref()
+            .map(read_body)
+            .transpose()
+    }
+
+    async fn save_delivery(&self, notification: &Notification) -> Result<bool, StoreError> {
+        let key = notification_key(
+            &notification.recipient,
+            nanos(notification.created_at),
+            &notification_id(notification),
+        );
+        written(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(key))
+                .update_expression("SET #body = :body")
+                .condition_expression("attribute_exists(pk)")
+                .expression_attribute_names("#body", BODY)
+                .expression_attribute_values(":body", body(notification)?)
+                .send()
+                .await,
+        )
     }
 
     async fn notifications_for(

@@ -2,7 +2,7 @@
 //! `operations` table set.
 
 use async_trait::async_trait;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use time::Duration;
 
 use super::{from_json, to_json, unavailable, Cached, SqliteDb};
@@ -53,6 +53,44 @@ impl NotificationOutbox for SqliteOperations {
                     )
                     .map_err(unavailable)?;
                 Ok(inserted == 1)
+            })
+            .await
+    }
+
+    async fn kept(&self, notification: &Notification) -> Result<Option<Notification>, StoreError> {
+        let (event_id, kind) = (notification.event_id.clone(), notification.kind.clone());
+        self.db
+            .read(move |connection| {
+                let body: Option<String> = connection
+                    .prepare_cached(
+                        "SELECT body FROM notifications WHERE event_id = ?1 AND kind = ?2",
+                    )
+                    .and_then(|mut statement| {
+                        statement
+                            .query_row(params![event_id, kind], |row| row.get(0))
+                            .optional()
+                    })
+                    .map_err(unavailable)?;
+                body.as_deref().map(from_json).transpose()
+            })
+            .await
+    }
+
+    async fn save_delivery(&self, notification: &Notification) -> Result<bool, StoreError> {
+        let notification = notification.clone();
+        self.db
+            .run(move |connection| {
+                let updated = connection
+                    .execute_cached(
+                        "UPDATE notifications SET body = ?3 WHERE event_id = ?1 AND kind = ?2",
+                        params![
+                            notification.event_id,
+                            notification.kind,
+                            to_json(&notification)?
+                        ],
+                    )
+                    .map_err(unavailable)?;
+                Ok(updated == 1)
             })
             .await
     }

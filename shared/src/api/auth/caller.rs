@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use crate::domain::ids::UserId;
+use crate::domain::mail::EmailAddress;
 
 use super::token::{AuthError, Claims};
 
@@ -14,6 +15,9 @@ pub const ADMIN_GROUP: &str = "admin";
 pub struct User {
     pub id: UserId,
     pub admin: bool,
+    /// Where the user receives mail: the token's `email`, when the identity provider
+    /// verified it (`email_verified`) and it is an address.
+    pub email: Option<EmailAddress>,
 }
 
 /// Who made a request.
@@ -32,6 +36,7 @@ impl Caller {
         Ok(Caller::User(User {
             id,
             admin: claims.groups().any(|group| group == ADMIN_GROUP),
+            email: verified_email(claims.email.as_deref(), claims.email_verified),
         }))
     }
 
@@ -51,7 +56,11 @@ impl Caller {
                     .collect::<Vec<_>>()
             })
             .any(|group| group == ADMIN_GROUP);
-        Ok(Caller::User(User { id, admin }))
+        let verified = claims
+            .get("email_verified")
+            .map(|flag| flag.eq_ignore_ascii_case("true"));
+        let email = verified_email(claims.get("email").map(String::as_str), verified);
+        Ok(Caller::User(User { id, admin, email }))
     }
 
     /// The signed-in user, if any.
@@ -66,6 +75,15 @@ impl Caller {
     pub fn is_admin(&self) -> bool {
         self.user().is_some_and(|user| user.admin)
     }
+}
+
+/// `email` when it is an address and its provider did not say it is unverified: Cognito
+/// sends `email_verified`; a provider that sends no such claim is taken at its word.
+fn verified_email(email: Option<&str>, verified: Option<bool>) -> Option<EmailAddress> {
+    if verified == Some(false) {
+        return None;
+    }
+    email.and_then(|raw| EmailAddress::parse(raw).ok())
 }
 
 #[cfg(test)]
@@ -86,5 +104,31 @@ mod tests {
         let bob = Caller::from_authorizer_claims(&claims).unwrap();
         assert!(!bob.is_admin());
         assert_eq!(bob.user().unwrap().id.as_str(), "bob");
+        assert_eq!(bob.user().unwrap().email, None);
+    }
+
+    #[test]
+    fn only_a_verified_address_is_the_users_email() {
+        let with = |email: &str, verified: Option<&str>| {
+            let mut claims = HashMap::from([
+                ("sub".to_string(), "carol".to_string()),
+                ("email".to_string(), email.to_string()),
+            ]);
+            if let Some(verified) = verified {
+                claims.insert("email_verified".to_string(), verified.to_string());
+            }
+            let caller = Caller::from_authorizer_claims(&claims).unwrap();
+            caller.user().unwrap().email.clone().map(String::from)
+        };
+        assert_eq!(
+            with("carol@example.com", Some("true")).as_deref(),
+            Some("carol@example.com")
+        );
+        assert_eq!(
+            with("carol@example.com", None).as_deref(),
+            Some("carol@example.com")
+        );
+        assert_eq!(with("carol@example.com", Some("false")), None);
+        assert_eq!(with("not an address", Some("true")), None);
     }
 }

@@ -9,4 +9,5 @@ mod token;
 pub use caller::{Caller, User, ADMIN_GROUP};
 pub use token::{
     mint_token, AuthError, Claims, TokenVerifier, VerifierKeys, DEV_AUDIENCE, DEV_ISSUER,
+    DEV_MAIL_DOMAIN,
 };

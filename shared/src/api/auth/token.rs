@@ -8,6 +8,8 @@ use jsonwebtoken::{
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
+/// The domain of development users' e-mail addresses: `alice` is `alice@example.com`.
+pub const DEV_MAIL_DOMAIN: &str = "example.com";
 /// The issuer of tokens minted by the local shop.
 pub const DEV_ISSUER: &str = "mambogo-local";
 /// The audience of tokens minted by the local shop.
@@ -32,6 +34,12 @@ pub struct Claims {
         skip_serializing_if = "Vec::is_empty"
     )]
     pub cognito_groups: Vec<String>,
+    /// The user's e-mail address (OIDC's `email`, in Cognito's ID tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Whether the identity provider checked that the user receives mail at `email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
 }
 
 impl Claims {
@@ -152,7 +160,8 @@ impl TokenVerifier {
     }
 }
 
-/// Mints an HS256 development token for `user`, valid for `lifetime` from `now`.
+/// Mints an HS256 development token for `user`, valid for `lifetime` from `now`; its
+/// verified e-mail address is `<user>@`[`DEV_MAIL_DOMAIN`].
 pub fn mint_token(
     secret: &[u8],
     user: &str,
@@ -171,6 +180,8 @@ pub fn mint_token(
             Vec::new()
         },
         cognito_groups: Vec::new(),
+        email: Some(format!("{user}@{DEV_MAIL_DOMAIN}")),
+        email_verified: Some(true),
     };
     encode(
         &Header::new(Algorithm::HS256),
@@ -262,6 +273,8 @@ mod tests {
                 aud: aud.map(str::to_owned),
                 groups: vec![crate::api::auth::ADMIN_GROUP.to_owned()],
                 cognito_groups: Vec::new(),
+                email: None,
+                email_verified: None,
             };
             encode(
                 &Header::new(Algorithm::HS256),

@@ -8,6 +8,7 @@ use crate::application::Services;
 use crate::domain::address::{Address, AddressInput};
 use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::{AddressId, UserId};
+use crate::domain::mail::EmailAddress;
 use crate::domain::orders::CheckoutChoices;
 use crate::domain::payments::PaymentMethod;
 use crate::domain::validation::FieldError;
@@ -28,6 +29,9 @@ pub struct Destination {
 pub struct CheckoutRequest {
     /// What ties the order's logs and events to the request that placed it.
     pub correlation_id: CorrelationId,
+    /// Where the shopper is to hear about the order: the signed-in user's verified
+    /// address, if their token had one.
+    pub contact_email: Option<EmailAddress>,
     /// The payment method as the gateway's client library tokenized it.
     pub payment_token: String,
     pub payment_method: PaymentMethod,

@@ -183,6 +183,7 @@ async fn create_order(
     let order = Order {
         coupon_code: coupon.as_ref().map(|coupon| coupon.code.clone()),
         correlation_id: Some(request.correlation_id.clone()),
+        contact_email: request.contact_email.clone(),
         ..Order::place(
             order_id,
             user.clone(),

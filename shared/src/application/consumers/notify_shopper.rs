@@ -1,40 +1,39 @@
 //! The `notify-shopper` consumer: tells a shopper what happened to their order, and the
-//! operators when stock runs low, by writing a [`Notification`] to the outbox a mailer
-//! drains (no mail is sent from here).
+//! operators when stock runs low or a flash sale sells out. It keeps a [`Notification`]
+//! in the outbox, then mails it (see [`mail_once`]).
 //!
 //! Redeliveries need no ledger of their own: the outbox keeps one notification per event
-//! id and kind, and refuses the second.
-
-use std::sync::Arc;
+//! id and kind, refuses the second, and holds what became of the first.
 
 use async_trait::async_trait;
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::domain::clock::Clock;
+use super::mail_notification::mail_once;
+use crate::application::Services;
 use crate::domain::events::{ConsumeError, DomainEvent, EventConsumer, EventType};
 use crate::domain::money::Money;
-use crate::domain::operations::{Notification, NotificationOutbox};
+use crate::domain::operations::{Notification, OPERATORS};
 
 /// The consumer's name: the target of its rule in `events/rules/` and its function.
 pub const NOTIFY_SHOPPER: &str = "notify-shopper";
-/// The recipient of notifications meant for the shop's operators.
-pub const OPERATORS: &str = "operators";
 
-/// Writes one notification per event it is given, for the shopper whose order it is
-/// about (or the operators, for StockLow).
+/// Writes and mails one notification per event it is given, for the shopper whose order
+/// it is about (or the operators, for StockLow and FlashSaleSoldOut). It uses the outbox,
+/// the orders (their contact addresses), the mailer and the operators' address of its
+/// services.
 pub struct NotifyShopper {
-    pub notifications: Arc<dyn NotificationOutbox>,
-    pub clock: Arc<dyn Clock>,
+    pub services: Services,
 }
 
 #[async_trait]
 impl EventConsumer for NotifyShopper {
     async fn consume(&self, event: &DomainEvent) -> Result<(), ConsumeError> {
-        let Some(notification) = notification_for(event, self.clock.now())? else {
+        let services = &self.services;
+        let Some(notification) = notification_for(event, services.clock.now())? else {
             return Ok(());
         };
-        let recorded = self
+        let recorded = services
             .notifications
             .record(&notification)
             .await
@@ -47,7 +46,7 @@ impl EventConsumer for NotifyShopper {
                 "notification written"
             );
         }
-        Ok(())
+        mail_once(services, &notification).await
     }
 }
 
@@ -119,6 +118,18 @@ pub fn notification_for(
                 detail.get("threshold").unwrap_or(&Value::Null)
             ),
         ),
+        EventType::FlashSaleSoldOut => (
+            OPERATORS.to_owned(),
+            format!("Flash sale sold out: {}", text(detail, "sku")),
+            format!(
+                "Every one of the {} unit(s) of flash sale {} ({}) is promised to a buyer; \
+                 buyers still waiting are told it is sold out. Units of purchase tokens that \
+                 run out unused go to the next in line.",
+                detail.get("units").unwrap_or(&Value::Null),
+                text(detail, "saleId"),
+                text(detail, "sku")
+            ),
+        ),
         _ => return Ok(None),
     };
     let event_id = event
@@ -132,6 +143,7 @@ pub fn notification_for(
         subject,
         body,
         created_at: now,
+        delivery: None,
     }))
 }
 

@@ -25,6 +25,7 @@ use super::holds;
 use crate::application::error::ShopError;
 use crate::application::metrics::{self, SALE_ADMISSIONS};
 use crate::application::Services;
+use crate::domain::events::flash_sale_sold_out;
 use crate::domain::flash_sale::{FlashSale, SalePhase, Ticket};
 use crate::domain::ids::SaleId;
 use crate::domain::store::StoreError;
@@ -78,6 +79,11 @@ pub(super) async fn admit(services: &Services, sale: &FlashSale) -> Result<Optio
 /// it, and once every unit was promised its buyers were told SOLD_OUT and stopped, so
 /// without it a token that ran out would leave its unit unsold until the sale ended. A
 /// sale whose round fails is logged and tried again on the next run.
+///
+/// A sale whose round leaves no unit to promise is sold out: `FlashSaleSoldOut` is
+/// published for it, the same event (same id) each minute it stays so, which the
+/// operators' notification keeps once. Polls never publish it: the waiting room's hot
+/// path stays free of the bus.
 pub async fn admit_in_open_sales(services: &Services) -> Result<usize, ShopError> {
     let now = services.clock.now();
     let sales = services
@@ -87,12 +93,32 @@ pub async fn admit_in_open_sales(services: &Services) -> Result<usize, ShopError
     let mut rounds = 0;
     for sale in sales {
         match admit(services, &sale).await {
+            Ok(Some(0)) => {
+                rounds += 1;
+                sold_out(services, &sale, now).await;
+            }
             Ok(Some(_)) => rounds += 1,
             Ok(None) => {}
             Err(error) => tracing::warn!(sale_id = %sale.id, %error, "admission round failed"),
         }
     }
     Ok(rounds)
+}
+
+/// Publishes that `sale` is sold out; a failure is logged, and the next run publishes
+/// it again.
+async fn sold_out(services: &Services, sale: &FlashSale, now: OffsetDateTime) {
+    let published = match flash_sale_sold_out(sale, now) {
+        Ok(event) => services
+            .events
+            .publish(vec![event])
+            .await
+            .map_err(|error| error.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    if let Err(error) = published {
+        tracing::warn!(sale_id = %sale.id, %error, "cannot publish FlashSaleSoldOut");
+    }
 }
 
 /// One round: tokens run out given back, then tickets admitted; the units left after it.

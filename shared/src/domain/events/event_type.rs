@@ -7,6 +7,7 @@ const PAYMENTS: &str = "mambogo.payments";
 const INVENTORY: &str = "mambogo.inventory";
 const COUPONS: &str = "mambogo.coupons";
 const CATALOG: &str = "mambogo.catalog";
+const FLASH_SALES: &str = "mambogo.flash-sales";
 
 /// Declares [`EventType`]: each variant's name is its `detail-type`, and the expression
 /// after the arrow its `source`. A new type is one line here, a payload struct, and a
@@ -85,6 +86,9 @@ event_types! {
     /// A category was created, renamed or moved. About a category: its detail has no
     /// `orderId`.
     CategoryChanged => CATALOG,
+    /// Every unit of a flash sale is promised to a buyer: those still waiting are told
+    /// SOLD_OUT. About a sale: its detail has no `orderId`.
+    FlashSaleSoldOut => FLASH_SALES,
 }
 
 impl EventType {
@@ -96,6 +100,7 @@ impl EventType {
                 | EventType::StockChanged
                 | EventType::ProductChanged
                 | EventType::CategoryChanged
+                | EventType::FlashSaleSoldOut
         )
     }
 
@@ -130,6 +135,8 @@ mod tests {
                 COUPONS
             } else if name.starts_with("Product") || name.starts_with("Category") {
                 CATALOG
+            } else if name.starts_with("FlashSale") {
+                FLASH_SALES
             } else {
                 INVENTORY
             };
@@ -138,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn only_stock_and_catalog_events_are_about_no_order() {
+    fn only_stock_catalog_and_sale_events_are_about_no_order() {
         let without: Vec<_> = EventType::ALL
             .iter()
             .filter(|event_type| !event_type.is_about_an_order())
@@ -149,7 +156,8 @@ mod tests {
                 &EventType::StockLow,
                 &EventType::StockChanged,
                 &EventType::ProductChanged,
-                &EventType::CategoryChanged
+                &EventType::CategoryChanged,
+                &EventType::FlashSaleSoldOut
             ]
         );
     }

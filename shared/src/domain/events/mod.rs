@@ -13,6 +13,7 @@ pub mod dead_letters;
 mod domain_event;
 mod event_type;
 mod of_catalog;
+mod of_flash_sale;
 mod of_order;
 pub mod payloads;
 mod ports;
@@ -21,6 +22,7 @@ pub use dead_letters::{DeadLetter, DeadLetters, NoDeadLetters};
 pub use domain_event::{DomainEvent, EnvelopeError, DETAIL_VERSION};
 pub use event_type::EventType;
 pub use of_catalog::{category_changed, product_changed, stock_changed};
+pub use of_flash_sale::flash_sale_sold_out;
 pub use of_order::{
     coupon_redeemed, coupon_released, event_id, inventory_released, inventory_reserved,
     order_cancelled, order_confirmed, order_delivered, order_failed, order_placed,

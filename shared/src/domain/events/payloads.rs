@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::domain::address::Address;
-use crate::domain::ids::{CategoryId, CouponCode, ProductId, Sku, UserId};
+use crate::domain::ids::{CategoryId, CouponCode, ProductId, SaleId, Sku, UserId};
 use crate::domain::money::Money;
 
 /// One line of a placed order, priced when the order was placed.
@@ -275,3 +275,14 @@ pub struct CouponUse {
 pub type CouponRedeemed = CouponUse;
 /// Payload of `CouponReleased`.
 pub type CouponReleased = CouponUse;
+
+/// Payload of `FlashSaleSoldOut`. Its detail has no `orderId`: it is about a sale.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlashSaleSoldOut {
+    pub sale_id: SaleId,
+    /// The SKU on sale.
+    pub sku: Sku,
+    /// The units the sale set aside, every one now promised.
+    pub units: u32,
+}

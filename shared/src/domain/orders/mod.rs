@@ -27,6 +27,7 @@ use crate::domain::address::Address;
 use crate::domain::correlation::CorrelationId;
 use crate::domain::ids::{CouponCode, OrderId, ProductId, Sku, UserId};
 use crate::domain::inventory::StockLine;
+use crate::domain::mail::EmailAddress;
 use crate::domain::money::Money;
 use crate::domain::payments::PaymentMethod;
 
@@ -117,6 +118,10 @@ pub struct Order {
     /// before the shop kept one have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<CorrelationId>,
+    /// Where the shopper is told about the order: their verified address when they
+    /// placed it. Orders placed without one, or before the shop kept it, have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<EmailAddress>,
     /// How the parcel travels, once the order is shipped.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipment: Option<Shipment>,
@@ -172,6 +177,7 @@ impl Order {
                 reason: None,
             }],
             correlation_id: None,
+            contact_email: None,
             shipment: None,
             return_request: None,
             created_at: now,

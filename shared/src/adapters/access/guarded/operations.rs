@@ -32,6 +32,22 @@ impl NotificationOutbox for GuardedNotifications {
             .await
     }
 
+    async fn kept(&self, notification: &Notification) -> Result<Option<Notification>, StoreError> {
+        self.grant
+            .call(Access::Read, "kept", self.inner.kept(notification))
+            .await
+    }
+
+    async fn save_delivery(&self, notification: &Notification) -> Result<bool, StoreError> {
+        self.grant
+            .call(
+                Access::Write,
+                "save_delivery",
+                self.inner.save_delivery(notification),
+            )
+            .await
+    }
+
     async fn notifications_for(
         &self,
         recipient: &str,
