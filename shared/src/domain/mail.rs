@@ -78,7 +78,8 @@ impl fmt::Display for EmailAddress {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
     /// What the message is, unique and stable: sending the same mail again names it the
-    /// same (its `Message-ID`, and its file name locally).
+    /// same (its `Message-ID`, and its file name locally). Letters, digits, `.`, `_`
+    /// and `-`; mailers refuse any other.
     pub reference: String,
     pub to: EmailAddress,
     pub subject: String,

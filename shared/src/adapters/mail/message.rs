@@ -28,8 +28,24 @@ impl Sender {
     }
 }
 
+/// Whether `reference` may name a message: letters, digits, `.`, `_` and `-`, not
+/// starting with a dot. It is the left of the `Message-ID` and a file's name locally.
+fn usable_reference(reference: &str) -> bool {
+    !reference.is_empty()
+        && !reference.starts_with('.')
+        && reference
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 /// `mail` from `sender`, formatted: the bytes of an RFC 5322 message.
 pub(super) fn formatted(sender: &Sender, mail: &Mail) -> Result<Vec<u8>, MailError> {
+    if !usable_reference(&mail.reference) {
+        return Err(MailError::Refused(format!(
+            "{:?} cannot name a message",
+            mail.reference
+        )));
+    }
     let to = mail
         .to
         .as_str()
@@ -82,5 +98,15 @@ mod tests {
         }
         assert_eq!(formatted(&sender, &mail).unwrap(), text.as_bytes());
         assert!(Sender::parse("not a sender").is_err());
+        for reference in ["", "../outside", ".hidden", "a/b", "a b"] {
+            let named = Mail {
+                reference: reference.into(),
+                ..mail.clone()
+            };
+            assert!(
+                matches!(formatted(&sender, &named), Err(MailError::Refused(_))),
+                "{reference:?}"
+            );
+        }
     }
 }
