@@ -11,7 +11,7 @@ use crate::domain::events::payloads::OrderConfirmed;
 use crate::domain::events::{ConsumeError, DomainEvent, EventConsumer, EventType};
 use crate::domain::idempotency::IdempotencyStore;
 use crate::domain::ids::CartId;
-use crate::domain::store::{retry_on_conflict, StoreError};
+use crate::domain::store::retry_on_conflict;
 
 /// The consumer's name: the target of its rule in `events/rules/`, and its key in the
 /// handled-events ledger.
@@ -24,10 +24,6 @@ pub struct ClearCartOnConfirmation {
     pub carts: Arc<dyn CartStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub clock: Arc<dyn Clock>,
-}
-
-fn failed(error: StoreError) -> ConsumeError {
-    ConsumeError(error.to_string())
 }
 
 #[async_trait]
@@ -44,13 +40,11 @@ impl EventConsumer for ClearCartOnConfirmation {
             .idempotency
             .handled(CLEAR_CART, &event_id)
             .await
-            .map_err(failed)?
+            .map_err(ConsumeError::of)?
         {
             return Ok(());
         }
-        let confirmed: OrderConfirmed = event
-            .payload()
-            .map_err(|error| ConsumeError(error.to_string()))?;
+        let confirmed: OrderConfirmed = event.payload().map_err(ConsumeError::of)?;
         let cart_id = CartId::for_user(&confirmed.user_id);
         retry_on_conflict(|| async {
             let now = self.clock.now();
@@ -65,11 +59,11 @@ impl EventConsumer for ClearCartOnConfirmation {
             self.carts.save(&cart, now).await
         })
         .await
-        .map_err(failed)?;
+        .map_err(ConsumeError::of)?;
         let remember_until = self.clock.now() + REMEMBER_HANDLED;
         self.idempotency
             .record_handled(CLEAR_CART, &event_id, remember_until)
             .await
-            .map_err(failed)
+            .map_err(ConsumeError::of)
     }
 }

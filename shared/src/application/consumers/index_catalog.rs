@@ -39,16 +39,12 @@ impl IndexCatalog {
     }
 }
 
-fn failed(error: impl std::fmt::Display) -> ConsumeError {
-    ConsumeError(error.to_string())
-}
-
 #[async_trait]
 impl EventConsumer for IndexCatalog {
     async fn consume(&self, event: &DomainEvent) -> Result<(), ConsumeError> {
         indexing::follow(&self.services, event)
             .await
-            .map_err(failed)?;
+            .map_err(ConsumeError::of)?;
         self.batch
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -61,14 +57,16 @@ impl EventConsumer for IndexCatalog {
         for _ in 0..PUBLISH_ATTEMPTS {
             match indexing::publish_snapshot(&self.services)
                 .await
-                .map_err(failed)?
+                .map_err(ConsumeError::of)?
             {
                 Publication::Superseded => {
-                    indexing::catch_up(&self.services).await.map_err(failed)?;
+                    indexing::catch_up(&self.services)
+                        .await
+                        .map_err(ConsumeError::of)?;
                     for event in &batch {
                         indexing::follow(&self.services, event)
                             .await
-                            .map_err(failed)?;
+                            .map_err(ConsumeError::of)?;
                     }
                 }
                 Publication::Published(_) | Publication::Unneeded => return Ok(()),

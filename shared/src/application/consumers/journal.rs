@@ -45,7 +45,7 @@ impl EventConsumer for JournalOrderEvents {
             .record(&entry)
             .await
             .map(drop)
-            .map_err(|error| ConsumeError(error.to_string()))
+            .map_err(ConsumeError::of)
     }
 }
 

@@ -12,24 +12,9 @@ use crate::domain::events::ConsumeError;
 use crate::domain::mail::{EmailAddress, Mail, MailError};
 use crate::domain::operations::{Delivery, Notification, OPERATORS};
 
-/// Mails the kept copy of `notification` unless something became of it already, and
-/// keeps what did.
-pub(super) async fn mail_once(
-    services: &Services,
-    notification: &Notification,
-) -> Result<(), ConsumeError> {
-    let failed = |error: &dyn std::fmt::Display| ConsumeError(error.to_string());
-    let Some(kept) = services
-        .notifications
-        .kept(notification)
-        .await
-        .map_err(|error| failed(&error))?
-    else {
-        return Err(ConsumeError(format!(
-            "notification {} of {} is not kept",
-            notification.kind, notification.event_id
-        )));
-    };
+/// Mails `kept`, the outbox's copy of a notification, unless something became of it
+/// already, and keeps what did.
+pub(super) async fn mail_once(services: &Services, kept: Notification) -> Result<(), ConsumeError> {
     if kept.delivery.is_some() {
         return Ok(());
     }
@@ -51,7 +36,7 @@ pub(super) async fn mail_once(
                 Ok(message_id) => Delivery::Sent { to, message_id, at },
                 Err(MailError::Refused(reason)) => Delivery::Refused { to, reason, at },
                 Err(MailError::Off(reason)) => Delivery::Unsent { reason, at },
-                Err(error) => return Err(failed(&error)),
+                Err(error) => return Err(ConsumeError::of(error)),
             }
         }
     };
@@ -69,7 +54,7 @@ pub(super) async fn mail_once(
         .notifications
         .save_delivery(&delivered)
         .await
-        .map_err(|error| failed(&error))?;
+        .map_err(ConsumeError::of)?;
     Ok(())
 }
 
@@ -89,7 +74,7 @@ async fn address_of(
         .orders
         .order(order_id)
         .await
-        .map_err(|error| ConsumeError(error.to_string()))?;
+        .map_err(ConsumeError::of)?;
     Ok(order
         .filter(|order| order.user_id.as_str() == notification.recipient)
         .and_then(|order| order.contact_email))

@@ -37,16 +37,30 @@ impl EventConsumer for NotifyShopper {
             .notifications
             .record(&notification)
             .await
-            .map_err(|error| ConsumeError(error.to_string()))?;
-        if recorded {
+            .map_err(ConsumeError::of)?;
+        let kept = if recorded {
             tracing::info!(
                 kind = %notification.kind,
                 event_id = %notification.event_id,
                 recipient = %notification.recipient,
                 "notification written"
             );
-        }
-        mail_once(services, &notification).await
+            notification
+        } else {
+            // Written by an earlier delivery, which may have mailed it already.
+            services
+                .notifications
+                .kept(&notification)
+                .await
+                .map_err(ConsumeError::of)?
+                .ok_or_else(|| {
+                    ConsumeError(format!(
+                        "notification {} of {} is not kept",
+                        notification.kind, notification.event_id
+                    ))
+                })?
+        };
+        mail_once(services, kept).await
     }
 }
 

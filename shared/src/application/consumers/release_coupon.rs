@@ -28,18 +28,17 @@ impl EventConsumer for ReleaseCouponOfEndedOrder {
         let order_id = event
             .order_id()
             .ok_or_else(|| ConsumeError("the event has no orderId".into()))?;
-        let failed = |error: &dyn std::fmt::Display| ConsumeError(error.to_string());
         let Some(order) = self
             .services
             .orders
             .order(&order_id)
             .await
-            .map_err(|error| failed(&error))?
+            .map_err(ConsumeError::of)?
         else {
             return Ok(());
         };
         give_back(&self.services, &order)
             .await
-            .map_err(|error| failed(&error))
+            .map_err(ConsumeError::of)
     }
 }

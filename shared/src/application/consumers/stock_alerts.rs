@@ -46,10 +46,6 @@ pub struct StockAlerts {
     pub clock: Arc<dyn Clock>,
 }
 
-fn failed(error: impl std::fmt::Display) -> ConsumeError {
-    ConsumeError(error.to_string())
-}
-
 /// The id of the StockLow about `sku` raised by the order `order`: the same for each
 /// of the order's events and every redelivery of them.
 pub fn stock_low_id(order: &OrderId, sku: &Sku) -> Uuid {
@@ -62,14 +58,18 @@ impl StockAlerts {
     async fn skus_of(&self, event: &DomainEvent) -> Result<Vec<Sku>, ConsumeError> {
         match event.event_type {
             EventType::InventoryReserved => {
-                let reserved: InventoryReserved = event.payload().map_err(failed)?;
+                let reserved: InventoryReserved = event.payload().map_err(ConsumeError::of)?;
                 Ok(reserved.lines.into_iter().map(|line| line.sku).collect())
             }
             EventType::OrderConfirmed => {
                 let order = event
                     .order_id()
                     .ok_or_else(|| ConsumeError("the event has no orderId".into()))?;
-                let reservation = self.inventory.reservation(&order).await.map_err(failed)?;
+                let reservation = self
+                    .inventory
+                    .reservation(&order)
+                    .await
+                    .map_err(ConsumeError::of)?;
                 Ok(reservation
                     .map(|reservation| reservation.lines.into_iter().map(|line| line.sku).collect())
                     .unwrap_or_default())
@@ -95,7 +95,7 @@ impl EventConsumer for StockAlerts {
             .idempotency
             .handled(STOCK_ALERTS, &source.to_string())
             .await
-            .map_err(failed)?
+            .map_err(ConsumeError::of)?
         {
             return Ok(());
         }
@@ -106,7 +106,10 @@ impl EventConsumer for StockAlerts {
         let levels = if skus.is_empty() {
             Vec::new()
         } else {
-            self.inventory.stock_levels(&skus).await.map_err(failed)?
+            self.inventory
+                .stock_levels(&skus)
+                .await
+                .map_err(ConsumeError::of)?
         };
         let now = self.clock.now();
         let mut alerts = Vec::new();
@@ -119,7 +122,7 @@ impl EventConsumer for StockAlerts {
                 .idempotency
                 .handled(STOCK_ALERTS, &alert_id.to_string())
                 .await
-                .map_err(failed)?
+                .map_err(ConsumeError::of)?
             {
                 continue;
             }
@@ -135,7 +138,7 @@ impl EventConsumer for StockAlerts {
                         threshold,
                     },
                 )
-                .map_err(failed)?,
+                .map_err(ConsumeError::of)?,
             );
         }
         let remember_until = now + REMEMBER_HANDLED;
@@ -146,13 +149,16 @@ impl EventConsumer for StockAlerts {
             .collect();
         handled.push(source.to_string());
         if !alerts.is_empty() {
-            self.events.publish(alerts).await.map_err(failed)?;
+            self.events
+                .publish(alerts)
+                .await
+                .map_err(ConsumeError::of)?;
         }
         for handled in &handled {
             self.idempotency
                 .record_handled(STOCK_ALERTS, handled, remember_until)
                 .await
-                .map_err(failed)?;
+                .map_err(ConsumeError::of)?;
         }
         Ok(())
     }

@@ -36,6 +36,13 @@ pub trait EventPublisher: Send + Sync {
 #[error("the event was not handled: {0}")]
 pub struct ConsumeError(pub String);
 
+impl ConsumeError {
+    /// `error`, which kept the consumer from handling the event, in its words.
+    pub fn of(error: impl std::fmt::Display) -> Self {
+        ConsumeError(error.to_string())
+    }
+}
+
 /// Something that acts on delivered events, called alike by an SQS-fed Lambda on AWS
 /// and by the local event bus.
 #[async_trait]
