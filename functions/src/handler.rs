@@ -17,7 +17,7 @@ use mambogo::api::{
 use mambogo::application::Services;
 use tracing::Instrument;
 
-use crate::request::{authorizer_claims, request_id, to_api_request};
+use crate::request::{authorizer_claims, request_id, to_api_request, xray_trace};
 use crate::response::to_lambda_response;
 use crate::verifier::Verifier;
 
@@ -89,7 +89,11 @@ async fn verifier_for<'a>(
 /// Answers one API Gateway event. Never fails: every refusal or fault is a problem+json
 /// response.
 pub async fn handle(context: &FunctionContext, request: Request) -> Response<Body> {
-    let ids = RequestIds::of(request_id(&request), request.headers());
+    let ids = RequestIds::of(
+        request_id(&request),
+        request.headers(),
+        xray_trace(&request),
+    );
     let span = tracing::info_span!(
         "request",
         operation = %context.operation_id,

@@ -7,6 +7,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 use mambogo::api::auth::{Caller, TokenVerifier};
 use mambogo::api::{authenticate, ApiError, ApiRequest, AuthRequirement, RequestIds};
+use mambogo::domain::correlation::CorrelationId;
 
 /// The request as the handlers see it. `auth` is the route's requirement from the OpenAPI
 /// file; `verifier` checks tokens that no authorizer has checked.
@@ -52,6 +53,15 @@ pub fn request_id(request: &Request) -> String {
                 .map(|context| context.request_id.clone())
         })
         .unwrap_or_default()
+}
+
+/// The X-Ray trace the invocation runs in (Lambda's active tracing), as a correlation id.
+pub fn xray_trace(request: &Request) -> Option<CorrelationId> {
+    request
+        .lambda_context_ref()?
+        .xray_trace_id
+        .as_deref()
+        .and_then(CorrelationId::from_xray)
 }
 
 /// Who called. Where API Gateway's JWT authorizer is attached it has checked the token

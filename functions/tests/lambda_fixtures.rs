@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use lambda_http::http::{HeaderMap, StatusCode};
-use lambda_http::{Body, Response};
+use lambda_http::{Body, Context, Request, RequestExt, Response};
 use mambogo::adapters::access::Manifest;
 use mambogo::api::Endpoint;
 use mambogo::application::Services;
@@ -85,12 +85,26 @@ async fn invoke(
     handler: Endpoint,
     name: &str,
 ) -> Answer {
+    invoke_as(services, operation_id, handler, fixture(name)).await
+}
+
+/// The API Gateway event in the fixture `name`, as the runtime hands it over.
+fn fixture(name: &str) -> Request {
     let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "fixtures", name]
         .iter()
         .collect();
     let event = std::fs::read_to_string(&path).unwrap();
-    let request = lambda_http::request::from_str(&event)
-        .unwrap_or_else(|error| panic!("{name} is not an API Gateway event: {error}"));
+    lambda_http::request::from_str(&event)
+        .unwrap_or_else(|error| panic!("{name} is not an API Gateway event: {error}"))
+}
+
+/// Sends `request` to the function for `operation_id`.
+async fn invoke_as(
+    services: &Arc<Services>,
+    operation_id: &str,
+    handler: Endpoint,
+    request: Request,
+) -> Answer {
     let function = Manifest::embedded()
         .unwrap()
         .by_operation(operation_id)
@@ -338,4 +352,41 @@ async fn a_signed_in_checkout_is_accepted_once_per_idempotency_key() {
     assert_eq!(replayed.status, StatusCode::ACCEPTED);
     assert_eq!(replayed.body, accepted.body);
     assert_eq!(replayed.header("idempotent-replayed"), Some("true"));
+}
+
+/// The X-Ray trace Lambda's active tracing runs an invocation in.
+const XRAY_TRACE: &str =
+    "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+
+/// `request` as Lambda hands it to a function traced by X-Ray.
+fn traced_by_xray(request: Request) -> Request {
+    let mut context = Context::default();
+    context.xray_trace_id = Some(XRAY_TRACE.to_owned());
+    request.with_lambda_context(context)
+}
+
+#[tokio::test]
+async fn a_request_without_traceparent_is_correlated_by_its_xray_trace() {
+    let services = shop().await;
+    let request = traced_by_xray(fixture("get-product.json"));
+    let answer = invoke_as(&services, "getProduct", GET_PRODUCT, request).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        answer.header("x-correlation-id"),
+        Some("5759e988bd862e3fe1be46a994272793")
+    );
+
+    let mut request = traced_by_xray(fixture("get-product.json"));
+    request.headers_mut().insert(
+        "traceparent",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            .parse()
+            .unwrap(),
+    );
+    let answer = invoke_as(&services, "getProduct", GET_PRODUCT, request).await;
+    assert_eq!(
+        answer.header("x-correlation-id"),
+        Some("4bf92f3577b34da6a3ce929d0e0e4736"),
+        "the sender's trace comes first"
+    );
 }

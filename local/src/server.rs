@@ -288,13 +288,15 @@ async fn serve_operation(
     params: Result<RawPathParams, RawPathParamsRejection>,
     request: Request,
 ) -> Response {
-    let ids = RequestIds::of(Uuid::new_v4().to_string(), request.headers());
     let span = tracing::info_span!(
         "request",
-        request_id = %ids.request_id,
-        correlation_id = %ids.correlation_id
+        request_id = tracing::field::Empty,
+        correlation_id = tracing::field::Empty
     );
-    crate::telemetry::continue_trace(&span, request.headers());
+    let exported_in = crate::telemetry::continue_trace(&span, request.headers());
+    let ids = RequestIds::of(Uuid::new_v4().to_string(), request.headers(), exported_in);
+    span.record("request_id", ids.request_id.as_str());
+    span.record("correlation_id", ids.correlation_id.as_str());
     async move {
         let started = Instant::now();
         let method = request.method().clone();

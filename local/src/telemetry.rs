@@ -1,11 +1,14 @@
 //! The shop's spans exported to an OpenTelemetry collector over OTLP/HTTP (protobuf),
 //! when one is configured: requests, saga steps, events handled and every call through
-//! a port (`mambogo::calls`), with their fields as attributes. A request sent with a W3C
-//! `traceparent` continues the sender's trace, so its trace id is the order's
-//! correlation id.
+//! a port (`mambogo::calls`), with their fields as attributes. Each request's trace id is
+//! its correlation id: a request sent with a W3C `traceparent` continues the sender's
+//! trace, one without starts a trace whose id becomes its correlation id. A saga's
+//! execution continues the trace of the request that started it, and the events its steps
+//! publish are handled inside their spans, so a checkout is one trace.
 
+use mambogo::domain::correlation::CorrelationId;
 use opentelemetry::propagation::{Extractor, TextMapPropagator};
-use opentelemetry::trace::TracerProvider;
+use opentelemetry::trace::{SpanContext, TraceContextExt, TracerProvider};
 use opentelemetry_otlp::{ExporterBuildError, Protocol, WithExportConfig};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
@@ -64,12 +67,33 @@ impl OtlpTracing {
 }
 
 /// Makes `span` (a request's) continue the trace that `headers`' `traceparent` names, if
-/// any. Without an exporter it changes nothing.
-pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
+/// any, and returns the trace it is exported in, which is the request's correlation id.
+/// Without an exporter it changes nothing and returns `None`.
+pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) -> Option<CorrelationId> {
     let parent = TraceContextPropagator::new().extract(&Headers(headers));
     // Only an invalid span context can be refused, and a request without a valid
     // `traceparent` simply starts a trace of its own.
     let _ = span.set_parent(parent);
+    let context = span.context();
+    let exported = context.span().span_context().clone();
+    exported
+        .is_valid()
+        .then(|| CorrelationId::parse(&exported.trace_id().to_string()).ok())
+        .flatten()
+}
+
+/// Where the current span stands in its trace, for work it hands to another task (a saga
+/// execution) to continue; `None` when spans are not exported.
+pub fn current_span_context() -> Option<SpanContext> {
+    let context = tracing::Span::current().context();
+    let place = context.span().span_context().clone();
+    place.is_valid().then_some(place)
+}
+
+/// Makes `span` a child of the span at `parent`, which handed it its work.
+pub fn continue_from(span: &tracing::Span, parent: SpanContext) {
+    // A span's parent can be set until it is first entered; `span` is new.
+    let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(parent));
 }
 
 /// Request headers as the propagator reads them.

@@ -113,7 +113,7 @@ fn api_request(request: http::Request<()>, body: impl Into<Bytes>) -> ApiRequest
         Default::default(),
         body.into(),
         Caller::Anonymous,
-        RequestIds::of("test".to_owned(), &http::HeaderMap::new()),
+        RequestIds::of("test".to_owned(), &http::HeaderMap::new(), None),
     )
 }
 

@@ -9,6 +9,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use mambogo::domain::clock::Clock;
 
@@ -403,7 +404,7 @@ impl Engine {
     }
 
     /// Calls the resource on its own task, so that a timed-out or early-completed
-    /// attempt does not cancel the handler halfway.
+    /// attempt does not cancel the handler halfway; the call runs in the execution's span.
     fn spawn_call(
         &self,
         resource: Resource,
@@ -414,11 +415,14 @@ impl Engine {
         let events = Arc::clone(&self.events);
         let mut calls = lock(&self.calls);
         while calls.try_join_next().is_some() {}
-        calls.spawn(async move {
-            sender
-                .send(resource.call(parameters, handler, events).await)
-                .ok();
-        });
+        calls.spawn(
+            async move {
+                sender
+                    .send(resource.call(parameters, handler, events).await)
+                    .ok();
+            }
+            .in_current_span(),
+        );
         receiver
     }
 }

@@ -17,12 +17,21 @@ use mambogo::domain::workflow::{
     ExecutionEvent, ExecutionReport, StartOutcome, Workflow, WorkflowError,
 };
 
+use opentelemetry::trace::SpanContext;
+
 use super::definition::StateMachine;
 use super::errors::TaskFailure;
 use super::store::{Closing, ExecutionInfo, ExecutionStore, Position, TaskOutcome};
+use crate::telemetry;
 
 /// An execution just created, for the runner to drive.
-pub(crate) type Started = (ExecutionInfo, Position);
+pub(crate) struct Started {
+    pub info: ExecutionInfo,
+    pub position: Position,
+    /// The span that started it, whose trace the execution's spans continue; `None`
+    /// when spans are not exported.
+    pub starter: Option<SpanContext>,
+}
 
 /// The executions [`LocalWorkflow`] starts, as the runner receives them.
 pub struct StartedExecutions(pub(crate) mpsc::UnboundedReceiver<Started>);
@@ -118,12 +127,19 @@ impl Workflow for LocalWorkflow {
             .create(execution_name, input, &self.start_at, self.clock.now())
             .await
             .map_err(|error| WorkflowError::Unavailable(error.to_string()))?;
-        let Some(started) = created else {
+        let Some((info, position)) = created else {
             return Ok(StartOutcome::AlreadyStarted);
         };
         // A runner that has gone leaves the execution RUNNING in the store, where the
         // next runner on it resumes it.
-        self.started.send(started).ok();
+        let starter = telemetry::current_span_context();
+        self.started
+            .send(Started {
+                info,
+                position,
+                starter,
+            })
+            .ok();
         Ok(StartOutcome::Started)
     }
 

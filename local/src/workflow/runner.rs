@@ -12,11 +12,10 @@ use mambogo::domain::clock::Clock;
 use super::definition::StateMachine;
 use super::driver::Engine;
 use super::history::{ExecutionStatus, ExecutionView};
-use super::port::{LocalWorkflow, StartedExecutions};
+use super::port::{LocalWorkflow, Started, StartedExecutions};
 use super::resources::{EventSink, TaskHandler};
-use super::store::{
-    Changed, Closing, ExecutionInfo, ExecutionStore, ExecutionStoreError, Position, TaskOutcome,
-};
+use super::store::{Changed, Closing, ExecutionStore, ExecutionStoreError, TaskOutcome};
+use crate::telemetry;
 
 /// Why a runner request failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -119,11 +118,6 @@ impl WorkflowRunner {
         &self.inner.engine
     }
 
-    /// Drives the execution on its own task, unless this runner drives it already.
-    fn spawn(&self, info: ExecutionInfo, position: Position, resuming: bool) -> bool {
-        self.inner.spawn(info, position, resuming)
-    }
-
     /// Stops driving every execution where it is, as a crash would; a runner on the same
     /// store continues them with [`WorkflowRunner::resume_all`].
     pub fn stop(&self) {
@@ -159,7 +153,12 @@ impl WorkflowRunner {
     pub async fn resume_all(&self) -> Result<usize, RunnerError> {
         let mut resumed = 0;
         for (info, position) in self.engine().store.running().await? {
-            if self.spawn(info, position, true) {
+            let resumed_run = Started {
+                info,
+                position,
+                starter: None,
+            };
+            if self.inner.spawn(resumed_run, true) {
                 resumed += 1;
             }
         }
@@ -221,11 +220,21 @@ impl WorkflowRunner {
 }
 
 impl RunnerInner {
-    fn spawn(&self, info: ExecutionInfo, position: Position, resuming: bool) -> bool {
+    /// Drives the execution on its own task, unless this runner drives it already; its
+    /// span continues the trace of the span that started it.
+    fn spawn(&self, started: Started, resuming: bool) -> bool {
+        let Started {
+            info,
+            position,
+            starter,
+        } = started;
         let Some(claim) = self.engine.claim(&info.name) else {
             return false;
         };
         let span = tracing::info_span!("execution", execution = %info.name);
+        if let Some(starter) = starter {
+            telemetry::continue_from(&span, starter);
+        }
         let driver = Arc::clone(&self.engine).drive(claim, info, position, resuming);
         let mut drivers = self
             .drivers
@@ -239,11 +248,11 @@ impl RunnerInner {
 
 /// Drives each execution the workflow starts, for as long as the runner lives.
 async fn listen(runner: Weak<RunnerInner>, mut started: StartedExecutions) {
-    while let Some((info, position)) = started.0.recv().await {
+    while let Some(execution) = started.0.recv().await {
         let Some(runner) = runner.upgrade() else {
             return;
         };
-        runner.spawn(info, position, false);
+        runner.spawn(execution, false);
     }
 }
 

@@ -2,7 +2,9 @@
 //! shopper's request through the order, the saga, the gateway's webhooks, the events and
 //! their consumers. It has the shape of a W3C Trace Context trace-id (32 lowercase hex
 //! digits, not all zero), so a client that sends `traceparent` sees its own trace-id on
-//! the order's every log line and event.
+//! the order's every log line and event. An X-Ray trace id is the same 32 digits written
+//! `1-<8>-<24>`, so on AWS a checkout without `traceparent` takes the id of the X-Ray trace
+//! its function runs in.
 
 use std::fmt;
 
@@ -74,6 +76,21 @@ impl CorrelationId {
         valid.then(|| CorrelationId::parse(trace_id).ok()).flatten()
     }
 
+    /// The trace id of an X-Ray trace header (`Root=1-5759e988-bd862e3fe1be46a994272793;Parent=…;Sampled=1`,
+    /// as Lambda hands each invocation); `None` for a header without a valid root.
+    pub fn from_xray(header: &str) -> Option<Self> {
+        let root = header
+            .split(';')
+            .find_map(|field| field.trim().strip_prefix("Root="))?;
+        let mut parts = root.split('-');
+        let (version, time, random) = (parts.next()?, parts.next()?, parts.next()?);
+        let valid =
+            version == "1" && time.len() == 8 && random.len() == 24 && parts.next().is_none();
+        valid
+            .then(|| CorrelationId::parse(&format!("{time}{random}")).ok())
+            .flatten()
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -127,6 +144,32 @@ mod tests {
             "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
         ] {
             assert_eq!(CorrelationId::from_traceparent(header), None, "{header}");
+        }
+    }
+
+    #[test]
+    fn an_xray_header_gives_its_root() {
+        let header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+        assert_eq!(
+            CorrelationId::from_xray(header).unwrap().as_str(),
+            "5759e988bd862e3fe1be46a994272793"
+        );
+        assert_eq!(
+            CorrelationId::from_xray("Sampled=0; Root=1-5759e988-bd862e3fe1be46a994272793")
+                .unwrap()
+                .as_str(),
+            "5759e988bd862e3fe1be46a994272793"
+        );
+        for header in [
+            "",
+            "Parent=53995c3f42cd8ad8",
+            "Root=2-5759e988-bd862e3fe1be46a994272793",
+            "Root=1-5759e98-bd862e3fe1be46a9942727931",
+            "Root=1-5759e988-bd862e3fe1be46a994272793-00",
+            "Root=1-5759E988-bd862e3fe1be46a994272793",
+            "Root=1-00000000-000000000000000000000000",
+        ] {
+            assert_eq!(CorrelationId::from_xray(header), None, "{header}");
         }
     }
 

@@ -152,8 +152,9 @@ async fn a_checkout_is_found_by_its_trace_id_in_every_event_and_log_line() {
         .filter(|line| line["fields"]["message"] == "call done")
         .filter(|line| line.to_string().contains(TRACE_ID))
         .map(|line| {
-            let outer = &line["spans"][0];
-            let within = outer["step"].as_str().or(outer["name"].as_str());
+            let spans = line["spans"].as_array().into_iter().flatten();
+            let step = spans.clone().find_map(|span| span["step"].as_str());
+            let within = step.or(line["spans"][0]["name"].as_str());
             let [port, resource, operation] =
                 ["port", "resource", "operation"].map(|field| line["span"][field].as_str());
             [within, port, resource, operation].map(|part| part.unwrap_or("?").to_owned())

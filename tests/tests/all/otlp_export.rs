@@ -1,6 +1,8 @@
-//! The local shop's spans reach an OpenTelemetry collector over OTLP/HTTP: a checkout
-//! sent with a `traceparent` continues the sender's trace, the calls it makes through its
-//! ports are spans of its request, and the saga's steps carry its correlation id. The
+//! The local shop's spans reach an OpenTelemetry collector over OTLP/HTTP: a checkout is
+//! one trace, whose id is its correlation id. One sent with a `traceparent` continues the
+//! sender's trace; the calls it makes through its ports are spans of its request; the
+//! saga's execution continues from the call that started it, and the events its steps
+//! publish are handled in the trace. The
 //! collector is a receiver on 127.0.0.1 decoding what the exporter sends.
 
 use std::sync::{Arc, Mutex};
@@ -11,7 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use mambogo_local::telemetry::OtlpTracing;
 use mambogo_tests::checkout::{order_id, saga_finished, traced_checkout};
-use mambogo_tests::shop::TestShop;
+use mambogo_tests::shop::{Reply, TestShop};
 use mambogo_tests::thread_subscriber::on_this_thread;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Attribute;
@@ -76,14 +78,14 @@ fn attribute(span: &Span, key: &str) -> Option<String> {
         .and_then(|attribute| text(attribute.value.as_ref()?.value.as_ref()?))
 }
 
-#[tokio::test]
-async fn a_checkouts_spans_reach_the_collector_in_its_senders_trace() {
+/// The spans a shop exports over one checkout sent with `headers`, once its saga has
+/// finished and its events are handled; and the checkout's reply.
+async fn exported_checkout(headers: &[(&str, &str)]) -> (Reply, Vec<Span>) {
     let (endpoint, received) = collector().await;
     let otlp = OtlpTracing::new(&endpoint).unwrap();
     let exporting = on_this_thread(tracing_subscriber::registry().with(otlp.layer()));
     let shop = TestShop::start().await;
-    let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
-    let placed = traced_checkout(&shop, "exported", &[("traceparent", &traceparent)]).await;
+    let placed = traced_checkout(&shop, "exported", headers).await;
     assert_eq!(placed.status, StatusCode::ACCEPTED, "{:?}", placed.body);
     saga_finished(&shop, &order_id(&placed)).await;
     shop.consumers_done().await;
@@ -99,15 +101,45 @@ async fn a_checkouts_spans_reach_the_collector_in_its_senders_trace() {
         spans.iter().all(|(service, _)| service == "mambogo"),
         "{spans:#?}"
     );
-    let spans: Vec<Span> = spans.into_iter().map(|(_, span)| span).collect();
-    let in_trace: Vec<&Span> = spans
+    (placed, spans.into_iter().map(|(_, span)| span).collect())
+}
+
+/// The spans of the trace `trace_id`.
+fn in_trace<'a>(spans: &'a [Span], trace_id: &str) -> Vec<&'a Span> {
+    spans
         .iter()
-        .filter(|span| hex(&span.trace_id) == TRACE_ID)
+        .filter(|span| hex(&span.trace_id) == trace_id)
+        .collect()
+}
+
+/// The one span named `name` in `spans`.
+fn the<'a>(spans: &[&'a Span], name: &str) -> &'a Span {
+    let mut named = spans.iter().filter(|span| span.name == name);
+    let found = named
+        .next()
+        .unwrap_or_else(|| panic!("a span {name} in {spans:#?}"));
+    assert!(named.next().is_none(), "one span {name}");
+    found
+}
+
+/// The saga's steps whose spans are in `spans`, sorted.
+fn steps(spans: &[&Span]) -> Vec<String> {
+    let mut steps: Vec<String> = spans
+        .iter()
+        .filter(|span| span.name == "step")
+        .filter_map(|span| attribute(span, "step"))
         .collect();
-    let request = in_trace
-        .iter()
-        .find(|span| span.name == "request")
-        .unwrap_or_else(|| panic!("the checkout's request in {in_trace:#?}"));
+    steps.sort();
+    steps
+}
+
+#[tokio::test]
+async fn a_checkouts_spans_reach_the_collector_in_its_senders_trace() {
+    let traceparent = format!("00-{TRACE_ID}-{PARENT_ID}-01");
+    let (placed, spans) = exported_checkout(&[("traceparent", &traceparent)]).await;
+    assert_eq!(placed.header("x-correlation-id"), Some(TRACE_ID));
+    let in_trace = in_trace(&spans, TRACE_ID);
+    let request = the(&in_trace, "request");
     assert_eq!(hex(&request.parent_span_id), PARENT_ID, "the sender's span");
     assert_eq!(
         attribute(request, "correlation_id").as_deref(),
@@ -127,17 +159,65 @@ async fn a_checkouts_spans_reach_the_collector_in_its_senders_trace() {
             "{expected:?} in {calls:?}"
         );
     }
-    let mut steps: Vec<String> = spans
-        .iter()
-        .filter(|span| span.name == "step")
-        .filter(|span| attribute(span, "correlation_id").as_deref() == Some(TRACE_ID))
-        .filter_map(|span| attribute(span, "step"))
-        .collect();
-    steps.sort();
     assert_eq!(
-        steps,
+        steps(&in_trace),
         ["authorize-payment", "confirm-order", "reserve-inventory"],
-        "each step's span carries the checkout's correlation id"
+        "the saga's steps continue the checkout's trace"
+    );
+}
+
+#[tokio::test]
+async fn a_checkout_without_traceparent_is_one_trace_named_by_its_correlation_id() {
+    let (placed, spans) = exported_checkout(&[]).await;
+    let correlation_id = placed.header("x-correlation-id").unwrap();
+    let in_trace = in_trace(&spans, correlation_id);
+    let request = the(&in_trace, "request");
+    assert!(request.parent_span_id.is_empty(), "the request starts it");
+    assert_eq!(
+        attribute(request, "correlation_id").as_deref(),
+        Some(correlation_id)
+    );
+    let execution = the(&in_trace, "execution");
+    let starter = in_trace
+        .iter()
+        .find(|span| span.span_id == execution.parent_span_id)
+        .expect("the execution's parent is in the trace");
+    assert_eq!(
+        ["port", "operation"].map(|key| attribute(starter, key)),
+        [Some("workflow".to_owned()), Some("start".to_owned())],
+        "the call that started the execution"
+    );
+    assert_eq!(
+        steps(&in_trace),
+        ["authorize-payment", "confirm-order", "reserve-inventory"]
+    );
+    let handled: Vec<Option<String>> = in_trace
+        .iter()
+        .filter(|span| span.name == "event")
+        .map(|span| attribute(span, "detail_type"))
+        .collect();
+    for expected in ["OrderPlaced", "OrderConfirmed"] {
+        assert!(
+            handled.contains(&Some(expected.to_owned())),
+            "{expected} handled in the trace: {handled:?}"
+        );
+    }
+    let ids: Vec<&Vec<u8>> = in_trace.iter().map(|span| &span.span_id).collect();
+    for span in &in_trace {
+        assert!(
+            span.parent_span_id.is_empty() || ids.contains(&&span.parent_span_id),
+            "{} {:?}: its parent is in the trace",
+            span.name,
+            attribute(span, "operation")
+        );
+    }
+    assert_eq!(
+        in_trace
+            .iter()
+            .filter(|span| span.parent_span_id.is_empty())
+            .count(),
+        1,
+        "one root"
     );
 }
 
