@@ -4,6 +4,7 @@
 //! executions, and its secrets (by reference, see [`crate::secrets`]).
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 
 use mambogo::adapters::access::{Access, FunctionSpec, Secret, Table, Trigger, WorkflowAction};
 use mambogo::adapters::mail::Sender;
@@ -55,6 +56,11 @@ pub const DEAD_LETTER_QUEUES: &str = "DEAD_LETTER_QUEUES";
 pub const WEBHOOK_URL: &str = "WEBHOOK_URL";
 /// The S3 bucket holding the search index's snapshots, for the functions granted it.
 pub const SEARCH_INDEX_BUCKET: &str = "SEARCH_INDEX_BUCKET";
+
+/// How many receives a queue function's queue allows a message before SQS parks it in
+/// the dead-letter queue (Terraform's `dlq_max_receive_count`), for the queue functions;
+/// unset, they count no dead letters.
+pub const DLQ_MAX_RECEIVE_COUNT: &str = "DLQ_MAX_RECEIVE_COUNT";
 
 /// Who the shop's mail comes from (`Shop <orders@shop.example>` or a bare address of a
 /// verified SES identity), for the functions granted `sendsMail`; unset, they send none.
@@ -120,6 +126,8 @@ pub struct LambdaConfig {
     pub search_index_bucket: Option<String>,
     /// How a function granted `sendsMail` sends; `None` when it sends none.
     pub mail: Option<MailConfig>,
+    /// A queue function's queue's `maxReceiveCount` ([`DLQ_MAX_RECEIVE_COUNT`]).
+    pub max_receive_count: Option<NonZeroU32>,
 }
 
 /// How the shop's mail is sent on AWS.
@@ -203,6 +211,11 @@ impl LambdaConfig {
             } else {
                 None
             },
+            max_receive_count: if function.trigger == Trigger::Queue {
+                variables.parsed(DLQ_MAX_RECEIVE_COUNT)?
+            } else {
+                None
+            },
             function: function.clone(),
         })
     }
@@ -255,12 +268,21 @@ impl<F: Fn(&str) -> Option<String>> Variables<F> {
         T: std::str::FromStr,
         T::Err: std::fmt::Display,
     {
-        match self.optional(variable) {
-            None => Ok(default),
-            Some(raw) => raw
-                .parse()
-                .map_err(|error| problem(variable, format!("{raw:?} cannot be used: {error}"))),
-        }
+        Ok(self.parsed(variable)?.unwrap_or(default))
+    }
+
+    /// The value of `variable` parsed, if it is set.
+    fn parsed<T>(&self, variable: &str) -> Result<Option<T>, ConfigError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        self.optional(variable)
+            .map(|raw| {
+                raw.parse()
+                    .map_err(|error| problem(variable, format!("{raw:?} cannot be used: {error}")))
+            })
+            .transpose()
     }
 
     /// The required http(s) URL in `variable`.
@@ -511,6 +533,36 @@ mod tests {
         assert_eq!(config.currency.as_str(), "EUR");
         assert_eq!(config.catalog_cache, Duration::ZERO);
         assert!(matches!(config.token_keys, TokenKeys::Ready(_)));
+    }
+
+    #[test]
+    fn a_queue_function_reads_its_queues_max_receive_count() {
+        let journal = ("JOURNAL_TABLE", "journal");
+        let count_events = |receives: &'static str| {
+            config_from(
+                "count-events",
+                &[journal, (DLQ_MAX_RECEIVE_COUNT, receives)],
+            )
+        };
+        assert_eq!(
+            count_events("5").unwrap().max_receive_count,
+            NonZeroU32::new(5)
+        );
+        for bad in ["0", "-1", "five"] {
+            let error = error_from("count-events", &[journal, (DLQ_MAX_RECEIVE_COUNT, bad)]);
+            assert_eq!(error.variable, DLQ_MAX_RECEIVE_COUNT, "{bad}");
+        }
+        let unset = config_from("count-events", &[journal]).unwrap();
+        assert_eq!(unset.max_receive_count, None);
+        let elsewhere = config_from(
+            "list-categories",
+            &[("CATALOG_TABLE", "c"), (DLQ_MAX_RECEIVE_COUNT, "5")],
+        );
+        assert_eq!(
+            elsewhere.unwrap().max_receive_count,
+            None,
+            "queue functions only"
+        );
     }
 
     #[test]

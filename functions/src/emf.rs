@@ -9,7 +9,6 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use lambda_http::lambda_runtime;
 use mambogo::application::metrics::{Count, MetricsSink, COUNTERS, DISTRIBUTIONS};
-use mambogo::application::Services;
 use metrics::{Key, KeyName, Label, Level, Metadata, Unit};
 use metrics_cloudwatch_embedded::{Builder, Collector};
 
@@ -82,10 +81,10 @@ fn describe_all() {
     });
 }
 
-/// Writes out what `services` counted during an invocation; a failure is logged, as the
+/// Writes out what `metrics` counted during an invocation; a failure is logged, as the
 /// invocation's answer does not hang on its metrics.
-pub fn flush_metrics(services: &Services) {
-    if let Err(error) = services.metrics.flush() {
+pub fn flush_metrics(metrics: &dyn MetricsSink) {
+    if let Err(error) = metrics.flush() {
         tracing::warn!(%error, "cannot write the metrics");
     }
 }

@@ -117,6 +117,6 @@ async fn answer(context: &FunctionContext, request: Request, ids: RequestIds) ->
         Err(error) => error.into_response(),
     };
     log_request(&method, &path, &response, started);
-    flush_metrics(&context.services);
+    flush_metrics(context.services.metrics.as_ref());
     to_lambda_response(response.with_ids(&ids))
 }

@@ -10,13 +10,14 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_http::lambda_runtime::{self, LambdaEvent};
 use lambda_http::service_fn;
+use mambogo::adapters::sqs_consumer::ParkedCount;
 use mambogo::application::consumers::{IndexCatalog, INDEX_CATALOG};
 use mambogo::application::indexing::rebuild_and_publish;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use crate::consumer::handle_batch;
+use crate::consumer::{handle_batch, parked_count};
 use crate::logging::init_json_logs;
 use crate::search_index::index_handle;
 use crate::services::function_services;
@@ -54,10 +55,17 @@ pub struct RebuildRequest {
 }
 
 /// Answers one invocation: a batch's partial failures, or what a rebuild published.
-pub async fn handle_input(indexer: &IndexCatalog, input: IndexerInput) -> Result<Value, String> {
+/// With `parked`, the batch's messages SQS parks are counted.
+pub async fn handle_input(
+    indexer: &IndexCatalog,
+    input: IndexerInput,
+    parked: Option<&ParkedCount>,
+) -> Result<Value, String> {
     match input {
-        IndexerInput::Batch(batch) => serde_json::to_value(handle_batch(indexer, batch).await)
-            .map_err(|error| error.to_string()),
+        IndexerInput::Batch(batch) => {
+            serde_json::to_value(handle_batch(indexer, batch, parked).await)
+                .map_err(|error| error.to_string())
+        }
         IndexerInput::Rebuild(RebuildRequest { rebuild: false }) => {
             Err("nothing to do: send {\"rebuild\": true}".to_owned())
         }
@@ -81,11 +89,13 @@ pub async fn run_indexer() -> Result<(), lambda_runtime::Error> {
     // It restores the newest snapshot once; from then on its own changes move its index,
     // and another indexer's only when its publication finds them first.
     built.services.index_refresh = None;
+    let parked = Arc::new(parked_count(&built));
     let indexer = Arc::new(IndexCatalog::new(built.services));
     crate::logging::log_ready(INDEX_CATALOG);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<IndexerInput>| {
         let indexer = Arc::clone(&indexer);
-        async move { handle_input(&indexer, event.payload).await }
+        let parked = Arc::clone(&parked);
+        async move { handle_input(&indexer, event.payload, parked.as_ref().as_ref()).await }
     }))
     .await
 }

@@ -43,7 +43,7 @@ pub async fn run_saga_step(function: &'static str) -> Result<(), lambda_http::Er
         let (tasks, services) = (tasks.clone(), Arc::clone(&services));
         async move {
             let done = tasks.run(function, event.payload).await;
-            flush_metrics(&services);
+            flush_metrics(services.metrics.as_ref());
             done.map_err(diagnostic)
         }
     }))

@@ -1,16 +1,18 @@
 //! The `count-events` function's output: an SQS batch of EventBridge events, through the
 //! same batch handler its Lambda runs, becomes valid CloudWatch EMF lines in the
 //! `Mambogo` namespace, each with the `Stack` dimension and its own labels, and counting
-//! exactly the batch; and so do counts made where they happen. Its own test binary: the EMF collector is the process's one
+//! exactly the batch; and so do counts made where they happen, and the messages SQS parks. Its own test binary: the EMF collector is the process's one
 //! `metrics` recorder.
 
 // A test stops at the line that failed: tests unwrap where production code may not.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::event::sqs::SqsEvent;
+use mambogo::adapters::sqs_consumer::ParkedCount;
 use mambogo::application::consumers::CountEvents;
 use mambogo::application::metrics::{count, DISTRIBUTIONS, SALE_ADMISSIONS, WEBHOOK_DELAY_SECONDS};
 use mambogo_functions::consumer::handle_batch;
@@ -135,6 +137,7 @@ async fn a_batch_and_counts_made_where_they_happen_become_exact_valid_emf_lines(
             ("mambogo.payments", "PaymentFailed", declined),
             ("mambogo.orders", "OrderShipped", order_detail(json!({}))),
         ]),
+        None,
     )
     .await;
     assert!(answer.batch_item_failures.is_empty(), "{answer:?}");
@@ -154,6 +157,7 @@ async fn a_batch_and_counts_made_where_they_happen_become_exact_valid_emf_lines(
     let quiet = handle_batch(
         &consumer,
         batch(&[("mambogo.orders", "OrderShipped", order_detail(json!({})))]),
+        None,
     )
     .await;
     assert!(quiet.batch_item_failures.is_empty());
@@ -170,6 +174,41 @@ async fn a_batch_and_counts_made_where_they_happen_become_exact_valid_emf_lines(
     assert_eq!(
         checked(&written.take_lines()),
         json!({"sale_admissions": 3, "webhook_delay_seconds": [0.75]})
+    );
+
+    // Messages failed on their queue's last allowed receive are parked by SQS: counted
+    // as they fail, written when the batch is answered. A message handled on its last
+    // receive, or failed before it, is not.
+    let parked = ParkedCount {
+        max_receive_count: NonZeroU32::new(5).unwrap(),
+        metrics: Arc::clone(&consumer.sink),
+    };
+    let shipped = serde_json::to_value(batch(&[(
+        "mambogo.orders",
+        "OrderShipped",
+        order_detail(json!({})),
+    )]))
+    .unwrap()["Records"][0]["body"]
+        .clone();
+    let received = |id: &str, body: &Value, receives: &str| json!({"messageId": id, "body": body, "attributes": {"ApproximateReceiveCount": receives}});
+    let unreadable = json!("not an event");
+    let last_tries: SqsEvent = serde_json::from_value(json!({"Records": [
+        received("on-its-last", &unreadable, "5"),
+        received("before-its-last", &unreadable, "4"),
+        received("past-its-last", &unreadable, "6"),
+        received("handled-on-its-last", &shipped, "5"),
+    ]}))
+    .unwrap();
+    let answer = handle_batch(&consumer, last_tries, Some(&parked)).await;
+    let failed: Vec<&str> = answer
+        .batch_item_failures
+        .iter()
+        .map(|failure| failure.item_identifier.as_str())
+        .collect();
+    assert_eq!(failed, ["on-its-last", "before-its-last", "past-its-last"]);
+    assert_eq!(
+        checked(&written.take_lines()),
+        json!({"dead_letters_parked": 2})
     );
 }
 

@@ -89,6 +89,9 @@ locals {
       # sent token itself against the issuer's keys.
       { for key, value in local.jwt_environment : key => value if contains(local.operation_ids_with_optional_auth, coalesce(fn.operation_id, "-")) },
       { for key, value in { WEBHOOK_URL = "${aws_apigatewayv2_api.shop.api_endpoint}/webhooks/payments" } : key => value if fn.trigger == "mock-stream" },
+      # A queue consumer counts the messages it fails on their last receive, which SQS
+      # then parks (the `dead_letters_parked` metric).
+      { for key, value in { DLQ_MAX_RECEIVE_COUNT = tostring(var.dlq_max_receive_count) } : key => value if fn.trigger == "queue" },
     )
   }
 }

@@ -24,7 +24,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         let (sweeper, services) = (sweeper.clone(), Arc::clone(&services));
         async move {
             let report = sweep_and_admit(&sweeper, &services, sweeper.clock.now()).await;
-            mambogo_functions::emf::flush_metrics(&services);
+            mambogo_functions::emf::flush_metrics(services.metrics.as_ref());
             Ok::<_, lambda_runtime::Error>(json!(report))
         }
     }))

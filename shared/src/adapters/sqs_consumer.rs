@@ -4,8 +4,11 @@
 //! batch); the local shop on AWS's services drains it itself with an [`SqsPoller`].
 //!
 //! A message the consumer failed on stays in the queue to be received again; after the
-//! queue's `maxReceiveCount` receives, SQS moves it to the dead-letter queue.
+//! queue's `maxReceiveCount` receives, SQS moves it to the dead-letter queue. Told that
+//! count, [`consume_batch`] counts such messages as they fail their last receive
+//! ([`DEAD_LETTERS_PARKED`]), as the local bus counts those it parks.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,22 +20,55 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 
 use crate::adapters::aws_error::sqs_unavailable as unavailable;
 use crate::adapters::event_span::consume_in_span;
+use crate::application::metrics::{count, MetricsSink, DEAD_LETTERS_PARKED};
 use crate::domain::events::{DomainEvent, EventConsumer};
 use crate::domain::store::StoreError;
 
-/// One message of a batch: its id and its body, an EventBridge event.
+/// One message of a batch: its id, its body (an EventBridge event), and how many times
+/// SQS has handed it out, this time included (its `ApproximateReceiveCount`), if known.
 #[derive(Clone, Copy, Debug)]
 pub struct QueuedMessage<'a> {
     pub id: &'a str,
     pub body: Option<&'a str>,
+    pub receive_count: Option<u32>,
+}
+
+/// What counts the messages a queue parks: its `maxReceiveCount`, and where
+/// [`DEAD_LETTERS_PARKED`] goes.
+pub struct ParkedCount {
+    pub max_receive_count: NonZeroU32,
+    pub metrics: Arc<dyn MetricsSink>,
+}
+
+impl ParkedCount {
+    /// Counts the messages among `failed` that SQS parks rather than hands out again:
+    /// those on their last allowed receive.
+    fn count(&self, messages: &[QueuedMessage<'_>], failed: &[String]) {
+        let last = messages.iter().filter(|message| {
+            message
+                .receive_count
+                .is_some_and(|receives| receives >= self.max_receive_count.get())
+                && failed.iter().any(|id| id == message.id)
+        });
+        for message in last {
+            tracing::error!(
+                message_id = %message.id,
+                receives = message.receive_count,
+                "a message failed its last receive; SQS parks it in the dead-letter queue"
+            );
+            self.metrics.increment(&count(DEAD_LETTERS_PARKED), 1);
+        }
+    }
 }
 
 /// Hands every message of a batch to `consumer`, one at a time, then tells it the batch
 /// is over; returns the ids of the messages that failed: every one if finishing the batch
 /// failed. A message that is not an EventBridge event fails too: it can only be parked.
+/// With `parked`, the failed messages on their last receive are counted.
 pub async fn consume_batch(
     consumer: &dyn EventConsumer,
     messages: &[QueuedMessage<'_>],
+    parked: Option<&ParkedCount>,
 ) -> Vec<String> {
     let mut failed = Vec::new();
     let mut handled = Vec::new();
@@ -50,6 +86,9 @@ pub async fn consume_batch(
             tracing::warn!(%problem, messages = handled.len(), "the batch could not be finished; its messages are delivered again");
             failed.extend(handled);
         }
+    }
+    if let Some(parked) = parked {
+        parked.count(messages, &failed);
     }
     failed
 }
@@ -132,9 +171,12 @@ impl SqsPoller {
             .map(|message| QueuedMessage {
                 id: message.message_id().unwrap_or_default(),
                 body: message.body(),
+                receive_count: None,
             })
             .collect();
-        let failed = consume_batch(self.consumer.as_ref(), &batch).await;
+        // Receive counts are not asked for: the local shop on AWS's services leaves its
+        // dead letters to be seen in the dead-letter queues (`GET /admin/dead-letters`).
+        let failed = consume_batch(self.consumer.as_ref(), &batch, None).await;
         let (retry, done): (Vec<_>, Vec<_>) = received
             .iter()
             .filter_map(|message| Some((message.message_id()?, message.receipt_handle()?)))

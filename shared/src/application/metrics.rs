@@ -67,7 +67,7 @@ pub const COUNTERS: [(&str, &str); 12] = [
     ),
     (
         DEAD_LETTERS_PARKED,
-        "Events a consumer failed on every delivery, parked as dead letters by the local bus.",
+        "Events a consumer failed on every delivery, parked as dead letters.",
     ),
 ];
 
@@ -90,9 +90,9 @@ pub const RESERVATION_CONFLICTS: &str = "reservation_conflicts";
 /// `Conflict`.
 pub const RESERVATION_RETRIES: &str = "reservation_retries";
 
-/// The counter of events parked as dead letters by the local bus, after a consumer
-/// failed on every delivery. On AWS, SQS parks them in each consumer's dead-letter queue
-/// without the shop seeing it; its own metrics of those queues count them there.
+/// The counter of events parked as dead letters after a consumer failed on every
+/// delivery: by the local bus as it parks them; on AWS by the consumer function as it
+/// fails one on its queue's last allowed receive, after which SQS parks it.
 pub const DEAD_LETTERS_PARKED: &str = "dead_letters_parked";
 
 /// The distribution of checkout durations: from the shopper's checkout to their order's
