@@ -149,7 +149,8 @@ impl WorkflowRunner {
 
     /// Continues every RUNNING execution of the store that this runner is not driving:
     /// one waiting for a task token keeps waiting (the token still works); one that was
-    /// in the middle of a task runs that state again. Returns how many it continued.
+    /// in the middle of a task runs that state again. Returns how many it continued. Their
+    /// spans start traces of their own: the spans that started them are gone.
     pub async fn resume_all(&self) -> Result<usize, RunnerError> {
         let mut resumed = 0;
         for (info, position) in self.engine().store.running().await? {
