@@ -295,8 +295,11 @@ async fn serve_operation(
     );
     let exported_in = crate::telemetry::continue_trace(&span, request.headers());
     let ids = RequestIds::of(Uuid::new_v4().to_string(), request.headers(), exported_in);
-    span.record("request_id", ids.request_id.as_str());
-    span.record("correlation_id", ids.correlation_id.as_str());
+    span.record("request_id", tracing::field::display(&ids.request_id));
+    span.record(
+        "correlation_id",
+        tracing::field::display(&ids.correlation_id),
+    );
     async move {
         let started = Instant::now();
         let method = request.method().clone();
