@@ -57,7 +57,7 @@ async fn serve(
             } else {
                 consumer
             };
-            Ok((consumer, Arc::new(parked_count(&built))))
+            Ok((consumer, parked_count(&built)))
         })
         .inspect_err(|error| {
             tracing::error!(function, %error, "cannot start");
@@ -65,9 +65,9 @@ async fn serve(
     crate::logging::log_ready(function);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let consumer = Arc::clone(&consumer);
-        let parked = Arc::clone(&parked);
+        let parked = parked.clone();
         async move {
-            let answer = handle_batch(consumer.as_ref(), event.payload, parked.as_ref().as_ref());
+            let answer = handle_batch(consumer.as_ref(), event.payload, parked.as_ref());
             Ok::<_, lambda_runtime::Error>(answer.await)
         }
     }))

@@ -89,13 +89,13 @@ pub async fn run_indexer() -> Result<(), lambda_runtime::Error> {
     // It restores the newest snapshot once; from then on its own changes move its index,
     // and another indexer's only when its publication finds them first.
     built.services.index_refresh = None;
-    let parked = Arc::new(parked_count(&built));
+    let parked = parked_count(&built);
     let indexer = Arc::new(IndexCatalog::new(built.services));
     crate::logging::log_ready(INDEX_CATALOG);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<IndexerInput>| {
         let indexer = Arc::clone(&indexer);
-        let parked = Arc::clone(&parked);
-        async move { handle_input(&indexer, event.payload, parked.as_ref().as_ref()).await }
+        let parked = parked.clone();
+        async move { handle_input(&indexer, event.payload, parked.as_ref()).await }
     }))
     .await
 }

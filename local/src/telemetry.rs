@@ -74,18 +74,19 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) -> Option
     // Only an invalid span context can be refused, and a request without a valid
     // `traceparent` simply starts a trace of its own.
     let _ = span.set_parent(parent);
-    let context = span.context();
-    let exported = context.span().span_context().clone();
-    exported
-        .is_valid()
-        .then(|| CorrelationId::parse(&exported.trace_id().to_string()).ok())
-        .flatten()
+    let exported = exported_place(span)?;
+    CorrelationId::parse(&exported.trace_id().to_string()).ok()
 }
 
 /// Where the current span stands in its trace, for work it hands to another task (a saga
 /// execution) to continue; `None` when spans are not exported.
 pub fn current_span_context() -> Option<SpanContext> {
-    let context = tracing::Span::current().context();
+    exported_place(&tracing::Span::current())
+}
+
+/// Where `span` stands in its exported trace; `None` when spans are not exported.
+fn exported_place(span: &tracing::Span) -> Option<SpanContext> {
+    let context = span.context();
     let place = context.span().span_context().clone();
     place.is_valid().then_some(place)
 }

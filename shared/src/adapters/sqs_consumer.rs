@@ -35,6 +35,7 @@ pub struct QueuedMessage<'a> {
 
 /// What counts the messages a queue parks: its `maxReceiveCount`, and where
 /// [`DEAD_LETTERS_PARKED`] goes.
+#[derive(Clone)]
 pub struct ParkedCount {
     pub max_receive_count: NonZeroU32,
     pub metrics: Arc<dyn MetricsSink>,
